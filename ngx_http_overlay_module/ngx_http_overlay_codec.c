@@ -1,0 +1,382 @@
+
+/*
+ * ngx_http_overlay_module: image codecs.
+ *
+ * For now every format is decoded and encoded whole by libgd; the JPEG path
+ * is meant to move to libjpeg-turbo's coefficient API behind this same
+ * interface.
+ */
+
+
+#include <limits.h>
+#include <string.h>
+
+#include "ngx_http_overlay_codec.h"
+
+
+#define ngx_http_overlay_be16(p)  ((unsigned) (p)[0] << 8 | (p)[1])
+#define ngx_http_overlay_be32(p)                                              \
+    ((unsigned long) (p)[0] << 24 | (unsigned long) (p)[1] << 16              \
+     | (unsigned long) (p)[2] << 8 | (p)[3])
+
+
+typedef struct {
+    unsigned                   progressive:1;
+    unsigned                   alpha:1;
+} ngx_http_overlay_traits_t;
+
+
+static ngx_http_overlay_rc_e ngx_http_overlay_probe_jpeg(
+    const unsigned char *p, size_t len, ngx_http_overlay_image_info_t *info,
+    ngx_http_overlay_traits_t *traits, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_probe_png(
+    const unsigned char *p, size_t len, ngx_http_overlay_image_info_t *info,
+    ngx_http_overlay_traits_t *traits, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_probe(const unsigned char *p,
+    size_t len, const ngx_http_overlay_codec_conf_t *conf,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err);
+
+
+static const unsigned char  ngx_http_overlay_png_magic[] = {
+    0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
+};
+
+
+ngx_http_overlay_format_e
+ngx_http_overlay_codec_detect(const unsigned char *p, size_t len)
+{
+    if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) {
+        return NGX_HTTP_OVERLAY_FORMAT_JPEG;
+    }
+
+    if (len >= sizeof(ngx_http_overlay_png_magic)
+        && memcmp(p, ngx_http_overlay_png_magic,
+                  sizeof(ngx_http_overlay_png_magic))
+           == 0)
+    {
+        return NGX_HTTP_OVERLAY_FORMAT_PNG;
+    }
+
+    return NGX_HTTP_OVERLAY_FORMAT_NONE;
+}
+
+
+const char *
+ngx_http_overlay_format_name(ngx_http_overlay_format_e format)
+{
+    switch (format) {
+
+    case NGX_HTTP_OVERLAY_FORMAT_JPEG:
+        return "jpeg";
+
+    case NGX_HTTP_OVERLAY_FORMAT_PNG:
+        return "png";
+
+    default:
+        return "none";
+    }
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_codec_probe(const unsigned char *p, size_t len,
+    const ngx_http_overlay_codec_conf_t *conf,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_traits_t  traits;
+
+    return ngx_http_overlay_probe(p, len, conf, info, &traits, err);
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_probe(const unsigned char *p, size_t len,
+    const ngx_http_overlay_codec_conf_t *conf,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_rc_e  rc;
+
+    memset(info, 0, sizeof(ngx_http_overlay_image_info_t));
+    memset(traits, 0, sizeof(ngx_http_overlay_traits_t));
+
+    info->format = ngx_http_overlay_codec_detect(p, len);
+
+    switch (info->format) {
+
+    case NGX_HTTP_OVERLAY_FORMAT_JPEG:
+        rc = ngx_http_overlay_probe_jpeg(p, len, info, traits, err);
+        break;
+
+    case NGX_HTTP_OVERLAY_FORMAT_PNG:
+        rc = ngx_http_overlay_probe_png(p, len, info, traits, err);
+        break;
+
+    default:
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
+                                      "the body is neither JPEG nor PNG");
+    }
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    if (info->width == 0 || info->height == 0) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "%s of %ux%u pixels",
+                                      ngx_http_overlay_format_name(
+                                          info->format),
+                                      info->width, info->height);
+    }
+
+    if ((unsigned long long) info->width * info->height > conf->max_pixels) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                      "%s of %ux%u pixels, more than %lu",
+                                      ngx_http_overlay_format_name(
+                                          info->format),
+                                      info->width, info->height,
+                                      conf->max_pixels);
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_probe_jpeg(const unsigned char *p, size_t len,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err)
+{
+    size_t    pos, seg;
+    unsigned  marker;
+
+    pos = 2;
+
+    for ( ;; ) {
+
+        /* a marker, after any number of 0xff fill bytes */
+
+        if (pos >= len || p[pos] != 0xff) {
+            break;
+        }
+
+        while (pos < len && p[pos] == 0xff) {
+            pos++;
+        }
+
+        if (pos >= len) {
+            break;
+        }
+
+        marker = p[pos++];
+
+        if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+            continue;                           /* no length */
+        }
+
+        if (marker == 0xd9 || marker == 0xda) {
+            break;                              /* EOI, SOS: no frame yet */
+        }
+
+        if (pos + 2 > len) {
+            break;
+        }
+
+        seg = ngx_http_overlay_be16(&p[pos]);
+
+        if (seg < 2 || pos + seg > len) {
+            break;
+        }
+
+        if (marker >= 0xc0 && marker <= 0xcf
+            && marker != 0xc4 && marker != 0xc8 && marker != 0xcc)
+        {
+            if (seg < 8) {
+                break;
+            }
+
+            info->height = ngx_http_overlay_be16(&p[pos + 3]);
+            info->width = ngx_http_overlay_be16(&p[pos + 5]);
+            traits->progressive = (marker == 0xc2 || marker == 0xc6
+                                   || marker == 0xca || marker == 0xce);
+
+            return NGX_HTTP_OVERLAY_OK;
+        }
+
+        pos += seg;
+    }
+
+    return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                  "JPEG without a frame header in its "
+                                  "%zu bytes", len);
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_probe_png(const unsigned char *p, size_t len,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err)
+{
+    size_t         pos;
+    unsigned long  chunk, width, height;
+
+    /* the signature, then IHDR: length 13, type, width, height, ... */
+
+    if (len < 8 + 8 + 13 || ngx_http_overlay_be32(&p[8]) != 13
+        || memcmp(&p[12], "IHDR", 4) != 0)
+    {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG without an IHDR chunk");
+    }
+
+    width = ngx_http_overlay_be32(&p[16]);
+    height = ngx_http_overlay_be32(&p[20]);
+
+    if (width > INT_MAX || height > INT_MAX) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG of %lux%lu pixels", width, height);
+    }
+
+    info->width = (unsigned) width;
+    info->height = (unsigned) height;
+
+    /* colour types 4 and 6 have alpha; others may have a tRNS chunk */
+
+    traits->alpha = (p[25] == 4 || p[25] == 6);
+
+    for (pos = 8 + 8 + 13 + 4; pos + 8 <= len; pos += chunk + 12) {
+        chunk = ngx_http_overlay_be32(&p[pos]);
+
+        if (memcmp(&p[pos + 4], "tRNS", 4) == 0) {
+            traits->alpha = 1;
+        }
+
+        if (memcmp(&p[pos + 4], "IDAT", 4) == 0 || chunk > len - pos) {
+            break;
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_codec_conf_t *conf,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err)
+{
+    int                            size;
+    void                          *data;
+    gdImagePtr                     im;
+    ngx_http_overlay_rc_e          rc;
+    ngx_http_overlay_traits_t      traits;
+    ngx_http_overlay_image_info_t  probed;
+
+    out->data = NULL;
+    out->len = 0;
+
+    if (len > INT_MAX) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                      "image of %zu bytes", len);
+    }
+
+    /* traits come from the same headers the caller's info came from */
+
+    rc = ngx_http_overlay_probe(p, len, conf, &probed, &traits, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    ngx_http_overlay_render_gd_message_clear();
+
+    switch (info->format) {
+
+    case NGX_HTTP_OVERLAY_FORMAT_JPEG:
+        im = gdImageCreateFromJpegPtrEx((int) len, (void *) p, 1);
+        break;
+
+    case NGX_HTTP_OVERLAY_FORMAT_PNG:
+        im = gdImageCreateFromPngPtr((int) len, (void *) p);
+        break;
+
+    default:
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
+                                      "no codec for the format");
+    }
+
+    if (im == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "%s decoding failed: %s",
+                                      ngx_http_overlay_format_name(
+                                          info->format),
+                                      ngx_http_overlay_render_gd_message());
+    }
+
+    if ((unsigned) gdImageSX(im) != info->width
+        || (unsigned) gdImageSY(im) != info->height)
+    {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                    "decoded %dx%d, the headers say %ux%u",
+                                    gdImageSX(im), gdImageSY(im),
+                                    info->width, info->height);
+        goto done;
+    }
+
+    if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im)) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                    "gdImagePaletteToTrueColor() failed");
+        goto done;
+    }
+
+    rc = painter->draw(painter->data, im, 0, 0, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        goto done;
+    }
+
+    size = 0;
+
+    if (info->format == NGX_HTTP_OVERLAY_FORMAT_JPEG) {
+        gdImageInterlace(im, traits.progressive);
+        data = gdImageJpegPtr(im, &size, conf->jpeg_quality);
+
+    } else {
+        gdImageSaveAlpha(im, traits.alpha);
+        data = gdImagePngPtr(im, &size);
+    }
+
+    if (data == NULL || size <= 0) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                    "%s encoding failed: %s",
+                                    ngx_http_overlay_format_name(
+                                        info->format),
+                                    ngx_http_overlay_render_gd_message());
+        if (data != NULL) {
+            gdFree(data);
+        }
+
+        goto done;
+    }
+
+    out->data = data;
+    out->len = (size_t) size;
+
+done:
+
+    gdImageDestroy(im);
+
+    return rc;
+}
+
+
+void
+ngx_http_overlay_codec_free(ngx_http_overlay_blob_t *blob)
+{
+    if (blob->data != NULL) {
+        gdFree(blob->data);
+        blob->data = NULL;
+        blob->len = 0;
+    }
+}

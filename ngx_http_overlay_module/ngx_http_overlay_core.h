@@ -1,0 +1,43 @@
+
+/*
+ * ngx_http_overlay_module: the core pipeline, from a parameter value and an
+ * image to the composited image.  The nginx glue, the CLI, the tests and
+ * the benchmarks all go through these two calls.
+ *
+ * Plain C, no nginx headers.
+ */
+
+
+#ifndef _NGX_HTTP_OVERLAY_CORE_H_INCLUDED_
+#define _NGX_HTTP_OVERLAY_CORE_H_INCLUDED_
+
+
+#include "ngx_http_overlay_error.h"
+#include "ngx_http_overlay_param.h"
+#include "ngx_http_overlay_spec.h"
+#include "ngx_http_overlay_render.h"
+#include "ngx_http_overlay_codec.h"
+
+
+#define NGX_HTTP_OVERLAY_MAX_PIXELS  (50UL * 1000 * 1000)
+
+
+typedef struct {
+    const char                     *font;       /* a checked font path */
+    ngx_http_overlay_codec_conf_t   codec;
+} ngx_http_overlay_options_t;
+
+
+/* the parameter's value, as it came in the request, to a spec */
+ngx_http_overlay_rc_e ngx_http_overlay_parse_value(const unsigned char *value,
+    size_t len, ngx_http_overlay_spec_t *spec, ngx_http_overlay_error_t *err);
+
+/* the spec drawn on the image in, encoded as out (info: what in was) */
+ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,
+    size_t len, const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err);
+
+
+#endif /* _NGX_HTTP_OVERLAY_CORE_H_INCLUDED_ */

@@ -1,0 +1,391 @@
+# Fail open: whatever is wrong with the parameter or the body, the client
+# gets the original bytes with status 200, and the error log one line at
+# warn saying why.  Never a 500.
+
+use Test::Nginx::Socket 'no_plan';
+use lib 't/lib';
+use OverlayTest;
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: garbage that is not base64
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /img/rocket.jpg?overlay=%3Cscript%3E!!
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log eval
+qr/\[warn\] .*overlay: bad_encoding: character "%" at offset 0 is not base64url, passing the original through/
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: base64 of text that is not JSON
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url("Last Chance!")
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log eval
+qr/\[warn\] .*overlay: bad_json: .*, passing the original through/
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a JSON array, not an object
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('["Last Chance!"]')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: bad_json: JSON an array instead of an object, passing the original through
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: a JSON object without "overlay"
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/chelsea.png?overlay=" . OverlayTest::b64url('{"title": "Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("chelsea.png")
+--- error_log
+overlay: bad_spec: unknown key "title", passing the original through
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: "overlay" that is not a string
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay": 42}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: bad_spec: "overlay" is a number, not a string
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: a Python bytes literal fails open (repairing it is issue 3's)
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=b'" . OverlayTest::b64url('{"overlay":"Last Chance!"}') . "'"
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: bad_encoding: character "'" at offset 1 is not base64url
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: an image that cannot be decoded (JPEG)
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/corrupt.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("corrupt.jpg")
+--- error_log
+overlay: bad_image: jpeg decoding failed: gd-jpeg: JPEG library reports unrecoverable error: Bogus Huffman table definition, passing the original through
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: an image that cannot be decoded (PNG)
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/corrupt.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("corrupt.png")
+--- error_log eval
+qr/overlay: bad_image: png decoding failed: .*libpng error/
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: a body that is not an image, though the parameter is good
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/SOURCES.txt?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("SOURCES.txt")
+--- error_log
+overlay: not_image: the body is neither JPEG nor PNG, passing the original through
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: a short body, not an image
+--- config
+    location /img/ {
+        overlay $arg_overlay;
+        return 200 "tiny";
+    }
+--- request eval
+"GET /img/x?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body chomp
+tiny
+--- error_log
+overlay: not_image: the body is neither JPEG nor PNG
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: a body over overlay_buffer, known from its Content-Length
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_buffer 64k;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_headers
+Content-Length: 112525
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: too_large: the body's 112525 bytes are more than overlay_buffer 65536, passing the original through
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: a chunked body that outgrows overlay_buffer while read
+--- config
+    location /origin/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        sub_filter_types *;
+        sub_filter 'never-in-an-image-3f9c' '';
+    }
+    location /img/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin/;
+        proxy_http_version 1.1;
+        proxy_buffering off;
+        proxy_buffer_size 4k;
+        overlay $arg_overlay;
+        overlay_buffer 64k;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: too_large: the body is more than overlay_buffer 65536 bytes, passing the original through
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: a chunked text body, told from its first bytes, passed on
+--- config
+    location /origin/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        sub_filter_types *;
+        sub_filter 'never-in-a-text-3f9c' '';
+    }
+    location /img/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin/;
+        proxy_http_version 1.1;
+        proxy_buffering off;
+        proxy_buffer_size 256;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/SOURCES.txt?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("SOURCES.txt")
+--- error_log
+overlay: not_image: the body is neither JPEG nor PNG
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: no value, no work: untouched and silent
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /img/rocket.jpg?overlay=
+--- error_code: 200
+--- response_headers
+Content-Length: 112525
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- no_error_log
+[warn]
+[error]
+
+
+
+=== TEST 15: "overlay off" in a nested location
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+
+        location /img/rocket.jpg {
+            overlay off;
+        }
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- no_error_log
+[warn]
+[error]
+
+
+
+=== TEST 16: a 404 stays a 404, untouched
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/missing.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 404
+--- response_body_like: 404 Not Found
+--- no_error_log
+[warn]
+
+
+
+=== TEST 17: HEAD: the GET's headers, without a Content-Length not known yet
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        types { image/jpeg jpg; }
+        overlay $arg_overlay;
+    }
+--- request eval
+"HEAD /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_headers
+Content-Type: image/jpeg
+!Content-Length
+!ETag
+!Accept-Ranges
+--- response_body
+--- no_error_log
+[warn]
+[error]
+
+
+
+=== TEST 18: a Range request gets the whole overlaid image, never a slice
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/thumb.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- more_headers
+Range: bytes=0-99
+--- error_code: 200
+--- response_body_filters eval
+OverlayTest::pixels_against("thumb.jpg")
+--- response_body
+jpeg 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged

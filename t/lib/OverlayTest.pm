@@ -1,0 +1,156 @@
+package OverlayTest;
+
+# Helpers for the t/ suites: fixtures, parameter values, and a description
+# of a response image's pixels against the original, so that a test can
+# say "the badge is in the top-right corner, the rest is unchanged" in its
+# --- response_body section.  Works under the real Test::Nginx and under
+# the bundled runner alike.
+
+use strict;
+use warnings;
+
+use Digest::SHA qw(sha1_hex);
+use Exporter qw(import);
+use GD;
+use MIME::Base64 qw(encode_base64url);
+
+our @EXPORT = qw(b64url fixture fixture_digest digest pixels_against
+                 describe_image);
+
+# a corner is this fraction of the shorter side, square
+my $CORNER = 0.2;
+
+# mean difference per channel (0..255) still "unchanged": JPEG is
+# re-encoded, PNG must be exact
+my %TOLERANCE = (jpeg => 8.0, png => 0.0);
+
+sub fixture_dir {
+    return $ENV{TEST_NGINX_OVERLAY_FIXTURES} || 't/fixtures';
+}
+
+sub fixture {
+    my ($name) = @_;
+    my $path = fixture_dir() . "/$name";
+    open my $fh, '<:raw', $path or die "$path: $!";
+    local $/;
+    my $data = <$fh>;
+    close $fh;
+    return $data;
+}
+
+# the parameter value the catalogue sends: base64url, unpadded
+sub b64url {
+    my ($json) = @_;
+    return encode_base64url($json);
+}
+
+sub digest {
+    my ($data) = @_;
+    return sprintf "%d bytes, sha1 %s\n", length $data, sha1_hex($data);
+}
+
+sub fixture_digest {
+    return digest(fixture($_[0]));
+}
+
+sub format_of {
+    my ($data) = @_;
+    return 'jpeg' if $data =~ /\A\xff\xd8\xff/;
+    return 'png' if $data =~ /\A\x89PNG\r\n\x1a\n/;
+    return 'other';
+}
+
+sub decode {
+    my ($data) = @_;
+    my $fmt = format_of($data);
+    GD::Image->trueColor(1);
+    my $im = $fmt eq 'jpeg' ? GD::Image->newFromJpegData($data, 1)
+           : $fmt eq 'png'  ? GD::Image->newFromPngData($data, 1)
+           : undef;
+    return $im;
+}
+
+# Describes the image in $data against the original $orig:
+#   "jpeg 640x427" and, for each corner, "unchanged", "badge" (mostly the
+#   badge's red where the original had none) or "changed".
+sub describe_image {
+    my ($data, $orig) = @_;
+
+    my $fmt = format_of($data);
+    my $im = decode($data);
+    my $om = decode($orig);
+
+    return "undecodable $fmt, " . length($data) . " bytes\n"
+        unless $im && $om;
+
+    my ($w, $h) = $im->getBounds;
+    my ($ow, $oh) = $om->getBounds;
+    my $out = "$fmt ${w}x${h}\n";
+
+    return $out . "size differs from the original ${ow}x${oh}\n"
+        if $w != $ow || $h != $oh;
+
+    my $s = int(($w < $h ? $w : $h) * $CORNER);
+    my %corners = (
+        'top-left'     => [0, 0],
+        'top-right'    => [$w - $s, 0],
+        'bottom-left'  => [0, $h - $s],
+        'bottom-right' => [$w - $s, $h - $s],
+    );
+
+    for my $name ('top-left', 'top-right', 'bottom-left', 'bottom-right') {
+        my ($x0, $y0) = @{ $corners{$name} };
+        my ($diff, $red, $ored, $n) = (0, 0, 0, 0);
+
+        for my $y ($y0 .. $y0 + $s - 1) {
+            for my $x ($x0 .. $x0 + $s - 1) {
+                my @p = $im->rgb($im->getPixel($x, $y));
+                my @q = $om->rgb($om->getPixel($x, $y));
+                $diff += abs($p[0] - $q[0]) + abs($p[1] - $q[1])
+                         + abs($p[2] - $q[2]);
+                $red++ if is_badge_red(@p);
+                $ored++ if is_badge_red(@q);
+                $n++;
+            }
+        }
+
+        $diff /= 3 * $n;
+
+        my $verdict = $diff <= ($TOLERANCE{$fmt} // 0) ? 'unchanged'
+                    : ($red / $n >= 0.2 && $ored / $n < 0.05) ? 'badge'
+                    : sprintf('changed (mean difference %.1f)', $diff);
+
+        $out .= "$name: $verdict\n";
+    }
+
+    return $out;
+}
+
+sub is_badge_red {
+    my ($r, $g, $b) = @_;
+    return $r > 150 && $g < 90 && $b < 90;
+}
+
+# what the CLI built from the same core renders (same defaults as nginx)
+sub cli_render {
+    my ($name, $json) = @_;
+    my $cli = $ENV{TEST_NGINX_OVERLAY_CLI} || 'build/ngx-overlay';
+    my $out = "/tmp/overlay-cli-$$.out";
+    system($cli, 'render', fixture_dir() . "/$name", $json, $out) == 0
+        or die "$cli render $name failed: $?";
+    open my $fh, '<:raw', $out or die "$out: $!";
+    local $/;
+    my $data = <$fh>;
+    close $fh;
+    unlink $out;
+    return $data;
+}
+
+# a --- response_body_filters code ref comparing with a fixture
+sub pixels_against {
+    my ($name) = @_;
+    my $orig = fixture($name);
+    return sub { describe_image($_[0], $orig) };
+}
+
+1;

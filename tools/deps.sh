@@ -1,0 +1,55 @@
+#!/bin/sh
+# Lists or installs the Debian packages the project needs.
+#
+#   tools/deps.sh check     names what is missing; exits 1 if anything is
+#   tools/deps.sh install   installs what is missing (idempotent)
+
+set -u
+
+# build: the nginx the module is for, its module sources, the libraries
+# test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts
+PACKAGES="gcc make perl
+nginx nginx-dev
+libgd-dev libjansson-dev fonts-dejavu-core
+libtest-base-perl libtest-longstring-perl libtext-diff-perl
+liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl"
+
+missing() {
+    for p in $PACKAGES; do
+        s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+        case "$s" in
+            *" installed") ;;
+            *) printf '%s ' "$p" ;;
+        esac
+    done
+}
+
+m=$(missing)
+
+case "${1:-check}" in
+check)
+    if [ -n "$m" ]; then
+        echo "missing Debian packages: $m" >&2
+        echo "install them with: make deps" >&2
+        exit 1
+    fi
+    ;;
+install)
+    [ -z "$m" ] && exit 0
+    sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "installing: $m"
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    $sudo apt-get install -y -q --no-install-recommends $m || {
+        $sudo apt-get update -q &&
+        $sudo apt-get install -y -q --no-install-recommends $m
+    } || exit 1
+    m=$(missing)
+    [ -z "$m" ] || { echo "still missing: $m" >&2; exit 1; }
+    ;;
+*)
+    echo "usage: $0 check|install" >&2
+    exit 2
+    ;;
+esac
