@@ -41,7 +41,9 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
-.PHONY: all build deps check-deps test unit t demo clean
+C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c
+
+.PHONY: all build deps check-deps test unit t style demo clean
 
 all: build
 
@@ -88,7 +90,14 @@ unit: $(BUILD)/test_core $(BUILD)/test_core_san
 t: $(MODULE) $(CLI)
 	$(TEST_ENV) prove -r t/
 
+# nginx style: 80 columns, no tabs
+style:
+	@awk 'length > 80 { print FILENAME ":" FNR ": over 80 columns"; bad = 1 } \
+	     /\t/ { print FILENAME ":" FNR ": tab"; bad = 1 } \
+	     END { exit bad }' $(C_FILES)
+
 test: deps
+	@$(MAKE) --no-print-directory style
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory t

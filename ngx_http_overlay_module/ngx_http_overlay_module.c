@@ -81,11 +81,14 @@ static char *ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path);
+static char *ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post,
+    void *data);
 static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
+static void ngx_http_overlay_exit(ngx_cycle_t *cycle);
 
 
 static ngx_conf_num_bounds_t  ngx_http_overlay_jpeg_quality_bounds = {
-    ngx_conf_check_num_bounds, 1, 100
+    ngx_http_overlay_check_bounds, 1, 100
 };
 
 
@@ -148,8 +151,8 @@ ngx_module_t  ngx_http_overlay_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
-    NULL,                                  /* exit master */
+    ngx_http_overlay_exit,                 /* exit process */
+    ngx_http_overlay_exit,                 /* exit master */
     NGX_MODULE_V1_PADDING
 };
 
@@ -774,6 +777,28 @@ ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path)
 }
 
 
+static char *
+ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_conf_num_bounds_t  *bounds = post;
+    ngx_int_t              *np = data;
+
+    ngx_str_t  *value;
+
+    if (*np >= bounds->low && *np <= bounds->high) {
+        return NGX_CONF_OK;
+    }
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" must be between %i and %i, not %i",
+                       &value[0], bounds->low, bounds->high, *np);
+
+    return NGX_CONF_ERROR;
+}
+
+
 static ngx_int_t
 ngx_http_overlay_init(ngx_conf_t *cf)
 {
@@ -784,4 +809,12 @@ ngx_http_overlay_init(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_overlay_body_filter;
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_overlay_exit(ngx_cycle_t *cycle)
+{
+    /* the faces libgd keeps open */
+    gdFontCacheShutdown();
 }
