@@ -6,7 +6,9 @@
  *                                    does; print the spec or the reason
  *   ngx-overlay encode JSON          validate a spec; print its value
  *   ngx-overlay probe IMAGE          print the format and the dimensions
- *   ngx-overlay render IN JSON OUT   composite offline, as the module does
+ *   ngx-overlay render [--font NAME=PATH]... [--asset NAME=PATH]...
+ *                      [--quality N] IN JSON OUT
+ *                                    composite offline, as the module does
  *
  * Exit status: 0 on success, 1 when the input is refused (the reason is
  * printed), 2 on a usage or system error.
@@ -29,12 +31,15 @@
 static int ngx_overlay_cli_inspect(const char *value);
 static int ngx_overlay_cli_encode(const char *json);
 static int ngx_overlay_cli_probe(const char *path);
-static int ngx_overlay_cli_render(const char *in, const char *json,
-    const char *out);
-static void ngx_overlay_cli_print_spec(const ngx_http_overlay_spec_t *spec);
+static int ngx_overlay_cli_render(int argc, char **argv);
+static int ngx_overlay_cli_named(const char *arg, const char **names,
+    const char **paths, unsigned *n);
 static int ngx_overlay_cli_refused(const ngx_http_overlay_error_t *err);
 static unsigned char *ngx_overlay_cli_read(const char *path, size_t *len);
 static int ngx_overlay_cli_usage(void);
+
+
+#define NGX_OVERLAY_CLI_NAMES  16
 
 
 int
@@ -54,8 +59,8 @@ main(int argc, char **argv)
         return ngx_overlay_cli_probe(argv[2]);
     }
 
-    if (argc == 5 && strcmp(argv[1], "render") == 0) {
-        return ngx_overlay_cli_render(argv[2], argv[3], argv[4]);
+    if (argc >= 5 && strcmp(argv[1], "render") == 0) {
+        return ngx_overlay_cli_render(argc - 2, argv + 2);
     }
 
     return ngx_overlay_cli_usage();
@@ -65,17 +70,47 @@ main(int argc, char **argv)
 static int
 ngx_overlay_cli_inspect(const char *value)
 {
-    ngx_http_overlay_spec_t   spec;
-    ngx_http_overlay_error_t  err;
+    int                         rc;
+    char                       *dump, repaired[128];
+    size_t                      len;
+    unsigned                    repairs;
+    unsigned char              *buf;
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_options_t  opts;
 
-    if (ngx_http_overlay_parse_value((const unsigned char *) value,
-                                     strlen(value), &spec, &err)
-        != NGX_HTTP_OVERLAY_OK)
-    {
-        return ngx_overlay_cli_refused(&err);
+    ngx_http_overlay_options_init(&opts);
+
+    len = strlen(value);
+    buf = malloc(len + 1);
+    if (buf == NULL) {
+        return 2;
     }
 
-    ngx_overlay_cli_print_spec(&spec);
+    memcpy(buf, value, len);
+
+    if (ngx_http_overlay_parse_value(buf, len, &opts, &spec, &repairs, &err)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        rc = ngx_overlay_cli_refused(&err);
+        free(buf);
+        return rc;
+    }
+
+    if (repairs) {
+        printf("repaired: %s\n",
+               ngx_http_overlay_repairs_text(repaired, sizeof(repaired),
+                                             repairs));
+    }
+
+    dump = ngx_http_overlay_spec_dump(&spec, &opts.spec);
+
+    if (dump != NULL) {
+        printf("%s\n", dump);
+        free(dump);
+    }
+
+    free(buf);
 
     return 0;
 }
@@ -84,28 +119,43 @@ ngx_overlay_cli_inspect(const char *value)
 static int
 ngx_overlay_cli_encode(const char *json)
 {
-    size_t                    i, len;
-    unsigned                  acc, bits;
-    const unsigned char      *p;
-    ngx_http_overlay_spec_t   spec;
-    ngx_http_overlay_error_t  err;
+    int                         rc;
+    size_t                      i, len;
+    unsigned                    acc, bits;
+    unsigned char              *buf;
+    const unsigned char        *p;
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_options_t  opts;
 
     static const char  alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+    ngx_http_overlay_options_init(&opts);
+
     p = (const unsigned char *) json;
     len = strlen(json);
 
-    if (len > NGX_HTTP_OVERLAY_PARAM_MAX) {
+    if (len > opts.max_param) {
         (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
-                                      "%zu bytes, more than %d", len,
-                                      NGX_HTTP_OVERLAY_PARAM_MAX);
+                                      "%zu bytes, more than %zu", len,
+                                      opts.max_param);
         return ngx_overlay_cli_refused(&err);
     }
 
-    if (ngx_http_overlay_spec_parse(p, len, &spec, &err)
-        != NGX_HTTP_OVERLAY_OK)
-    {
+    /* validated on a copy: parsing reuses the buffer */
+
+    buf = malloc(len + 1);
+    if (buf == NULL) {
+        return 2;
+    }
+
+    memcpy(buf, json, len);
+
+    rc = ngx_http_overlay_spec_parse(buf, len, &opts.spec, &spec, &err);
+    free(buf);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
         return ngx_overlay_cli_refused(&err);
     }
 
@@ -122,6 +172,8 @@ ngx_overlay_cli_encode(const char *json)
             bits -= 6;
             putchar(alphabet[(acc >> bits) & 0x3f]);
         }
+
+        acc &= (1u << bits) - 1;
     }
 
     if (bits > 0) {
@@ -140,18 +192,17 @@ ngx_overlay_cli_probe(const char *path)
     size_t                          len;
     unsigned char                  *data;
     ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
-    ngx_http_overlay_codec_conf_t   conf;
 
     data = ngx_overlay_cli_read(path, &len);
     if (data == NULL) {
         return 2;
     }
 
-    conf.jpeg_quality = 85;
-    conf.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+    ngx_http_overlay_options_init(&opts);
 
-    if (ngx_http_overlay_codec_probe(data, len, &conf, &info, &err)
+    if (ngx_http_overlay_codec_probe(data, len, &opts.codec, &info, &err)
         != NGX_HTTP_OVERLAY_OK)
     {
         free(data);
@@ -168,52 +219,138 @@ ngx_overlay_cli_probe(const char *path)
 
 
 static int
-ngx_overlay_cli_render(const char *in, const char *json, const char *out)
+ngx_overlay_cli_render(int argc, char **argv)
 {
-    int                             rc;
+    int                             i, rc, quality;
     FILE                           *f;
-    size_t                          len;
-    const char                     *font;
-    unsigned char                  *data;
+    size_t                          len, jlen;
+    unsigned                        n, nfonts, nassets;
+    const char                     *font, *in, *json, *out;
+    const char                     *font_names[NGX_OVERLAY_CLI_NAMES];
+    const char                     *font_paths[NGX_OVERLAY_CLI_NAMES];
+    const char                     *asset_names[NGX_OVERLAY_CLI_NAMES];
+    const char                     *asset_paths[NGX_OVERLAY_CLI_NAMES];
+    gdImagePtr                      assets[NGX_OVERLAY_CLI_NAMES];
+    unsigned char                  *data, *jbuf;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_spec_t         spec;
     ngx_http_overlay_error_t        err;
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
 
-    if (ngx_http_overlay_spec_parse((const unsigned char *) json,
-                                    strlen(json), &spec, &err)
-        != NGX_HTTP_OVERLAY_OK)
-    {
-        return ngx_overlay_cli_refused(&err);
-    }
+    ngx_http_overlay_options_init(&opts);
 
     font = getenv("NGX_OVERLAY_FONT");
-    opts.font = font != NULL ? font : NGX_HTTP_OVERLAY_DEFAULT_FONT;
-    opts.codec.jpeg_quality = 85;
-    opts.codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
 
-    if (ngx_http_overlay_font_check(opts.font, &err) != NGX_HTTP_OVERLAY_OK) {
-        fprintf(stderr, "ngx-overlay: font \"%s\": %s\n", opts.font, err.msg);
-        return 2;
+    font_names[0] = "default";
+    font_paths[0] = font != NULL ? font : NGX_HTTP_OVERLAY_DEFAULT_FONT;
+    nfonts = 1;
+    nassets = 0;
+    quality = 85;
+
+    for (i = 0; i < argc - 3; i++) {
+
+        if (strcmp(argv[i], "--font") == 0 && i + 1 < argc - 3) {
+            if (ngx_overlay_cli_named(argv[++i], font_names, font_paths,
+                                      &nfonts)
+                != 0)
+            {
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--asset") == 0 && i + 1 < argc - 3) {
+            if (ngx_overlay_cli_named(argv[++i], asset_names, asset_paths,
+                                      &nassets)
+                != 0)
+            {
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--quality") == 0 && i + 1 < argc - 3) {
+            quality = atoi(argv[++i]);
+
+            if (quality < 1 || quality > 100) {
+                fprintf(stderr, "ngx-overlay: --quality is 1 to 100\n");
+                return 2;
+            }
+
+        } else {
+            return ngx_overlay_cli_usage();
+        }
+    }
+
+    in = argv[argc - 3];
+    json = argv[argc - 2];
+    out = argv[argc - 1];
+
+    for (n = 0; n < nfonts; n++) {
+        if (ngx_http_overlay_font_check(font_paths[n], &err)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            fprintf(stderr, "ngx-overlay: font \"%s\": %s\n", font_paths[n],
+                    err.msg);
+            return 2;
+        }
+    }
+
+    for (n = 0; n < nassets; n++) {
+        data = ngx_overlay_cli_read(asset_paths[n], &len);
+        if (data == NULL) {
+            return 2;
+        }
+
+        assets[n] = ngx_http_overlay_asset_decode(data, len, &err);
+        free(data);
+
+        if (assets[n] == NULL) {
+            fprintf(stderr, "ngx-overlay: asset \"%s\": %s\n",
+                    asset_paths[n], err.msg);
+            return 2;
+        }
+    }
+
+    opts.spec.fonts = font_names;
+    opts.spec.nfonts = nfonts;
+    opts.spec.assets = asset_names;
+    opts.spec.nassets = nassets;
+    opts.render.fonts = font_paths;
+    opts.render.nfonts = nfonts;
+    opts.render.assets = assets;
+    opts.render.nassets = nassets;
+    opts.codec.jpeg_quality = quality;
+
+    rc = 0;
+    data = NULL;
+
+    jlen = strlen(json);
+    jbuf = malloc(jlen + 1);
+    if (jbuf == NULL) {
+        rc = 2;
+        goto done;
+    }
+
+    memcpy(jbuf, json, jlen);
+
+    if (ngx_http_overlay_spec_parse(jbuf, jlen, &opts.spec, &spec, &err)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        rc = ngx_overlay_cli_refused(&err);
+        goto done;
     }
 
     data = ngx_overlay_cli_read(in, &len);
     if (data == NULL) {
-        return 2;
+        rc = 2;
+        goto done;
     }
 
     if (ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
                                    &err)
         != NGX_HTTP_OVERLAY_OK)
     {
-        free(data);
-        return ngx_overlay_cli_refused(&err);
+        rc = ngx_overlay_cli_refused(&err);
+        goto done;
     }
-
-    free(data);
-
-    rc = 0;
 
     f = fopen(out, "wb");
 
@@ -229,38 +366,59 @@ ngx_overlay_cli_render(const char *in, const char *json, const char *out)
 
     ngx_http_overlay_codec_free(&blob);
 
+done:
+
+    free(data);
+    free(jbuf);
+
+    for (n = 0; n < nassets; n++) {
+        gdImageDestroy(assets[n]);
+    }
+
+    gdFontCacheShutdown();
+
     return rc;
 }
 
 
-static void
-ngx_overlay_cli_print_spec(const ngx_http_overlay_spec_t *spec)
+static int
+ngx_overlay_cli_named(const char *arg, const char **names,
+    const char **paths, unsigned *n)
 {
-    char      *s;
-    json_t    *root, *layers;
-    unsigned   i;
+    char        *copy, *eq;
+    unsigned     i;
 
-    root = json_object();
-    layers = json_array();
+    eq = strchr(arg, '=');
 
-    for (i = 0; i < spec->nlayers; i++) {
-        json_array_append_new(layers,
-                              json_pack("{s:s, s:s, s:s}",
-                                        "text", spec->layers[i].text,
-                                        "style", "badge",
-                                        "position", "top-right"));
+    if (eq == NULL || eq == arg || eq[1] == '\0'
+        || *n >= NGX_OVERLAY_CLI_NAMES)
+    {
+        fprintf(stderr, "ngx-overlay: \"%s\" is not NAME=PATH\n", arg);
+        return -1;
     }
 
-    json_object_set_new(root, "layers", layers);
-
-    s = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-
-    if (s != NULL) {
-        printf("%s\n", s);
-        free(s);
+    copy = strdup(arg);
+    if (copy == NULL) {
+        return -1;
     }
 
-    json_decref(root);
+    eq = copy + (eq - arg);
+    *eq = '\0';
+
+    /* NAME=PATH replaces an earlier NAME, "default" included */
+
+    for (i = 0; i < *n; i++) {
+        if (strcmp(names[i], copy) == 0) {
+            paths[i] = eq + 1;
+            return 0;
+        }
+    }
+
+    names[*n] = copy;
+    paths[*n] = eq + 1;
+    (*n)++;
+
+    return 0;
 }
 
 
@@ -324,7 +482,9 @@ ngx_overlay_cli_usage(void)
             "usage: ngx-overlay inspect VALUE\n"
             "       ngx-overlay encode JSON\n"
             "       ngx-overlay probe IMAGE\n"
-            "       ngx-overlay render IN JSON OUT\n"
+            "       ngx-overlay render [--font NAME=PATH]... "
+            "[--asset NAME=PATH]...\n"
+            "                          [--quality N] IN JSON OUT\n"
             "environment: NGX_OVERLAY_FONT=PATH (render; default %s)\n",
             NGX_HTTP_OVERLAY_DEFAULT_FONT);
 

@@ -11,21 +11,51 @@ static ngx_http_overlay_rc_e ngx_http_overlay_draw_layout(void *data,
     gdImagePtr im, int x0, int y0, ngx_http_overlay_error_t *err);
 
 
-ngx_http_overlay_rc_e
-ngx_http_overlay_parse_value(const unsigned char *value, size_t len,
-    ngx_http_overlay_spec_t *spec, ngx_http_overlay_error_t *err)
-{
-    size_t                 n;
-    unsigned char          json[NGX_HTTP_OVERLAY_PARAM_MAX];
-    ngx_http_overlay_rc_e  rc;
+static const char *const  ngx_http_overlay_default_font_path[] = {
+    NGX_HTTP_OVERLAY_DEFAULT_FONT
+};
 
-    rc = ngx_http_overlay_param_decode(value, len, json, sizeof(json), &n,
+
+void
+ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
+{
+    opts->max_param = NGX_HTTP_OVERLAY_PARAM_MAX;
+
+    ngx_http_overlay_spec_conf_init(&opts->spec);
+
+    opts->render.fonts = ngx_http_overlay_default_font_path;
+    opts->render.nfonts = 1;
+    opts->render.assets = NULL;
+    opts->render.nassets = 0;
+
+    opts->codec.jpeg_quality = 85;
+    opts->codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_parse_value(unsigned char *buf, size_t len,
+    const ngx_http_overlay_options_t *opts, ngx_http_overlay_spec_t *spec,
+    unsigned *repairs, ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_param_t  param;
+
+    spec->nlayers = 0;
+
+    rc = ngx_http_overlay_param_decode(buf, len, opts->max_param, &param,
                                        err);
+
+    if (repairs != NULL) {
+        *repairs = param.repairs;
+    }
+
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
 
-    return ngx_http_overlay_spec_parse(json, n, spec, err);
+    return ngx_http_overlay_spec_parse(param.json, param.len, &opts->spec,
+                                       spec, err);
 }
 
 
@@ -48,7 +78,7 @@ ngx_http_overlay_composite(const unsigned char *in, size_t len,
         return rc;
     }
 
-    rc = ngx_http_overlay_render_layout(&layout, spec, opts->font,
+    rc = ngx_http_overlay_render_layout(&layout, spec, &opts->render,
                                         (int) info->width,
                                         (int) info->height, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
@@ -59,8 +89,12 @@ ngx_http_overlay_composite(const unsigned char *in, size_t len,
     painter.draw = ngx_http_overlay_draw_layout;
     painter.data = &layout;
 
-    return ngx_http_overlay_codec_apply(in, len, info, &opts->codec, &painter,
-                                        out, err);
+    rc = ngx_http_overlay_codec_apply(in, len, info, &opts->codec, &painter,
+                                      out, err);
+
+    ngx_http_overlay_render_free(&layout);
+
+    return rc;
 }
 
 

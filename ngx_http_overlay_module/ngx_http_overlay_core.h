@@ -2,7 +2,7 @@
 /*
  * ngx_http_overlay_module: the core pipeline, from a parameter value and an
  * image to the composited image.  The nginx glue, the CLI, the tests and
- * the benchmarks all go through these two calls.
+ * the fuzz targets all go through these calls.
  *
  * Plain C, no nginx headers.
  */
@@ -23,14 +23,25 @@
 
 
 typedef struct {
-    const char                     *font;       /* a checked font path */
+    size_t                          max_param;  /* decoded JSON bytes */
+    ngx_http_overlay_spec_conf_t    spec;
+    ngx_http_overlay_render_conf_t  render;
     ngx_http_overlay_codec_conf_t   codec;
 } ngx_http_overlay_options_t;
 
 
-/* the parameter's value, as it came in the request, to a spec */
-ngx_http_overlay_rc_e ngx_http_overlay_parse_value(const unsigned char *value,
-    size_t len, ngx_http_overlay_spec_t *spec, ngx_http_overlay_error_t *err);
+/* the built-in defaults, with the default font */
+void ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts);
+
+/*
+ * The parameter's value, as it came in the request, to a spec.  The len
+ * bytes at buf are decoded in place, and the spec's texts point into buf.
+ * *repairs tells which legacy forms were repaired.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_parse_value(unsigned char *buf,
+    size_t len, const ngx_http_overlay_options_t *opts,
+    ngx_http_overlay_spec_t *spec, unsigned *repairs,
+    ngx_http_overlay_error_t *err);
 
 /* the spec drawn on the image in, encoded as out (info: what in was) */
 ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,

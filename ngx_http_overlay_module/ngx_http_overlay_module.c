@@ -22,6 +22,11 @@
 #define NGX_HTTP_OVERLAY_PASS          2
 #define NGX_HTTP_OVERLAY_DONE          3
 
+#define NGX_HTTP_OVERLAY_NONE          0
+#define NGX_HTTP_OVERLAY_APPLIED       1
+#define NGX_HTTP_OVERLAY_PASSED        2
+#define NGX_HTTP_OVERLAY_REJECTED      3
+
 /*
  * nginx has no free bit left for a filter that holds the body: share the
  * image filter's, as both only ever mean "the body is being read whole"
@@ -29,6 +34,10 @@
 #define NGX_HTTP_OVERLAY_BUFFERED      0x08
 
 #define NGX_HTTP_OVERLAY_FIRST_ALLOC   (64 * 1024)
+#define NGX_HTTP_OVERLAY_ASSET_MAX     (16 * 1024 * 1024)
+
+/* fractions are kept in millionths until merged */
+#define NGX_HTTP_OVERLAY_MILLION       1000000
 
 
 typedef struct {
@@ -37,10 +46,37 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   path;
+    gdImagePtr                  image;          /* assets */
+} ngx_http_overlay_named_t;
+
+
+typedef struct {
     ngx_http_complex_value_t   *value;
-    ngx_str_t                   font;
     size_t                      buffer_size;
+    size_t                      max_param;
     ngx_int_t                   jpeg_quality;
+    ngx_uint_t                  max_layers;
+    ngx_uint_t                  max_text;
+    ngx_int_t                   on_error;       /* 0: pass, or a status */
+    ngx_uint_t                  log_level;
+
+    ngx_array_t                *fonts;          /* ngx_http_overlay_named_t */
+    ngx_array_t                *assets;         /* ngx_http_overlay_named_t */
+
+    ngx_int_t                   default_style;
+    ngx_int_t                   default_position;
+    ngx_int_t                   default_margin;     /* millionths */
+    ngx_int_t                   default_size;
+    ngx_int_t                   default_scale;
+    ngx_int_t                   default_opacity;
+    ngx_int_t                   default_color;      /* 0xrrggbbaa */
+    ngx_int_t                   default_background;
+    ngx_str_t                   default_font;
+
+    /* what the core sees, made from the above when merged */
+    ngx_http_overlay_options_t  opts;
 } ngx_http_overlay_conf_t;
 
 
@@ -49,17 +85,29 @@ typedef struct {
     u_char                     *last;
     size_t                      size;           /* allocated at image */
     ngx_uint_t                  phase;
+    ngx_uint_t                  status;         /* NGX_HTTP_OVERLAY_APPLIED */
+    ngx_http_overlay_rc_e       error;
     unsigned                    detected:1;
     unsigned                    last_buf:1;
     ngx_http_overlay_spec_t     spec;
 } ngx_http_overlay_ctx_t;
 
 
+typedef struct {
+    ngx_int_t                   min;            /* millionths */
+    ngx_int_t                   max;
+} ngx_http_overlay_fraction_bounds_t;
+
+
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_overlay_fail(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_error_t *err,
+    ngx_chain_t *rest);
 static ngx_int_t ngx_http_overlay_read(ngx_http_request_t *r,
-    ngx_http_overlay_ctx_t *ctx, ngx_chain_t *in, ngx_chain_t **rest);
+    ngx_http_overlay_ctx_t *ctx, ngx_chain_t *in, ngx_chain_t **rest,
+    ngx_http_overlay_error_t *err);
 static ngx_int_t ngx_http_overlay_grow(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, size_t need, size_t limit);
 static ngx_int_t ngx_http_overlay_process(ngx_http_request_t *r,
@@ -68,19 +116,47 @@ static ngx_int_t ngx_http_overlay_pass(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_chain_t *rest);
 static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, u_char *data, size_t len);
-static void ngx_http_overlay_log_failure(ngx_http_request_t *r,
-    ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_blob_cleanup(void *data);
+static ngx_int_t ngx_http_overlay_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_overlay_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
+static ngx_int_t ngx_http_overlay_add_variables(ngx_conf_t *cf);
 static void *ngx_http_overlay_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_overlay_create_conf(ngx_conf_t *cf);
 static char *ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_overlay_merge_names(ngx_conf_t *cf,
+    ngx_http_overlay_conf_t *conf);
+static char *ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
+    ngx_http_overlay_conf_t *prev, ngx_http_overlay_conf_t *conf);
+static void ngx_http_overlay_unpack_color(ngx_int_t packed,
+    ngx_http_overlay_color_t *color);
 static char *ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_overlay_asset(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_http_overlay_named_t *ngx_http_overlay_add_name(ngx_conf_t *cf,
+    ngx_array_t **names, ngx_str_t *name);
 static char *ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path);
+static char *ngx_http_overlay_read_asset(ngx_conf_t *cf,
+    ngx_http_overlay_named_t *asset);
+static void ngx_http_overlay_asset_cleanup(void *data);
+static char *ngx_http_overlay_on_error(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_overlay_set_style(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_overlay_set_position(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_overlay_set_fraction(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
@@ -91,43 +167,199 @@ static ngx_conf_num_bounds_t  ngx_http_overlay_jpeg_quality_bounds = {
     ngx_http_overlay_check_bounds, 1, 100
 };
 
+static ngx_conf_num_bounds_t  ngx_http_overlay_max_layers_bounds = {
+    ngx_http_overlay_check_bounds, 1, NGX_HTTP_OVERLAY_LAYERS_LIMIT
+};
+
+static ngx_conf_num_bounds_t  ngx_http_overlay_max_text_bounds = {
+    ngx_http_overlay_check_bounds, 1, NGX_HTTP_OVERLAY_TEXT_LIMIT
+};
+
+/* the ranges the spec itself allows (ngx_http_overlay_spec.c) */
+
+static ngx_http_overlay_fraction_bounds_t  ngx_http_overlay_margin_bounds = {
+    0, 500000
+};
+
+static ngx_http_overlay_fraction_bounds_t  ngx_http_overlay_size_bounds = {
+    10000, 500000
+};
+
+static ngx_http_overlay_fraction_bounds_t  ngx_http_overlay_scale_bounds = {
+    10000, 1000000
+};
+
+static ngx_http_overlay_fraction_bounds_t  ngx_http_overlay_opacity_bounds = {
+    0, 1000000
+};
+
+
+static ngx_str_t  ngx_http_overlay_statuses[] = {
+    ngx_string("none"),
+    ngx_string("applied"),
+    ngx_string("passed"),
+    ngx_string("rejected")
+};
+
+
+static ngx_str_t  ngx_http_overlay_log_levels[] = {
+    ngx_string("debug"),        /* unused: index 0 is NGX_LOG_STDERR */
+    ngx_string("emerg"),
+    ngx_string("alert"),
+    ngx_string("crit"),
+    ngx_string("error"),
+    ngx_string("warn"),
+    ngx_string("notice"),
+    ngx_string("info"),
+    ngx_null_string
+};
+
+
+#define NGX_HTTP_OVERLAY_LOC                                                  \
+    NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
+
 
 static ngx_command_t  ngx_http_overlay_commands[] = {
 
     { ngx_string("overlay"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_http_overlay,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("overlay_font"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE12,
       ngx_http_overlay_font,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
+    { ngx_string("overlay_asset"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE2,
+      ngx_http_overlay_asset,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("overlay_buffer"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, buffer_size),
       NULL },
 
     { ngx_string("overlay_jpeg_quality"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, jpeg_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
+
+    { ngx_string("overlay_max_param_size"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, max_param),
+      NULL },
+
+    { ngx_string("overlay_max_layers"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, max_layers),
+      &ngx_http_overlay_max_layers_bounds },
+
+    { ngx_string("overlay_max_text"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, max_text),
+      &ngx_http_overlay_max_text_bounds },
+
+    { ngx_string("overlay_on_error"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_on_error,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("overlay_log_level"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_log_level,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("overlay_default_style"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_style,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_style),
+      NULL },
+
+    { ngx_string("overlay_default_position"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_position,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_position),
+      NULL },
+
+    { ngx_string("overlay_default_margin"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_fraction,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_margin),
+      &ngx_http_overlay_margin_bounds },
+
+    { ngx_string("overlay_default_size"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_fraction,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_size),
+      &ngx_http_overlay_size_bounds },
+
+    { ngx_string("overlay_default_scale"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_fraction,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_scale),
+      &ngx_http_overlay_scale_bounds },
+
+    { ngx_string("overlay_default_opacity"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_fraction,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_opacity),
+      &ngx_http_overlay_opacity_bounds },
+
+    { ngx_string("overlay_default_color"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_color,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_color),
+      NULL },
+
+    { ngx_string("overlay_default_background"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_color,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_background),
+      NULL },
+
+    { ngx_string("overlay_default_font"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_font),
+      NULL },
 
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_overlay_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_overlay_add_variables,        /* preconfiguration */
     ngx_http_overlay_init,                 /* postconfiguration */
 
     ngx_http_overlay_create_main_conf,     /* create main configuration */
@@ -157,6 +389,20 @@ ngx_module_t  ngx_http_overlay_module = {
 };
 
 
+static ngx_http_variable_t  ngx_http_overlay_vars[] = {
+
+    { ngx_string("overlay_status"), NULL,
+      ngx_http_overlay_status_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("overlay_error"), NULL,
+      ngx_http_overlay_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
@@ -164,16 +410,19 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 static ngx_int_t
 ngx_http_overlay_header_filter(ngx_http_request_t *r)
 {
-    ngx_str_t                  value;
-    ngx_http_overlay_ctx_t    *ctx;
-    ngx_http_overlay_conf_t   *conf;
-    ngx_http_overlay_error_t   err;
+    char                      repaired[128];
+    u_char                   *buf;
+    unsigned                  repairs;
+    ngx_str_t                 value;
+    ngx_http_overlay_ctx_t   *ctx;
+    ngx_http_overlay_conf_t  *conf;
+    ngx_http_overlay_error_t  err;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
 
     if (ctx != NULL) {
-        /* an error page replaces the response that was being read */
-        ngx_http_set_ctx(r, NULL, ngx_http_overlay_module);
+        /* an error page, ours or another's, replaces the response */
+        ctx->phase = NGX_HTTP_OVERLAY_PASS;
         r->connection->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
         return ngx_http_next_header_filter(r);
     }
@@ -196,25 +445,43 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->headers_out.content_encoding != NULL
-        && r->headers_out.content_encoding->value.len)
-    {
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_NOT_IMAGE,
-                                      "the body has a Content-Encoding");
-        ngx_http_overlay_log_failure(r, &err);
-        return ngx_http_next_header_filter(r);
-    }
-
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_overlay_ctx_t));
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
-    if (ngx_http_overlay_parse_value(value.data, value.len, &ctx->spec, &err)
+    ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
+
+    if (r->headers_out.content_encoding != NULL
+        && r->headers_out.content_encoding->value.len)
+    {
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_NOT_IMAGE,
+                                      "the body has a Content-Encoding");
+        return ngx_http_overlay_fail(r, ctx, &err, NULL);
+    }
+
+    /* decoded in place: a copy, as variables' values may be shared */
+
+    buf = ngx_pnalloc(r->pool, value.len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(buf, value.data, value.len);
+
+    if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts, &ctx->spec,
+                                     &repairs, &err)
         != NGX_HTTP_OVERLAY_OK)
     {
-        ngx_http_overlay_log_failure(r, &err);
-        return ngx_http_next_header_filter(r);
+        return ngx_http_overlay_fail(r, ctx, &err, NULL);
+    }
+
+    if (repairs) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: repaired a legacy value: %s",
+                      ngx_http_overlay_repairs_text(repaired,
+                                                    sizeof(repaired),
+                                                    repairs));
     }
 
     if (r->headers_out.content_length_n > (off_t) conf->buffer_size) {
@@ -224,14 +491,15 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
                                       (long long)
                                           r->headers_out.content_length_n,
                                       conf->buffer_size);
-        ngx_http_overlay_log_failure(r, &err);
-        return ngx_http_next_header_filter(r);
+        return ngx_http_overlay_fail(r, ctx, &err, NULL);
     }
 
     r->allow_ranges = 0;
 
     if (r->method == NGX_HTTP_HEAD) {
         /* the overlaid image's size is not known without rendering it */
+        ctx->status = NGX_HTTP_OVERLAY_APPLIED;
+        ctx->phase = NGX_HTTP_OVERLAY_PASS;
         ngx_http_clear_content_length(r);
         ngx_http_clear_accept_ranges(r);
         ngx_http_clear_etag(r);
@@ -239,8 +507,6 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     }
 
     ctx->phase = NGX_HTTP_OVERLAY_READ;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
 
     r->main_filter_need_in_memory = 1;
 
@@ -251,9 +517,10 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
-    ngx_int_t                rc;
-    ngx_chain_t             *rest;
-    ngx_http_overlay_ctx_t  *ctx;
+    ngx_int_t                 rc;
+    ngx_chain_t              *rest;
+    ngx_http_overlay_ctx_t   *ctx;
+    ngx_http_overlay_error_t  err;
 
     if (in == NULL) {
         return ngx_http_next_body_filter(r, in);
@@ -269,7 +536,7 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     case NGX_HTTP_OVERLAY_READ:
 
-        rc = ngx_http_overlay_read(r, ctx, in, &rest);
+        rc = ngx_http_overlay_read(r, ctx, in, &rest, &err);
 
         if (rc == NGX_AGAIN) {
             r->connection->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
@@ -285,39 +552,85 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         }
 
         if (rc == NGX_DECLINED) {
-            return ngx_http_overlay_pass(r, ctx, rest);
+            return ngx_http_overlay_fail(r, ctx, &err, rest);
         }
 
         return ngx_http_overlay_process(r, ctx);
 
-    case NGX_HTTP_OVERLAY_PASS:
-        return ngx_http_next_body_filter(r, in);
-
-    default: /* NGX_HTTP_OVERLAY_DONE */
+    case NGX_HTTP_OVERLAY_DONE:
 
         rc = ngx_http_next_body_filter(r, NULL);
 
         /* nothing may follow the last buffer */
         return (rc == NGX_OK) ? NGX_ERROR : rc;
+
+    default: /* NGX_HTTP_OVERLAY_PASS */
+        return ngx_http_next_body_filter(r, in);
     }
 }
 
 
 /*
+ * The overlay cannot be drawn: log why, once, at overlay_log_level, then
+ * either pass the original on (what was read of the body, then rest), or
+ * answer with the overlay_on_error status.  From the header filter, with
+ * nothing read, ctx->phase is 0.
+ */
+
+static ngx_int_t
+ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_error_t *err, ngx_chain_t *rest)
+{
+    ngx_uint_t                reading;
+    ngx_http_overlay_conf_t  *conf;
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
+
+    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ);
+    ctx->error = err->code;
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
+
+    if (conf->on_error) {
+        ngx_log_error(conf->log_level, r->connection->log, 0,
+                      "overlay: %s: %s, answering %i",
+                      ngx_http_overlay_reason(err->code), err->msg,
+                      conf->on_error);
+
+        ctx->status = NGX_HTTP_OVERLAY_REJECTED;
+
+        return ngx_http_filter_finalize_request(r, &ngx_http_overlay_module,
+                                                conf->on_error);
+    }
+
+    ngx_log_error(conf->log_level, r->connection->log, 0,
+                  "overlay: %s: %s, passing the original through",
+                  ngx_http_overlay_reason(err->code), err->msg);
+
+    ctx->status = NGX_HTTP_OVERLAY_PASSED;
+
+    if (!reading) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    return ngx_http_overlay_pass(r, ctx, rest);
+}
+
+
+/*
  * Copies the body into one buffer.  NGX_AGAIN: more to come; NGX_OK: the
- * whole body is in; NGX_DECLINED: the response is to pass through, with
- * what was copied so far followed by *rest, the buffers not copied.
+ * whole body is in; NGX_DECLINED: the overlay cannot be drawn (err says
+ * why), what was copied so far is to be followed by *rest, the buffers not
+ * copied.
  */
 
 static ngx_int_t
 ngx_http_overlay_read(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
-    ngx_chain_t *in, ngx_chain_t **rest)
+    ngx_chain_t *in, ngx_chain_t **rest, ngx_http_overlay_error_t *err)
 {
-    size_t                     size, have;
-    ngx_buf_t                 *b;
-    ngx_chain_t               *cl;
-    ngx_http_overlay_conf_t   *conf;
-    ngx_http_overlay_error_t   err;
+    size_t                    size, have;
+    ngx_buf_t                *b;
+    ngx_chain_t              *cl;
+    ngx_http_overlay_conf_t  *conf;
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
@@ -328,11 +641,10 @@ ngx_http_overlay_read(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         have = ctx->last - ctx->image;
 
         if (size > conf->buffer_size - have) {
-            (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
+            (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
                                           "the body is more than "
                                           "overlay_buffer %zu bytes",
                                           conf->buffer_size);
-            ngx_http_overlay_log_failure(r, &err);
             *rest = cl;
             return NGX_DECLINED;
         }
@@ -367,11 +679,10 @@ ngx_http_overlay_read(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
             if (ngx_http_overlay_codec_detect(ctx->image, have)
                 == NGX_HTTP_OVERLAY_FORMAT_NONE)
             {
-                (void) ngx_http_overlay_error(&err,
+                (void) ngx_http_overlay_error(err,
                                               NGX_HTTP_OVERLAY_NOT_IMAGE,
                                               "the body is neither JPEG "
                                               "nor PNG");
-                ngx_http_overlay_log_failure(r, &err);
                 *rest = cl->next;
                 return NGX_DECLINED;
             }
@@ -438,11 +749,9 @@ static ngx_int_t
 ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
 {
     ngx_pool_cleanup_t             *cln;
-    ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t        *blob;
     ngx_http_overlay_conf_t        *conf;
     ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
@@ -460,16 +769,12 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
     blob->len = 0;
     cln->handler = ngx_http_overlay_blob_cleanup;
 
-    opts.font = (const char *) conf->font.data;
-    opts.codec.jpeg_quality = (int) conf->jpeg_quality;
-    opts.codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
-
-    rc = ngx_http_overlay_composite(ctx->image, ctx->last - ctx->image,
-                                    &ctx->spec, &opts, &info, blob, &err);
-
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        ngx_http_overlay_log_failure(r, &err);
-        return ngx_http_overlay_pass(r, ctx, NULL);
+    if (ngx_http_overlay_composite(ctx->image, ctx->last - ctx->image,
+                                   &ctx->spec, &conf->opts, &info, blob,
+                                   &err)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        return ngx_http_overlay_fail(r, ctx, &err, NULL);
     }
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -478,6 +783,8 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
                    ngx_http_overlay_format_name(info.format),
                    (size_t) (ctx->last - ctx->image), blob->len,
                    (int) ctx->spec.nlayers);
+
+    ctx->status = NGX_HTTP_OVERLAY_APPLIED;
 
     r->headers_out.content_length_n = blob->len;
 
@@ -577,21 +884,79 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
 
 static void
-ngx_http_overlay_log_failure(ngx_http_request_t *r,
-    ngx_http_overlay_error_t *err)
-{
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "overlay: %s: %s, passing the original through",
-                  ngx_http_overlay_reason(err->code), err->msg);
-}
-
-
-static void
 ngx_http_overlay_blob_cleanup(void *data)
 {
     ngx_http_overlay_blob_t  *blob = data;
 
     ngx_http_overlay_codec_free(blob);
+}
+
+
+static ngx_int_t
+ngx_http_overlay_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_uint_t               status;
+    ngx_http_overlay_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_overlay_module);
+
+    status = ctx != NULL ? ctx->status : NGX_HTTP_OVERLAY_NONE;
+
+    v->len = ngx_http_overlay_statuses[status].len;
+    v->data = ngx_http_overlay_statuses[status].data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_overlay_error_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    const char              *reason;
+    ngx_http_overlay_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_overlay_module);
+
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    if (ctx == NULL || ctx->error == NGX_HTTP_OVERLAY_OK) {
+        v->len = 0;
+        v->data = (u_char *) "";
+        return NGX_OK;
+    }
+
+    reason = ngx_http_overlay_reason(ctx->error);
+
+    v->len = ngx_strlen(reason);
+    v->data = (u_char *) reason;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_overlay_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_overlay_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -631,12 +996,28 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
-     *     conf->font = { 0, NULL };
+     *     conf->default_font = { 0, NULL };
+     *     conf->opts = { 0 };
      */
 
     conf->value = NGX_CONF_UNSET_PTR;
     conf->buffer_size = NGX_CONF_UNSET_SIZE;
+    conf->max_param = NGX_CONF_UNSET_SIZE;
     conf->jpeg_quality = NGX_CONF_UNSET;
+    conf->max_layers = NGX_CONF_UNSET_UINT;
+    conf->max_text = NGX_CONF_UNSET_UINT;
+    conf->on_error = NGX_CONF_UNSET;
+    conf->log_level = NGX_CONF_UNSET_UINT;
+    conf->fonts = NGX_CONF_UNSET_PTR;
+    conf->assets = NGX_CONF_UNSET_PTR;
+    conf->default_style = NGX_CONF_UNSET;
+    conf->default_position = NGX_CONF_UNSET;
+    conf->default_margin = NGX_CONF_UNSET;
+    conf->default_size = NGX_CONF_UNSET;
+    conf->default_scale = NGX_CONF_UNSET;
+    conf->default_opacity = NGX_CONF_UNSET;
+    conf->default_color = NGX_CONF_UNSET;
+    conf->default_background = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -648,38 +1029,222 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_overlay_conf_t *prev = parent;
     ngx_http_overlay_conf_t *conf = child;
 
-    ngx_http_overlay_main_conf_t  *omcf;
+    ngx_http_overlay_options_t  *opts;
 
     ngx_conf_merge_ptr_value(conf->value, prev->value, NULL);
 
     ngx_conf_merge_size_value(conf->buffer_size, prev->buffer_size,
                               16 * 1024 * 1024);
 
+    ngx_conf_merge_size_value(conf->max_param, prev->max_param,
+                              NGX_HTTP_OVERLAY_PARAM_MAX);
+
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
+    ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
+    ngx_conf_merge_uint_value(conf->max_text, prev->max_text, 128);
+    ngx_conf_merge_value(conf->on_error, prev->on_error, 0);
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
+                              NGX_LOG_WARN);
 
-    ngx_conf_merge_str_value(conf->font, prev->font, "");
+    ngx_conf_merge_ptr_value(conf->fonts, prev->fonts, NULL);
+    ngx_conf_merge_ptr_value(conf->assets, prev->assets, NULL);
 
-    if (conf->font.len == 0) {
-        ngx_str_set(&conf->font, NGX_HTTP_OVERLAY_DEFAULT_FONT);
+    opts = &conf->opts;
 
-        /* the default font is needed, and checked, only where used */
+    ngx_http_overlay_options_init(opts);
 
-        omcf = ngx_http_conf_get_module_main_conf(cf,
-                                                  ngx_http_overlay_module);
+    opts->max_param = conf->max_param;
+    opts->spec.max_layers = conf->max_layers;
+    opts->spec.max_text = conf->max_text;
+    opts->codec.jpeg_quality = (int) conf->jpeg_quality;
 
-        if (conf->value != NULL && !omcf->default_font_checked) {
+    if (ngx_http_overlay_merge_names(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
-            if (ngx_http_overlay_check_font(cf, &conf->font)
-                != NGX_CONF_OK)
-            {
-                return NGX_CONF_ERROR;
-            }
+    return ngx_http_overlay_merge_defaults(cf, prev, conf);
+}
 
-            omcf->default_font_checked = 1;
+
+/* the names of fonts and assets, as the core wants them */
+
+static char *
+ngx_http_overlay_merge_names(ngx_conf_t *cf, ngx_http_overlay_conf_t *conf)
+{
+    ngx_str_t                      path;
+    ngx_uint_t                     i, n, have_default;
+    const char                   **names, **paths;
+    gdImagePtr                    *images;
+    ngx_http_overlay_named_t      *named;
+    ngx_http_overlay_main_conf_t  *omcf;
+
+    named = conf->fonts ? conf->fonts->elts : NULL;
+    n = conf->fonts ? conf->fonts->nelts : 0;
+
+    have_default = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_strcmp(named[i].name.data, "default") == 0) {
+            have_default = 1;
         }
     }
 
+    /* "default" comes first, from fonts-dejavu-core unless configured */
+
+    names = ngx_palloc(cf->pool, (n + 1) * sizeof(char *));
+    paths = ngx_palloc(cf->pool, (n + 1) * sizeof(char *));
+    if (names == NULL || paths == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    names[0] = "default";
+    paths[0] = NGX_HTTP_OVERLAY_DEFAULT_FONT;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_strcmp(named[i].name.data, "default") == 0) {
+            paths[0] = (const char *) named[i].path.data;
+        }
+    }
+
+    conf->opts.spec.nfonts = 1;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_strcmp(named[i].name.data, "default") != 0) {
+            names[conf->opts.spec.nfonts] = (const char *) named[i].name.data;
+            paths[conf->opts.spec.nfonts] = (const char *) named[i].path.data;
+            conf->opts.spec.nfonts++;
+        }
+    }
+
+    conf->opts.spec.fonts = names;
+    conf->opts.render.fonts = paths;
+    conf->opts.render.nfonts = conf->opts.spec.nfonts;
+
+    /* the built-in default font is needed, and checked, only where used */
+
+    omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_overlay_module);
+
+    if (!have_default && conf->value != NULL && !omcf->default_font_checked) {
+        ngx_str_set(&path, NGX_HTTP_OVERLAY_DEFAULT_FONT);
+
+        if (ngx_http_overlay_check_font(cf, &path) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        omcf->default_font_checked = 1;
+    }
+
+    named = conf->assets ? conf->assets->elts : NULL;
+    n = conf->assets ? conf->assets->nelts : 0;
+
+    if (n == 0) {
+        return NGX_CONF_OK;
+    }
+
+    names = ngx_palloc(cf->pool, n * sizeof(char *));
+    images = ngx_palloc(cf->pool, n * sizeof(gdImagePtr));
+    if (names == NULL || images == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        names[i] = (const char *) named[i].name.data;
+        images[i] = named[i].image;
+    }
+
+    conf->opts.spec.assets = names;
+    conf->opts.spec.nassets = n;
+    conf->opts.render.assets = images;
+    conf->opts.render.nassets = n;
+
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
+    ngx_http_overlay_conf_t *prev, ngx_http_overlay_conf_t *conf)
+{
+    ngx_uint_t                 i;
+    ngx_http_overlay_layer_t  *d;
+
+    d = &conf->opts.spec.defaults;
+
+    ngx_conf_merge_value(conf->default_style, prev->default_style,
+                         (ngx_int_t) d->style);
+    ngx_conf_merge_value(conf->default_position, prev->default_position,
+                         (ngx_int_t) d->position);
+    ngx_conf_merge_value(conf->default_margin, prev->default_margin,
+                         (ngx_int_t) (d->margin * NGX_HTTP_OVERLAY_MILLION));
+    ngx_conf_merge_value(conf->default_size, prev->default_size,
+                         (ngx_int_t) (d->size * NGX_HTTP_OVERLAY_MILLION));
+    ngx_conf_merge_value(conf->default_scale, prev->default_scale,
+                         (ngx_int_t) (d->scale * NGX_HTTP_OVERLAY_MILLION));
+    ngx_conf_merge_value(conf->default_opacity, prev->default_opacity,
+                         (ngx_int_t) (d->opacity
+                                      * NGX_HTTP_OVERLAY_MILLION));
+    ngx_conf_merge_str_value(conf->default_font, prev->default_font,
+                             "default");
+
+    d->style = (ngx_http_overlay_style_e) conf->default_style;
+    d->position = (ngx_http_overlay_position_e) conf->default_position;
+    d->margin = (double) conf->default_margin / NGX_HTTP_OVERLAY_MILLION;
+    d->size = (double) conf->default_size / NGX_HTTP_OVERLAY_MILLION;
+    d->scale = (double) conf->default_scale / NGX_HTTP_OVERLAY_MILLION;
+    d->opacity = (double) conf->default_opacity / NGX_HTTP_OVERLAY_MILLION;
+
+    ngx_conf_merge_value(conf->default_color, prev->default_color,
+                         NGX_CONF_UNSET);
+    ngx_conf_merge_value(conf->default_background, prev->default_background,
+                         NGX_CONF_UNSET);
+
+    if (conf->default_color != NGX_CONF_UNSET) {
+        ngx_http_overlay_unpack_color(conf->default_color, &d->color);
+    }
+
+    if (conf->default_background != NGX_CONF_UNSET) {
+        ngx_http_overlay_unpack_color(conf->default_background,
+                                      &d->background);
+    }
+
+    for (i = 0; i < conf->opts.spec.nfonts; i++) {
+        if (ngx_strcmp(conf->opts.spec.fonts[i], conf->default_font.data)
+            == 0)
+        {
+            d->font = i;
+            break;
+        }
+    }
+
+    if (i == conf->opts.spec.nfonts) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "overlay_default_font \"%V\" is not a font "
+                           "named by overlay_font", &conf->default_font);
+        return NGX_CONF_ERROR;
+    }
+
+    if (d->style == NGX_HTTP_OVERLAY_STYLE_RIBBON
+        && d->position % 3 == 1)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "overlay_default_style \"ribbon\" needs a corner "
+                           "for overlay_default_position, not \"%s\"",
+                           ngx_http_overlay_position_name(d->position));
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_overlay_unpack_color(ngx_int_t packed,
+    ngx_http_overlay_color_t *color)
+{
+    color->r = (u_char) (packed >> 24);
+    color->g = (u_char) (packed >> 16);
+    color->b = (u_char) (packed >> 8);
+    color->a = (u_char) packed;
 }
 
 
@@ -721,25 +1286,124 @@ ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* overlay_font PATH, the font named "default"; overlay_font NAME PATH */
+
 static char *
 ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_overlay_conf_t *olcf = conf;
 
-    ngx_str_t  *value;
-
-    if (olcf->font.data != NULL) {
-        return "is duplicate";
-    }
+    ngx_str_t                  *value, name, path;
+    ngx_http_overlay_named_t   *font;
 
     value = cf->args->elts;
-    olcf->font = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &olcf->font, 1) != NGX_OK) {
+    if (cf->args->nelts == 2) {
+        ngx_str_set(&name, "default");
+        path = value[1];
+
+    } else {
+        name = value[1];
+        path = value[2];
+    }
+
+    font = ngx_http_overlay_add_name(cf, &olcf->fonts, &name);
+    if (font == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_overlay_check_font(cf, &olcf->font);
+    font->path = path;
+
+    if (ngx_conf_full_name(cf->cycle, &font->path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_overlay_check_font(cf, &font->path);
+}
+
+
+static char *
+ngx_http_overlay_asset(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    ngx_str_t                 *value;
+    ngx_http_overlay_named_t  *asset;
+
+    value = cf->args->elts;
+
+    asset = ngx_http_overlay_add_name(cf, &olcf->assets, &value[1]);
+    if (asset == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    asset->path = value[2];
+
+    if (ngx_conf_full_name(cf->cycle, &asset->path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_overlay_read_asset(cf, asset);
+}
+
+
+static ngx_http_overlay_named_t *
+ngx_http_overlay_add_name(ngx_conf_t *cf, ngx_array_t **names,
+    ngx_str_t *name)
+{
+    u_char                    *p;
+    ngx_uint_t                 i;
+    ngx_http_overlay_named_t  *named;
+
+    if (*names == NGX_CONF_UNSET_PTR || *names == NULL) {
+        *names = ngx_array_create(cf->pool, 4,
+                                  sizeof(ngx_http_overlay_named_t));
+        if (*names == NULL) {
+            return NULL;
+        }
+    }
+
+    if (name->len == 0 || name->len > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a name of 1 to 64 characters",
+                           name);
+        return NULL;
+    }
+
+    for (p = name->data; p < name->data + name->len; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+              || *p == '.'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "the name \"%V\" has a character other than "
+                               "letters, digits, \"-\", \"_\" and \".\"",
+                               name);
+            return NULL;
+        }
+    }
+
+    named = (*names)->elts;
+
+    for (i = 0; i < (*names)->nelts; i++) {
+        if (named[i].name.len == name->len
+            && ngx_strncmp(named[i].name.data, name->data, name->len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is named twice", name);
+            return NULL;
+        }
+    }
+
+    named = ngx_array_push(*names);
+    if (named == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(named, sizeof(ngx_http_overlay_named_t));
+    named->name = *name;
+
+    return named;
 }
 
 
@@ -772,6 +1436,316 @@ ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path)
                            path, err.msg);
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_overlay_read_asset(ngx_conf_t *cf, ngx_http_overlay_named_t *asset)
+{
+    off_t                      size;
+    u_char                    *data;
+    ssize_t                    n;
+    ngx_fd_t                   fd;
+    ngx_file_info_t            fi;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_overlay_error_t   err;
+
+    fd = ngx_open_file(asset->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "overlay_asset \"%V\": " ngx_open_file_n
+                           " \"%V\" failed", &asset->name, &asset->path);
+        return NGX_CONF_ERROR;
+    }
+
+    data = NULL;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "overlay_asset \"%V\": " ngx_fd_info_n
+                           " \"%V\" failed", &asset->name, &asset->path);
+        goto failed;
+    }
+
+    size = ngx_file_size(&fi);
+
+    if (!ngx_is_file(&fi) || size > NGX_HTTP_OVERLAY_ASSET_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "overlay_asset \"%V\": \"%V\" is not a file of "
+                           "at most 16m", &asset->name, &asset->path);
+        goto failed;
+    }
+
+    data = ngx_alloc((size_t) size + 1, cf->log);
+    if (data == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_fd(fd, data, (size_t) size);
+
+    if (n != (ssize_t) size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "overlay_asset \"%V\": " ngx_read_fd_n
+                           " \"%V\" failed", &asset->name, &asset->path);
+        goto failed;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        goto failed;
+    }
+
+    asset->image = ngx_http_overlay_asset_decode(data, (size_t) size, &err);
+
+    if (asset->image == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "overlay_asset \"%V\": \"%V\" is not a usable "
+                           "PNG or WebP image: %s", &asset->name,
+                           &asset->path, err.msg);
+        goto failed;
+    }
+
+    cln->handler = ngx_http_overlay_asset_cleanup;
+    cln->data = asset->image;
+
+    ngx_free(data);
+    (void) ngx_close_file(fd);
+
+    return NGX_CONF_OK;
+
+failed:
+
+    if (data != NULL) {
+        ngx_free(data);
+    }
+
+    (void) ngx_close_file(fd);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static void
+ngx_http_overlay_asset_cleanup(void *data)
+{
+    gdImageDestroy(data);
+}
+
+
+static char *
+ngx_http_overlay_on_error(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+
+    if (olcf->on_error != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "pass") == 0) {
+        olcf->on_error = 0;
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n < 400 || n > 599) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"overlay_on_error\" takes \"pass\" or a status "
+                           "from 400 to 599, not \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    olcf->on_error = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (olcf->log_level != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; ngx_http_overlay_log_levels[i].len; i++) {
+        if (ngx_strcmp(value[1].data, ngx_http_overlay_log_levels[i].data)
+            == 0)
+        {
+            olcf->log_level = i;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"overlay_log_level\" is one of emerg, alert, crit, "
+                       "error, warn, notice and info, not \"%V\"",
+                       &value[1]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_overlay_set_style(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
+
+    int         n;
+    ngx_str_t  *value;
+
+    if (*np != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_http_overlay_style_parse((const char *) value[1].data,
+                                     value[1].len);
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is one of badge, ribbon, banner and "
+                           "plain, not \"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *np = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_overlay_set_position(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
+
+    int         n;
+    ngx_str_t  *value;
+
+    if (*np != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_http_overlay_position_parse((const char *) value[1].data,
+                                        value[1].len);
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is one of top-left, top, top-right, "
+                           "left, center, right, bottom-left, bottom and "
+                           "bottom-right, not \"%V\"", &cmd->name,
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *np = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* a decimal fraction such as "0.03", kept in millionths */
+
+static char *
+ngx_http_overlay_set_fraction(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
+
+    u_char                              *p, *last;
+    ngx_int_t                            n, scale;
+    ngx_str_t                           *value;
+    ngx_http_overlay_fraction_bounds_t  *bounds;
+
+    if (*np != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    bounds = cmd->post;
+
+    p = value[1].data;
+    last = p + value[1].len;
+    n = 0;
+    scale = NGX_HTTP_OVERLAY_MILLION;
+
+    while (p < last && *p >= '0' && *p <= '9' && n < 10) {
+        n = n * 10 + (*p++ - '0');
+    }
+
+    n *= NGX_HTTP_OVERLAY_MILLION;
+
+    if (p < last && *p == '.') {
+        p++;
+
+        while (p < last && *p >= '0' && *p <= '9' && scale > 1) {
+            scale /= 10;
+            n += (*p++ - '0') * scale;
+        }
+    }
+
+    if (value[1].len == 0 || p != last || n < bounds->min
+        || n > bounds->max)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be a number from %.6f to %.6f, "
+                           "not \"%V\"", &cmd->name,
+                           (double) bounds->min / NGX_HTTP_OVERLAY_MILLION,
+                           (double) bounds->max / NGX_HTTP_OVERLAY_MILLION,
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *np = n;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
+
+    ngx_str_t                 *value;
+    ngx_http_overlay_color_t   c;
+
+    if (*np != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_http_overlay_color_parse((const char *) value[1].data,
+                                     value[1].len, &c)
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be a colour: #rgb, #rgba, #rrggbb "
+                           "or #rrggbbaa, not \"%V\"", &cmd->name,
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *np = (ngx_int_t) c.r << 24 | c.g << 16 | c.b << 8 | c.a;
 
     return NGX_CONF_OK;
 }

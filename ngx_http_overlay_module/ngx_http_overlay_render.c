@@ -7,27 +7,20 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngx_http_overlay_render.h"
 
 
-/* proportions of the image's shorter side */
-#define NGX_HTTP_OVERLAY_BADGE_SIZE     0.06
-#define NGX_HTTP_OVERLAY_BADGE_MARGIN   0.03
+#define NGX_HTTP_OVERLAY_PAD_X         0.5     /* of the font size */
+#define NGX_HTTP_OVERLAY_PAD_Y         0.3
+#define NGX_HTTP_OVERLAY_FONT_MIN_PX   6.0
 
-/* proportions of the font size */
-#define NGX_HTTP_OVERLAY_BADGE_PAD_X    0.5
-#define NGX_HTTP_OVERLAY_BADGE_PAD_Y    0.3
+/* what a text box's height is measured with, whatever the text */
+#define NGX_HTTP_OVERLAY_METRICS_TEXT  "Hgjy\xc3\x81"
 
-#define NGX_HTTP_OVERLAY_FONT_MIN_PX    6.0
-
-/* the house badge: deep red at 85% opacity, white text */
-#define NGX_HTTP_OVERLAY_BADGE_BG       gdTrueColorAlpha(0xd6, 0x28, 0x28, 19)
-#define NGX_HTTP_OVERLAY_BADGE_FG       gdTrueColorAlpha(0xff, 0xff, 0xff, 0)
-
-/* what the text box's height is measured with, whatever the text */
-#define NGX_HTTP_OVERLAY_METRICS_TEXT   "Hgjy\xc3\x81"
+#define NGX_HTTP_OVERLAY_SQRT2         1.41421356237309504880
 
 
 typedef struct {
@@ -43,13 +36,38 @@ static void ngx_http_overlay_gd_error(int priority, const char *fmt,
 static ngx_http_overlay_rc_e ngx_http_overlay_measure(const char *font,
     double px, const char *text, ngx_http_overlay_extent_t *ext,
     ngx_http_overlay_error_t *err);
-static ngx_http_overlay_rc_e ngx_http_overlay_layout_badge(
+static ngx_http_overlay_rc_e ngx_http_overlay_layout_text(
     ngx_http_overlay_layout_t *layout, ngx_http_overlay_layer_layout_t *ll,
     ngx_http_overlay_error_t *err);
-static void ngx_http_overlay_escape_text(char *dst, const char *src,
-    size_t len);
+static void ngx_http_overlay_layout_ribbon(ngx_http_overlay_layout_t *layout,
+    ngx_http_overlay_layer_layout_t *ll, ngx_http_overlay_extent_t *text,
+    int band, int pad_x, int margin);
+static ngx_http_overlay_rc_e ngx_http_overlay_layout_image(
+    ngx_http_overlay_layout_t *layout, ngx_http_overlay_layer_layout_t *ll,
+    ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_anchor(ngx_http_overlay_position_e position,
+    int width, int height, int margin, ngx_http_overlay_rect_t *r);
+static ngx_http_overlay_rc_e ngx_http_overlay_cut_text(
+    ngx_http_overlay_layer_layout_t *ll, double px, int avail,
+    ngx_http_overlay_extent_t *text, ngx_http_overlay_error_t *err);
+static char *ngx_http_overlay_escape_text(const char *src, size_t len,
+    const char *tail);
 static void ngx_http_overlay_rect_union(ngx_http_overlay_rect_t *acc,
     const ngx_http_overlay_rect_t *r);
+static void ngx_http_overlay_rect_clip(ngx_http_overlay_rect_t *r,
+    int width, int height);
+static int ngx_http_overlay_gd_color(ngx_http_overlay_color_t c,
+    double opacity);
+static ngx_http_overlay_rc_e ngx_http_overlay_draw_text(
+    const ngx_http_overlay_layer_layout_t *ll, gdImagePtr im, int x0,
+    int y0, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_draw_image(
+    const ngx_http_overlay_layout_t *layout,
+    const ngx_http_overlay_layer_layout_t *ll, gdImagePtr im, int x0,
+    int y0, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_string(gdImagePtr im,
+    int color, const char *font, double px, double angle, int x, int y,
+    const char *text, ngx_http_overlay_error_t *err);
 
 
 static __thread char  ngx_http_overlay_gd_msg[NGX_HTTP_OVERLAY_ERROR_LEN];
@@ -177,10 +195,59 @@ ngx_http_overlay_measure(const char *font, double px, const char *text,
 }
 
 
+gdImagePtr
+ngx_http_overlay_asset_decode(const unsigned char *data, size_t len,
+    ngx_http_overlay_error_t *err)
+{
+    gdImagePtr  im;
+
+    if (len < 16 || len > 64 * 1024 * 1024) {
+        (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "%zu bytes", len);
+        return NULL;
+    }
+
+    ngx_http_overlay_render_gd_message_clear();
+
+    if (memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) {
+        im = gdImageCreateFromPngPtr((int) len, (void *) data);
+
+    } else if (memcmp(data, "RIFF", 4) == 0
+               && memcmp(data + 8, "WEBP", 4) == 0)
+    {
+        im = gdImageCreateFromWebpPtr((int) len, (void *) data);
+
+    } else {
+        (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
+                                      "neither PNG nor WebP");
+        return NULL;
+    }
+
+    if (im == NULL) {
+        (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "cannot be decoded: %s",
+                                      ngx_http_overlay_render_gd_message());
+        return NULL;
+    }
+
+    if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im)) {
+        gdImageDestroy(im);
+        (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "gdImagePaletteToTrueColor() failed");
+        return NULL;
+    }
+
+    gdImageSaveAlpha(im, 1);
+
+    return im;
+}
+
+
 ngx_http_overlay_rc_e
 ngx_http_overlay_render_layout(ngx_http_overlay_layout_t *layout,
-    const ngx_http_overlay_spec_t *spec, const char *font, int width,
-    int height, ngx_http_overlay_error_t *err)
+    const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_render_conf_t *conf, int width, int height,
+    ngx_http_overlay_error_t *err)
 {
     unsigned                          i;
     ngx_http_overlay_rc_e             rc;
@@ -193,57 +260,103 @@ ngx_http_overlay_render_layout(ngx_http_overlay_layout_t *layout,
                                       "image of %dx%d pixels", width, height);
     }
 
-    layout->font = font;
+    layout->conf = conf;
     layout->width = width;
     layout->height = height;
 
-    for (i = 0; i < spec->nlayers && i < NGX_HTTP_OVERLAY_LAYERS_MAX; i++) {
+    for (i = 0; i < spec->nlayers && i < NGX_HTTP_OVERLAY_LAYERS_LIMIT; i++) {
         ll = &layout->layers[i];
-        ll->text = layout->text[i];
+        ll->layer = &spec->layers[i];
+        layout->nlayers++;
 
-        ngx_http_overlay_escape_text(ll->text, spec->layers[i].text,
-                                     spec->layers[i].len);
+        if (ll->layer->type == NGX_HTTP_OVERLAY_LAYER_TEXT) {
+            rc = ngx_http_overlay_layout_text(layout, ll, err);
 
-        rc = ngx_http_overlay_layout_badge(layout, ll, err);
+        } else {
+            rc = ngx_http_overlay_layout_image(layout, ll, err);
+        }
+
         if (rc != NGX_HTTP_OVERLAY_OK) {
+            ngx_http_overlay_render_free(layout);
             return rc;
         }
 
-        ngx_http_overlay_rect_union(&layout->bounds, &ll->box);
-        layout->nlayers++;
+        ngx_http_overlay_rect_clip(&ll->bounds, width, height);
+        ngx_http_overlay_rect_union(&layout->bounds, &ll->bounds);
     }
 
     return NGX_HTTP_OVERLAY_OK;
 }
 
 
+void
+ngx_http_overlay_render_free(ngx_http_overlay_layout_t *layout)
+{
+    unsigned  i;
+
+    for (i = 0; i < layout->nlayers; i++) {
+        free(layout->layers[i].text);
+        layout->layers[i].text = NULL;
+    }
+}
+
+
 static ngx_http_overlay_rc_e
-ngx_http_overlay_layout_badge(ngx_http_overlay_layout_t *layout,
+ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
     ngx_http_overlay_layer_layout_t *ll, ngx_http_overlay_error_t *err)
 {
-    int                        shorter, margin, pad_x, pad_y, avail;
-    int                        ascent, descent, tries;
-    double                     px;
-    ngx_http_overlay_rc_e      rc;
-    ngx_http_overlay_extent_t  text, metrics;
+    int                              shorter, margin, pad_x, pad_y, avail;
+    int                              ascent, descent, band, tries;
+    double                           px;
+    ngx_http_overlay_rc_e            rc;
+    ngx_http_overlay_extent_t        text, metrics;
+    const ngx_http_overlay_layer_t  *layer;
+
+    layer = ll->layer;
+
+    if (layer->font >= layout->conf->nfonts) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "font %u is not configured",
+                                      layer->font);
+    }
+
+    ll->font = layout->conf->fonts[layer->font];
+
+    ll->text = ngx_http_overlay_escape_text(layer->text, layer->len, "");
+    if (ll->text == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
 
     shorter = layout->width < layout->height ? layout->width : layout->height;
-    margin = (int) lround(shorter * NGX_HTTP_OVERLAY_BADGE_MARGIN);
-    avail = layout->width - 2 * margin;
+    margin = (int) lround(shorter * layer->margin);
 
-    px = shorter * NGX_HTTP_OVERLAY_BADGE_SIZE;
+    px = shorter * layer->size;
     if (px < NGX_HTTP_OVERLAY_FONT_MIN_PX) {
         px = NGX_HTTP_OVERLAY_FONT_MIN_PX;
     }
 
+    /* a ribbon's text lies along the diagonal of a corner square */
+
+    avail = layout->width - 2 * margin;
+
+    if (layer->style == NGX_HTTP_OVERLAY_STYLE_RIBBON) {
+        avail = (int) (shorter * 0.7 * NGX_HTTP_OVERLAY_SQRT2) - 2 * margin;
+    }
+
+    if (avail < 1) {
+        avail = 1;
+    }
+
     for (tries = 0; /* void */; tries++) {
 
-        rc = ngx_http_overlay_measure(layout->font, px, ll->text, &text, err);
+        rc = ngx_http_overlay_measure(ll->font, px, ll->text, &text, err);
         if (rc != NGX_HTTP_OVERLAY_OK) {
             return rc;
         }
 
-        pad_x = (int) lround(px * NGX_HTTP_OVERLAY_BADGE_PAD_X);
+        pad_x = layer->style == NGX_HTTP_OVERLAY_STYLE_PLAIN
+                ? 0 : (int) lround(px * NGX_HTTP_OVERLAY_PAD_X);
 
         if (text.width + 2 * pad_x <= avail
             || px <= NGX_HTTP_OVERLAY_FONT_MIN_PX || tries == 4)
@@ -259,7 +372,17 @@ ngx_http_overlay_layout_badge(ngx_http_overlay_layout_t *layout,
         }
     }
 
-    rc = ngx_http_overlay_measure(layout->font, px,
+    /* still too wide at the smallest size: cut, with an ellipsis */
+
+    if (text.width + 2 * pad_x > avail) {
+        rc = ngx_http_overlay_cut_text(ll, px, avail - 2 * pad_x, &text,
+                                       err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+    }
+
+    rc = ngx_http_overlay_measure(ll->font, px,
                                   NGX_HTTP_OVERLAY_METRICS_TEXT, &metrics,
                                   err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
@@ -268,38 +391,339 @@ ngx_http_overlay_layout_badge(ngx_http_overlay_layout_t *layout,
 
     ascent = text.ascent > metrics.ascent ? text.ascent : metrics.ascent;
     descent = text.descent > metrics.descent ? text.descent : metrics.descent;
-    pad_y = (int) lround(px * NGX_HTTP_OVERLAY_BADGE_PAD_Y);
+    pad_y = layer->style == NGX_HTTP_OVERLAY_STYLE_PLAIN
+            ? 0 : (int) lround(px * NGX_HTTP_OVERLAY_PAD_Y);
 
     ll->font_px = px;
     ll->box.w = text.width + 2 * pad_x;
     ll->box.h = ascent + descent + 2 * pad_y;
-    ll->box.x = layout->width - margin - ll->box.w;
-    ll->box.y = margin;
 
-    ll->text_x = ll->box.x + pad_x - text.left;
-    ll->text_y = ll->box.y + pad_y + ascent;
+    switch (layer->style) {
 
-    /* nothing is ever drawn outside the image */
+    case NGX_HTTP_OVERLAY_STYLE_RIBBON:
+        band = ll->box.h;
+        ngx_http_overlay_layout_ribbon(layout, ll, &text, band, pad_x,
+                                       margin);
+        return NGX_HTTP_OVERLAY_OK;
 
-    if (ll->box.x < 0) {
-        ll->box.w += ll->box.x;
+    case NGX_HTTP_OVERLAY_STYLE_BANNER:
+
+        /* the whole width; the text where the position's column says */
+
+        ngx_http_overlay_anchor(layer->position, layout->width,
+                                layout->height, margin, &ll->box);
+
+        ll->text_x = ll->box.x + pad_x - text.left;
         ll->box.x = 0;
+        ll->box.w = layout->width;
+        break;
+
+    case NGX_HTTP_OVERLAY_STYLE_PLAIN:
+
+        /* a shadow down and right, for legibility on any background */
+
+        ll->shadow = (int) lround(px / 16);
+        if (ll->shadow < 1) {
+            ll->shadow = 1;
+        }
+
+        ll->box.w += ll->shadow;
+        ll->box.h += ll->shadow;
+
+        ngx_http_overlay_anchor(layer->position, layout->width,
+                                layout->height, margin, &ll->box);
+
+        ll->text_x = ll->box.x - text.left;
+        break;
+
+    default: /* NGX_HTTP_OVERLAY_STYLE_BADGE */
+
+        ngx_http_overlay_anchor(layer->position, layout->width,
+                                layout->height, margin, &ll->box);
+
+        ll->text_x = ll->box.x + pad_x - text.left;
+        break;
     }
 
-    if (ll->box.y + ll->box.h > layout->height) {
-        ll->box.h = layout->height - ll->box.y;
-    }
+    ll->text_y = ll->box.y + pad_y + ascent;
+    ll->bounds = ll->box;
 
     return NGX_HTTP_OVERLAY_OK;
 }
 
 
-static void
-ngx_http_overlay_escape_text(char *dst, const char *src, size_t len)
+/* the longest start of the text that fits avail pixels with "…" after it */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
+    int avail, ngx_http_overlay_extent_t *text,
+    ngx_http_overlay_error_t *err)
 {
-    size_t  i;
+    char                       *cut;
+    size_t                      lo, hi, mid, len;
+    const char                 *s;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_extent_t   ext;
+
+    s = ll->layer->text;
+    len = ll->layer->len;
+
+    /* lo fits (an ellipsis alone is the least there is), hi does not */
+
+    lo = 0;
+    hi = len;
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        while (mid > lo && ((unsigned char) s[mid] & 0xc0) == 0x80) {
+            mid--;                          /* a character's start */
+        }
+
+        if (mid == lo) {
+            break;
+        }
+
+        cut = ngx_http_overlay_escape_text(s, mid, "\xe2\x80\xa6");
+        if (cut == NULL) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                          "malloc() failed");
+        }
+
+        rc = ngx_http_overlay_measure(ll->font, px, cut, &ext, err);
+        free(cut);
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        if (ext.width <= avail) {
+            lo = mid;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    cut = ngx_http_overlay_escape_text(s, lo, "\xe2\x80\xa6");
+    if (cut == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
+
+    free(ll->text);
+    ll->text = cut;
+
+    return ngx_http_overlay_measure(ll->font, px, cut, text, err);
+}
+
+
+/*
+ * A sash across a corner, at 45 degrees.  With u the sum of the distances
+ * from the corner's two edges, the sash is inner <= u <= inner + band * √2;
+ * its inner edge is long enough for the text.
+ */
+
+static void
+ngx_http_overlay_layout_ribbon(ngx_http_overlay_layout_t *layout,
+    ngx_http_overlay_layer_layout_t *ll, ngx_http_overlay_extent_t *text,
+    int band, int pad_x, int margin)
+{
+    int       w, h, inner, outer, i, x0, y0, x1, y1;
+    double    c, mx, my, dx, dy, nx, ny, along, across;
+    gdPoint  *p;
+
+    w = layout->width;
+    h = layout->height;
+
+    inner = (int) lround((text->width + 2 * pad_x) / NGX_HTTP_OVERLAY_SQRT2)
+            + margin;
+    outer = inner + (int) lround(band * NGX_HTTP_OVERLAY_SQRT2);
+
+    /* the sash in top-left coordinates, then mirrored to its corner */
+
+    p = ll->band;
+    p[0].x = inner;  p[0].y = 0;
+    p[1].x = outer;  p[1].y = 0;
+    p[2].x = 0;      p[2].y = outer;
+    p[3].x = 0;      p[3].y = inner;
+
+    c = (inner + outer) / 2.0;
+    mx = c / 2;
+    my = c / 2;
+
+    /* the text runs from bottom-left to top-right of the top-left sash */
+
+    dx = 1 / NGX_HTTP_OVERLAY_SQRT2;
+    dy = -1 / NGX_HTTP_OVERLAY_SQRT2;
+
+    switch (ll->layer->position) {
+
+    case NGX_HTTP_OVERLAY_TOP_RIGHT:
+    case NGX_HTTP_OVERLAY_BOTTOM_LEFT:
+        dy = -dy;
+        break;
+
+    default:
+        break;
+    }
+
+    for (i = 0; i < 4; i++) {
+
+        if (ll->layer->position == NGX_HTTP_OVERLAY_TOP_RIGHT
+            || ll->layer->position == NGX_HTTP_OVERLAY_BOTTOM_RIGHT)
+        {
+            p[i].x = w - p[i].x;
+        }
+
+        if (ll->layer->position == NGX_HTTP_OVERLAY_BOTTOM_LEFT
+            || ll->layer->position == NGX_HTTP_OVERLAY_BOTTOM_RIGHT)
+        {
+            p[i].y = h - p[i].y;
+        }
+    }
+
+    if (ll->layer->position == NGX_HTTP_OVERLAY_TOP_RIGHT
+        || ll->layer->position == NGX_HTTP_OVERLAY_BOTTOM_RIGHT)
+    {
+        mx = w - mx;
+    }
+
+    if (ll->layer->position == NGX_HTTP_OVERLAY_BOTTOM_LEFT
+        || ll->layer->position == NGX_HTTP_OVERLAY_BOTTOM_RIGHT)
+    {
+        my = h - my;
+    }
+
+    /* the baseline: back half the text along, down half its height */
+
+    nx = -dy;
+    ny = dx;
+    along = text->width / 2.0 + text->left;
+    across = (text->ascent - text->descent) / 2.0;
+
+    ll->text_x = (int) lround(mx - dx * along + nx * across);
+    ll->text_y = (int) lround(my - dy * along + ny * across);
+    ll->angle = dy > 0 ? -M_PI / 4 : M_PI / 4;
+
+    x0 = w;
+    y0 = h;
+    x1 = 0;
+    y1 = 0;
+
+    for (i = 0; i < 4; i++) {
+        x0 = p[i].x < x0 ? p[i].x : x0;
+        y0 = p[i].y < y0 ? p[i].y : y0;
+        x1 = p[i].x > x1 ? p[i].x : x1;
+        y1 = p[i].y > y1 ? p[i].y : y1;
+    }
+
+    ll->box.x = x0;
+    ll->box.y = y0;
+    ll->box.w = x1 - x0 + 1;
+    ll->box.h = y1 - y0 + 1;
+    ll->bounds = ll->box;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_layout_image(ngx_http_overlay_layout_t *layout,
+    ngx_http_overlay_layer_layout_t *ll, ngx_http_overlay_error_t *err)
+{
+    int                              shorter, margin;
+    gdImagePtr                       asset;
+    const ngx_http_overlay_layer_t  *layer;
+
+    layer = ll->layer;
+
+    if (layer->asset >= layout->conf->nassets) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "image %u is not configured",
+                                      layer->asset);
+    }
+
+    asset = layout->conf->assets[layer->asset];
+
+    shorter = layout->width < layout->height ? layout->width : layout->height;
+    margin = (int) lround(shorter * layer->margin);
+
+    ll->box.w = (int) lround(layout->width * layer->scale);
+    ll->box.h = (int) lround((double) ll->box.w * gdImageSY(asset)
+                             / gdImageSX(asset));
+
+    if (ll->box.w < 1) {
+        ll->box.w = 1;
+    }
+
+    if (ll->box.h < 1) {
+        ll->box.h = 1;
+    }
+
+    ngx_http_overlay_anchor(layer->position, layout->width, layout->height,
+                            margin, &ll->box);
+
+    ll->bounds = ll->box;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* places a box of r->w x r->h at the position, margin away from edges */
+
+static void
+ngx_http_overlay_anchor(ngx_http_overlay_position_e position, int width,
+    int height, int margin, ngx_http_overlay_rect_t *r)
+{
+    switch (position % 3) {
+    case 0:
+        r->x = margin;
+        break;
+    case 1:
+        r->x = (width - r->w) / 2;
+        break;
+    default:
+        r->x = width - margin - r->w;
+        break;
+    }
+
+    switch (position / 3) {
+    case 0:
+        r->y = margin;
+        break;
+    case 1:
+        r->y = (height - r->h) / 2;
+        break;
+    default:
+        r->y = height - margin - r->h;
+        break;
+    }
+}
+
+
+static char *
+ngx_http_overlay_escape_text(const char *src, size_t len, const char *tail)
+{
+    char    *text, *dst;
+    size_t   i, amps, tlen;
 
     /* libgd reads "&#NNN;" as an entity: the text is drawn literally */
+
+    amps = 0;
+
+    for (i = 0; i < len; i++) {
+        if (src[i] == '&') {
+            amps++;
+        }
+    }
+
+    tlen = strlen(tail);
+
+    text = malloc(len + amps * 4 + tlen + 1);
+    if (text == NULL) {
+        return NULL;
+    }
+
+    dst = text;
 
     for (i = 0; i < len; i++) {
 
@@ -312,7 +736,9 @@ ngx_http_overlay_escape_text(char *dst, const char *src, size_t len)
         *dst++ = src[i];
     }
 
-    *dst = '\0';
+    memcpy(dst, tail, tlen + 1);
+
+    return text;
 }
 
 
@@ -341,14 +767,40 @@ ngx_http_overlay_rect_union(ngx_http_overlay_rect_t *acc,
 }
 
 
+static void
+ngx_http_overlay_rect_clip(ngx_http_overlay_rect_t *r, int width, int height)
+{
+    int  x1, y1;
+
+    x1 = r->x + r->w < width ? r->x + r->w : width;
+    y1 = r->y + r->h < height ? r->y + r->h : height;
+
+    r->x = r->x > 0 ? r->x : 0;
+    r->y = r->y > 0 ? r->y : 0;
+    r->w = x1 > r->x ? x1 - r->x : 0;
+    r->h = y1 > r->y ? y1 - r->y : 0;
+}
+
+
+static int
+ngx_http_overlay_gd_color(ngx_http_overlay_color_t c, double opacity)
+{
+    int  alpha;
+
+    /* libgd: 0 opaque .. 127 transparent */
+
+    alpha = gdAlphaMax - (int) lround(c.a / 255.0 * opacity * gdAlphaMax);
+
+    return gdTrueColorAlpha(c.r, c.g, c.b, alpha);
+}
+
+
 ngx_http_overlay_rc_e
 ngx_http_overlay_render_draw(const ngx_http_overlay_layout_t *layout,
     gdImagePtr im, int x0, int y0, ngx_http_overlay_error_t *err)
 {
-    char                                   *msg;
     unsigned                                i;
-    gdFTStringExtra                         extra;
-    int                                     brect[8];
+    ngx_http_overlay_rc_e                   rc;
     const ngx_http_overlay_layer_layout_t  *ll;
 
     if (!gdImageTrueColor(im)) {
@@ -358,31 +810,154 @@ ngx_http_overlay_render_draw(const ngx_http_overlay_layout_t *layout,
 
     gdImageAlphaBlending(im, 1);
 
+    for (i = 0; i < layout->nlayers; i++) {
+        ll = &layout->layers[i];
+
+        if (ll->layer->type == NGX_HTTP_OVERLAY_LAYER_TEXT) {
+            rc = ngx_http_overlay_draw_text(ll, im, x0, y0, err);
+
+        } else {
+            rc = ngx_http_overlay_draw_image(layout, ll, im, x0, y0, err);
+        }
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_draw_text(const ngx_http_overlay_layer_layout_t *ll,
+    gdImagePtr im, int x0, int y0, ngx_http_overlay_error_t *err)
+{
+    int                              i, bg, fg;
+    gdPoint                          band[4];
+    ngx_http_overlay_rc_e            rc;
+    ngx_http_overlay_color_t         shadow;
+    const ngx_http_overlay_layer_t  *layer;
+
+    layer = ll->layer;
+    bg = ngx_http_overlay_gd_color(layer->background, layer->opacity);
+    fg = ngx_http_overlay_gd_color(layer->color, layer->opacity);
+
+    switch (layer->style) {
+
+    case NGX_HTTP_OVERLAY_STYLE_RIBBON:
+
+        for (i = 0; i < 4; i++) {
+            band[i].x = ll->band[i].x - x0;
+            band[i].y = ll->band[i].y - y0;
+        }
+
+        gdImageFilledPolygon(im, band, 4, bg);
+        break;
+
+    case NGX_HTTP_OVERLAY_STYLE_PLAIN:
+
+        shadow.r = 0;
+        shadow.g = 0;
+        shadow.b = 0;
+        shadow.a = 0x80;
+
+        rc = ngx_http_overlay_string(im,
+                 ngx_http_overlay_gd_color(shadow, layer->opacity), ll->font,
+                 ll->font_px, 0.0, ll->text_x + ll->shadow - x0,
+                 ll->text_y + ll->shadow - y0, ll->text, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        break;
+
+    default:
+
+        if (ll->box.w > 0 && ll->box.h > 0) {
+            gdImageFilledRectangle(im, ll->box.x - x0, ll->box.y - y0,
+                                   ll->box.x + ll->box.w - 1 - x0,
+                                   ll->box.y + ll->box.h - 1 - y0, bg);
+        }
+
+        break;
+    }
+
+    return ngx_http_overlay_string(im, fg, ll->font, ll->font_px, ll->angle,
+                                   ll->text_x - x0, ll->text_y - y0,
+                                   ll->text, err);
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_draw_image(const ngx_http_overlay_layout_t *layout,
+    const ngx_http_overlay_layer_layout_t *ll, gdImagePtr im, int x0,
+    int y0, ngx_http_overlay_error_t *err)
+{
+    int         x, y, c, a;
+    gdImagePtr  asset, scaled;
+
+    asset = layout->conf->assets[ll->layer->asset];
+
+    scaled = gdImageCreateTrueColor(ll->box.w, ll->box.h);
+    if (scaled == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "gdImageCreateTrueColor() failed");
+    }
+
+    gdImageAlphaBlending(scaled, 0);
+    gdImageSaveAlpha(scaled, 1);
+    gdImageFilledRectangle(scaled, 0, 0, ll->box.w - 1, ll->box.h - 1,
+                           gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
+
+    gdImageCopyResampled(scaled, asset, 0, 0, 0, 0, ll->box.w, ll->box.h,
+                         gdImageSX(asset), gdImageSY(asset));
+
+    if (ll->layer->opacity < 1.0) {
+
+        for (y = 0; y < ll->box.h; y++) {
+            for (x = 0; x < ll->box.w; x++) {
+                c = gdImageGetTrueColorPixel(scaled, x, y);
+                a = gdAlphaMax
+                    - (int) lround((gdAlphaMax - gdTrueColorGetAlpha(c))
+                                   * ll->layer->opacity);
+                gdImageSetPixel(scaled, x, y,
+                                gdTrueColorAlpha(gdTrueColorGetRed(c),
+                                                 gdTrueColorGetGreen(c),
+                                                 gdTrueColorGetBlue(c), a));
+            }
+        }
+    }
+
+    gdImageCopy(im, scaled, ll->box.x - x0, ll->box.y - y0, 0, 0, ll->box.w,
+                ll->box.h);
+
+    gdImageDestroy(scaled);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_string(gdImagePtr im, int color, const char *font,
+    double px, double angle, int x, int y, const char *text,
+    ngx_http_overlay_error_t *err)
+{
+    int               brect[8];
+    char             *msg;
+    gdFTStringExtra   extra;
+
     memset(&extra, 0, sizeof(gdFTStringExtra));
     extra.flags = gdFTEX_RESOLUTION;
     extra.hdpi = 72;
     extra.vdpi = 72;
 
-    for (i = 0; i < layout->nlayers; i++) {
-        ll = &layout->layers[i];
+    msg = gdImageStringFTEx(im, brect, color, font, px, angle, x, y,
+                            (char *) text, &extra);
 
-        if (ll->box.w > 0 && ll->box.h > 0) {
-            gdImageFilledRectangle(im, ll->box.x - x0, ll->box.y - y0,
-                                   ll->box.x + ll->box.w - 1 - x0,
-                                   ll->box.y + ll->box.h - 1 - y0,
-                                   NGX_HTTP_OVERLAY_BADGE_BG);
-        }
-
-        msg = gdImageStringFTEx(im, brect, NGX_HTTP_OVERLAY_BADGE_FG,
-                                layout->font, ll->font_px, 0.0,
-                                ll->text_x - x0, ll->text_y - y0,
-                                ll->text, &extra);
-        if (msg != NULL) {
-            return ngx_http_overlay_error(err,
-                                          NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                          "gdImageStringFTEx() failed: %s",
-                                          msg);
-        }
+    if (msg != NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "gdImageStringFTEx() failed: %s", msg);
     }
 
     return NGX_HTTP_OVERLAY_OK;

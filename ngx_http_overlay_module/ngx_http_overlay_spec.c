@@ -1,9 +1,11 @@
 
 /*
- * ngx_http_overlay_module: the overlay spec.
+ * ngx_http_overlay_module: the overlay spec (v1).
  */
 
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -11,23 +13,168 @@
 #include "ngx_http_overlay_spec.h"
 
 
-static ngx_http_overlay_rc_e ngx_http_overlay_spec_text(json_t *value,
-    const char *name, ngx_http_overlay_layer_t *layer,
-    ngx_http_overlay_error_t *err);
+#define NGX_HTTP_OVERLAY_FOR_TEXT   0x01
+#define NGX_HTTP_OVERLAY_FOR_IMAGE  0x02
+
+
+typedef struct {
+    const ngx_http_overlay_spec_conf_t  *conf;
+    ngx_http_overlay_error_t            *err;
+    unsigned char                       *arena;     /* texts go here */
+    size_t                               size;
+    size_t                               used;
+    char                                 path[32];  /* "layers[0]." */
+} ngx_http_overlay_parse_t;
+
+
+typedef ngx_http_overlay_rc_e (*ngx_http_overlay_field_pt)(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+
+
+typedef struct {
+    const char                          *key;
+    unsigned                             types;
+    ngx_http_overlay_field_pt            parse;
+} ngx_http_overlay_field_t;
+
+
+static ngx_http_overlay_rc_e ngx_http_overlay_parse_layer(
+    ngx_http_overlay_parse_t *ps, json_t *obj, unsigned i,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_text(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_image(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_font(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_style(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_position(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_color(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_number(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_string(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    const char **s, size_t *len);
+static ngx_http_overlay_rc_e ngx_http_overlay_bad(
+    ngx_http_overlay_parse_t *ps, const char *key, const char *fmt,
+    const char *arg, size_t len, const char *tail);
+static int ngx_http_overlay_lookup(const char *const *names, unsigned n,
+    const char *s, size_t len);
+static void ngx_http_overlay_list(char *buf, size_t size,
+    const char *const *names, unsigned n);
 static const char *ngx_http_overlay_json_type(json_t *value);
+static char *ngx_http_overlay_color_text(char *buf,
+    const ngx_http_overlay_color_t *c);
+
+
+static const char *const  ngx_http_overlay_styles[] = {
+    "badge", "ribbon", "banner", "plain"
+};
+
+static const char *const  ngx_http_overlay_positions[] = {
+    "top-left", "top", "top-right", "left", "center", "right",
+    "bottom-left", "bottom", "bottom-right"
+};
+
+static const char *const  ngx_http_overlay_default_fonts[] = { "default" };
+
+
+/* the fields of a layer, with what each may be, in the order of the docs */
+
+static const ngx_http_overlay_field_t  ngx_http_overlay_fields[] = {
+    { "text", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_text },
+    { "image", NGX_HTTP_OVERLAY_FOR_IMAGE, ngx_http_overlay_field_image },
+    { "style", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_style },
+    { "position", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
+      ngx_http_overlay_field_position },
+    { "margin", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
+      ngx_http_overlay_field_number },
+    { "size", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_number },
+    { "scale", NGX_HTTP_OVERLAY_FOR_IMAGE, ngx_http_overlay_field_number },
+    { "color", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_color },
+    { "background", NGX_HTTP_OVERLAY_FOR_TEXT,
+      ngx_http_overlay_field_color },
+    { "font", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_font },
+    { "opacity", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
+      ngx_http_overlay_field_number },
+    { NULL, 0, NULL }
+};
+
+
+/* ranges of the numbers, inclusive */
+
+static const struct {
+    const char  *key;
+    double       min;
+    double       max;
+    size_t       offset;
+} ngx_http_overlay_numbers[] = {
+    { "margin", 0.0, 0.5, offsetof(ngx_http_overlay_layer_t, margin) },
+    { "size", 0.01, 0.5, offsetof(ngx_http_overlay_layer_t, size) },
+    { "scale", 0.01, 1.0, offsetof(ngx_http_overlay_layer_t, scale) },
+    { "opacity", 0.0, 1.0, offsetof(ngx_http_overlay_layer_t, opacity) },
+    { NULL, 0.0, 0.0, 0 }
+};
+
+
+void
+ngx_http_overlay_spec_conf_init(ngx_http_overlay_spec_conf_t *conf)
+{
+    ngx_http_overlay_layer_t  *d;
+
+    memset(conf, 0, sizeof(ngx_http_overlay_spec_conf_t));
+
+    d = &conf->defaults;
+
+    d->type = NGX_HTTP_OVERLAY_LAYER_TEXT;
+    d->style = NGX_HTTP_OVERLAY_STYLE_BADGE;
+    d->position = NGX_HTTP_OVERLAY_TOP_RIGHT;
+    d->margin = 0.03;
+    d->size = 0.06;
+    d->scale = 0.25;
+    d->opacity = 1.0;
+    d->color.r = 0xff;
+    d->color.g = 0xff;
+    d->color.b = 0xff;
+    d->color.a = 0xff;
+    d->background.r = 0xd6;
+    d->background.g = 0x28;
+    d->background.b = 0x28;
+    d->background.a = 0xd9;                     /* 85% */
+
+    conf->max_layers = 4;
+    conf->max_text = 128;
+    conf->fonts = ngx_http_overlay_default_fonts;
+    conf->nfonts = 1;
+}
 
 
 ngx_http_overlay_rc_e
-ngx_http_overlay_spec_parse(const unsigned char *json, size_t len,
-    ngx_http_overlay_spec_t *spec, ngx_http_overlay_error_t *err)
+ngx_http_overlay_spec_parse(unsigned char *json, size_t len,
+    const ngx_http_overlay_spec_conf_t *conf, ngx_http_overlay_spec_t *spec,
+    ngx_http_overlay_error_t *err)
 {
-    char                   quoted[64];
-    json_t                *root, *value;
-    const char            *key;
-    json_error_t           jerr;
-    ngx_http_overlay_rc_e  rc;
+    char                      quoted[64];
+    size_t                    n;
+    json_t                   *root, *value, *layers;
+    unsigned                  i;
+    const char               *key;
+    json_error_t              jerr;
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_parse_t  ps;
 
-    memset(spec, 0, sizeof(ngx_http_overlay_spec_t));
+    spec->nlayers = 0;
 
     root = json_loadb((const char *) json, len, JSON_REJECT_DUPLICATES,
                       &jerr);
@@ -38,6 +185,15 @@ ngx_http_overlay_spec_parse(const unsigned char *json, size_t len,
                                       jerr.position);
     }
 
+    /* the texts are copied back into the JSON's own bytes: they fit */
+
+    ps.conf = conf;
+    ps.err = err;
+    ps.arena = json;
+    ps.size = len;
+    ps.used = 0;
+    ps.path[0] = '\0';
+
     if (!json_is_object(root)) {
         rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_JSON,
                                     "JSON %s instead of an object",
@@ -45,13 +201,15 @@ ngx_http_overlay_spec_parse(const unsigned char *json, size_t len,
         goto done;
     }
 
-    rc = NGX_HTTP_OVERLAY_OK;
+    n = json_object_size(root);
+    value = json_object_get(root, "overlay");
+    layers = json_object_get(root, "layers");
 
     json_object_foreach(root, key, value) {
 
-        if (strcmp(key, "overlay") != 0) {
+        if (strcmp(key, "overlay") != 0 && strcmp(key, "layers") != 0) {
             rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
-                       "unknown key \"%s\"",
+                       "unknown key \"%s\", not \"overlay\" or \"layers\"",
                        ngx_http_overlay_quote(quoted, sizeof(quoted),
                                               (const unsigned char *) key,
                                               strlen(key), 32));
@@ -61,76 +219,630 @@ ngx_http_overlay_spec_parse(const unsigned char *json, size_t len,
 
     value = json_object_get(root, "overlay");
 
-    if (value == NULL) {
+    if (n == 0) {
         rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
-                                    "no \"overlay\" key");
+                                    "no \"overlay\" or \"layers\"");
         goto done;
     }
 
-    rc = ngx_http_overlay_spec_text(value, "overlay", &spec->layers[0], err);
-
-    if (rc == NGX_HTTP_OVERLAY_OK) {
-        spec->nlayers = 1;
+    if (n > 1) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                    "\"overlay\" and \"layers\" together");
+        goto done;
     }
+
+    if (value != NULL) {
+
+        /* the shorthand: one text layer, all defaults */
+
+        spec->layers[0] = conf->defaults;
+        spec->layers[0].type = NGX_HTTP_OVERLAY_LAYER_TEXT;
+
+        rc = ngx_http_overlay_field_text(&ps, "overlay", value,
+                                         &spec->layers[0]);
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            spec->nlayers = 1;
+        }
+
+        goto done;
+    }
+
+    if (!json_is_array(layers)) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                    "\"layers\" is %s, not an array",
+                                    ngx_http_overlay_json_type(layers));
+        goto done;
+    }
+
+    n = json_array_size(layers);
+
+    if (n == 0 || n > conf->max_layers
+        || n > NGX_HTTP_OVERLAY_LAYERS_LIMIT)
+    {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                    "\"layers\" has %zu layers, not 1 to %u",
+                                    n, conf->max_layers);
+        goto done;
+    }
+
+    for (i = 0; i < n; i++) {
+        rc = ngx_http_overlay_parse_layer(&ps, json_array_get(layers, i), i,
+                                          &spec->layers[i]);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            goto done;
+        }
+    }
+
+    spec->nlayers = (unsigned) n;
+    rc = NGX_HTTP_OVERLAY_OK;
 
 done:
 
     json_decref(root);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        spec->nlayers = 0;
+    }
 
     return rc;
 }
 
 
 static ngx_http_overlay_rc_e
-ngx_http_overlay_spec_text(json_t *value, const char *name,
-    ngx_http_overlay_layer_t *layer, ngx_http_overlay_error_t *err)
+ngx_http_overlay_parse_layer(ngx_http_overlay_parse_t *ps, json_t *obj,
+    unsigned i, ngx_http_overlay_layer_t *layer)
 {
-    size_t                i, len, chars;
-    const unsigned char  *s;
+    char                             quoted[64];
+    json_t                          *value, *text, *image;
+    unsigned                         type;
+    const char                      *key;
+    ngx_http_overlay_rc_e            rc;
+    const ngx_http_overlay_field_t  *f;
 
-    if (!json_is_string(value)) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
-                                      "\"%s\" is %s, not a string", name,
-                                      ngx_http_overlay_json_type(value));
+    (void) snprintf(ps->path, sizeof(ps->path), "layers[%u].", i);
+
+    if (!json_is_object(obj)) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "layers[%u] is %s, not an object", i,
+                                      ngx_http_overlay_json_type(obj));
     }
 
-    s = (const unsigned char *) json_string_value(value);
-    len = json_string_length(value);
+    text = json_object_get(obj, "text");
+    image = json_object_get(obj, "image");
+
+    if ((text == NULL) == (image == NULL)) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "layers[%u] has %s \"text\" nor "
+                                      "\"image\"", i,
+                                      text == NULL ? "neither" : "both");
+    }
+
+    *layer = ps->conf->defaults;
+
+    if (text != NULL) {
+        layer->type = NGX_HTTP_OVERLAY_LAYER_TEXT;
+        type = NGX_HTTP_OVERLAY_FOR_TEXT;
+
+    } else {
+        layer->type = NGX_HTTP_OVERLAY_LAYER_IMAGE;
+        type = NGX_HTTP_OVERLAY_FOR_IMAGE;
+    }
+
+    json_object_foreach(obj, key, value) {
+
+        for (f = ngx_http_overlay_fields; f->key != NULL; f++) {
+            if (strcmp(f->key, key) == 0) {
+                break;
+            }
+        }
+
+        if (f->key == NULL) {
+            return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                       "layers[%u]: unknown key \"%s\"", i,
+                       ngx_http_overlay_quote(quoted, sizeof(quoted),
+                                              (const unsigned char *) key,
+                                              strlen(key), 32));
+        }
+
+        if (!(f->types & type)) {
+            return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                          "layers[%u].%s is not a key of "
+                                          "an %s layer", i, key,
+                                          type == NGX_HTTP_OVERLAY_FOR_TEXT
+                                          ? "text" : "image");
+        }
+
+        rc = f->parse(ps, key, value, layer);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+    }
+
+    if (layer->type == NGX_HTTP_OVERLAY_LAYER_TEXT
+        && layer->style == NGX_HTTP_OVERLAY_STYLE_RIBBON
+        && (layer->position == NGX_HTTP_OVERLAY_TOP
+            || layer->position == NGX_HTTP_OVERLAY_LEFT
+            || layer->position == NGX_HTTP_OVERLAY_CENTER
+            || layer->position == NGX_HTTP_OVERLAY_RIGHT
+            || layer->position == NGX_HTTP_OVERLAY_BOTTOM))
+    {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "layers[%u]: style \"ribbon\" needs a "
+                                      "corner position, not \"%s\"", i,
+                                      ngx_http_overlay_position_name(
+                                          layer->position));
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_text(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    char                  *dst;
+    size_t                 i, len, chars;
+    const char            *s;
+    const unsigned char   *u;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
 
     if (len == 0) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
-                                      "\"%s\" is an empty string", name);
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s is an empty string", ps->path,
+                                      key);
     }
 
     /* jansson has checked UTF-8: count characters, refuse control ones */
 
+    u = (const unsigned char *) s;
     chars = 0;
 
     for (i = 0; i < len; i++) {
 
-        if ((s[i] & 0xc0) != 0x80) {
+        if ((u[i] & 0xc0) != 0x80) {
             chars++;
         }
 
-        if (s[i] < 0x20 || s[i] == 0x7f) {
-            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
-                                          "\"%s\" has a control character "
-                                          "at byte %zu", name, i);
+        if (u[i] < 0x20 || u[i] == 0x7f) {
+            return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                          "%s%s has a control character "
+                                          "at byte %zu", ps->path, key, i);
         }
     }
 
-    if (chars > NGX_HTTP_OVERLAY_TEXT_MAX) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
-                                      "\"%s\" has %zu characters, more than "
-                                      "%d", name, chars,
-                                      NGX_HTTP_OVERLAY_TEXT_MAX);
+    if (chars > ps->conf->max_text || chars > NGX_HTTP_OVERLAY_TEXT_LIMIT) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s has %zu characters, more than "
+                                      "%u", ps->path, key, chars,
+                                      ps->conf->max_text);
     }
 
-    memcpy(layer->text, s, len);
-    layer->text[len] = '\0';
+    if (ps->used + len + 1 > ps->size) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s does not fit", ps->path, key);
+    }
+
+    dst = (char *) ps->arena + ps->used;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    ps->used += len + 1;
+
+    layer->text = dst;
     layer->len = len;
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_image(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    int                    n;
+    size_t                 len;
+    const char            *s;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    n = ngx_http_overlay_lookup(ps->conf->assets, ps->conf->nassets, s, len);
+
+    if (n < 0) {
+        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not %s", s, len,
+                                    ps->conf->nassets
+                                    ? "an image of overlay_asset"
+                                    : "an image: no overlay_asset is "
+                                      "configured");
+    }
+
+    layer->asset = (unsigned) n;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_font(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    int                    n;
+    char                   list[256];
+    size_t                 len;
+    const char            *s;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    n = ngx_http_overlay_lookup(ps->conf->fonts, ps->conf->nfonts, s, len);
+
+    if (n < 0) {
+        ngx_http_overlay_list(list, sizeof(list), ps->conf->fonts,
+                              ps->conf->nfonts);
+        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not one of %s",
+                                    s, len, list);
+    }
+
+    layer->font = (unsigned) n;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_style(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    int                    n;
+    char                   list[256];
+    size_t                 len;
+    const char            *s;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    n = ngx_http_overlay_style_parse(s, len);
+
+    if (n < 0) {
+        ngx_http_overlay_list(list, sizeof(list), ngx_http_overlay_styles,
+                              4);
+        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not one of %s",
+                                    s, len, list);
+    }
+
+    layer->style = (ngx_http_overlay_style_e) n;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_position(ngx_http_overlay_parse_t *ps,
+    const char *key, json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    int                    n;
+    char                   list[256];
+    size_t                 len;
+    const char            *s;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    n = ngx_http_overlay_position_parse(s, len);
+
+    if (n < 0) {
+        ngx_http_overlay_list(list, sizeof(list), ngx_http_overlay_positions,
+                              9);
+        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not one of %s",
+                                    s, len, list);
+    }
+
+    layer->position = (ngx_http_overlay_position_e) n;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_color(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    size_t                     len;
+    const char                *s;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_color_t  *color;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    color = strcmp(key, "color") == 0 ? &layer->color : &layer->background;
+
+    if (ngx_http_overlay_color_parse(s, len, color) != 0) {
+        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not %s", s, len,
+                                    "a colour: #rgb, #rgba, #rrggbb or "
+                                    "#rrggbbaa");
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_number(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    double    v;
+    unsigned  i;
+
+    for (i = 0; ngx_http_overlay_numbers[i].key != NULL; i++) {
+        if (strcmp(ngx_http_overlay_numbers[i].key, key) == 0) {
+            break;
+        }
+    }
+
+    if (!json_is_number(value)) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s is %s, not a number", ps->path,
+                                      key, ngx_http_overlay_json_type(value));
+    }
+
+    v = json_number_value(value);
+
+    if (!(v >= ngx_http_overlay_numbers[i].min
+          && v <= ngx_http_overlay_numbers[i].max))
+    {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s %g is not between %g and %g",
+                                      ps->path, key, v,
+                                      ngx_http_overlay_numbers[i].min,
+                                      ngx_http_overlay_numbers[i].max);
+    }
+
+    *(double *) ((char *) layer + ngx_http_overlay_numbers[i].offset) = v;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_string(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, const char **s, size_t *len)
+{
+    *s = NULL;
+    *len = 0;
+
+    if (!json_is_string(value)) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s is %s, not a string", ps->path,
+                                      key, ngx_http_overlay_json_type(value));
+    }
+
+    *s = json_string_value(value);
+    *len = json_string_length(value);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* fmt takes the path, the key, the quoted value and tail, in this order */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_bad(ngx_http_overlay_parse_t *ps, const char *key,
+    const char *fmt, const char *arg, size_t len, const char *tail)
+{
+    char  quoted[64];
+
+    ngx_http_overlay_quote(quoted, sizeof(quoted),
+                           (const unsigned char *) arg, len, 32);
+
+    return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC, fmt,
+                                  ps->path, key, quoted, tail);
+}
+
+
+static int
+ngx_http_overlay_lookup(const char *const *names, unsigned n, const char *s,
+    size_t len)
+{
+    unsigned  i;
+
+    for (i = 0; i < n; i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
+static void
+ngx_http_overlay_list(char *buf, size_t size, const char *const *names,
+    unsigned n)
+{
+    size_t    used, len;
+    unsigned  i;
+
+    used = 0;
+    buf[0] = '\0';
+
+    for (i = 0; i < n; i++) {
+        len = strlen(names[i]);
+
+        if (used + len + 3 + 4 > size) {
+            memcpy(&buf[used], "...", 4);
+            return;
+        }
+
+        if (i > 0) {
+            memcpy(&buf[used], ", ", 2);
+            used += 2;
+        }
+
+        memcpy(&buf[used], names[i], len + 1);
+        used += len;
+    }
+}
+
+
+int
+ngx_http_overlay_style_parse(const char *s, size_t len)
+{
+    return ngx_http_overlay_lookup(ngx_http_overlay_styles, 4, s, len);
+}
+
+
+int
+ngx_http_overlay_position_parse(const char *s, size_t len)
+{
+    return ngx_http_overlay_lookup(ngx_http_overlay_positions, 9, s, len);
+}
+
+
+const char *
+ngx_http_overlay_style_name(ngx_http_overlay_style_e style)
+{
+    return (unsigned) style < 4 ? ngx_http_overlay_styles[style] : "?";
+}
+
+
+const char *
+ngx_http_overlay_position_name(ngx_http_overlay_position_e position)
+{
+    return (unsigned) position < 9 ? ngx_http_overlay_positions[position]
+                                   : "?";
+}
+
+
+int
+ngx_http_overlay_color_parse(const char *s, size_t len,
+    ngx_http_overlay_color_t *color)
+{
+    size_t         i, digits;
+    unsigned char  v[8];
+
+    if (len < 4 || s[0] != '#') {
+        return -1;
+    }
+
+    digits = len - 1;
+
+    if (digits != 3 && digits != 4 && digits != 6 && digits != 8) {
+        return -1;
+    }
+
+    for (i = 0; i < digits; i++) {
+        char  c = s[i + 1];
+
+        if (c >= '0' && c <= '9') {
+            v[i] = (unsigned char) (c - '0');
+
+        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            v[i] = (unsigned char) ((c | 0x20) - 'a' + 10);
+
+        } else {
+            return -1;
+        }
+    }
+
+    if (digits <= 4) {
+        color->r = v[0] * 17;
+        color->g = v[1] * 17;
+        color->b = v[2] * 17;
+        color->a = digits == 4 ? v[3] * 17 : 0xff;
+
+    } else {
+        color->r = v[0] << 4 | v[1];
+        color->g = v[2] << 4 | v[3];
+        color->b = v[4] << 4 | v[5];
+        color->a = digits == 8 ? (v[6] << 4 | v[7]) : 0xff;
+    }
+
+    return 0;
+}
+
+
+char *
+ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_spec_conf_t *conf)
+{
+    char                            *s, c1[10], c2[10];
+    json_t                          *root, *layers, *o;
+    unsigned                         i;
+    const ngx_http_overlay_layer_t  *l;
+
+    root = json_object();
+    layers = json_array();
+
+    for (i = 0; i < spec->nlayers; i++) {
+        l = &spec->layers[i];
+
+        if (l->type == NGX_HTTP_OVERLAY_LAYER_TEXT) {
+            o = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:f}",
+                          "text", l->text,
+                          "style", ngx_http_overlay_style_name(l->style),
+                          "position",
+                          ngx_http_overlay_position_name(l->position),
+                          "margin", l->margin,
+                          "size", l->size,
+                          "color", ngx_http_overlay_color_text(c1, &l->color),
+                          "background",
+                          ngx_http_overlay_color_text(c2, &l->background),
+                          "font", l->font < conf->nfonts
+                                  ? conf->fonts[l->font] : "?",
+                          "opacity", l->opacity);
+
+        } else {
+            o = json_pack("{s:s, s:s, s:f, s:f, s:f}",
+                          "image", l->asset < conf->nassets
+                                   ? conf->assets[l->asset] : "?",
+                          "position",
+                          ngx_http_overlay_position_name(l->position),
+                          "margin", l->margin,
+                          "scale", l->scale,
+                          "opacity", l->opacity);
+        }
+
+        json_array_append_new(layers, o);
+    }
+
+    json_object_set_new(root, "layers", layers);
+
+    s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER
+                         | JSON_REAL_PRECISION(6));
+
+    json_decref(root);
+
+    return s;
+}
+
+
+static char *
+ngx_http_overlay_color_text(char *buf, const ngx_http_overlay_color_t *c)
+{
+    (void) snprintf(buf, 10, "#%02x%02x%02x%02x", c->r, c->g, c->b, c->a);
+
+    return buf;
 }
 
 

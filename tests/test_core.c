@@ -34,13 +34,6 @@ static const char  *fixtures;
     } while (0)
 
 
-typedef struct {
-    const char             *value;
-    ngx_http_overlay_rc_e   rc;
-    const char             *text;       /* expected text, or message part */
-} value_case_t;
-
-
 static unsigned char *
 read_fixture(const char *name, size_t *len)
 {
@@ -99,101 +92,230 @@ test_reasons(void)
 }
 
 
+
+typedef struct {
+    const char             *value;
+    ngx_http_overlay_rc_e   rc;
+    const char             *expect;     /* the normalized spec, or a part
+                                           of the message */
+    unsigned                repairs;
+} value_case_t;
+
+
+#define T   "{\"overlay\":\"Last Chance!\"}"
+#define B   "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0"      /* T, base64url */
+#define LC  "\"text\":\"Last Chance!\",\"style\":\"badge\","                  \
+            "\"position\":\"top-right\""
+
+#define R_TRIM   NGX_HTTP_OVERLAY_REPAIR_TRIM
+#define R_BYTES  NGX_HTTP_OVERLAY_REPAIR_BYTES
+#define R_STD    NGX_HTTP_OVERLAY_REPAIR_STANDARD
+#define R_SPACE  NGX_HTTP_OVERLAY_REPAIR_SPACE
+#define R_RAW    NGX_HTTP_OVERLAY_REPAIR_RAW_JSON
+
+#define OK       NGX_HTTP_OVERLAY_OK
+#define ENC      NGX_HTTP_OVERLAY_BAD_ENCODING
+#define BIG      NGX_HTTP_OVERLAY_TOO_LARGE
+#define JSON     NGX_HTTP_OVERLAY_BAD_JSON
+#define SPEC     NGX_HTTP_OVERLAY_BAD_SPEC
+
+
+/*
+ * Every form a producer has sent, and every way a spec can be wrong: the
+ * value as it comes in the URL, the outcome, and what the normalized spec
+ * contains or the message says.
+ */
+
+static const value_case_t  value_cases[] = {
+
+    /* decoding */
+
+    { B, OK, LC, 0 },
+    { B "=", OK, LC, 0 },
+    { "eyJvdmVybGF5IjoiYWIifQ==", OK, "\"text\":\"ab\"", 0 },
+    { "eyJvdmVybGF5IjoiYWIifQ", OK, "\"text\":\"ab\"", 0 },
+    /* {"overlay":"?>?"}: "?>" encodes to "-" and "_" in base64url */
+    { "eyJvdmVybGF5IjoiPz4_In0", OK, "\"text\":\"?>?\"", 0 },
+    /* the same in the standard alphabet, padded, percent-encoded */
+    { "eyJvdmVybGF5IjoiPz4/In0=", OK, "\"text\":\"?>?\"", R_STD },
+    { "eyJvdmVybGF5IjoiPz4%2FIn0%3D", OK, "\"text\":\"?>?\"", R_STD },
+    /* {"overlay":"a>>"}: "+" in the standard alphabet, and "+" that a
+     * form decoder made a space */
+    { "eyJvdmVybGF5IjoiYT4+In0", OK, "\"text\":\"a>>\"", R_STD },
+    { "eyJvdmVybGF5IjoiYT4%2BIn0", OK, "\"text\":\"a>>\"", R_STD },
+    { "eyJvdmVybGF5IjoiYT4 In0", OK, "\"text\":\"a>>\"", R_STD | R_SPACE },
+    { "eyJvdmVybGF5IjoiYT4-In0", OK, "\"text\":\"a>>\"", 0 },
+    /* Python 3's str(bytes) */
+    { "b'" B "'", OK, LC, R_BYTES },
+    { "b\"" B "\"", OK, LC, R_BYTES },
+    { "b%27" B "%27", OK, LC, R_BYTES },
+    { "  " B "\n", OK, LC, R_TRIM },
+    { " b'" B "' ", OK, LC, R_TRIM | R_BYTES },
+    /* raw JSON, as is or percent-encoded */
+    { T, OK, LC, R_RAW },
+    { "%7B%22overlay%22%3A%22Last%20Chance!%22%7D", OK, LC, R_RAW },
+    { "b'" T "'", OK, LC, R_BYTES | R_RAW },
+    /* {"overlay":"\u00dcber"} */
+    { "eyJvdmVybGF5IjoiXHUwMGRjYmVyIn0", OK, "\"text\":\"\xc3\x9c" "ber\"",
+      0 },
+    /* a "%" that is no escape stays, and is no base64 */
+    { "eyJv%zzZ", ENC, "\"%\" at offset 4", 0 },
+
+    { "", ENC, "empty", 0 },
+    { "   ", ENC, "empty", R_TRIM },
+    { "garbage!!", ENC, "\"!\" at offset 7", 0 },
+    { "b'" B, ENC, "closing '", 0 },
+    { "b''", ENC, "", R_BYTES },
+    { "eyJvdmVy=", ENC, "padding", 0 },
+    { "eyJvdmVyb", ENC, "impossible", 0 },
+    { "eyJv=mVy", ENC, "\"=\"", 0 },
+    /* the two alphabets in one value */
+    { "eyJvdmVybGF5IjoiPz4_In0+", ENC, "mixing", 0 },
+
+    /* JSON */
+
+    { "abc=", JSON, "", 0 },
+    /* "hello world" */
+    { "aGVsbG8gd29ybGQ", JSON, "", 0 },
+    /* ["Last Chance!"] */
+    { "WyJMYXN0IENoYW5jZSEiXQ", JSON, "an array instead of an object", 0 },
+    /* JSON that is no object is neither raw JSON nor base64 */
+    { "\"Last Chance!\"", ENC, "\"\\x22\" at offset 0", 0 },
+    { "{\"overlay\":\"a\",\"overlay\":\"b\"}", JSON, "duplicate", R_RAW },
+    { "{\"overlay\":\"a\"} x", JSON, "end of", R_RAW },
+    { "{\"overlay\":\"a\\u0000b\"}", JSON, "", R_RAW },
+    { "{\"overlay\":\"a\"", JSON, "", R_RAW },
+
+    /* the spec */
+
+    { "{}", SPEC, "no \"overlay\" or \"layers\"", R_RAW },
+    { "{\"title\":\"x\"}", SPEC, "unknown key \"title\"", R_RAW },
+    { "{\"overlay\":\"x\",\"layers\":[]}", SPEC, "together", R_RAW },
+    { "{\"overlay\":42}", SPEC, "overlay is a number, not a string", R_RAW },
+    { "{\"overlay\":null}", SPEC, "null", R_RAW },
+    { "{\"overlay\":{\"text\":\"x\"}}", SPEC, "an object", R_RAW },
+    { "{\"overlay\":\"\"}", SPEC, "empty", R_RAW },
+    { "{\"overlay\":\"a\\nb\"}", SPEC, "control character at byte 1",
+      R_RAW },
+    { "{\"layers\":{}}", SPEC, "\"layers\" is an object, not an array",
+      R_RAW },
+    { "{\"layers\":[]}", SPEC, "has 0 layers, not 1 to 4", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\"},{\"text\":\"b\"},{\"text\":\"c\"},"
+      "{\"text\":\"d\"},{\"text\":\"e\"}]}", SPEC, "has 5 layers", R_RAW },
+    { "{\"layers\":[\"a\"]}", SPEC, "layers[0] is a string, not an object",
+      R_RAW },
+    { "{\"layers\":[{}]}", SPEC, "layers[0] has neither", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"image\":\"logo\"}]}", SPEC,
+      "layers[0] has both", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"postion\":\"top\"}]}", SPEC,
+      "layers[0]: unknown key \"postion\"", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\"},{\"text\":\"b\",\"position\":"
+      "\"top-rigth\"}]}", SPEC,
+      "layers[1].position \"top-rigth\" is not one of top-left, top, "
+      "top-right, left, center, right, bottom-left, bottom, bottom-right",
+      R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"style\":\"fancy\"}]}", SPEC,
+      "layers[0].style \"fancy\" is not one of badge, ribbon, banner, plain",
+      R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"style\":\"ribbon\","
+      "\"position\":\"top\"}]}", SPEC, "needs a corner position, not "
+      "\"top\"", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"margin\":0.6}]}", SPEC,
+      "layers[0].margin 0.6 is not between 0 and 0.5", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"size\":0}]}", SPEC,
+      "layers[0].size 0 is not between 0.01 and 0.5", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"size\":\"big\"}]}", SPEC,
+      "layers[0].size is a string, not a number", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"opacity\":-0.1}]}", SPEC,
+      "opacity -0.1 is not between 0 and 1", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"color\":\"red\"}]}", SPEC,
+      "layers[0].color \"red\" is not a colour", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"background\":\"#12345\"}]}", SPEC,
+      "layers[0].background \"#12345\" is not a colour", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"font\":\"serif\"}]}", SPEC,
+      "layers[0].font \"serif\" is not one of default", R_RAW },
+    { "{\"layers\":[{\"image\":\"logo\"}]}", SPEC,
+      "layers[0].image \"logo\" is not an image: no overlay_asset", R_RAW },
+    { "{\"layers\":[{\"image\":\"../../etc/passwd\"}]}", SPEC,
+      "is not an image", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"scale\":0.5}]}", SPEC,
+      "layers[0].scale is not a key of an text layer", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"style\":7}]}", SPEC,
+      "layers[0].style is a number, not a string", R_RAW },
+
+    /* what is valid, normalized */
+
+    { "{\"layers\":[{\"text\":\"a\",\"style\":\"ribbon\","
+      "\"position\":\"bottom-left\",\"color\":\"#fff\","
+      "\"background\":\"#00000080\",\"size\":0.1,\"margin\":0,"
+      "\"opacity\":0.5}]}", OK,
+      "{\"text\":\"a\",\"style\":\"ribbon\",\"position\":\"bottom-left\","
+      "\"margin\":0.0,\"size\":0.1,\"color\":\"#ffffffff\","
+      "\"background\":\"#00000080\",\"font\":\"default\",\"opacity\":0.5}",
+      R_RAW },
+    { "{\"layers\":[{\"text\":\"x\",\"color\":\"#1234\"},"
+      "{\"text\":\"y\",\"style\":\"plain\",\"position\":\"center\"}]}", OK,
+      "\"color\":\"#11223344\"", R_RAW },
+    { "{\"layers\":[{\"text\":\"x\"},{\"text\":\"y\",\"style\":\"banner\","
+      "\"position\":\"bottom\"}]}", OK,
+      "{\"text\":\"y\",\"style\":\"banner\",\"position\":\"bottom\"", R_RAW },
+};
+
+
 static void
 test_values(void)
 {
-    size_t                    i;
-    char                      deep[20010];
-    char                      long_text[200], value[400];
-    clock_t                   start;
-    ngx_http_overlay_rc_e     rc;
-    ngx_http_overlay_spec_t   spec;
-    ngx_http_overlay_error_t  err;
+    char                        deep[20010], *dump;
+    size_t                      i, len;
+    unsigned                    repairs;
+    unsigned char               buf[8192];
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_options_t  opts;
+    clock_t                     start;
 
-    static const value_case_t  cases[] = {
-        /* {"overlay":"Last Chance!"} */
-        { "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0", NGX_HTTP_OVERLAY_OK,
-          "Last Chance!" },
-        /* the same, padded */
-        { "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0=", NGX_HTTP_OVERLAY_OK,
-          "Last Chance!" },
-        /* {"overlay":"\u00dcber"}, with "_" and "-" of base64url */
-        { "eyJvdmVybGF5IjoiXHUwMGRjYmVyIn0", NGX_HTTP_OVERLAY_OK,
-          "\xc3\x9c" "ber" },
-        /* {"overlay":"?>?"}: "?>" encodes with "-" and "_" */
-        { "eyJvdmVybGF5IjoiPz4_In0", NGX_HTTP_OVERLAY_OK, "?>?" },
-        /* {"overlay":"ab"}, two "=" */
-        { "eyJvdmVybGF5IjoiYWIifQ==", NGX_HTTP_OVERLAY_OK, "ab" },
-        { "", NGX_HTTP_OVERLAY_BAD_ENCODING, "empty" },
-        { "garbage!!", NGX_HTTP_OVERLAY_BAD_ENCODING, "impossible" },
-        { "eyJv*mVy", NGX_HTTP_OVERLAY_BAD_ENCODING, "\"*\" at offset 4" },
-        /* the standard alphabet's "+" and "/" are not base64url */
-        { "eyJvdmVy+GF5", NGX_HTTP_OVERLAY_BAD_ENCODING, "\"+\"" },
-        { "eyJv=mVy", NGX_HTTP_OVERLAY_BAD_ENCODING, "\"=\"" },
-        { "eyJvdmVy=", NGX_HTTP_OVERLAY_BAD_ENCODING, "padding" },
-        { "abc=", NGX_HTTP_OVERLAY_BAD_JSON, "" },
-        /* a Python bytes literal: repaired by a later issue */
-        { "b'eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0'",
-          NGX_HTTP_OVERLAY_BAD_ENCODING, "\"'\" at offset 1" },
-        /* "hello world" */
-        { "aGVsbG8gd29ybGQ", NGX_HTTP_OVERLAY_BAD_JSON, "expected" },
-        /* ["Last Chance!"] */
-        { "WyJMYXN0IENoYW5jZSEiXQ", NGX_HTTP_OVERLAY_BAD_JSON, "an array" },
-        /* "Last Chance!" */
-        { "Ikxhc3QgQ2hhbmNlISI", NGX_HTTP_OVERLAY_BAD_JSON, "" },
-        /* {} */
-        { "e30", NGX_HTTP_OVERLAY_BAD_SPEC, "no \"overlay\"" },
-        /* {"text":"Last Chance!"} */
-        { "eyJ0ZXh0IjoiTGFzdCBDaGFuY2UhIn0", NGX_HTTP_OVERLAY_BAD_SPEC,
-          "unknown key \"text\"" },
-        /* {"overlay":42} */
-        { "eyJvdmVybGF5Ijo0Mn0", NGX_HTTP_OVERLAY_BAD_SPEC, "a number" },
-        /* {"overlay":null} */
-        { "eyJvdmVybGF5IjpudWxsfQ", NGX_HTTP_OVERLAY_BAD_SPEC, "null" },
-        /* {"overlay":{"text":"x"}} */
-        { "eyJvdmVybGF5Ijp7InRleHQiOiJ4In19", NGX_HTTP_OVERLAY_BAD_SPEC,
-          "an object" },
-        /* {"overlay":""} */
-        { "eyJvdmVybGF5IjoiIn0", NGX_HTTP_OVERLAY_BAD_SPEC, "empty" },
-        /* {"overlay":"a\nb"} */
-        { "eyJvdmVybGF5IjoiYVxuYiJ9", NGX_HTTP_OVERLAY_BAD_SPEC,
-          "control character at byte 1" },
-        /* {"overlay":"a","overlay":"b"} */
-        { "eyJvdmVybGF5IjoiYSIsIm92ZXJsYXkiOiJiIn0", NGX_HTTP_OVERLAY_BAD_JSON,
-          "duplicate" },
-        /* {"overlay":"a"} x */
-        { "eyJvdmVybGF5IjoiYSJ9IHg", NGX_HTTP_OVERLAY_BAD_JSON, "end of" },
-        /* {"overlay":"a\u0000b"} */
-        { "eyJvdmVybGF5IjoiYVx1MDAwMGIifQ", NGX_HTTP_OVERLAY_BAD_JSON, "" },
-    };
+    ngx_http_overlay_options_init(&opts);
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < sizeof(value_cases) / sizeof(value_cases[0]); i++) {
         memset(&err, 0, sizeof(err));
 
-        rc = ngx_http_overlay_parse_value(
-                 (const unsigned char *) cases[i].value,
-                 strlen(cases[i].value), &spec, &err);
+        len = strlen(value_cases[i].value);
+        memcpy(buf, value_cases[i].value, len);
 
-        CHECK(rc == cases[i].rc, "value %zu \"%s\": rc %s, expected %s (%s)",
-              i, cases[i].value, ngx_http_overlay_reason(rc),
-              ngx_http_overlay_reason(cases[i].rc), err.msg);
+        repairs = 0;
+        rc = ngx_http_overlay_parse_value(buf, len, &opts, &spec, &repairs,
+                                          &err);
 
-        if (rc != cases[i].rc) {
+        CHECK(rc == value_cases[i].rc,
+              "value %zu \"%s\": rc %s, expected %s (%s)", i,
+              value_cases[i].value, ngx_http_overlay_reason(rc),
+              ngx_http_overlay_reason(value_cases[i].rc), err.msg);
+
+        if (rc != value_cases[i].rc) {
             continue;
         }
 
         if (rc == NGX_HTTP_OVERLAY_OK) {
-            CHECK(spec.nlayers == 1
-                  && strcmp(spec.layers[0].text, cases[i].text) == 0
-                  && spec.layers[0].len == strlen(cases[i].text),
-                  "value %zu: text \"%s\"", i, spec.layers[0].text);
+            dump = ngx_http_overlay_spec_dump(&spec, &opts.spec);
+            CHECK(dump != NULL && strstr(dump, value_cases[i].expect) != NULL,
+                  "value %zu: \"%s\" lacks \"%s\"", i, dump,
+                  value_cases[i].expect);
+            free(dump);
 
         } else {
-            CHECK(err.code == rc && strstr(err.msg, cases[i].text) != NULL,
+            CHECK(err.code == rc
+                  && strstr(err.msg, value_cases[i].expect) != NULL,
                   "value %zu: message \"%s\" lacks \"%s\"", i, err.msg,
-                  cases[i].text);
+                  value_cases[i].expect);
         }
+
+        CHECK(repairs == value_cases[i].repairs,
+              "value %zu: repairs %#x, expected %#x", i, repairs,
+              value_cases[i].repairs);
     }
+
+    CHECK(i >= 40, "%zu decoding and validation cases", i);
 
     /* 128 characters (two bytes each) pass; 129 do not */
 
@@ -210,23 +332,40 @@ test_values(void)
 
         strcat(json, "\"}");
 
-        rc = ngx_http_overlay_spec_parse((const unsigned char *) json,
-                                         strlen(json), &spec, &err);
+        len = strlen(json);
+        memcpy(buf, json, len);
+
+        rc = ngx_http_overlay_spec_parse(buf, len, &opts.spec, &spec, &err);
         CHECK(rc == (i == 0 ? NGX_HTTP_OVERLAY_OK
                             : NGX_HTTP_OVERLAY_BAD_SPEC),
               "%zu characters: %s", n, ngx_http_overlay_reason(rc));
+
+        if (i == 0 && rc == NGX_HTTP_OVERLAY_OK) {
+            CHECK(spec.layers[0].len == 256
+                  && strncmp(spec.layers[0].text, "\xc3\xa9\xc3\xa9", 4)
+                     == 0, "128 characters kept");
+        }
     }
 
     /* a value decoding to more than the limit is refused undecoded */
 
-    memset(long_text, 'A', sizeof(long_text));
-    rc = ngx_http_overlay_param_decode((const unsigned char *) long_text,
-                                       sizeof(long_text),
-                                       (unsigned char *) value, 100, &i,
-                                       &err);
+    memset(buf, 'A', 200);
+    opts.max_param = 100;
+
+    rc = ngx_http_overlay_parse_value(buf, 200, &opts, &spec, &repairs,
+                                      &err);
     CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE
           && strstr(err.msg, "150 bytes") != NULL,
           "too large: %s", err.msg);
+
+    memset(buf, 'A', 2000);
+    rc = ngx_http_overlay_parse_value(buf, 2000, &opts, &spec, &repairs,
+                                      &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE
+          && strstr(err.msg, "value of 2000 bytes") != NULL,
+          "far too large: %s", err.msg);
+
+    opts.max_param = NGX_HTTP_OVERLAY_PARAM_MAX;
 
     /* 20000 nested arrays are refused quickly, not parsed */
 
@@ -234,12 +373,61 @@ test_values(void)
     deep[sizeof(deep) - 1] = '\0';
 
     start = clock();
-    rc = ngx_http_overlay_spec_parse((const unsigned char *) deep,
-                                     strlen(deep), &spec, &err);
+    rc = ngx_http_overlay_spec_parse((unsigned char *) deep, strlen(deep),
+                                     &opts.spec, &spec, &err);
     CHECK(rc == NGX_HTTP_OVERLAY_BAD_JSON, "deep nesting: %s",
           ngx_http_overlay_reason(rc));
     CHECK((double) (clock() - start) / CLOCKS_PER_SEC < 0.1,
           "deep nesting took too long");
+
+    /* names and defaults come from the configuration */
+
+    {
+        static const char *const  fonts[] = { "default", "serif" };
+        static const char *const  assets[] = { "logo" };
+
+        opts.spec.fonts = fonts;
+        opts.spec.nfonts = 2;
+        opts.spec.assets = assets;
+        opts.spec.nassets = 1;
+        opts.spec.defaults.position = NGX_HTTP_OVERLAY_BOTTOM_LEFT;
+        opts.spec.defaults.style = NGX_HTTP_OVERLAY_STYLE_PLAIN;
+
+        len = strlen("{\"layers\":[{\"text\":\"a\",\"font\":\"serif\"},"
+                     "{\"image\":\"logo\",\"scale\":0.5}]}");
+        memcpy(buf, "{\"layers\":[{\"text\":\"a\",\"font\":\"serif\"},"
+                    "{\"image\":\"logo\",\"scale\":0.5}]}", len);
+
+        rc = ngx_http_overlay_spec_parse(buf, len, &opts.spec, &spec, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && spec.nlayers == 2
+              && spec.layers[0].font == 1
+              && spec.layers[0].style == NGX_HTTP_OVERLAY_STYLE_PLAIN
+              && spec.layers[0].position == NGX_HTTP_OVERLAY_BOTTOM_LEFT
+              && spec.layers[1].type == NGX_HTTP_OVERLAY_LAYER_IMAGE
+              && spec.layers[1].asset == 0 && spec.layers[1].scale == 0.5,
+              "configured names and defaults: %s", err.msg);
+    }
+}
+
+
+static void
+test_colors(void)
+{
+    ngx_http_overlay_color_t  c;
+
+    CHECK(ngx_http_overlay_color_parse("#fff", 4, &c) == 0 && c.r == 255
+          && c.g == 255 && c.b == 255 && c.a == 255, "#fff");
+    CHECK(ngx_http_overlay_color_parse("#0f08", 5, &c) == 0 && c.r == 0
+          && c.g == 255 && c.b == 0 && c.a == 0x88, "#0f08");
+    CHECK(ngx_http_overlay_color_parse("#D62828", 7, &c) == 0
+          && c.r == 0xd6 && c.g == 0x28 && c.b == 0x28 && c.a == 255,
+          "#D62828");
+    CHECK(ngx_http_overlay_color_parse("#d6282880", 9, &c) == 0
+          && c.a == 0x80, "#d6282880");
+    CHECK(ngx_http_overlay_color_parse("d62828", 6, &c) != 0, "no #");
+    CHECK(ngx_http_overlay_color_parse("#ggg", 4, &c) != 0, "#ggg");
+    CHECK(ngx_http_overlay_color_parse("#", 1, &c) != 0, "#");
+    CHECK(ngx_http_overlay_color_parse("#12345", 6, &c) != 0, "5 digits");
 }
 
 
@@ -331,18 +519,37 @@ test_detect_probe(void)
 }
 
 
+/* a spec of one text layer with the defaults */
+
+static void
+one_text(ngx_http_overlay_spec_t *spec, const ngx_http_overlay_options_t *opts,
+    const char *text)
+{
+    memset(spec, 0, sizeof(ngx_http_overlay_spec_t));
+    spec->layers[0] = opts->spec.defaults;
+    spec->layers[0].text = text;
+    spec->layers[0].len = strlen(text);
+    spec->nlayers = 1;
+}
+
+
 static void
 test_fonts_layout(void)
 {
-    int                        shorter;
-    double                     ratio[2];
-    unsigned                   i;
-    ngx_http_overlay_rc_e      rc;
-    ngx_http_overlay_spec_t    spec;
-    ngx_http_overlay_error_t   err;
-    ngx_http_overlay_layout_t  layout, other;
+    int                         shorter;
+    char                        long_text[101];
+    double                      ratio[2];
+    unsigned                    i;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_layout_t   layout, other;
+    ngx_http_overlay_options_t  opts;
+    ngx_http_overlay_rect_t    *box;
 
     static const int  sizes[2][2] = { { 320, 180 }, { 3840, 2160 } };
+
+    ngx_http_overlay_options_init(&opts);
 
     rc = ngx_http_overlay_font_check(NGX_HTTP_OVERLAY_DEFAULT_FONT, &err);
     CHECK(rc == NGX_HTTP_OVERLAY_OK, "default font: %s", err.msg);
@@ -357,80 +564,117 @@ test_fonts_layout(void)
     CHECK(rc != NGX_HTTP_OVERLAY_OK && strstr(err.msg, "\";\"") != NULL,
           "font path with \";\": %s", err.msg);
 
-    memset(&spec, 0, sizeof(spec));
-    strcpy(spec.layers[0].text, "Last Chance!");
-    spec.layers[0].len = strlen(spec.layers[0].text);
-    spec.nlayers = 1;
+    one_text(&spec, &opts, "Last Chance!");
 
     /* top-right, inside the image; the same proportions at any size */
 
     for (i = 0; i < 2; i++) {
-        rc = ngx_http_overlay_render_layout(&layout, &spec,
-                                            NGX_HTTP_OVERLAY_DEFAULT_FONT,
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
                                             sizes[i][0], sizes[i][1], &err);
         CHECK(rc == NGX_HTTP_OVERLAY_OK, "layout %d: %s", sizes[i][0],
               err.msg);
 
         shorter = sizes[i][1];
+        box = &layout.layers[0].box;
 
-        CHECK(layout.layers[0].box.x > sizes[i][0] / 2
-              && layout.layers[0].box.x + layout.layers[0].box.w
-                 < sizes[i][0]
-              && layout.layers[0].box.y > 0
-              && layout.layers[0].box.y + layout.layers[0].box.h
-                 < sizes[i][1] / 2,
+        CHECK(box->x > sizes[i][0] / 2 && box->x + box->w < sizes[i][0]
+              && box->y > 0 && box->y + box->h < sizes[i][1] / 2,
               "badge of %dx%d not in the top-right corner: %d,%d %dx%d",
-              sizes[i][0], sizes[i][1], layout.layers[0].box.x,
-              layout.layers[0].box.y, layout.layers[0].box.w,
-              layout.layers[0].box.h);
+              sizes[i][0], sizes[i][1], box->x, box->y, box->w, box->h);
 
-        CHECK(layout.bounds.x == layout.layers[0].box.x
-              && layout.bounds.w == layout.layers[0].box.w,
+        CHECK(layout.bounds.x == box->x && layout.bounds.w == box->w,
               "bounds are the badge's");
 
-        ratio[i] = (double) layout.layers[0].box.h / shorter;
+        ratio[i] = (double) box->h / shorter;
+
+        ngx_http_overlay_render_free(&layout);
     }
 
     CHECK(ratio[0] / ratio[1] > 0.85 && ratio[0] / ratio[1] < 1.15,
           "badge height / shorter side: %.3f on a thumbnail, %.3f in 4K",
           ratio[0], ratio[1]);
 
+    /* each position puts the box in its ninth of the image */
+
+    for (i = 0; i < 9; i++) {
+        int  cx, cy;
+
+        spec.layers[0].position = (ngx_http_overlay_position_e) i;
+
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                            900, 600, &err);
+        box = &layout.layers[0].box;
+        cx = box->x + box->w / 2;
+        cy = box->y + box->h / 2;
+
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && cx / 300 == (int) i % 3
+              && cy / 200 == (int) i / 3,
+              "position %s: box centre %d,%d",
+              ngx_http_overlay_position_name(i), cx, cy);
+
+        ngx_http_overlay_render_free(&layout);
+    }
+
+    spec.layers[0].position = NGX_HTTP_OVERLAY_TOP_RIGHT;
+
+    /* a banner spans the width; a ribbon is a corner's sash */
+
+    spec.layers[0].style = NGX_HTTP_OVERLAY_STYLE_BANNER;
+    spec.layers[0].position = NGX_HTTP_OVERLAY_BOTTOM;
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 900,
+                                        600, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && layout.layers[0].box.x == 0
+          && layout.layers[0].box.w == 900
+          && layout.layers[0].box.y > 500, "banner at the bottom");
+    ngx_http_overlay_render_free(&layout);
+
+    spec.layers[0].style = NGX_HTTP_OVERLAY_STYLE_RIBBON;
+    spec.layers[0].position = NGX_HTTP_OVERLAY_TOP_LEFT;
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 900,
+                                        600, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && layout.layers[0].box.x == 0
+          && layout.layers[0].box.y == 0
+          && layout.layers[0].box.w < 450 && layout.layers[0].angle > 0,
+          "ribbon in the top-left corner: %dx%d", layout.layers[0].box.w,
+          layout.layers[0].box.h);
+    ngx_http_overlay_render_free(&layout);
+
+    spec.layers[0].style = NGX_HTTP_OVERLAY_STYLE_BADGE;
+    spec.layers[0].position = NGX_HTTP_OVERLAY_TOP_RIGHT;
+
     /* a text too long shrinks, and nothing is outside the image */
 
-    memset(spec.layers[0].text, 'W', 100);
-    spec.layers[0].text[100] = '\0';
-    spec.layers[0].len = 100;
+    memset(long_text, 'W', 100);
+    long_text[100] = '\0';
+    one_text(&spec, &opts, long_text);
 
-    rc = ngx_http_overlay_render_layout(&layout, &spec,
-                                        NGX_HTTP_OVERLAY_DEFAULT_FONT,
-                                        320, 180, &err);
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 320,
+                                        180, &err);
     CHECK(rc == NGX_HTTP_OVERLAY_OK && layout.layers[0].box.x >= 0
           && layout.layers[0].box.x + layout.layers[0].box.w <= 320
           && layout.layers[0].font_px < 180 * 0.06,
           "long text: box at %d, width %d, %.1f px",
           layout.layers[0].box.x, layout.layers[0].box.w,
           layout.layers[0].font_px);
+    ngx_http_overlay_render_free(&layout);
 
     /* "&#65;" is drawn as five characters, not as the entity "A" */
 
-    strcpy(spec.layers[0].text, "&#65;");
-    spec.layers[0].len = 5;
-    rc = ngx_http_overlay_render_layout(&layout, &spec,
-                                        NGX_HTTP_OVERLAY_DEFAULT_FONT,
-                                        640, 480, &err);
-    strcpy(spec.layers[0].text, "A");
-    spec.layers[0].len = 1;
-    rc |= ngx_http_overlay_render_layout(&other, &spec,
-                                         NGX_HTTP_OVERLAY_DEFAULT_FONT,
-                                         640, 480, &err);
+    one_text(&spec, &opts, "&#65;");
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 640,
+                                        480, &err);
+    one_text(&spec, &opts, "A");
+    rc |= ngx_http_overlay_render_layout(&other, &spec, &opts.render, 640,
+                                         480, &err);
     CHECK(rc == NGX_HTTP_OVERLAY_OK
           && layout.layers[0].box.w > 2 * other.layers[0].box.w,
           "entity text: %d vs %d", layout.layers[0].box.w,
           other.layers[0].box.w);
+    ngx_http_overlay_render_free(&layout);
+    ngx_http_overlay_render_free(&other);
 
-    rc = ngx_http_overlay_render_layout(&layout, &spec,
-                                        NGX_HTTP_OVERLAY_DEFAULT_FONT,
-                                        0, 10, &err);
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 0, 10,
+                                        &err);
     CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE, "layout of an empty image");
 }
 
@@ -444,6 +688,54 @@ pixel_distance(int a, int b)
 }
 
 
+static gdImagePtr
+decode_image(const unsigned char *data, size_t len)
+{
+    gdImagePtr  im;
+
+    if (ngx_http_overlay_codec_detect(data, len)
+        == NGX_HTTP_OVERLAY_FORMAT_JPEG)
+    {
+        im = gdImageCreateFromJpegPtr((int) len, (void *) data);
+
+    } else {
+        im = gdImageCreateFromPngPtr((int) len, (void *) data);
+    }
+
+    if (im != NULL && !gdImageTrueColor(im)) {
+        gdImagePaletteToTrueColor(im);
+    }
+
+    return im;
+}
+
+
+/* pixels of the colour in the rectangle, over tolerance off the original */
+
+static int
+count_color(gdImagePtr im, int x0, int y0, int x1, int y1, int r, int g,
+    int b, int tolerance)
+{
+    int  x, y, c, n;
+
+    n = 0;
+
+    for (y = y0; y < y1; y++) {
+        for (x = x0; x < x1; x++) {
+            c = gdImageGetTrueColorPixel(im, x, y);
+
+            if (abs(gdTrueColorGetRed(c) - r) + abs(gdTrueColorGetGreen(c) - g)
+                + abs(gdTrueColorGetBlue(c) - b) <= tolerance)
+            {
+                n++;
+            }
+        }
+    }
+
+    return n;
+}
+
+
 static void
 test_composite(const char *name, ngx_http_overlay_format_e format,
     int tolerance)
@@ -451,7 +743,7 @@ test_composite(const char *name, ngx_http_overlay_format_e format,
     int                             x, y, w, h, red, far;
     size_t                          len;
     gdImagePtr                      in, out;
-    unsigned char                  *data;
+    unsigned char                  *data, value[64];
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_spec_t         spec;
@@ -461,14 +753,12 @@ test_composite(const char *name, ngx_http_overlay_format_e format,
 
     data = read_fixture(name, &len);
 
-    rc = ngx_http_overlay_parse_value(
-             (const unsigned char *) "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0",
-             35, &spec, &err);
-    CHECK(rc == NGX_HTTP_OVERLAY_OK, "spec: %s", err.msg);
+    ngx_http_overlay_options_init(&opts);
 
-    opts.font = NGX_HTTP_OVERLAY_DEFAULT_FONT;
-    opts.codec.jpeg_quality = 85;
-    opts.codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+    memcpy(value, B, sizeof(B) - 1);
+    rc = ngx_http_overlay_parse_value(value, sizeof(B) - 1, &opts, &spec,
+                                      NULL, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "spec: %s", err.msg);
 
     rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
                                     &err);
@@ -484,23 +774,13 @@ test_composite(const char *name, ngx_http_overlay_format_e format,
     CHECK(ngx_http_overlay_codec_detect(blob.data, blob.len) == format,
           "%s: output format is the input's", name);
 
-    if (format == NGX_HTTP_OVERLAY_FORMAT_JPEG) {
-        in = gdImageCreateFromJpegPtr((int) len, data);
-        out = gdImageCreateFromJpegPtr((int) blob.len, blob.data);
-
-    } else {
-        in = gdImageCreateFromPngPtr((int) len, data);
-        out = gdImageCreateFromPngPtr((int) blob.len, blob.data);
-    }
+    in = decode_image(data, len);
+    out = decode_image(blob.data, blob.len);
 
     CHECK(in != NULL && out != NULL, "%s: decode", name);
 
     if (in == NULL || out == NULL) {
         goto done;
-    }
-
-    if (!gdImageTrueColor(in)) {
-        gdImagePaletteToTrueColor(in);
     }
 
     w = gdImageSX(in);
@@ -560,6 +840,135 @@ done:
 }
 
 
+/* every style and an image layer, drawn where the layout says, on a PNG */
+
+static void
+test_styles(void)
+{
+    int                             n, x, y, c, inside;
+    size_t                          len, alen;
+    gdImagePtr                      out, asset;
+    unsigned char                  *data, *adata, json[1024];
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_layout_t       layout;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const char *const  assets[] = { "logo" };
+
+    static const char  spec_json[] =
+        "{\"layers\":["
+        "{\"text\":\"Last\",\"style\":\"ribbon\",\"position\":\"top-left\","
+        "\"background\":\"#00ff00\"},"
+        "{\"text\":\"Soon\",\"style\":\"banner\",\"position\":\"bottom\","
+        "\"background\":\"#0000ff\"},"
+        "{\"text\":\"Hi\",\"style\":\"plain\",\"position\":\"center\","
+        "\"color\":\"#ffff00\"},"
+        "{\"image\":\"logo\",\"position\":\"top-right\",\"scale\":0.2}]}";
+
+    ngx_http_overlay_options_init(&opts);
+
+    adata = read_fixture("logo.png", &alen);
+    asset = ngx_http_overlay_asset_decode(adata, alen, &err);
+    free(adata);
+
+    CHECK(asset != NULL, "logo.png: %s", err.msg);
+
+    if (asset == NULL) {
+        return;
+    }
+
+    opts.spec.assets = assets;
+    opts.spec.nassets = 1;
+    opts.render.assets = &asset;
+    opts.render.nassets = 1;
+
+    memcpy(json, spec_json, sizeof(spec_json) - 1);
+    rc = ngx_http_overlay_spec_parse(json, sizeof(spec_json) - 1, &opts.spec,
+                                     &spec, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "styles spec: %s", err.msg);
+
+    data = read_fixture("chelsea.png", &len);
+
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "styles: %s", err.msg);
+
+    out = rc == NGX_HTTP_OVERLAY_OK ? decode_image(blob.data, blob.len)
+                                    : NULL;
+
+    if (out == NULL) {
+        free(data);
+        gdImageDestroy(asset);
+        return;
+    }
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                        (int) info.width, (int) info.height,
+                                        &err);
+
+    /* the ribbon's green in the top-left corner, along its diagonal */
+
+    n = count_color(out, 0, 0, 60, 60, 0, 255, 0, 30);
+    CHECK(n > 300, "ribbon: %d green pixels in the top-left corner", n);
+    n = count_color(out, 0, 100, 60, 160, 0, 255, 0, 30);
+    CHECK(n == 0, "ribbon: green below the corner: %d", n);
+
+    /* the banner's blue across the whole bottom */
+
+    n = count_color(out, 0, 280, 451, 295, 0, 0, 255, 30);
+    CHECK(n > 451 * 15 / 2, "banner: %d blue pixels along the bottom", n);
+
+    /* plain yellow text in the centre, no box */
+
+    n = count_color(out, 150, 100, 300, 200, 255, 255, 0, 60);
+    CHECK(n > 20, "plain: %d yellow pixels in the centre", n);
+
+    /* the logo's blue ellipse, scaled into the top-right corner */
+
+    n = count_color(out, 451 - 110, 0, 451, 70, 30, 120, 220, 40);
+    CHECK(n > 200, "image layer: %d logo pixels in the top-right", n);
+
+    /* nothing drawn outside the layers' bounds */
+
+    inside = 0;
+    {
+        gdImagePtr  in = decode_image(data, len);
+
+        for (y = 0; in != NULL && y < (int) info.height; y += 3) {
+            for (x = 0; x < (int) info.width; x += 3) {
+                const ngx_http_overlay_rect_t  *b = &layout.bounds;
+
+                c = pixel_distance(gdImageGetTrueColorPixel(in, x, y),
+                                   gdImageGetTrueColorPixel(out, x, y));
+
+                if (c > 0 && (x < b->x || x >= b->x + b->w || y < b->y
+                              || y >= b->y + b->h))
+                {
+                    inside++;
+                }
+            }
+        }
+
+        if (in != NULL) {
+            gdImageDestroy(in);
+        }
+    }
+
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && inside == 0,
+          "%d pixels changed outside the bounds", inside);
+
+    ngx_http_overlay_render_free(&layout);
+    gdImageDestroy(out);
+    ngx_http_overlay_codec_free(&blob);
+    gdImageDestroy(asset);
+    free(data);
+}
+
+
 static void
 test_failures(void)
 {
@@ -572,6 +981,8 @@ test_failures(void)
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
 
+    static const char *const  missing[] = { "/nonexistent.ttf" };
+
     static const struct {
         const char             *name;
         ngx_http_overlay_rc_e   rc;
@@ -581,14 +992,8 @@ test_failures(void)
         { "corrupt.png", NGX_HTTP_OVERLAY_BAD_IMAGE, "libpng" },
     };
 
-    memset(&spec, 0, sizeof(spec));
-    strcpy(spec.layers[0].text, "x");
-    spec.layers[0].len = 1;
-    spec.nlayers = 1;
-
-    opts.font = NGX_HTTP_OVERLAY_DEFAULT_FONT;
-    opts.codec.jpeg_quality = 85;
-    opts.codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "x");
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         data = read_fixture(cases[i].name, &len);
@@ -612,15 +1017,25 @@ test_failures(void)
     rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
                                     &err);
     CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE, "pixel limit: %s", err.msg);
-    free(data);
 
     opts.codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
-    opts.font = "/nonexistent.ttf";
-    data = read_fixture("thumb.jpg", &len);
+    opts.render.fonts = missing;
     rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
                                     &err);
     CHECK(rc == NGX_HTTP_OVERLAY_RENDER_FAILED && blob.data == NULL,
           "missing font at render time: %s", err.msg);
+    free(data);
+
+    data = read_fixture("rocket.jpg", &len);
+    CHECK(ngx_http_overlay_asset_decode(data, len, &err) == NULL
+          && err.code == NGX_HTTP_OVERLAY_NOT_IMAGE,
+          "a JPEG is no overlay image: %s", err.msg);
+    free(data);
+
+    data = read_fixture("corrupt.png", &len);
+    CHECK(ngx_http_overlay_asset_decode(data, len, &err) == NULL
+          && err.code == NGX_HTTP_OVERLAY_BAD_IMAGE,
+          "a corrupt overlay image: %s", err.msg);
     free(data);
 }
 
@@ -634,12 +1049,14 @@ main(int argc, char **argv)
 
     test_reasons();
     test_values();
+    test_colors();
     test_detect_probe();
     test_fonts_layout();
     test_composite("rocket.jpg", NGX_HTTP_OVERLAY_FORMAT_JPEG, 60);
     test_composite("coffee.jpg", NGX_HTTP_OVERLAY_FORMAT_JPEG, 60);
     test_composite("thumb.jpg", NGX_HTTP_OVERLAY_FORMAT_JPEG, 60);
     test_composite("chelsea.png", NGX_HTTP_OVERLAY_FORMAT_PNG, 0);
+    test_styles();
     test_failures();
 
     gdFontCacheShutdown();
