@@ -102,6 +102,102 @@ is($rc, 0, 'overlay in http, server and location levels') or diag($out);
 ($rc, $out) = nginx_t('overlay $arg_overlay extra;');
 isnt($rc, 0, 'overlay takes one argument');
 
+# the parameter contract's directives
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_font bold $fixtures/rocket.jpg;");
+isnt($rc, 0, 'a named font that is no font fails');
+like($out, qr{overlay_font "[^"]*rocket.jpg" is not a usable font},
+     'and names the path');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_font serif /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;\n"
+                      . "overlay_font serif /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;");
+isnt($rc, 0, 'a font named twice fails');
+like($out, qr/"serif" is named twice/, 'and says so');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_font 'a b' /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;");
+isnt($rc, 0, 'a font name with a space fails');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_asset logo $fixtures/logo.png;");
+is($rc, 0, 'a PNG asset passes') or diag($out);
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_asset logo $fixtures/missing.png;");
+isnt($rc, 0, 'a missing asset fails');
+like($out, qr{overlay_asset "logo": open\(\) "[^"]*missing.png" failed \(2: No such file or directory\) in \Q$dir\E/nginx.conf:\d+},
+     'and names the asset, the path and the file');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_asset logo $fixtures/rocket.jpg;");
+isnt($rc, 0, 'a JPEG asset fails');
+like($out, qr{overlay_asset "logo": "[^"]*rocket.jpg" is not a usable PNG or WebP image: neither PNG nor WebP},
+     'and says why');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_asset logo $fixtures/corrupt.png;");
+isnt($rc, 0, 'a corrupt PNG asset fails');
+like($out, qr{is not a usable PNG or WebP image: cannot be decoded}, 'and says so');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_background "#12345";');
+isnt($rc, 0, 'a bad default colour fails');
+like($out, qr/"overlay_default_background" must be a colour: #rgb, #rgba, #rrggbb or #rrggbbaa, not "#12345"/,
+     'and names the directive and the value');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_color "#fff8";');
+is($rc, 0, 'a default colour with alpha passes') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_position middle;');
+isnt($rc, 0, 'an unknown default position fails');
+like($out, qr/"overlay_default_position" is one of top-left, .* not "middle"/,
+     'and lists the positions');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_style fancy;');
+isnt($rc, 0, 'an unknown default style fails');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_style ribbon; '
+                      . 'overlay_default_position top;');
+isnt($rc, 0, 'a default ribbon at a side fails');
+like($out, qr/"ribbon" needs a corner/, 'and says why');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_size 0.6;');
+isnt($rc, 0, 'a default size out of range fails');
+like($out, qr/"overlay_default_size" must be a number from 0.010000 to 0.500000, not "0.6"/,
+     'and gives the range');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_margin 0.05; '
+                      . 'overlay_default_opacity 1; overlay_default_scale 0.2;');
+is($rc, 0, 'fractions in range pass') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_margin .5x;');
+isnt($rc, 0, 'a fraction with garbage fails');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_font serif;');
+isnt($rc, 0, 'a default font that is not named fails');
+like($out, qr/overlay_default_font "serif" is not a font named by overlay_font/,
+     'and says so');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_on_error 302;');
+isnt($rc, 0, 'overlay_on_error 302 fails');
+like($out, qr/"overlay_on_error" takes "pass" or a status from 400 to 599, not "302"/,
+     'and gives the range');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_on_error 403;');
+is($rc, 0, 'overlay_on_error 403 passes') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_log_level loud;');
+isnt($rc, 0, 'an unknown log level fails');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_max_layers 17;');
+isnt($rc, 0, 'overlay_max_layers 17 fails');
+like($out, qr/"overlay_max_layers" must be between 1 and 16, not 17/,
+     'and gives the range');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_max_text 0;');
+isnt($rc, 0, 'overlay_max_text 0 fails');
+
 # the examples shipped in conf-examples/ pass nginx -t as they are
 
 for my $example (glob 'conf-examples/*.conf') {

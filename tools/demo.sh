@@ -53,6 +53,9 @@ http {
         location /images/ {
             alias $images/;
             overlay \$arg_overlay;
+            overlay_asset logo $images/logo.png;
+            overlay_font serif /usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf;
+            overlay_font default /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf;
         }
     }
 }
@@ -112,14 +115,40 @@ do
 done
 echo '</section>'
 
-echo '<h2>Fail open: the original, and one line in the error log</h2><section>'
+echo '<h2>Styles, positions, fonts and images</h2><section>'
+for json in \
+    '{"layers": [{"text": "Last Chance!", "style": "ribbon", "position": "top-left"}]}' \
+    '{"layers": [{"text": "Last Chance!", "style": "ribbon", "position": "bottom-right", "background": "#1f6feb"}]}' \
+    '{"layers": [{"text": "Leaving Friday", "style": "banner", "position": "bottom", "background": "#000000a0"}]}' \
+    '{"layers": [{"text": "Leaving Friday", "style": "banner", "position": "top-left", "size": 0.05}]}' \
+    '{"layers": [{"text": "Last Chance!", "style": "plain", "position": "center", "size": 0.12}]}' \
+    '{"layers": [{"text": "NEW", "position": "bottom-left", "background": "#1a7f37", "font": "serif"}]}' \
+    '{"layers": [{"image": "logo", "position": "top-right", "scale": 0.3}, {"text": "Last Chance!", "position": "bottom-left"}]}' \
+    '{"layers": [{"text": "A title far too long for a thumbnail, cut with an ellipsis", "size": 0.1}]}'
+do
+    figure "$(url coffee.jpg "$json")" "$json"
+done
+echo '</section>'
+
+echo '<h2>Legacy forms: repaired, drawn, and logged at info</h2><section>'
 value=$("$cli" encode "$last")
 figure "/images/rocket.jpg?overlay=b'$value'" \
-    "a Python bytes literal b'...' (repaired by a later version)"
+    "a Python bytes literal b'...'"
+std=$(printf '%s' "$last" | base64 | tr -d '\n')
+figure "/images/rocket.jpg?overlay=$(printf '%s' "$std" | sed 's/+/%2B/g; s,/,%2F,g; s/=/%3D/g')" \
+    "standard base64, padded"
+figure "/images/rocket.jpg?overlay=%7B%22overlay%22%3A%22Raw%20JSON%22%7D" \
+    "raw JSON, percent-encoded"
+echo '</section>'
+
+echo '<h2>Fail open: the original, and one line in the error log</h2><section>'
 figure "/images/rocket.jpg?overlay=not-base64!" "garbage"
 empty=$(printf '%s' '{"overlay": ""}' | base64 | tr '+/' '-_' | tr -d '=\n')
 figure "/images/chelsea.png?overlay=$empty" \
     'an empty text: {"overlay": ""}'
+typo=$(printf '%s' '{"layers": [{"text": "x", "position": "top-rigth"}]}' \
+       | base64 -w0 | tr '+/' '-_' | tr -d '=')
+figure "/images/chelsea.png?overlay=$typo" 'a typo: "top-rigth"'
 figure "/images/corrupt.jpg?overlay=$value" "a corrupt JPEG (the browser shows it broken: these are the original bytes)"
 echo '</section></body></html>'
 } > "$demo/html/index.html"

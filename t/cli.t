@@ -1,0 +1,107 @@
+# build/ngx-overlay: what an on-call engineer and a designer run.
+
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use Test::More;
+
+my $cli = $ENV{TEST_NGINX_OVERLAY_CLI} || 'build/ngx-overlay';
+my $fixtures = $ENV{TEST_NGINX_OVERLAY_FIXTURES} || 't/fixtures';
+
+plan skip_all => "$cli is not built" unless -x $cli;
+
+my $dir = tempdir(CLEANUP => 1);
+
+sub run {
+    my @args = @_;
+    my $pid = open my $fh, '-|';
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open STDERR, '>&', \*STDOUT;
+        exec $cli, @args or exit 127;
+    }
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+    return ($? >> 8, $out);
+}
+
+my ($rc, $out);
+
+# inspect: the value from a URL in a bug report
+
+($rc, $out) = run('inspect', "b'eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0'");
+is($rc, 0, 'inspect accepts a bytes literal');
+is($out, "repaired: bytes literal\n"
+         . '{"layers":[{"text":"Last Chance!","style":"badge",'
+         . '"position":"top-right","margin":0.03,"size":0.06,'
+         . '"color":"#ffffffff","background":"#d62828d9","font":"default",'
+         . '"opacity":1.0}]}' . "\n",
+   'and prints the repair and the normalized spec');
+
+($rc, $out) = run('inspect', 'eyJsYXllcnMiOlt7InRleHQiOiJhIiwicG9zaXRpb24iOiJ0b3AtcmlndGgifV19');
+is($rc, 1, 'inspect refuses a bad spec with status 1');
+like($out, qr/^bad_spec: layers\[0\]\.position "top-rigth" is not one of top-left/,
+     'and prints the reason');
+
+($rc, $out) = run('inspect', 'garbage!');
+is($rc, 1, 'inspect refuses garbage');
+like($out, qr/^bad_encoding: /, 'as bad_encoding');
+
+# encode: validated, base64url, unpadded; inspect reads it back
+
+($rc, $out) = run('encode', '{"overlay":"Last Chance!"}');
+is($rc, 0, 'encode');
+is($out, "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0\n", 'base64url, no padding');
+
+($rc, $out) = run('encode', '{"layers":[{"text":"Ü&?","style":"ribbon","position":"bottom-left"}]}');
+chomp(my $value = $out);
+unlike($value, qr/[+\/=]/, 'only URL-safe characters');
+($rc, $out) = run('inspect', $value);
+like($out, qr/"text":"Ü&\?","style":"ribbon","position":"bottom-left"/,
+     'inspect reads back what encode wrote');
+
+($rc, $out) = run('encode', '{"overlay":""}');
+is($rc, 1, 'encode refuses an invalid spec');
+like($out, qr/^bad_spec: overlay is an empty string/, 'with the reason');
+
+# probe
+
+($rc, $out) = run('probe', "$fixtures/rocket.jpg");
+is($out, "jpeg 640x427\n", 'probe a JPEG');
+($rc, $out) = run('probe', "$fixtures/chelsea.png");
+is($out, "png 451x300\n", 'probe a PNG');
+($rc, $out) = run('probe', "$fixtures/SOURCES.txt");
+is($rc, 1, 'probe refuses text');
+
+# render
+
+($rc, $out) = run('render', "$fixtures/thumb.jpg", '{"overlay":"Hi"}',
+                  "$dir/out.jpg");
+is($rc, 0, 'render') or diag($out);
+($rc, $out) = run('probe', "$dir/out.jpg");
+is($out, "jpeg 320x180\n", 'renders a JPEG of the same size');
+
+($rc, $out) = run('render', '--asset', "logo=$fixtures/logo.png",
+                  '--font', 'serif=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+                  '--quality', '50', "$fixtures/chelsea.png",
+                  '{"layers":[{"image":"logo"},{"text":"x","font":"serif"}]}',
+                  "$dir/out.png");
+is($rc, 0, 'render with a named font and an asset') or diag($out);
+
+($rc, $out) = run('render', "$fixtures/corrupt.jpg", '{"overlay":"Hi"}',
+                  "$dir/bad.jpg");
+is($rc, 1, 'render refuses a corrupt image');
+like($out, qr/^bad_image: jpeg decoding failed/, 'as bad_image');
+ok(!-e "$dir/bad.jpg", 'and writes nothing');
+
+($rc, $out) = run('render', '--font', 'x=/nonexistent.ttf',
+                  "$fixtures/thumb.jpg", '{"overlay":"Hi"}', "$dir/x.jpg");
+is($rc, 2, 'a missing font is a usage error');
+
+($rc, $out) = run('frobnicate');
+is($rc, 2, 'an unknown command is a usage error');
+like($out, qr/^usage: ngx-overlay inspect VALUE/m, 'with the usage');
+
+done_testing();
