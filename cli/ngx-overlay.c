@@ -246,7 +246,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     font_paths[0] = font != NULL ? font : NGX_HTTP_OVERLAY_DEFAULT_FONT;
     nfonts = 1;
     nassets = 0;
-    quality = 85;
+    quality = 0;
 
     for (i = 0; i < argc - 3; i++) {
 

@@ -2,9 +2,8 @@
 /*
  * ngx_http_overlay_module: image codecs.
  *
- * For now every format is decoded and encoded whole by libgd; the JPEG path
- * is meant to move to libjpeg-turbo's coefficient API behind this same
- * interface.
+ * JPEG goes through libjpeg-turbo (ngx_http_overlay_codec_jpeg.c), in the
+ * DCT domain; the other formats are decoded and encoded whole by libgd.
  */
 
 
@@ -12,6 +11,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_codec.h"
+#include "ngx_http_overlay_codec_jpeg.h"
 
 
 #define ngx_http_overlay_be16(p)  ((unsigned) (p)[0] << 8 | (p)[1])
@@ -36,6 +36,7 @@ static ngx_http_overlay_rc_e ngx_http_overlay_probe(const unsigned char *p,
     size_t len, const ngx_http_overlay_codec_conf_t *conf,
     ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
     ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_gd_free(void *data);
 
 
 static const unsigned char  ngx_http_overlay_png_magic[] = {
@@ -137,6 +138,21 @@ ngx_http_overlay_probe(const unsigned char *p, size_t len,
                                           info->format),
                                       info->width, info->height,
                                       conf->max_pixels);
+    }
+
+    /* the size as a viewer sees it: EXIF may turn the image */
+
+    info->orientation = 1;
+
+    if (info->format == NGX_HTTP_OVERLAY_FORMAT_JPEG) {
+        info->orientation = ngx_http_overlay_jpeg_orientation(p, len);
+
+        if (info->orientation >= 5) {
+            unsigned  w = info->width;
+
+            info->width = info->height;
+            info->height = w;
+        }
     }
 
     return NGX_HTTP_OVERLAY_OK;
@@ -277,6 +293,7 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 
     out->data = NULL;
     out->len = 0;
+    out->free = NULL;
 
     if (len > INT_MAX) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
@@ -290,13 +307,14 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
         return rc;
     }
 
+    if (info->format == NGX_HTTP_OVERLAY_FORMAT_JPEG) {
+        return ngx_http_overlay_jpeg_apply(p, len, info, conf, painter, out,
+                                           err);
+    }
+
     ngx_http_overlay_render_gd_message_clear();
 
     switch (info->format) {
-
-    case NGX_HTTP_OVERLAY_FORMAT_JPEG:
-        im = gdImageCreateFromJpegPtrEx((int) len, (void *) p, 1);
-        break;
 
     case NGX_HTTP_OVERLAY_FORMAT_PNG:
         im = gdImageCreateFromPngPtr((int) len, (void *) p);
@@ -338,14 +356,8 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 
     size = 0;
 
-    if (info->format == NGX_HTTP_OVERLAY_FORMAT_JPEG) {
-        gdImageInterlace(im, traits.progressive);
-        data = gdImageJpegPtr(im, &size, conf->jpeg_quality);
-
-    } else {
-        gdImageSaveAlpha(im, traits.alpha);
-        data = gdImagePngPtr(im, &size);
-    }
+    gdImageSaveAlpha(im, traits.alpha);
+    data = gdImagePngPtr(im, &size);
 
     if (data == NULL || size <= 0) {
         rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
@@ -362,6 +374,7 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 
     out->data = data;
     out->len = (size_t) size;
+    out->free = ngx_http_overlay_gd_free;
 
 done:
 
@@ -371,11 +384,18 @@ done:
 }
 
 
+static void
+ngx_http_overlay_gd_free(void *data)
+{
+    gdFree(data);
+}
+
+
 void
 ngx_http_overlay_codec_free(ngx_http_overlay_blob_t *blob)
 {
     if (blob->data != NULL) {
-        gdFree(blob->data);
+        blob->free(blob->data);
         blob->data = NULL;
         blob->len = 0;
     }

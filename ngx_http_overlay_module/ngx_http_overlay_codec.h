@@ -35,13 +35,15 @@ typedef enum {
 
 typedef struct {
     ngx_http_overlay_format_e  format;
-    unsigned                   width;
+    unsigned                   width;           /* as a viewer sees it */
     unsigned                   height;
+    unsigned                   orientation;     /* EXIF, 1..8 */
 } ngx_http_overlay_image_info_t;
 
 
 typedef struct {
-    int                        jpeg_quality;    /* 1..100 */
+    /* 0: JPEG keeps its own tables, only the overlay's blocks change */
+    int                        jpeg_quality;
     unsigned long              max_pixels;
 } ngx_http_overlay_codec_conf_t;
 
@@ -61,6 +63,7 @@ typedef struct {
 typedef struct {
     unsigned char             *data;
     size_t                     len;
+    void                     (*free)(void *data);
 } ngx_http_overlay_blob_t;
 
 

@@ -19,6 +19,7 @@ static const char  *ngx_http_overlay_reasons[] = {
     "bad_spec",
     "not_image",
     "bad_image",
+    "unsupported",
     "render_failed",
     "no_memory"
 };

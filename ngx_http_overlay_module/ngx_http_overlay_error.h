@@ -24,6 +24,7 @@ typedef enum {
     NGX_HTTP_OVERLAY_BAD_SPEC,          /* JSON, but not a valid overlay */
     NGX_HTTP_OVERLAY_NOT_IMAGE,         /* the body is no supported image */
     NGX_HTTP_OVERLAY_BAD_IMAGE,         /* the image cannot be decoded */
+    NGX_HTTP_OVERLAY_UNSUPPORTED,       /* an image not kept faithfully */
     NGX_HTTP_OVERLAY_RENDER_FAILED,     /* drawing or encoding failed */
     NGX_HTTP_OVERLAY_NO_MEMORY
 } ngx_http_overlay_rc_e;

@@ -145,6 +145,8 @@ static char *ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path);
 static char *ngx_http_overlay_read_asset(ngx_conf_t *cf,
     ngx_http_overlay_named_t *asset);
 static void ngx_http_overlay_asset_cleanup(void *data);
+static char *ngx_http_overlay_jpeg_quality(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_overlay_on_error(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -251,7 +253,7 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
 
     { ngx_string("overlay_jpeg_quality"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_overlay_jpeg_quality,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, jpeg_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
@@ -1039,7 +1041,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_size_value(conf->max_param, prev->max_param,
                               NGX_HTTP_OVERLAY_PARAM_MAX);
 
-    ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 85);
+    ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
     ngx_conf_merge_uint_value(conf->max_text, prev->max_text, 128);
     ngx_conf_merge_value(conf->on_error, prev->on_error, 0);
@@ -1532,6 +1534,29 @@ static void
 ngx_http_overlay_asset_cleanup(void *data)
 {
     gdImageDestroy(data);
+}
+
+
+/* "source": the image's own tables, only the overlay's blocks change */
+
+static char *
+ngx_http_overlay_jpeg_quality(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (olcf->jpeg_quality == NGX_CONF_UNSET
+        && ngx_strcmp(value[1].data, "source") == 0)
+    {
+        olcf->jpeg_quality = 0;
+        return NGX_CONF_OK;
+    }
+
+    return ngx_conf_set_num_slot(cf, cmd, conf);
 }
 
 

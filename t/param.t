@@ -275,7 +275,7 @@ X-Overlay: rejected:bad_json
 --- response_headers
 X-Overlay: rejected:bad_image
 --- error_log
-overlay: bad_image: jpeg decoding failed
+overlay: bad_image: jpeg: Bogus Huffman table definition, answering 502
 
 
 

@@ -1,0 +1,868 @@
+
+/*
+ * ngx_http_overlay_module: the JPEG codec, in the DCT domain.
+ */
+
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+#include "ngx_http_overlay_codec_jpeg.h"
+
+
+#define NGX_HTTP_OVERLAY_JPEG_MEMORY  (512L * 1024 * 1024)
+
+
+typedef struct {
+    struct jpeg_error_mgr            pub;
+    jmp_buf                          jmp;
+    char                             msg[JMSG_LENGTH_MAX];
+} ngx_http_overlay_jpeg_error_t;
+
+
+/* everything that may need releasing when libjpeg longjmps out */
+
+typedef struct {
+    ngx_http_overlay_jpeg_error_t    jerr;
+    struct jpeg_decompress_struct    src;       /* the input's coefficients */
+    struct jpeg_decompress_struct    pix;       /* the input's pixels */
+    struct jpeg_compress_struct      enc;       /* the region, or the whole */
+    struct jpeg_decompress_struct    blk;       /* the region's blocks */
+    struct jpeg_compress_struct      out;       /* the output */
+    unsigned                         have_src:1;
+    unsigned                         have_pix:1;
+    unsigned                         have_enc:1;
+    unsigned                         have_blk:1;
+    unsigned                         have_out:1;
+    unsigned char                   *region;    /* enc's output */
+    unsigned long                    region_len;
+    unsigned char                   *data;      /* out's output */
+    unsigned long                    len;
+    unsigned char                   *row;
+    gdImagePtr                       im;
+    gdImagePtr                       view;
+} ngx_http_overlay_jpeg_t;
+
+
+static void ngx_http_overlay_jpeg_error_exit(j_common_ptr cinfo);
+static void ngx_http_overlay_jpeg_emit(j_common_ptr cinfo, int level);
+static void ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_decompress_struct *d, const unsigned char *p, size_t len);
+static void ngx_http_overlay_jpeg_compress(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_compress_struct *c);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_check(
+    ngx_http_overlay_jpeg_t *j, ngx_http_overlay_error_t *err);
+static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
+    size_t len);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
+    ngx_http_overlay_rect_t *r, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_paint(
+    ngx_http_overlay_jpeg_t *j, unsigned orientation,
+    const ngx_http_overlay_rect_t *r,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_compress_struct *c, int quality);
+static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
+static void ngx_http_overlay_jpeg_markers(ngx_http_overlay_jpeg_t *j);
+static void ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j);
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_codec_conf_t *conf,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err)
+{
+    int                       i, x0, y0, x1, y1, sx, sy, mcu_w, mcu_h;
+    unsigned                  orientation;
+    jvirt_barray_ptr         *coefs;
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_rect_t   r;
+    ngx_http_overlay_jpeg_t  *j;
+
+    /* the struct is large, and its members must survive a longjmp */
+
+    j = calloc(1, sizeof(ngx_http_overlay_jpeg_t));
+    if (j == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "calloc() failed");
+    }
+
+    if (setjmp(j->jerr.jmp)) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                    "jpeg: %s", j->jerr.msg);
+        goto done;
+    }
+
+    j->have_src = 1;
+    ngx_http_overlay_jpeg_decompress(j, &j->src, p, len);
+
+    rc = ngx_http_overlay_jpeg_check(j, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        goto done;
+    }
+
+    orientation = info->orientation;
+    coefs = NULL;
+
+    if (conf->jpeg_quality == 0) {
+
+        /* the iMCUs under the bounds, in the stored image */
+
+        r = painter->bounds;
+
+        if (r.w <= 0 || r.h <= 0) {
+            r.x = 0;
+            r.y = 0;
+            r.w = 1;
+            r.h = 1;
+        }
+
+        x0 = INT_MAX;
+        y0 = INT_MAX;
+        x1 = 0;
+        y1 = 0;
+
+        for (i = 0; i < 4; i++) {
+            ngx_http_overlay_orient_point(orientation,
+                                          (int) j->src.image_width,
+                                          (int) j->src.image_height,
+                                          r.x + (i & 1) * (r.w - 1),
+                                          r.y + (i >> 1) * (r.h - 1),
+                                          &sx, &sy);
+            x0 = sx < x0 ? sx : x0;
+            y0 = sy < y0 ? sy : y0;
+            x1 = sx + 1 > x1 ? sx + 1 : x1;
+            y1 = sy + 1 > y1 ? sy + 1 : y1;
+        }
+
+        mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+        mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+        r.x = x0 / mcu_w * mcu_w;
+        r.y = y0 / mcu_h * mcu_h;
+        x1 = (x1 + mcu_w - 1) / mcu_w * mcu_w;
+        y1 = (y1 + mcu_h - 1) / mcu_h * mcu_h;
+        r.w = (x1 < (int) j->src.image_width ? x1
+                                             : (int) j->src.image_width) - r.x;
+        r.h = (y1 < (int) j->src.image_height ? y1
+                                              : (int) j->src.image_height)
+              - r.y;
+
+        coefs = jpeg_read_coefficients(&j->src);
+
+    } else {
+        r.x = 0;
+        r.y = 0;
+        r.w = (int) j->src.image_width;
+        r.h = (int) j->src.image_height;
+    }
+
+    rc = ngx_http_overlay_jpeg_decode_region(j, p, len, &r, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        goto done;
+    }
+
+    rc = ngx_http_overlay_jpeg_paint(j, orientation, &r, painter, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        goto done;
+    }
+
+    if (coefs != NULL) {
+
+        /* the region through the image's own transform and tables */
+
+        j->have_enc = 1;
+        ngx_http_overlay_jpeg_compress(j, &j->enc);
+
+        jpeg_mem_dest(&j->enc, &j->region, &j->region_len);
+        ngx_http_overlay_jpeg_encode(j, &j->enc, 0);
+
+        j->have_blk = 1;
+        ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region,
+                                         j->region_len);
+
+        ngx_http_overlay_jpeg_replace_blocks(j, coefs, &r);
+
+        j->have_out = 1;
+        ngx_http_overlay_jpeg_compress(j, &j->out);
+
+        jpeg_mem_dest(&j->out, &j->data, &j->len);
+        jpeg_copy_critical_parameters(&j->src, &j->out);
+
+        j->out.restart_interval = j->src.restart_interval;
+        j->out.arith_code = j->src.arith_code;
+        j->out.optimize_coding = j->src.arith_code ? FALSE : TRUE;
+
+        if (j->src.progressive_mode) {
+            jpeg_simple_progression(&j->out);
+        }
+
+        jpeg_write_coefficients(&j->out, coefs);
+        ngx_http_overlay_jpeg_markers(j);
+        jpeg_finish_compress(&j->out);
+
+    } else {
+        j->have_out = 1;
+        ngx_http_overlay_jpeg_compress(j, &j->out);
+
+        jpeg_mem_dest(&j->out, &j->data, &j->len);
+        ngx_http_overlay_jpeg_encode(j, &j->out, conf->jpeg_quality);
+    }
+
+    out->data = j->data;
+    out->len = j->len;
+    out->free = free;
+    j->data = NULL;
+
+    rc = NGX_HTTP_OVERLAY_OK;
+
+done:
+
+    ngx_http_overlay_jpeg_release(j);
+    free(j);
+
+    return rc;
+}
+
+
+static void
+ngx_http_overlay_jpeg_error_exit(j_common_ptr cinfo)
+{
+    ngx_http_overlay_jpeg_error_t  *jerr;
+
+    jerr = (ngx_http_overlay_jpeg_error_t *) cinfo->err;
+
+    (*cinfo->err->format_message)(cinfo, jerr->msg);
+
+    longjmp(jerr->jmp, 1);
+}
+
+
+/* a warning is corrupt data: stop, rather than draw on a broken image */
+
+static void
+ngx_http_overlay_jpeg_emit(j_common_ptr cinfo, int level)
+{
+    ngx_http_overlay_jpeg_error_t  *jerr;
+
+    if (level >= 0) {
+        return;                                 /* trace messages */
+    }
+
+    jerr = (ngx_http_overlay_jpeg_error_t *) cinfo->err;
+
+    (*cinfo->err->format_message)(cinfo, jerr->msg);
+
+    longjmp(jerr->jmp, 1);
+}
+
+
+static void
+ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_decompress_struct *d, const unsigned char *p, size_t len)
+{
+    int  m;
+
+    d->err = jpeg_std_error(&j->jerr.pub);
+    j->jerr.pub.error_exit = ngx_http_overlay_jpeg_error_exit;
+    j->jerr.pub.emit_message = ngx_http_overlay_jpeg_emit;
+
+    jpeg_create_decompress(d);
+
+    d->mem->max_memory_to_use = NGX_HTTP_OVERLAY_JPEG_MEMORY;
+
+    jpeg_mem_src(d, p, (unsigned long) len);
+
+    if (d == &j->src) {
+        jpeg_save_markers(d, JPEG_COM, 0xffff);
+
+        for (m = 0; m < 16; m++) {
+            jpeg_save_markers(d, JPEG_APP0 + m, 0xffff);
+        }
+    }
+
+    (void) jpeg_read_header(d, TRUE);
+}
+
+
+static void
+ngx_http_overlay_jpeg_compress(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_compress_struct *c)
+{
+    c->err = jpeg_std_error(&j->jerr.pub);
+    j->jerr.pub.error_exit = ngx_http_overlay_jpeg_error_exit;
+    j->jerr.pub.emit_message = ngx_http_overlay_jpeg_emit;
+
+    jpeg_create_compress(c);
+
+    c->mem->max_memory_to_use = NGX_HTTP_OVERLAY_JPEG_MEMORY;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_check(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_error_t *err)
+{
+    struct jpeg_decompress_struct  *d;
+
+    d = &j->src;
+
+    if (d->data_precision != 8) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "%d-bit JPEG", d->data_precision);
+    }
+
+    if (d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "CMYK JPEG");
+    }
+
+    if (!((d->num_components == 3 && (d->jpeg_color_space == JCS_YCbCr
+                                      || d->jpeg_color_space == JCS_RGB))
+          || (d->num_components == 1
+              && d->jpeg_color_space == JCS_GRAYSCALE)))
+    {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "JPEG of %d components in colour "
+                                      "space %d", d->num_components,
+                                      (int) d->jpeg_color_space);
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+unsigned
+ngx_http_overlay_jpeg_orientation(const unsigned char *p, size_t len)
+{
+    size_t    pos, seg;
+    unsigned  marker;
+
+    /* APP1 "Exif" segments before the first frame header */
+
+    pos = 2;
+
+    while (pos + 4 <= len && p[pos] == 0xff) {
+        marker = p[pos + 1];
+
+        if (marker == 0xd8 || marker == 0x01
+            || (marker >= 0xd0 && marker <= 0xd7))
+        {
+            pos += 2;
+            continue;
+        }
+
+        if (marker == 0xff) {
+            pos++;
+            continue;
+        }
+
+        if (marker == 0xda || marker == 0xd9
+            || (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4
+                && marker != 0xc8 && marker != 0xcc))
+        {
+            break;
+        }
+
+        seg = (size_t) p[pos + 2] << 8 | p[pos + 3];
+
+        if (seg < 2 || pos + 2 + seg > len) {
+            break;
+        }
+
+        if (marker == 0xe1) {
+            return ngx_http_overlay_exif_orientation(&p[pos + 4], seg - 2);
+        }
+
+        pos += 2 + seg;
+    }
+
+    return 1;
+}
+
+
+/* "Exif\0\0", a TIFF header, IFD0's entries: tag 0x0112, SHORT, 1..8 */
+
+static unsigned
+ngx_http_overlay_exif_orientation(const unsigned char *p, size_t len)
+{
+    int                   le;
+    size_t                ifd, n, i, e;
+    unsigned              tag, type, value;
+    const unsigned char  *t;
+
+    if (len < 6 + 8 || memcmp(p, "Exif\0\0", 6) != 0) {
+        return 1;
+    }
+
+    t = p + 6;
+    len -= 6;
+
+    if (t[0] == 'I' && t[1] == 'I') {
+        le = 1;
+
+    } else if (t[0] == 'M' && t[1] == 'M') {
+        le = 0;
+
+    } else {
+        return 1;
+    }
+
+#define ngx_http_overlay_tiff16(q)                                            \
+    (le ? (unsigned) (q)[0] | (unsigned) (q)[1] << 8                          \
+        : (unsigned) (q)[0] << 8 | (unsigned) (q)[1])
+#define ngx_http_overlay_tiff32(q)                                            \
+    (le ? (size_t) (q)[0] | (size_t) (q)[1] << 8 | (size_t) (q)[2] << 16     \
+          | (size_t) (q)[3] << 24                                             \
+        : (size_t) (q)[0] << 24 | (size_t) (q)[1] << 16                       \
+          | (size_t) (q)[2] << 8 | (size_t) (q)[3])
+
+    if (ngx_http_overlay_tiff16(t + 2) != 42) {
+        return 1;
+    }
+
+    ifd = ngx_http_overlay_tiff32(t + 4);
+
+    if (ifd > len - 2 || ifd < 8) {
+        return 1;
+    }
+
+    n = ngx_http_overlay_tiff16(t + ifd);
+
+    for (i = 0; i < n; i++) {
+        e = ifd + 2 + i * 12;
+
+        if (e + 12 > len) {
+            break;
+        }
+
+        tag = ngx_http_overlay_tiff16(t + e);
+        type = ngx_http_overlay_tiff16(t + e + 2);
+
+        if (tag == 0x0112 && type == 3) {
+            value = ngx_http_overlay_tiff16(t + e + 8);
+            return (value >= 1 && value <= 8) ? value : 1;
+        }
+    }
+
+#undef ngx_http_overlay_tiff16
+#undef ngx_http_overlay_tiff32
+
+    return 1;
+}
+
+
+/* decodes the region r (iMCU-aligned, grown as libjpeg needs) to j->im */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, ngx_http_overlay_rect_t *r,
+    ngx_http_overlay_error_t *err)
+{
+    int              x, y;
+    JSAMPROW         rows[1];
+    JDIMENSION       xoffset, width;
+    unsigned char   *s;
+
+    j->have_pix = 1;
+    ngx_http_overlay_jpeg_decompress(j, &j->pix, p, len);
+
+    j->pix.out_color_space = JCS_RGB;
+
+    (void) jpeg_start_decompress(&j->pix);
+
+    xoffset = (JDIMENSION) r->x;
+    width = (JDIMENSION) r->w;
+
+    if (xoffset != 0 || width != j->pix.output_width) {
+        jpeg_crop_scanline(&j->pix, &xoffset, &width);
+    }
+
+    r->x = (int) xoffset;
+    r->w = (int) width;
+
+    if (r->y > 0) {
+        (void) jpeg_skip_scanlines(&j->pix, (JDIMENSION) r->y);
+    }
+
+    j->im = gdImageCreateTrueColor(r->w, r->h);
+    j->row = malloc((size_t) j->pix.output_width * 3);
+
+    if (j->im == NULL || j->row == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "allocating a %dx%d region failed",
+                                      r->w, r->h);
+    }
+
+    rows[0] = j->row;
+
+    for (y = 0; y < r->h; y++) {
+
+        if (jpeg_read_scanlines(&j->pix, rows, 1) != 1) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "jpeg: no scanline %d", r->y + y);
+        }
+
+        s = j->row;
+
+        for (x = 0; x < r->w; x++, s += 3) {
+            j->im->tpixels[y][x] = gdTrueColor(s[0], s[1], s[2]);
+        }
+    }
+
+    jpeg_abort_decompress(&j->pix);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+void
+ngx_http_overlay_orient_point(unsigned orientation, int w, int h, int vx,
+    int vy, int *sx, int *sy)
+{
+    /* w, h: the stored image's; vx, vy: as the viewer sees the image */
+
+    switch (orientation) {
+
+    case 2:                                     /* mirrored */
+        *sx = w - 1 - vx;
+        *sy = vy;
+        break;
+
+    case 3:                                     /* turned 180 */
+        *sx = w - 1 - vx;
+        *sy = h - 1 - vy;
+        break;
+
+    case 4:                                     /* flipped */
+        *sx = vx;
+        *sy = h - 1 - vy;
+        break;
+
+    case 5:                                     /* transposed */
+        *sx = vy;
+        *sy = vx;
+        break;
+
+    case 6:                                     /* shown turned 90 right */
+        *sx = vy;
+        *sy = h - 1 - vx;
+        break;
+
+    case 7:                                     /* transversed */
+        *sx = w - 1 - vy;
+        *sy = h - 1 - vx;
+        break;
+
+    case 8:                                     /* shown turned 90 left */
+        *sx = w - 1 - vy;
+        *sy = vx;
+        break;
+
+    default:
+        *sx = vx;
+        *sy = vy;
+        break;
+    }
+}
+
+
+/*
+ * Lets the painter draw on the region as a viewer sees it: the region is
+ * turned into the viewer's orientation, drawn on, and turned back.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
+    const ngx_http_overlay_rect_t *r,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
+{
+    int                    w, h, vx, vy, sx, sy, vx0, vy0, i;
+    ngx_http_overlay_rc_e  rc;
+
+    if (orientation <= 1 || orientation > 8) {
+        return painter->draw(painter->data, j->im, r->x, r->y, err);
+    }
+
+    w = (int) j->src.image_width;
+    h = (int) j->src.image_height;
+
+    /* where the region is in the image as the viewer sees it */
+
+    vx0 = INT_MAX;
+    vy0 = INT_MAX;
+
+    for (i = 0; i < 4; i++) {
+        sx = r->x + (i & 1) * (r->w - 1);
+        sy = r->y + (i >> 1) * (r->h - 1);
+
+        /* the inverse of ngx_http_overlay_orient_point() */
+
+        switch (orientation) {
+        case 2:  vx = w - 1 - sx; vy = sy; break;
+        case 3:  vx = w - 1 - sx; vy = h - 1 - sy; break;
+        case 4:  vx = sx; vy = h - 1 - sy; break;
+        case 5:  vx = sy; vy = sx; break;
+        case 6:  vx = h - 1 - sy; vy = sx; break;
+        case 7:  vx = h - 1 - sy; vy = w - 1 - sx; break;
+        default: vx = sy; vy = w - 1 - sx; break;
+        }
+
+        vx0 = vx < vx0 ? vx : vx0;
+        vy0 = vy < vy0 ? vy : vy0;
+    }
+
+    j->view = gdImageCreateTrueColor(orientation >= 5 ? r->h : r->w,
+                                     orientation >= 5 ? r->w : r->h);
+    if (j->view == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "gdImageCreateTrueColor() failed");
+    }
+
+    for (vy = 0; vy < gdImageSY(j->view); vy++) {
+        for (vx = 0; vx < gdImageSX(j->view); vx++) {
+            ngx_http_overlay_orient_point(orientation, w, h, vx0 + vx,
+                                          vy0 + vy, &sx, &sy);
+            j->view->tpixels[vy][vx] = j->im->tpixels[sy - r->y][sx - r->x];
+        }
+    }
+
+    rc = painter->draw(painter->data, j->view, vx0, vy0, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    for (vy = 0; vy < gdImageSY(j->view); vy++) {
+        for (vx = 0; vx < gdImageSX(j->view); vx++) {
+            ngx_http_overlay_orient_point(orientation, w, h, vx0 + vx,
+                                          vy0 + vy, &sx, &sy);
+            j->im->tpixels[sy - r->y][sx - r->x] = j->view->tpixels[vy][vx];
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * Encodes j->im with c.  quality 0: with the source's colour space,
+ * sampling factors and quantization tables, so that the blocks come out
+ * as the source's own encoder would have made them; otherwise a whole
+ * image at that quality, progressive if the source was, with its markers.
+ */
+
+static void
+ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_compress_struct *c, int quality)
+{
+    int                             x, y, i, q;
+    JSAMPROW                        rows[1];
+    unsigned char                  *s;
+    struct jpeg_decompress_struct  *d;
+
+    d = &j->src;
+
+    c->image_width = (JDIMENSION) gdImageSX(j->im);
+    c->image_height = (JDIMENSION) gdImageSY(j->im);
+    c->input_components = 3;
+    c->in_color_space = JCS_RGB;
+
+    jpeg_set_defaults(c);
+    jpeg_set_colorspace(c, d->jpeg_color_space);
+
+    for (i = 0; i < d->num_components; i++) {
+        c->comp_info[i].h_samp_factor = d->comp_info[i].h_samp_factor;
+        c->comp_info[i].v_samp_factor = d->comp_info[i].v_samp_factor;
+    }
+
+    if (quality == 0) {
+
+        for (i = 0; i < d->num_components; i++) {
+            c->comp_info[i].quant_tbl_no = d->comp_info[i].quant_tbl_no;
+        }
+
+        for (i = 0; i < NUM_QUANT_TBLS; i++) {
+            if (d->quant_tbl_ptrs[i] == NULL) {
+                continue;
+            }
+
+            if (c->quant_tbl_ptrs[i] == NULL) {
+                c->quant_tbl_ptrs[i] =
+                               jpeg_alloc_quant_table((j_common_ptr) c);
+            }
+
+            for (q = 0; q < DCTSIZE2; q++) {
+                c->quant_tbl_ptrs[i]->quantval[q] =
+                                             d->quant_tbl_ptrs[i]->quantval[q];
+            }
+
+            c->quant_tbl_ptrs[i]->sent_table = FALSE;
+        }
+
+    } else {
+        jpeg_set_quality(c, quality, TRUE);
+        c->optimize_coding = TRUE;
+
+        if (d->progressive_mode) {
+            jpeg_simple_progression(c);
+        }
+
+        c->write_JFIF_header = d->saw_JFIF_marker;
+    }
+
+    jpeg_start_compress(c, TRUE);
+
+    if (quality != 0) {
+        ngx_http_overlay_jpeg_markers(j);
+    }
+
+    rows[0] = j->row;
+
+    for (y = 0; y < (int) c->image_height; y++) {
+        s = j->row;
+
+        for (x = 0; x < (int) c->image_width; x++) {
+            int  p = j->im->tpixels[y][x];
+
+            *s++ = (unsigned char) gdTrueColorGetRed(p);
+            *s++ = (unsigned char) gdTrueColorGetGreen(p);
+            *s++ = (unsigned char) gdTrueColorGetBlue(p);
+        }
+
+        (void) jpeg_write_scanlines(c, rows, 1);
+    }
+
+    jpeg_finish_compress(c);
+}
+
+
+/* the region's blocks, from j->blk, over the source's, per component */
+
+static void
+ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r)
+{
+    int                   c, mcu_w, mcu_h;
+    JDIMENSION            bx0, by0, bx, by, w, h, dst_w, dst_h;
+    JBLOCKARRAY           src, dst;
+    jpeg_component_info  *sc, *dc;
+    jvirt_barray_ptr     *blocks;
+
+    blocks = jpeg_read_coefficients(&j->blk);
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    for (c = 0; c < j->src.num_components; c++) {
+        dc = &j->src.comp_info[c];
+        sc = &j->blk.comp_info[c];
+
+        /* the arrays are padded to whole iMCUs; so is the region's */
+
+        bx0 = (JDIMENSION) (r->x / mcu_w * dc->h_samp_factor);
+        by0 = (JDIMENSION) (r->y / mcu_h * dc->v_samp_factor);
+
+        dst_w = (dc->width_in_blocks + dc->h_samp_factor - 1)
+                / dc->h_samp_factor * dc->h_samp_factor;
+        dst_h = (dc->height_in_blocks + dc->v_samp_factor - 1)
+                / dc->v_samp_factor * dc->v_samp_factor;
+
+        w = (sc->width_in_blocks + sc->h_samp_factor - 1)
+            / sc->h_samp_factor * sc->h_samp_factor;
+        h = (sc->height_in_blocks + sc->v_samp_factor - 1)
+            / sc->v_samp_factor * sc->v_samp_factor;
+
+        if (bx0 + w > dst_w) {
+            w = dst_w - bx0;
+        }
+
+        if (by0 + h > dst_h) {
+            h = dst_h - by0;
+        }
+
+        for (by = 0; by < h; by++) {
+            src = (*j->blk.mem->access_virt_barray)((j_common_ptr) &j->blk,
+                                                    blocks[c], by, 1, FALSE);
+            dst = (*j->src.mem->access_virt_barray)((j_common_ptr) &j->src,
+                                                    coefs[c], by0 + by, 1,
+                                                    TRUE);
+
+            for (bx = 0; bx < w; bx++) {
+                memcpy(dst[0][bx0 + bx], src[0][bx], sizeof(JBLOCK));
+            }
+        }
+    }
+}
+
+
+/* the source's markers, but those libjpeg writes itself (JFIF, Adobe) */
+
+static void
+ngx_http_overlay_jpeg_markers(ngx_http_overlay_jpeg_t *j)
+{
+    jpeg_saved_marker_ptr  m;
+
+    for (m = j->src.marker_list; m != NULL; m = m->next) {
+
+        if (j->out.write_JFIF_header && m->marker == JPEG_APP0
+            && m->data_length >= 5 && memcmp(m->data, "JFIF", 5) == 0)
+        {
+            continue;
+        }
+
+        if (j->out.write_Adobe_marker && m->marker == JPEG_APP0 + 14
+            && m->data_length >= 5 && memcmp(m->data, "Adobe", 5) == 0)
+        {
+            continue;
+        }
+
+        jpeg_write_marker(&j->out, m->marker, m->data, m->data_length);
+    }
+}
+
+
+static void
+ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
+{
+    if (j->have_out) {
+        jpeg_destroy_compress(&j->out);
+    }
+
+    if (j->have_blk) {
+        jpeg_destroy_decompress(&j->blk);
+    }
+
+    if (j->have_enc) {
+        jpeg_destroy_compress(&j->enc);
+    }
+
+    if (j->have_pix) {
+        jpeg_destroy_decompress(&j->pix);
+    }
+
+    if (j->have_src) {
+        jpeg_destroy_decompress(&j->src);
+    }
+
+    free(j->region);
+    free(j->data);
+    free(j->row);
+
+    if (j->im != NULL) {
+        gdImageDestroy(j->im);
+    }
+
+    if (j->view != NULL) {
+        gdImageDestroy(j->view);
+    }
+}
