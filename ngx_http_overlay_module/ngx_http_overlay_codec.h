@@ -23,13 +23,15 @@
 
 
 /* bytes needed to tell the formats apart */
-#define NGX_HTTP_OVERLAY_MAGIC_LEN  8
+#define NGX_HTTP_OVERLAY_MAGIC_LEN  12
 
 
 typedef enum {
     NGX_HTTP_OVERLAY_FORMAT_NONE = 0,
     NGX_HTTP_OVERLAY_FORMAT_JPEG,
-    NGX_HTTP_OVERLAY_FORMAT_PNG
+    NGX_HTTP_OVERLAY_FORMAT_PNG,
+    NGX_HTTP_OVERLAY_FORMAT_WEBP,
+    NGX_HTTP_OVERLAY_FORMAT_GIF
 } ngx_http_overlay_format_e;
 
 
@@ -44,6 +46,7 @@ typedef struct {
 typedef struct {
     /* 0: JPEG keeps its own tables, only the overlay's blocks change */
     int                        jpeg_quality;
+    int                        webp_quality;    /* lossy WebP, 1..100 */
     unsigned long              max_pixels;
 } ngx_http_overlay_codec_conf_t;
 

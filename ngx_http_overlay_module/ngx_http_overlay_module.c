@@ -683,8 +683,8 @@ ngx_http_overlay_read(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
             {
                 (void) ngx_http_overlay_error(err,
                                               NGX_HTTP_OVERLAY_NOT_IMAGE,
-                                              "the body is neither JPEG "
-                                              "nor PNG");
+                                              "the body is not JPEG, PNG, "
+                                              "WebP or GIF");
                 *rest = cl->next;
                 return NGX_DECLINED;
             }

@@ -39,7 +39,7 @@ if ($pid == 0) {
 
 my ($status, $head, $body);
 
-for (1 .. 50) {
+for (1 .. 200) {
     ($status, $head, $body) = get('/');
     last if defined $status;
     sleep 0.1;

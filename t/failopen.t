@@ -185,7 +185,7 @@ qr/overlay: bad_image: png decoding failed: .*libpng error/
 --- response_body eval
 OverlayTest::fixture_digest("SOURCES.txt")
 --- error_log
-overlay: not_image: the body is neither JPEG nor PNG, passing the original through
+overlay: not_image: the body is not JPEG, PNG, WebP or GIF, passing the original through
 --- no_error_log
 [error]
 
@@ -203,7 +203,7 @@ overlay: not_image: the body is neither JPEG nor PNG, passing the original throu
 --- response_body chomp
 tiny
 --- error_log
-overlay: not_image: the body is neither JPEG nor PNG
+overlay: not_image: the body is not JPEG, PNG, WebP or GIF
 --- no_error_log
 [error]
 
@@ -283,7 +283,7 @@ overlay: too_large: the body is more than overlay_buffer 65536 bytes, passing th
 --- response_body eval
 OverlayTest::fixture_digest("SOURCES.txt")
 --- error_log
-overlay: not_image: the body is neither JPEG nor PNG
+overlay: not_image: the body is not JPEG, PNG, WebP or GIF
 --- no_error_log
 [error]
 

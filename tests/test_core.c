@@ -472,7 +472,11 @@ test_detect_probe(void)
     CHECK(ngx_http_overlay_codec_detect(flood_png, 7)
           == NGX_HTTP_OVERLAY_FORMAT_NONE, "short png magic");
     CHECK(ngx_http_overlay_codec_detect((const unsigned char *) "GIF89a", 6)
-          == NGX_HTTP_OVERLAY_FORMAT_NONE, "gif is not handled yet");
+          == NGX_HTTP_OVERLAY_FORMAT_GIF, "detect gif");
+    CHECK(ngx_http_overlay_codec_detect((const unsigned char *) "II*\0", 4)
+          == NGX_HTTP_OVERLAY_FORMAT_NONE, "TIFF is never decoded");
+    CHECK(ngx_http_overlay_codec_detect((const unsigned char *) "<svg", 4)
+          == NGX_HTTP_OVERLAY_FORMAT_NONE, "SVG is never decoded");
     CHECK(ngx_http_overlay_codec_detect((const unsigned char *) "", 0)
           == NGX_HTTP_OVERLAY_FORMAT_NONE, "empty");
 
@@ -1430,6 +1434,115 @@ test_jpeg_dct(void)
 }
 
 
+
+static void
+test_formats(void)
+{
+    int                             a;
+    size_t                          len, i;
+    gdImagePtr                      out;
+    unsigned char                  *data;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const struct {
+        const char                 *name;
+        ngx_http_overlay_rc_e       rc;
+        ngx_http_overlay_format_e   format;
+        const char                 *msg;
+    } cases[] = {
+        { "thumb.webp", NGX_HTTP_OVERLAY_OK, NGX_HTTP_OVERLAY_FORMAT_WEBP,
+          "" },
+        { "alpha-lossless.webp", NGX_HTTP_OVERLAY_OK,
+          NGX_HTTP_OVERLAY_FORMAT_WEBP, "" },
+        { "thumb.gif", NGX_HTTP_OVERLAY_OK, NGX_HTTP_OVERLAY_FORMAT_GIF, "" },
+        { "palette.png", NGX_HTTP_OVERLAY_OK, NGX_HTTP_OVERLAY_FORMAT_PNG,
+          "" },
+        { "animated.gif", NGX_HTTP_OVERLAY_UNSUPPORTED,
+          NGX_HTTP_OVERLAY_FORMAT_GIF, "animated GIF" },
+        { "animated.webp", NGX_HTTP_OVERLAY_UNSUPPORTED,
+          NGX_HTTP_OVERLAY_FORMAT_WEBP, "animated WebP" },
+    };
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last Chance!");
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        data = read_fixture(cases[i].name, &len);
+
+        CHECK(ngx_http_overlay_codec_detect(data, len) == cases[i].format,
+              "%s: detected", cases[i].name);
+
+        rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,
+                                        &blob, &err);
+        CHECK(rc == cases[i].rc
+              && (rc == NGX_HTTP_OVERLAY_OK
+                  || strstr(err.msg, cases[i].msg) != NULL),
+              "%s: %s: %s", cases[i].name, ngx_http_overlay_reason(rc),
+              err.msg);
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            CHECK(ngx_http_overlay_codec_detect(blob.data, blob.len)
+                  == cases[i].format && info.width == 320
+                  && info.height == 180, "%s: %ux%u out", cases[i].name,
+                  info.width, info.height);
+            ngx_http_overlay_codec_free(&blob);
+        }
+
+        free(data);
+    }
+
+    /* lossless WebP: stays lossless, transparent stays transparent */
+
+    data = read_fixture("alpha-lossless.webp", &len);
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
+                                    &err);
+    free(data);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        CHECK(blob.len > 20 && (memcmp(blob.data + 12, "VP8L", 4) == 0
+                                || memcmp(blob.data + 12, "VP8X", 4) == 0),
+              "lossless WebP out");
+
+        out = gdImageCreateFromWebpPtr((int) blob.len, blob.data);
+        a = out != NULL ? gdTrueColorGetAlpha(gdImageGetTrueColorPixel(out,
+                                                                      5, 5))
+                        : -1;
+        CHECK(a == gdAlphaTransparent, "WebP alpha at 5,5: %d", a);
+
+        if (out != NULL) {
+            a = gdTrueColorGetAlpha(gdImageGetTrueColorPixel(out, 300, 18));
+            CHECK(a == 0 || a < 30, "the badge is opaque: alpha %d", a);
+            gdImageDestroy(out);
+        }
+
+        ngx_http_overlay_codec_free(&blob);
+    }
+
+    /* headers that lie or stop short */
+
+    {
+        static const unsigned char  riff[] = "RIFF\xff\xff\xff\x00WEBPVP8 ";
+        static const unsigned char  gif[] = "GIF89a\x40\x01\xb4\x00\x00\x00\x00"
+                                            "\x2c\x00\x00";
+
+        rc = ngx_http_overlay_codec_probe(riff, sizeof(riff) - 1, &opts.codec,
+                                          &info, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE, "WebP cut short: %s",
+              err.msg);
+
+        rc = ngx_http_overlay_codec_probe(gif, sizeof(gif) - 1, &opts.codec,
+                                          &info, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE, "GIF cut short: %s",
+              err.msg);
+    }
+}
+
+
 static void
 test_failures(void)
 {
@@ -1519,6 +1632,7 @@ main(int argc, char **argv)
     test_composite("chelsea.png", NGX_HTTP_OVERLAY_FORMAT_PNG, 0);
     test_styles();
     test_jpeg_dct();
+    test_formats();
     test_failures();
 
     gdFontCacheShutdown();

@@ -21,8 +21,10 @@ our @EXPORT = qw(b64url fixture fixture_digest digest pixels_against
 my $CORNER = 0.2;
 
 # mean difference per channel (0..255) still "unchanged": none, as JPEG
-# changes only the blocks under the overlay and PNG is lossless
-my %TOLERANCE = (jpeg => 0.0, png => 0.0);
+# changes only the blocks under the overlay and PNG and lossless WebP are
+# lossless; lossy WebP is encoded anew, and GIF gets a new palette
+my %TOLERANCE = (jpeg => 0.0, png => 0.0, webp => 0.0, 'webp-lossy' => 6.0,
+                 gif => 6.0);
 
 sub fixture_dir {
     return $ENV{TEST_NGINX_OVERLAY_FIXTURES} || 't/fixtures';
@@ -57,6 +59,8 @@ sub format_of {
     my ($data) = @_;
     return 'jpeg' if $data =~ /\A\xff\xd8\xff/;
     return 'png' if $data =~ /\A\x89PNG\r\n\x1a\n/;
+    return 'webp' if $data =~ /\ARIFF....WEBP/s;
+    return 'gif' if $data =~ /\AGIF8[79]a/;
     return 'other';
 }
 
@@ -66,6 +70,8 @@ sub decode {
     GD::Image->trueColor(1);
     my $im = $fmt eq 'jpeg' ? GD::Image->newFromJpegData($data, 1)
            : $fmt eq 'png'  ? GD::Image->newFromPngData($data, 1)
+           : $fmt eq 'webp' ? GD::Image->newFromWebpData($data)
+           : $fmt eq 'gif'  ? GD::Image->newFromGifData($data)
            : undef;
     return $im;
 }
@@ -117,7 +123,9 @@ sub describe_image {
 
         $diff /= 3 * $n;
 
-        my $verdict = $diff <= ($TOLERANCE{$fmt} // 0) ? 'unchanged'
+        my $kind = $fmt eq 'webp' && $data !~ /\A.{12}(?:VP8L|VP8X.{18}.*VP8L)/s
+                   ? 'webp-lossy' : $fmt;
+        my $verdict = $diff <= ($TOLERANCE{$kind} // 0) ? 'unchanged'
                     : ($red / $n >= 0.2 && $ored / $n < 0.05) ? 'badge'
                     : sprintf('changed (mean difference %.1f)', $diff);
 
@@ -154,6 +162,21 @@ sub jpeg_markers {
             push @out, $m == 0xc2 ? 'progressive' : 'baseline';
         }
         $pos += 2 + $len;
+    }
+    return join("\n", @out) . "\n";
+}
+
+# the chunks of a PNG before its image data, with the colour type
+sub png_chunks {
+    my ($data) = @_;
+    my ($pos, @out) = (8);
+    while ($pos + 8 <= length $data) {
+        my ($len, $type) = unpack 'Na4', substr($data, $pos, 8);
+        last if $type eq 'IDAT';
+        push @out, $type eq 'IHDR'
+            ? 'IHDR colour type ' . unpack('C', substr($data, $pos + 17, 1))
+            : "$type $len";
+        $pos += 12 + $len;
     }
     return join("\n", @out) . "\n";
 }

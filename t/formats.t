@@ -1,0 +1,135 @@
+# Every web format: the output format is the input's, the overlay drawn,
+# the rest of the image kept (exactly where the format is lossless), alpha
+# and colour chunks kept; what cannot be drawn faithfully passes through.
+
+use Test::Nginx::Socket 'no_plan';
+use lib 't/lib';
+use OverlayTest;
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: lossy WebP
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        types { image/webp webp; }
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/thumb.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_headers
+Content-Type: image/webp
+--- response_body_filters eval
+OverlayTest::pixels_against("thumb.webp")
+--- response_body
+webp 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+--- no_error_log
+[warn]
+
+
+
+=== TEST 2: lossless WebP with alpha stays lossless, exact elsewhere
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/alpha-lossless.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { ($_[0] =~ /\A.{12}(?:VP8L|VP8X.*VP8L)/s ? "lossless\n" : "lossy\n")
+      . OverlayTest::describe_image($_[0],
+                                    OverlayTest::fixture("alpha-lossless.webp")) }
+--- response_body
+lossless
+webp 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 3: a static GIF
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/thumb.gif?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+OverlayTest::pixels_against("thumb.gif")
+--- response_body
+gif 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 4: an animated GIF is passed through, never a frozen frame
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        add_header X-Overlay "$overlay_status:$overlay_error";
+    }
+--- request eval
+"GET /img/animated.gif?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_headers
+X-Overlay: passed:unsupported
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("animated.gif")
+--- error_log
+overlay: unsupported: animated GIF, passing the original through
+
+
+
+=== TEST 5: a palette PNG with transparency keeps its transparency
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/palette.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my $im = GD::Image->newFromPngData($_[0], 1);
+      my $orig = GD::Image->newFromPngData(
+          OverlayTest::fixture("palette.png"), 1);
+      my ($t, $o) = (0, 0);
+      for my $x (0 .. 319) { for my $y (90 .. 179) {
+          $t++ if ($im->getPixel($x, $y) >> 24) == 127;
+          $o++ if $orig->transparent == $orig->getPixel($x, $y) } }
+      OverlayTest::png_chunks($_[0]) =~ /^IHDR colour type 6$/m
+          && $t > 0 && $t == $o ? "alpha kept\n" : "alpha lost: $t of $o\n" }
+--- response_body
+alpha kept
+
+
+
+=== TEST 6: the PNG's colour chunks (here iCCP) are kept
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/chelsea.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { CORE::join '', grep { /^(?:IHDR|iCCP|sRGB|gAMA|cHRM)/ }
+               split /^/, OverlayTest::png_chunks($_[0]) }
+--- response_body
+IHDR colour type 2
+iCCP 2625
