@@ -44,7 +44,7 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
 
 C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c
 
-.PHONY: all build deps check-deps test unit t style demo clean
+.PHONY: all build deps check-deps test unit t style demo clean golden
 
 all: build
 
@@ -84,9 +84,15 @@ $(BUILD)/test_core_san: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) $(SAN) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
 
-unit: $(BUILD)/test_core $(BUILD)/test_core_san
+unit: $(BUILD)/test_core $(BUILD)/test_core_san $(CLI)
 	$(BUILD)/test_core t/fixtures
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_core_san t/fixtures
+	TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) prove tests/golden.t
+
+# writes the golden references anew: look at them before committing
+golden: $(CLI)
+	GOLDEN_UPDATE=1 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
+	    prove tests/golden.t
 
 t: $(MODULE) $(CLI)
 	$(TEST_ENV) prove -r t/

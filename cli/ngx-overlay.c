@@ -42,6 +42,11 @@ static int ngx_overlay_cli_usage(void);
 #define NGX_OVERLAY_CLI_NAMES  16
 
 
+/* the NAME=PATH arguments, copied to be cut in two; freed at the end */
+static char      *ngx_overlay_cli_copies[2 * NGX_OVERLAY_CLI_NAMES];
+static unsigned   ngx_overlay_cli_ncopies;
+
+
 int
 main(int argc, char **argv)
 {
@@ -224,7 +229,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     int                             i, rc, quality;
     FILE                           *f;
     size_t                          len, jlen;
-    unsigned                        n, nfonts, nassets;
+    unsigned                        n, nfonts, nassets, loaded;
     const char                     *font, *in, *json, *out;
     const char                     *font_names[NGX_OVERLAY_CLI_NAMES];
     const char                     *font_paths[NGX_OVERLAY_CLI_NAMES];
@@ -289,24 +294,39 @@ ngx_overlay_cli_render(int argc, char **argv)
         {
             fprintf(stderr, "ngx-overlay: font \"%s\": %s\n", font_paths[n],
                     err.msg);
-            return 2;
+            nassets = 0;
+            loaded = 0;
+            data = NULL;
+            jbuf = NULL;
+            rc = 2;
+            goto done;
         }
     }
+
+    rc = 0;
+    data = NULL;
+    jbuf = NULL;
+    loaded = 0;
 
     for (n = 0; n < nassets; n++) {
         data = ngx_overlay_cli_read(asset_paths[n], &len);
         if (data == NULL) {
-            return 2;
+            rc = 2;
+            goto done;
         }
 
         assets[n] = ngx_http_overlay_asset_decode(data, len, &err);
         free(data);
+        data = NULL;
 
         if (assets[n] == NULL) {
             fprintf(stderr, "ngx-overlay: asset \"%s\": %s\n",
                     asset_paths[n], err.msg);
-            return 2;
+            rc = 2;
+            goto done;
         }
+
+        loaded++;
     }
 
     opts.spec.fonts = font_names;
@@ -318,9 +338,6 @@ ngx_overlay_cli_render(int argc, char **argv)
     opts.render.assets = assets;
     opts.render.nassets = nassets;
     opts.codec.jpeg_quality = quality;
-
-    rc = 0;
-    data = NULL;
 
     jlen = strlen(json);
     jbuf = malloc(jlen + 1);
@@ -371,8 +388,12 @@ done:
     free(data);
     free(jbuf);
 
-    for (n = 0; n < nassets; n++) {
+    for (n = 0; n < loaded; n++) {
         gdImageDestroy(assets[n]);
+    }
+
+    for (n = 0; n < ngx_overlay_cli_ncopies; n++) {
+        free(ngx_overlay_cli_copies[n]);
     }
 
     gdFontCacheShutdown();
@@ -391,7 +412,8 @@ ngx_overlay_cli_named(const char *arg, const char **names,
     eq = strchr(arg, '=');
 
     if (eq == NULL || eq == arg || eq[1] == '\0'
-        || *n >= NGX_OVERLAY_CLI_NAMES)
+        || *n >= NGX_OVERLAY_CLI_NAMES
+        || ngx_overlay_cli_ncopies >= 2 * NGX_OVERLAY_CLI_NAMES)
     {
         fprintf(stderr, "ngx-overlay: \"%s\" is not NAME=PATH\n", arg);
         return -1;
@@ -402,6 +424,8 @@ ngx_overlay_cli_named(const char *arg, const char **names,
         return -1;
     }
 
+    ngx_overlay_cli_copies[ngx_overlay_cli_ncopies++] = copy;
+
     eq = copy + (eq - arg);
     *eq = '\0';
 
@@ -409,6 +433,7 @@ ngx_overlay_cli_named(const char *arg, const char **names,
 
     for (i = 0; i < *n; i++) {
         if (strcmp(names[i], copy) == 0) {
+            names[i] = copy;
             paths[i] = eq + 1;
             return 0;
         }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #include "ngx_http_overlay_codec_jpeg.h"
 
@@ -23,6 +24,20 @@ typedef struct {
     jmp_buf                          jmp;
     char                             msg[JMSG_LENGTH_MAX];
 } ngx_http_overlay_jpeg_error_t;
+
+
+/*
+ * A destination in memory whose buffer is ours at every moment, so that it
+ * is freed exactly once whenever libjpeg longjmps out (jpeg_mem_dest()
+ * frees and replaces its buffer behind the caller's pointer).
+ */
+
+typedef struct {
+    struct jpeg_destination_mgr      pub;
+    unsigned char                   *data;
+    size_t                           size;
+    size_t                           len;
+} ngx_http_overlay_jpeg_dest_t;
 
 
 /* everything that may need releasing when libjpeg longjmps out */
@@ -39,10 +54,8 @@ typedef struct {
     unsigned                         have_enc:1;
     unsigned                         have_blk:1;
     unsigned                         have_out:1;
-    unsigned char                   *region;    /* enc's output */
-    unsigned long                    region_len;
-    unsigned char                   *data;      /* out's output */
-    unsigned long                    len;
+    ngx_http_overlay_jpeg_dest_t     region;    /* enc's output */
+    ngx_http_overlay_jpeg_dest_t     dest;      /* out's output */
     unsigned char                   *row;
     gdImagePtr                       im;
     gdImagePtr                       view;
@@ -72,6 +85,11 @@ static void ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
 static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
 static void ngx_http_overlay_jpeg_markers(ngx_http_overlay_jpeg_t *j);
+static void ngx_http_overlay_jpeg_dest(struct jpeg_compress_struct *c,
+    ngx_http_overlay_jpeg_dest_t *dest);
+static void ngx_http_overlay_jpeg_dest_init(j_compress_ptr c);
+static boolean ngx_http_overlay_jpeg_dest_empty(j_compress_ptr c);
+static void ngx_http_overlay_jpeg_dest_term(j_compress_ptr c);
 static void ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j);
 
 
@@ -184,19 +202,19 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         j->have_enc = 1;
         ngx_http_overlay_jpeg_compress(j, &j->enc);
 
-        jpeg_mem_dest(&j->enc, &j->region, &j->region_len);
+        ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
         ngx_http_overlay_jpeg_encode(j, &j->enc, 0);
 
         j->have_blk = 1;
-        ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region,
-                                         j->region_len);
+        ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region.data,
+                                         j->region.len);
 
         ngx_http_overlay_jpeg_replace_blocks(j, coefs, &r);
 
         j->have_out = 1;
         ngx_http_overlay_jpeg_compress(j, &j->out);
 
-        jpeg_mem_dest(&j->out, &j->data, &j->len);
+        ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
         jpeg_copy_critical_parameters(&j->src, &j->out);
 
         j->out.restart_interval = j->src.restart_interval;
@@ -215,14 +233,14 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         j->have_out = 1;
         ngx_http_overlay_jpeg_compress(j, &j->out);
 
-        jpeg_mem_dest(&j->out, &j->data, &j->len);
+        ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
         ngx_http_overlay_jpeg_encode(j, &j->out, conf->jpeg_quality);
     }
 
-    out->data = j->data;
-    out->len = j->len;
+    out->data = j->dest.data;
+    out->len = j->dest.len;
     out->free = free;
-    j->data = NULL;
+    j->dest.data = NULL;
 
     rc = NGX_HTTP_OVERLAY_OK;
 
@@ -380,7 +398,10 @@ ngx_http_overlay_jpeg_orientation(const unsigned char *p, size_t len)
             break;
         }
 
-        if (marker == 0xe1) {
+        /* APP1 may hold XMP before (or instead of) Exif */
+
+        if (marker == 0xe1 && seg >= 8 && memcmp(&p[pos + 4], "Exif", 4) == 0)
+        {
             return ngx_http_overlay_exif_orientation(&p[pos + 4], seg - 2);
         }
 
@@ -832,6 +853,73 @@ ngx_http_overlay_jpeg_markers(ngx_http_overlay_jpeg_t *j)
 
 
 static void
+ngx_http_overlay_jpeg_dest(struct jpeg_compress_struct *c,
+    ngx_http_overlay_jpeg_dest_t *dest)
+{
+    dest->pub.init_destination = ngx_http_overlay_jpeg_dest_init;
+    dest->pub.empty_output_buffer = ngx_http_overlay_jpeg_dest_empty;
+    dest->pub.term_destination = ngx_http_overlay_jpeg_dest_term;
+
+    c->dest = &dest->pub;
+}
+
+
+static void
+ngx_http_overlay_jpeg_dest_init(j_compress_ptr c)
+{
+    ngx_http_overlay_jpeg_dest_t  *dest = (ngx_http_overlay_jpeg_dest_t *)
+                                          c->dest;
+
+    if (dest->data == NULL) {
+        dest->size = 64 * 1024;
+        dest->data = malloc(dest->size);
+
+        if (dest->data == NULL) {
+            ERREXIT1(c, JERR_OUT_OF_MEMORY, 10);
+        }
+    }
+
+    dest->len = 0;
+    dest->pub.next_output_byte = dest->data;
+    dest->pub.free_in_buffer = dest->size;
+}
+
+
+static boolean
+ngx_http_overlay_jpeg_dest_empty(j_compress_ptr c)
+{
+    ngx_http_overlay_jpeg_dest_t  *dest = (ngx_http_overlay_jpeg_dest_t *)
+                                          c->dest;
+
+    unsigned char  *data;
+
+    /* the whole buffer is full: twice the size, the pointer kept current */
+
+    data = realloc(dest->data, dest->size * 2);
+    if (data == NULL) {
+        ERREXIT1(c, JERR_OUT_OF_MEMORY, 11);
+    }
+
+    dest->data = data;
+    dest->pub.next_output_byte = data + dest->size;
+    dest->pub.free_in_buffer = dest->size;
+    dest->size *= 2;
+
+    return TRUE;
+}
+
+
+static void
+ngx_http_overlay_jpeg_dest_term(j_compress_ptr c)
+{
+    ngx_http_overlay_jpeg_dest_t  *dest = (ngx_http_overlay_jpeg_dest_t *)
+                                          c->dest;
+
+    dest->len = dest->size - dest->pub.free_in_buffer;
+}
+
+
+static void
 ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
 {
     if (j->have_out) {
@@ -854,8 +942,8 @@ ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
         jpeg_destroy_decompress(&j->src);
     }
 
-    free(j->region);
-    free(j->data);
+    free(j->region.data);
+    free(j->dest.data);
     free(j->row);
 
     if (j->im != NULL) {

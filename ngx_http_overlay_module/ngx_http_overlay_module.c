@@ -27,13 +27,11 @@
 #define NGX_HTTP_OVERLAY_PASSED        2
 #define NGX_HTTP_OVERLAY_REJECTED      3
 
-/*
- * nginx has no free bit left for a filter that holds the body: share the
- * image filter's, as both only ever mean "the body is being read whole"
- */
+/* r->buffered: SSI 0x01, sub 0x02, copy 0x04 (ngx_http_request.h) */
 #define NGX_HTTP_OVERLAY_BUFFERED      0x08
 
 #define NGX_HTTP_OVERLAY_FIRST_ALLOC   (64 * 1024)
+#define NGX_HTTP_OVERLAY_FONTS_MAX     6
 #define NGX_HTTP_OVERLAY_ASSET_MAX     (16 * 1024 * 1024)
 
 /* fractions are kept in millionths until merged */
@@ -57,12 +55,14 @@ typedef struct {
     size_t                      buffer_size;
     size_t                      max_param;
     ngx_int_t                   jpeg_quality;
+    ngx_int_t                   webp_quality;
     ngx_uint_t                  max_layers;
     ngx_uint_t                  max_text;
     ngx_int_t                   on_error;       /* 0: pass, or a status */
     ngx_uint_t                  log_level;
 
     ngx_array_t                *fonts;          /* ngx_http_overlay_named_t */
+    ngx_uint_t                  named_fonts;    /* but "default" */
     ngx_array_t                *assets;         /* ngx_http_overlay_named_t */
 
     ngx_int_t                   default_style;
@@ -71,8 +71,10 @@ typedef struct {
     ngx_int_t                   default_size;
     ngx_int_t                   default_scale;
     ngx_int_t                   default_opacity;
-    ngx_int_t                   default_color;      /* 0xrrggbbaa */
-    ngx_int_t                   default_background;
+    ngx_http_overlay_color_t    default_color;
+    ngx_int_t                   default_color_set;
+    ngx_http_overlay_color_t    default_background;
+    ngx_int_t                   default_background_set;
     ngx_str_t                   default_font;
 
     /* what the core sees, made from the above when merged */
@@ -131,8 +133,6 @@ static char *ngx_http_overlay_merge_names(ngx_conf_t *cf,
     ngx_http_overlay_conf_t *conf);
 static char *ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
     ngx_http_overlay_conf_t *prev, ngx_http_overlay_conf_t *conf);
-static void ngx_http_overlay_unpack_color(ngx_int_t packed,
-    ngx_http_overlay_color_t *color);
 static char *ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -161,10 +161,11 @@ static char *ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
-static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
 static void ngx_http_overlay_exit(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
 
 
+/* for overlay_webp_quality too */
 static ngx_conf_num_bounds_t  ngx_http_overlay_jpeg_quality_bounds = {
     ngx_http_overlay_check_bounds, 1, 100
 };
@@ -258,6 +259,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       offsetof(ngx_http_overlay_conf_t, jpeg_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
 
+    { ngx_string("overlay_webp_quality"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, webp_quality),
+      &ngx_http_overlay_jpeg_quality_bounds },
+
     { ngx_string("overlay_max_param_size"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
@@ -340,14 +348,14 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       ngx_http_overlay_set_color,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, default_color),
-      NULL },
+      (void *) offsetof(ngx_http_overlay_conf_t, default_color_set) },
 
     { ngx_string("overlay_default_background"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_http_overlay_set_color,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, default_background),
-      NULL },
+      (void *) offsetof(ngx_http_overlay_conf_t, default_background_set) },
 
     { ngx_string("overlay_default_font"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
@@ -357,6 +365,20 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       NULL },
 
       ngx_null_command
+};
+
+
+static ngx_http_variable_t  ngx_http_overlay_vars[] = {
+
+    { ngx_string("overlay_status"), NULL,
+      ngx_http_overlay_status_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("overlay_error"), NULL,
+      ngx_http_overlay_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
 };
 
 
@@ -391,20 +413,6 @@ ngx_module_t  ngx_http_overlay_module = {
 };
 
 
-static ngx_http_variable_t  ngx_http_overlay_vars[] = {
-
-    { ngx_string("overlay_status"), NULL,
-      ngx_http_overlay_status_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("overlay_error"), NULL,
-      ngx_http_overlay_error_variable, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-      ngx_http_null_variable
-};
-
-
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
@@ -425,7 +433,7 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     if (ctx != NULL) {
         /* an error page, ours or another's, replaces the response */
         ctx->phase = NGX_HTTP_OVERLAY_PASS;
-        r->connection->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
+        r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
         return ngx_http_next_header_filter(r);
     }
 
@@ -453,6 +461,13 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
+
+    if (r->subrequest_ranges) {
+        /* slice: the rest of the body comes in subrequests, unfiltered */
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "the response comes in slices");
+        return ngx_http_overlay_fail(r, ctx, &err, NULL);
+    }
 
     if (r->headers_out.content_encoding != NULL
         && r->headers_out.content_encoding->value.len)
@@ -500,7 +515,6 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
     if (r->method == NGX_HTTP_HEAD) {
         /* the overlaid image's size is not known without rendering it */
-        ctx->status = NGX_HTTP_OVERLAY_APPLIED;
         ctx->phase = NGX_HTTP_OVERLAY_PASS;
         ngx_http_clear_content_length(r);
         ngx_http_clear_accept_ranges(r);
@@ -540,12 +554,28 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         rc = ngx_http_overlay_read(r, ctx, in, &rest, &err);
 
+        if (rc == NGX_AGAIN
+            && r->upstream != NULL && r->upstream->peer.connection == NULL)
+        {
+            /*
+             * the upstream is finished, and the body did not end: what
+             * came is passed on, as it would be without the module
+             */
+
+            (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "the upstream closed after %zu "
+                                          "bytes of the body",
+                                          (size_t) (ctx->last - ctx->image));
+            rc = NGX_DECLINED;
+            rest = NULL;
+        }
+
         if (rc == NGX_AGAIN) {
-            r->connection->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
+            r->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
             return NGX_OK;
         }
 
-        r->connection->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
+        r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
 
         if (rc == NGX_ERROR) {
             return ngx_http_filter_finalize_request(r,
@@ -1006,6 +1036,7 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->buffer_size = NGX_CONF_UNSET_SIZE;
     conf->max_param = NGX_CONF_UNSET_SIZE;
     conf->jpeg_quality = NGX_CONF_UNSET;
+    conf->webp_quality = NGX_CONF_UNSET;
     conf->max_layers = NGX_CONF_UNSET_UINT;
     conf->max_text = NGX_CONF_UNSET_UINT;
     conf->on_error = NGX_CONF_UNSET;
@@ -1018,8 +1049,8 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->default_size = NGX_CONF_UNSET;
     conf->default_scale = NGX_CONF_UNSET;
     conf->default_opacity = NGX_CONF_UNSET;
-    conf->default_color = NGX_CONF_UNSET;
-    conf->default_background = NGX_CONF_UNSET;
+    conf->default_color_set = NGX_CONF_UNSET;
+    conf->default_background_set = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -1042,6 +1073,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_OVERLAY_PARAM_MAX);
 
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
+    ngx_conf_merge_value(conf->webp_quality, prev->webp_quality, 85);
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
     ngx_conf_merge_uint_value(conf->max_text, prev->max_text, 128);
     ngx_conf_merge_value(conf->on_error, prev->on_error, 0);
@@ -1059,6 +1091,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     opts->spec.max_layers = conf->max_layers;
     opts->spec.max_text = conf->max_text;
     opts->codec.jpeg_quality = (int) conf->jpeg_quality;
+    opts->codec.webp_quality = (int) conf->webp_quality;
 
     if (ngx_http_overlay_merge_names(cf, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -1195,18 +1228,22 @@ ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
     d->scale = (double) conf->default_scale / NGX_HTTP_OVERLAY_MILLION;
     d->opacity = (double) conf->default_opacity / NGX_HTTP_OVERLAY_MILLION;
 
-    ngx_conf_merge_value(conf->default_color, prev->default_color,
-                         NGX_CONF_UNSET);
-    ngx_conf_merge_value(conf->default_background, prev->default_background,
-                         NGX_CONF_UNSET);
-
-    if (conf->default_color != NGX_CONF_UNSET) {
-        ngx_http_overlay_unpack_color(conf->default_color, &d->color);
+    if (conf->default_color_set == NGX_CONF_UNSET) {
+        conf->default_color_set = prev->default_color_set;
+        conf->default_color = prev->default_color;
     }
 
-    if (conf->default_background != NGX_CONF_UNSET) {
-        ngx_http_overlay_unpack_color(conf->default_background,
-                                      &d->background);
+    if (conf->default_background_set == NGX_CONF_UNSET) {
+        conf->default_background_set = prev->default_background_set;
+        conf->default_background = prev->default_background;
+    }
+
+    if (conf->default_color_set == 1) {
+        d->color = conf->default_color;
+    }
+
+    if (conf->default_background_set == 1) {
+        d->background = conf->default_background;
     }
 
     for (i = 0; i < conf->opts.spec.nfonts; i++) {
@@ -1226,7 +1263,7 @@ ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
     }
 
     if (d->style == NGX_HTTP_OVERLAY_STYLE_RIBBON
-        && d->position % 3 == 1)
+        && !ngx_http_overlay_position_is_corner(d->position))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "overlay_default_style \"ribbon\" needs a corner "
@@ -1236,17 +1273,6 @@ ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
     }
 
     return NGX_CONF_OK;
-}
-
-
-static void
-ngx_http_overlay_unpack_color(ngx_int_t packed,
-    ngx_http_overlay_color_t *color)
-{
-    color->r = (u_char) (packed >> 24);
-    color->g = (u_char) (packed >> 16);
-    color->b = (u_char) (packed >> 8);
-    color->a = (u_char) packed;
 }
 
 
@@ -1311,6 +1337,18 @@ ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     font = ngx_http_overlay_add_name(cf, &olcf->fonts, &name);
     if (font == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * libgd keeps 6 faces open; more would be read from disk per request.
+     * "default" always counts, built in or named.
+     */
+
+    if (ngx_strcmp(name.data, "default") != 0 && ++olcf->named_fonts >= 6) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "at most %d fonts, \"default\" included, may be "
+                           "named at one level", NGX_HTTP_OVERLAY_FONTS_MAX);
         return NGX_CONF_ERROR;
     }
 
@@ -1392,7 +1430,8 @@ ngx_http_overlay_add_name(ngx_conf_t *cf, ngx_array_t **names,
             && ngx_strncmp(named[i].name.data, name->data, name->len) == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" is named twice", name);
+                               "\"%V\" is named twice in \"%V\"", name,
+                               &((ngx_str_t *) cf->args->elts)[0]);
             return NULL;
         }
     }
@@ -1745,22 +1784,26 @@ ngx_http_overlay_set_fraction(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* the colour at cmd->offset, and its "set" flag at cmd->post */
+
 static char *
 ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
-
+    ngx_http_overlay_color_t  *color;
+    ngx_int_t                 *set;
     ngx_str_t                 *value;
-    ngx_http_overlay_color_t   c;
 
-    if (*np != NGX_CONF_UNSET) {
+    color = (ngx_http_overlay_color_t *) ((char *) conf + cmd->offset);
+    set = (ngx_int_t *) ((char *) conf + (uintptr_t) cmd->post);
+
+    if (*set != NGX_CONF_UNSET) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
     if (ngx_http_overlay_color_parse((const char *) value[1].data,
-                                     value[1].len, &c)
+                                     value[1].len, color)
         != 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1770,7 +1813,7 @@ ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    *np = (ngx_int_t) c.r << 24 | c.g << 16 | c.b << 8 | c.a;
+    *set = 1;
 
     return NGX_CONF_OK;
 }
@@ -1798,6 +1841,14 @@ ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post, void *data)
 }
 
 
+static void
+ngx_http_overlay_exit(ngx_cycle_t *cycle)
+{
+    /* the faces libgd keeps open */
+    gdFontCacheShutdown();
+}
+
+
 static ngx_int_t
 ngx_http_overlay_init(ngx_conf_t *cf)
 {
@@ -1808,12 +1859,4 @@ ngx_http_overlay_init(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_overlay_body_filter;
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_overlay_exit(ngx_cycle_t *cycle)
-{
-    /* the faces libgd keeps open */
-    gdFontCacheShutdown();
 }

@@ -281,6 +281,13 @@ ngx_http_overlay_render_layout(ngx_http_overlay_layout_t *layout,
             return rc;
         }
 
+        /* anti-aliased edges may overhang the measured box a little */
+
+        ll->bounds.x -= 2;
+        ll->bounds.y -= 2;
+        ll->bounds.w += 4;
+        ll->bounds.h += 4;
+
         ngx_http_overlay_rect_clip(&ll->bounds, width, height);
         ngx_http_overlay_rect_union(&layout->bounds, &ll->bounds);
     }
@@ -460,7 +467,7 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
     ngx_http_overlay_error_t *err)
 {
     char                       *cut;
-    size_t                      lo, hi, mid, len;
+    size_t                      lo, hi, mid, len, i, n, *starts;
     const char                 *s;
     ngx_http_overlay_rc_e       rc;
     ngx_http_overlay_extent_t   ext;
@@ -468,24 +475,35 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
     s = ll->layer->text;
     len = ll->layer->len;
 
-    /* lo fits (an ellipsis alone is the least there is), hi does not */
+    /* the characters' starts: a cut never splits one */
+
+    starts = malloc((len + 1) * sizeof(size_t));
+    if (starts == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (((unsigned char) s[i] & 0xc0) != 0x80) {
+            starts[n++] = i;
+        }
+    }
+
+    starts[n] = len;
+
+    /* lo characters fit (none, an ellipsis alone, is the least); hi not */
 
     lo = 0;
-    hi = len;
+    hi = n;
 
     while (hi - lo > 1) {
         mid = lo + (hi - lo) / 2;
 
-        while (mid > lo && ((unsigned char) s[mid] & 0xc0) == 0x80) {
-            mid--;                          /* a character's start */
-        }
-
-        if (mid == lo) {
-            break;
-        }
-
-        cut = ngx_http_overlay_escape_text(s, mid, "\xe2\x80\xa6");
+        cut = ngx_http_overlay_escape_text(s, starts[mid], "\xe2\x80\xa6");
         if (cut == NULL) {
+            free(starts);
             return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                           "malloc() failed");
         }
@@ -494,6 +512,7 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
         free(cut);
 
         if (rc != NGX_HTTP_OVERLAY_OK) {
+            free(starts);
             return rc;
         }
 
@@ -504,6 +523,9 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
             hi = mid;
         }
     }
+
+    lo = starts[lo];
+    free(starts);
 
     cut = ngx_http_overlay_escape_text(s, lo, "\xe2\x80\xa6");
     if (cut == NULL) {
@@ -889,17 +911,52 @@ ngx_http_overlay_draw_text(const ngx_http_overlay_layer_layout_t *ll,
 }
 
 
+/*
+ * Only the part of the scaled image that falls on the canvas is made: a
+ * client's "scale" cannot make a canvas larger than the image drawn on.
+ */
+
 static ngx_http_overlay_rc_e
 ngx_http_overlay_draw_image(const ngx_http_overlay_layout_t *layout,
     const ngx_http_overlay_layer_layout_t *ll, gdImagePtr im, int x0,
     int y0, ngx_http_overlay_error_t *err)
 {
-    int         x, y, c, a;
-    gdImagePtr  asset, scaled;
+    int                      x, y, c, a, sx, sy, sw, sh;
+    double                   fx, fy;
+    gdImagePtr               asset, scaled;
+    ngx_http_overlay_rect_t  v;
 
     asset = layout->conf->assets[ll->layer->asset];
 
-    scaled = gdImageCreateTrueColor(ll->box.w, ll->box.h);
+    /* the visible part, in the canvas's coordinates */
+
+    v.x = ll->box.x - x0;
+    v.y = ll->box.y - y0;
+    v.w = ll->box.w;
+    v.h = ll->box.h;
+
+    ngx_http_overlay_rect_clip(&v, gdImageSX(im), gdImageSY(im));
+
+    if (v.w <= 0 || v.h <= 0) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    /* and the part of the asset that goes there */
+
+    fx = (double) gdImageSX(asset) / ll->box.w;
+    fy = (double) gdImageSY(asset) / ll->box.h;
+
+    sx = (int) ((v.x - (ll->box.x - x0)) * fx);
+    sy = (int) ((v.y - (ll->box.y - y0)) * fy);
+    sw = (int) lround(v.w * fx);
+    sh = (int) lround(v.h * fy);
+
+    sw = sw < 1 ? 1 : (sx + sw > gdImageSX(asset) ? gdImageSX(asset) - sx
+                                                  : sw);
+    sh = sh < 1 ? 1 : (sy + sh > gdImageSY(asset) ? gdImageSY(asset) - sy
+                                                  : sh);
+
+    scaled = gdImageCreateTrueColor(v.w, v.h);
     if (scaled == NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "gdImageCreateTrueColor() failed");
@@ -907,16 +964,15 @@ ngx_http_overlay_draw_image(const ngx_http_overlay_layout_t *layout,
 
     gdImageAlphaBlending(scaled, 0);
     gdImageSaveAlpha(scaled, 1);
-    gdImageFilledRectangle(scaled, 0, 0, ll->box.w - 1, ll->box.h - 1,
+    gdImageFilledRectangle(scaled, 0, 0, v.w - 1, v.h - 1,
                            gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
 
-    gdImageCopyResampled(scaled, asset, 0, 0, 0, 0, ll->box.w, ll->box.h,
-                         gdImageSX(asset), gdImageSY(asset));
+    gdImageCopyResampled(scaled, asset, 0, 0, sx, sy, v.w, v.h, sw, sh);
 
     if (ll->layer->opacity < 1.0) {
 
-        for (y = 0; y < ll->box.h; y++) {
-            for (x = 0; x < ll->box.w; x++) {
+        for (y = 0; y < v.h; y++) {
+            for (x = 0; x < v.w; x++) {
                 c = gdImageGetTrueColorPixel(scaled, x, y);
                 a = gdAlphaMax
                     - (int) lround((gdAlphaMax - gdTrueColorGetAlpha(c))
@@ -929,8 +985,7 @@ ngx_http_overlay_draw_image(const ngx_http_overlay_layout_t *layout,
         }
     }
 
-    gdImageCopy(im, scaled, ll->box.x - x0, ll->box.y - y0, 0, 0, ll->box.w,
-                ll->box.h);
+    gdImageCopy(im, scaled, v.x, v.y, 0, 0, v.w, v.h);
 
     gdImageDestroy(scaled);
 

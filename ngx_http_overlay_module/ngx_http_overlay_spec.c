@@ -361,11 +361,7 @@ ngx_http_overlay_parse_layer(ngx_http_overlay_parse_t *ps, json_t *obj,
 
     if (layer->type == NGX_HTTP_OVERLAY_LAYER_TEXT
         && layer->style == NGX_HTTP_OVERLAY_STYLE_RIBBON
-        && (layer->position == NGX_HTTP_OVERLAY_TOP
-            || layer->position == NGX_HTTP_OVERLAY_LEFT
-            || layer->position == NGX_HTTP_OVERLAY_CENTER
-            || layer->position == NGX_HTTP_OVERLAY_RIGHT
-            || layer->position == NGX_HTTP_OVERLAY_BOTTOM))
+        && !ngx_http_overlay_position_is_corner(layer->position))
     {
         return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
                                       "layers[%u]: style \"ribbon\" needs a "
@@ -410,7 +406,20 @@ ngx_http_overlay_field_text(ngx_http_overlay_parse_t *ps, const char *key,
             chars++;
         }
 
-        if (u[i] < 0x20 || u[i] == 0x7f) {
+        /*
+         * C0 and C1 controls, line and paragraph separators, and the
+         * bidirectional embeddings, overrides and isolates, which would
+         * make the text read other than it is
+         */
+
+        if (u[i] < 0x20 || u[i] == 0x7f
+            || (u[i] == 0xc2 && i + 1 < len && u[i + 1] >= 0x80
+                && u[i + 1] <= 0x9f)
+            || (u[i] == 0xe2 && i + 2 < len && u[i + 1] == 0x80
+                && u[i + 2] >= 0xa8 && u[i + 2] <= 0xae)
+            || (u[i] == 0xe2 && i + 2 < len && u[i + 1] == 0x81
+                && u[i + 2] >= 0xa6 && u[i + 2] <= 0xa9))
+        {
             return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
                                           "%s%s has a control character "
                                           "at byte %zu", ps->path, key, i);
@@ -702,6 +711,16 @@ ngx_http_overlay_list(char *buf, size_t size, const char *const *names,
         memcpy(&buf[used], names[i], len + 1);
         used += len;
     }
+}
+
+
+int
+ngx_http_overlay_position_is_corner(ngx_http_overlay_position_e position)
+{
+    return position == NGX_HTTP_OVERLAY_TOP_LEFT
+           || position == NGX_HTTP_OVERLAY_TOP_RIGHT
+           || position == NGX_HTTP_OVERLAY_BOTTOM_LEFT
+           || position == NGX_HTTP_OVERLAY_BOTTOM_RIGHT;
 }
 
 

@@ -119,6 +119,7 @@ int ngx_http_overlay_style_parse(const char *s, size_t len);
 int ngx_http_overlay_position_parse(const char *s, size_t len);
 int ngx_http_overlay_color_parse(const char *s, size_t len,
     ngx_http_overlay_color_t *color);
+int ngx_http_overlay_position_is_corner(ngx_http_overlay_position_e position);
 const char *ngx_http_overlay_style_name(ngx_http_overlay_style_e style);
 const char *ngx_http_overlay_position_name(
     ngx_http_overlay_position_e position);

@@ -114,7 +114,7 @@ like($out, qr{overlay_font "[^"]*rocket.jpg" is not a usable font},
                       . "overlay_font serif /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;\n"
                       . "overlay_font serif /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;");
 isnt($rc, 0, 'a font named twice fails');
-like($out, qr/"serif" is named twice/, 'and says so');
+like($out, qr/"serif" is named twice in "overlay_font"/, 'and says so');
 
 ($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
                       . "overlay_font 'a b' /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;");
@@ -162,6 +162,20 @@ isnt($rc, 0, 'an unknown default style fails');
 isnt($rc, 0, 'a default ribbon at a side fails');
 like($out, qr/"ribbon" needs a corner/, 'and says why');
 
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_style ribbon; '
+                      . 'overlay_default_position left;');
+isnt($rc, 0, 'a default ribbon on the left side fails');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_style ribbon; '
+                      . 'overlay_default_position bottom-left;');
+is($rc, 0, 'a default ribbon in a corner passes') or diag($out);
+
+($rc, $out) = nginx_t(join "\n", 'overlay $arg_overlay;',
+                      map { "overlay_font f$_ /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;" } 1 .. 6);
+isnt($rc, 0, 'a seventh font fails');
+like($out, qr/at most 6 fonts, "default" included, may be named at one level/,
+     'and says why');
+
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_size 0.6;');
 isnt($rc, 0, 'a default size out of range fails');
 like($out, qr/"overlay_default_size" must be a number from 0.010000 to 0.500000, not "0.6"/,
@@ -178,6 +192,14 @@ isnt($rc, 0, 'a fraction with garbage fails');
 isnt($rc, 0, 'a default font that is not named fails');
 like($out, qr/overlay_default_font "serif" is not a font named by overlay_font/,
      'and says so');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_webp_quality 0;');
+isnt($rc, 0, 'overlay_webp_quality 0 fails');
+like($out, qr/"overlay_webp_quality" must be between 1 and 100, not 0/,
+     'and gives the range');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_jpeg_quality source;');
+is($rc, 0, 'overlay_jpeg_quality source passes') or diag($out);
 
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_on_error 302;');
 isnt($rc, 0, 'overlay_on_error 302 fails');

@@ -389,3 +389,77 @@ top-left: unchanged
 top-right: badge
 bottom-left: unchanged
 bottom-right: unchanged
+
+
+
+=== TEST 19: a JPEG whose re-encoding fails once its output grew
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/dct-overflow.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("dct-overflow.jpg")
+--- error_log
+overlay: bad_image: jpeg: DCT coefficient out of range, passing the original through
+--- no_error_log
+[alert]
+[error]
+
+
+
+=== TEST 20: an upstream that stops mid-body: what came is sent, at once
+--- config
+    location /slow/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        limit_rate_after 20k;
+        limit_rate 8k;
+    }
+    location /img/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/slow/;
+        proxy_read_timeout 300ms;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- timeout: 3
+--- error_code: 200
+--- response_headers
+Content-Length: 112525
+--- response_body_filters eval
+sub { my $o = OverlayTest::fixture("rocket.jpg");
+      length($_[0]) < length($o)
+      && $_[0] eq substr($o, 0, length $_[0]) ? "the start of the original\n"
+                                               : "something else\n" }
+--- response_body
+the start of the original
+--- error_log eval
+qr/overlay: bad_image: the upstream closed after \d+ bytes of the body, passing the original through/
+
+
+
+=== TEST 21: slice: the body comes in subrequests: passed through, and why
+--- config
+    location /origin/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+    }
+    location /img/ {
+        slice 20k;
+        proxy_set_header Range $slice_range;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: unsupported: the response comes in slices, passing the original through

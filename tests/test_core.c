@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <math.h>
 #include <time.h>
 
 #include <jpeglib.h>
@@ -201,6 +202,14 @@ static const value_case_t  value_cases[] = {
     { "{\"overlay\":\"\"}", SPEC, "empty", R_RAW },
     { "{\"overlay\":\"a\\nb\"}", SPEC, "control character at byte 1",
       R_RAW },
+    /* C1 control NEL, and a right-to-left override */
+    { "{\"overlay\":\"a\\u0085b\"}", SPEC, "control character at byte 1",
+      R_RAW },
+    { "{\"overlay\":\"ab\\u202ec\"}", SPEC, "control character at byte 2",
+      R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"style\":\"ribbon\","
+      "\"position\":\"left\"}]}", SPEC, "needs a corner position, not "
+      "\"left\"", R_RAW },
     { "{\"layers\":{}}", SPEC, "\"layers\" is an object, not an array",
       R_RAW },
     { "{\"layers\":[]}", SPEC, "has 0 layers, not 1 to 4", R_RAW },
@@ -590,8 +599,8 @@ test_fonts_layout(void)
               "badge of %dx%d not in the top-right corner: %d,%d %dx%d",
               sizes[i][0], sizes[i][1], box->x, box->y, box->w, box->h);
 
-        CHECK(layout.bounds.x == box->x && layout.bounds.w == box->w,
-              "bounds are the badge's");
+        CHECK(layout.bounds.x == box->x - 2 && layout.bounds.w == box->w + 4,
+              "bounds are the badge's, and 2 pixels around");
 
         ratio[i] = (double) box->h / shorter;
 
@@ -1543,6 +1552,147 @@ test_formats(void)
 }
 
 
+
+/* review findings: each of these once crashed, hung, blew up or cut short */
+
+static void
+test_regressions(void)
+{
+    int                             k, avail, margin, pad;
+    char                            text[600], *cut;
+    size_t                          len, i;
+    clock_t                         start;
+    gdImagePtr                      big, tall;
+    unsigned char                  *data;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_layout_t       layout;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const char *const  assets[] = { "tall" };
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "x");
+
+    /* a JPEG whose re-encoding fails after libjpeg grew its output */
+
+    data = read_fixture("dct-overflow.jpg", &len);
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strstr(err.msg, "DCT coefficient out of range") != NULL,
+          "dct-overflow.jpg: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+    free(data);
+
+    /* an image layer scaled far past the image: only the visible part is
+     * made (it was a canvas of 4000x80000 pixels) */
+
+    big = gdImageCreateTrueColor(4000, 2000);
+    tall = gdImageCreateTrueColor(100, 2000);
+
+    if (big != NULL && tall != NULL) {
+        int  size;
+
+        gdImageSaveAlpha(tall, 1);
+        gdImageFilledRectangle(tall, 0, 0, 99, 1999,
+                               gdTrueColorAlpha(30, 120, 220, 0));
+        data = gdImagePngPtrEx(big, &size, 1);
+
+        opts.spec.assets = assets;
+        opts.spec.nassets = 1;
+        opts.render.assets = &tall;
+        opts.render.nassets = 1;
+
+        memset(&spec, 0, sizeof(spec));
+        spec.layers[0] = opts.spec.defaults;
+        spec.layers[0].type = NGX_HTTP_OVERLAY_LAYER_IMAGE;
+        spec.layers[0].scale = 1.0;
+        spec.layers[0].opacity = 0.5;
+        spec.nlayers = 1;
+
+        start = clock();
+        rc = ngx_http_overlay_composite(data, (size_t) size, &spec, &opts,
+                                        &info, &blob, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK
+              && (double) (clock() - start) / CLOCKS_PER_SEC < 5.0,
+              "a huge image layer: %s, %.1f s", err.msg,
+              (double) (clock() - start) / CLOCKS_PER_SEC);
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            ngx_http_overlay_codec_free(&blob);
+        }
+
+        gdFree(data);
+        opts.spec.nassets = 0;
+        opts.render.nassets = 0;
+    }
+
+    if (big != NULL) {
+        gdImageDestroy(big);
+    }
+
+    if (tall != NULL) {
+        gdImageDestroy(tall);
+    }
+
+    /* the ellipsis keeps the longest start that fits, in any script:
+     * one more character would not fit */
+
+    text[0] = '\0';
+
+    for (i = 0; i < 60; i++) {
+        strcat(text, i % 2 ? "a" : "\xe2\x82\xac");
+    }
+
+    one_text(&spec, &opts, text);
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 100,
+                                        60, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK
+          && strstr(layout.layers[0].text, "\xe2\x80\xa6") != NULL,
+          "cut with an ellipsis: %s", layout.layers[0].text);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        int   brect[8];
+        char  *msg;
+        gdFTStringExtra  extra;
+
+        margin = (int) lround(60 * 0.03);
+        pad = (int) lround(layout.layers[0].font_px * 0.5);
+        avail = 100 - 2 * margin - 2 * pad;
+
+        /* one character more than kept, then the ellipsis */
+
+        k = (int) (strstr(layout.layers[0].text, "\xe2\x80\xa6")
+                   - layout.layers[0].text);
+        k += ((unsigned char) text[k] >= 0xc0) ? 3 : 1;
+
+        cut = malloc((size_t) k + 4);
+        memcpy(cut, text, (size_t) k);
+        memcpy(cut + k, "\xe2\x80\xa6", 4);
+
+        memset(&extra, 0, sizeof(extra));
+        extra.flags = gdFTEX_RESOLUTION;
+        extra.hdpi = 72;
+        extra.vdpi = 72;
+
+        msg = gdImageStringFTEx(NULL, brect, 0,
+                                (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                                layout.layers[0].font_px, 0.0, 0, 0, cut,
+                                &extra);
+        CHECK(msg == NULL && brect[2] - brect[0] > avail,
+              "a longer cut would fit: \"%s\" is %d of %d pixels", cut,
+              brect[2] - brect[0], avail);
+        free(cut);
+
+        ngx_http_overlay_render_free(&layout);
+    }
+}
+
+
 static void
 test_failures(void)
 {
@@ -1633,6 +1783,7 @@ main(int argc, char **argv)
     test_styles();
     test_jpeg_dct();
     test_formats();
+    test_regressions();
     test_failures();
 
     gdFontCacheShutdown();

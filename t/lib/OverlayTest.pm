@@ -196,6 +196,41 @@ sub cli_render {
     return $data;
 }
 
+# The image in ninths, against the original: for each, "unchanged",
+# "badge" (a fifth or more of it is the badge's colour) or "changed".
+sub grid_against {
+    my ($name, $badge) = @_;
+    my $orig = fixture($name);
+    $badge ||= [0xd6, 0x28, 0x28];
+
+    return sub {
+        my ($data) = @_;
+        my ($im, $om) = (decode($data), decode($orig));
+        return "undecodable\n" unless $im && $om;
+        my ($w, $h) = $im->getBounds;
+        my @rows;
+        for my $r (0 .. 2) {
+            my @cells;
+            for my $c (0 .. 2) {
+                my ($n, $diff, $red) = (0, 0, 0);
+                for my $y (int($r * $h / 3) .. int(($r + 1) * $h / 3) - 1) {
+                    for my $x (int($c * $w / 3) .. int(($c + 1) * $w / 3) - 1) {
+                        my @p = $im->rgb($im->getPixel($x, $y));
+                        my @q = $om->rgb($om->getPixel($x, $y));
+                        $diff++ if "@p" ne "@q";
+                        $red++ if is_badge(\@p, $badge);
+                        $n++;
+                    }
+                }
+                push @cells, $diff == 0 ? 'unchanged'
+                           : $red / $n >= 0.2 ? 'badge' : 'changed';
+            }
+            push @rows, join(' ', @cells);
+        }
+        return join("\n", @rows) . "\n";
+    };
+}
+
 # a --- response_body_filters code ref comparing with a fixture; the
 # badge's colour is the default's unless given as [r, g, b]
 sub pixels_against {
