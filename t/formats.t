@@ -133,3 +133,20 @@ sub { CORE::join '', grep { /^(?:IHDR|iCCP|sRGB|gAMA|cHRM)/ }
 --- response_body
 IHDR colour type 2
 iCCP 2625
+
+
+
+=== TEST 7: overlay_webp_quality sets a lossy WebP's quality
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_quality 10;
+    }
+--- request eval
+"GET /img/thumb.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { length($_[0]) < length(OverlayTest::fixture("thumb.webp")) * 0.6
+      ? "smaller\n" : "not smaller: " . length($_[0]) . "\n" }
+--- response_body
+smaller

@@ -1693,6 +1693,175 @@ test_regressions(void)
 }
 
 
+
+/* a glyph drawn alone, as a bitmap of its coverage, to compare */
+
+static int
+glyph_bitmap(const char *utf8, unsigned char *bits, size_t size)
+{
+    int               x, y, brect[8];
+    char             *msg;
+    size_t            i;
+    gdImagePtr        im;
+    gdFTStringExtra   extra;
+
+    im = gdImageCreateTrueColor(48, 48);
+    if (im == NULL) {
+        return -1;
+    }
+
+    memset(&extra, 0, sizeof(extra));
+    extra.flags = gdFTEX_RESOLUTION;
+    extra.hdpi = 72;
+    extra.vdpi = 72;
+
+    msg = gdImageStringFTEx(im, brect, gdTrueColor(255, 255, 255),
+                            (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT, 24.0,
+                            0.0, 8, 36, (char *) utf8, &extra);
+
+    i = 0;
+
+    for (y = 0; y < 48; y++) {
+        for (x = 0; x < 48 && i < size; x++) {
+            bits[i++] = (unsigned char) gdTrueColorGetRed(
+                                          gdImageGetTrueColorPixel(im, x, y));
+        }
+    }
+
+    gdImageDestroy(im);
+
+    return msg == NULL ? 0 : -1;
+}
+
+
+static void
+test_glyphs_and_edges(void)
+{
+    int                             x, y, c, a, partial, dark;
+    size_t                          len, i, n;
+    gdImagePtr                      out;
+    unsigned char                  *data, notdef[48 * 48], g[48 * 48];
+    unsigned char                   json[256];
+    const unsigned char            *p;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const char  *texts[] = {
+        "pi\xc4\x99kna dziewczyna",                         /* Polish */
+        "jednoro\xc5\xbe" "ec",                             /* Czech */
+        "\xc3\x9c" "ber",                                   /* German */
+        "\xd0\x9f\xd0\xbe\xd1\x81\xd0\xbb\xd0\xb5\xd0\xb4\xd0\xbd\xd0\xb8"
+        "\xd0\xb9 \xd1\x88\xd0\xb0\xd0\xbd\xd1\x81",        /* Russian */
+        "\xce\xa4\xce\xb5\xce\xbb\xce\xb5\xcf\x85\xcf\x84\xce\xb1\xce\xaf"
+        "\xce\xb1",                                         /* Greek */
+    };
+
+    /* U+FFFF is no character: what it draws is the font's .notdef box */
+
+    CHECK(glyph_bitmap("\xef\xbf\xbf", notdef, sizeof(notdef)) == 0,
+          "the .notdef glyph draws");
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        p = (const unsigned char *) texts[i];
+        n = 0;
+
+        while (*p) {
+            char    ch[5];
+            size_t  l = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+
+            memcpy(ch, p, l);
+            ch[l] = '\0';
+            p += l;
+
+            if (ch[0] == ' ') {
+                continue;
+            }
+
+            if (glyph_bitmap(ch, g, sizeof(g)) == 0
+                && memcmp(g, notdef, sizeof(g)) == 0)
+            {
+                n++;
+            }
+        }
+
+        CHECK(n == 0, "\"%s\": %zu characters drawn as boxes", texts[i], n);
+    }
+
+    /* white text on a transparent PNG: its anti-aliased edge is white,
+     * partly transparent, never a dark fringe */
+
+    ngx_http_overlay_options_init(&opts);
+
+    len = (size_t) snprintf((char *) json, sizeof(json),
+                            "{\"layers\":[{\"text\":\"Fringe\",\"size\":0.2,"
+                            "\"position\":\"center\",\"background\":"
+                            "\"#0000\"}]}");
+    rc = ngx_http_overlay_spec_parse(json, len, &opts.spec, &spec, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "fringe spec: %s", err.msg);
+
+    data = read_fixture("transparent.png", &len);
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
+                                    &err);
+    free(data);
+
+    out = rc == NGX_HTTP_OVERLAY_OK ? decode_image(blob.data, blob.len)
+                                    : NULL;
+    partial = 0;
+    dark = 0;
+
+    for (y = 0; out != NULL && y < gdImageSY(out); y++) {
+        for (x = 0; x < gdImageSX(out); x++) {
+            c = gdImageGetTrueColorPixel(out, x, y);
+            a = gdTrueColorGetAlpha(c);
+
+            if (a > 0 && a < gdAlphaMax) {
+                partial++;
+
+                if (gdTrueColorGetRed(c) < 200 || gdTrueColorGetGreen(c) < 200
+                    || gdTrueColorGetBlue(c) < 200)
+                {
+                    dark++;
+                }
+            }
+        }
+    }
+
+    CHECK(partial > 50 && dark == 0,
+          "edges on transparency: %d partly transparent, %d dark", partial,
+          dark);
+
+    if (out != NULL) {
+        gdImageDestroy(out);
+    }
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_codec_free(&blob);
+    }
+
+    /* grayscale and 16-bit PNGs are drawn on (and come out 8-bit RGB) */
+
+    one_text(&spec, &opts, "Last Chance!");
+
+    for (i = 0; i < 2; i++) {
+        data = read_fixture(i == 0 ? "gray.png" : "deep16.png", &len);
+        rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,
+                                        &blob, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && info.width == 240,
+              "%s: %s", i == 0 ? "gray.png" : "deep16.png", err.msg);
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            ngx_http_overlay_codec_free(&blob);
+        }
+
+        free(data);
+    }
+}
+
+
 static void
 test_failures(void)
 {
@@ -1784,6 +1953,7 @@ main(int argc, char **argv)
     test_jpeg_dct();
     test_formats();
     test_regressions();
+    test_glyphs_and_edges();
     test_failures();
 
     gdFontCacheShutdown();
