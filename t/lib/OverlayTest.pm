@@ -12,6 +12,7 @@ use warnings;
 use Digest::SHA qw(sha1_hex);
 use Exporter qw(import);
 use GD;
+use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64url);
 
 our @EXPORT = qw(b64url fixture fixture_digest digest pixels_against
@@ -179,6 +180,26 @@ sub png_chunks {
         $pos += 12 + $len;
     }
     return join("\n", @out) . "\n";
+}
+
+# A request of our own to the nginx under test, from inside a test's
+# filter: (status, { lower-case header => value }, body)
+sub http {
+    my ($method, $path, @headers) = @_;
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || $ENV{TEST_NGINX_PORT} || 1984;
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                     Timeout => 5)
+        or die "connect to $port: $!";
+    binmode $sock;
+    print $sock join("\r\n", "$method $path HTTP/1.0", 'Host: localhost',
+                     @headers, '', '');
+    local $/;
+    my $resp = <$sock> // '';
+    close $sock;
+    my ($head, $body) = split /\r\n\r\n/, $resp, 2;
+    my ($status, @lines) = split /\r\n/, $head // '';
+    my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1, $2) : () } @lines;
+    return (($status // '') =~ m{^HTTP/1\.\d (\d+)} ? $1 : 0, \%h, $body);
 }
 
 # what the CLI built from the same core renders (same defaults as nginx)

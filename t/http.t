@@ -1,0 +1,126 @@
+# HTTP semantics of an overlaid response: its ETag, conditional requests,
+# and the headers that are kept.
+
+use Test::Nginx::Socket 'no_plan';
+use lib 't/lib';
+use OverlayTest;
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: the ETag: the original's validator and the spec, stable, 304
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        expires 1h;
+    }
+--- request eval
+"GET /img/thumb.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_headers_like
+Cache-Control: max-age=3600
+Last-Modified: .+ GMT
+--- response_body_filters eval
+sub {
+    my $a = '/img/thumb.jpg?overlay='
+            . OverlayTest::b64url('{"overlay":"Last Chance!"}');
+    # the same spec, another encoding: a bytes literal of standard base64
+    my $same = "/img/thumb.jpg?overlay=b'"
+               . MIME::Base64::encode_base64('{"overlay":"Last Chance!"}', '')
+               . "'";
+    my $b = '/img/thumb.jpg?overlay='
+            . OverlayTest::b64url('{"overlay":"Leaving soon"}');
+    my (undef, $o) = OverlayTest::http('GET', '/img/thumb.jpg');
+    my (undef, $h1) = OverlayTest::http('GET', $a);
+    my (undef, $h2) = OverlayTest::http('GET', $a);
+    my (undef, $h3) = OverlayTest::http('GET', $same);
+    my (undef, $h4) = OverlayTest::http('GET', $b);
+    my (undef, $hh) = OverlayTest::http('HEAD', $a);
+    my ($s304, $h304, $body304)
+        = OverlayTest::http('GET', $a, "If-None-Match: $h1->{etag}");
+    my ($s200) = OverlayTest::http('GET', $a, "If-None-Match: $o->{etag}");
+    my ($sims, $hims) = OverlayTest::http('GET', $a,
+        "If-Modified-Since: $o->{'last-modified'}");
+    my ($sorig) = OverlayTest::http('GET', '/img/thumb.jpg',
+        "If-None-Match: $h1->{etag}");
+    join '', map { "$_\n" }
+        "differs from the original's: "
+            . ($h1->{etag} ne $o->{etag} ? 'yes' : 'no'),
+        "the same for the same spec: "
+            . ($h1->{etag} eq $h2->{etag} ? 'yes' : 'no'),
+        "the same however encoded: "
+            . ($h1->{etag} eq $h3->{etag} ? 'yes' : 'no'),
+        "another for another spec: "
+            . ($h1->{etag} ne $h4->{etag} ? 'yes' : 'no'),
+        "HEAD has GET's: " . ($hh->{etag} eq $h1->{etag} ? 'yes' : 'no'),
+        "If-None-Match with it: $s304, ETag "
+            . (($h304->{etag} // '') eq $h1->{etag} ? 'kept' : 'lost')
+            . ', ' . length($body304 // '') . ' bytes',
+        "If-None-Match with the original's: $s200",
+        "If-Modified-Since: $sims, ETag "
+            . (($hims->{etag} // '') eq $h1->{etag} ? 'overlaid' : 'other'),
+        "the original with the overlaid ETag: $sorig";
+}
+--- response_body
+differs from the original's: yes
+the same for the same spec: yes
+the same however encoded: yes
+another for another spec: yes
+HEAD has GET's: yes
+If-None-Match with it: 304, ETag kept, 0 bytes
+If-None-Match with the original's: 200
+If-Modified-Since: 304, ETag overlaid
+the original with the overlaid ETag: 200
+
+
+
+=== TEST 2: a 304 by ETag draws nothing
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/thumb.jpg"
+--- response_body_filters eval
+sub {
+    # corrupt.jpg: drawing would fail and say so in the log; HEAD tells
+    # the overlaid ETag without drawing
+    my $u = '/img/corrupt.jpg?overlay='
+            . OverlayTest::b64url('{"overlay":"Last Chance!"}');
+    my $log = ($ENV{TEST_NGINX_SERVROOT} || 't/servroot') . '/logs/error.log';
+    my $count = sub {
+        open my $fh, '<', $log or return -1;
+        scalar grep { /overlay: bad_image/ } <$fh>;
+    };
+    my (undef, $h) = OverlayTest::http('HEAD', $u);
+    my $before = $count->();
+    my ($s) = OverlayTest::http('GET', $u, "If-None-Match: $h->{etag}");
+    my $after = $count->();
+    my ($s2) = OverlayTest::http('GET', $u);
+    my $drawn = $count->();
+    "conditional: $s, drawn " . ($after - $before) . " times\n"
+    . "unconditional: $s2, drawn " . ($drawn - $after) . " times\n";
+}
+--- response_body
+conditional: 304, drawn 0 times
+unconditional: 200, drawn 1 times
+
+
+
+=== TEST 3: failing open keeps the original's ETag
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/corrupt.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_headers_like
+ETag: "[0-9a-f]+-[0-9a-f]+"
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("corrupt.jpg")
