@@ -18,11 +18,15 @@
 
 #define NGX_HTTP_OVERLAY_JPEG_MEMORY  (512L * 1024 * 1024)
 
+/* real progressive JPEGs have about ten scans: thousands are an attack */
+#define NGX_HTTP_OVERLAY_JPEG_SCANS   256
+
 
 typedef struct {
     struct jpeg_error_mgr            pub;
     jmp_buf                          jmp;
     char                             msg[JMSG_LENGTH_MAX];
+    struct jpeg_progress_mgr         progress;
 } ngx_http_overlay_jpeg_error_t;
 
 
@@ -64,6 +68,7 @@ typedef struct {
 
 static void ngx_http_overlay_jpeg_error_exit(j_common_ptr cinfo);
 static void ngx_http_overlay_jpeg_emit(j_common_ptr cinfo, int level);
+static void ngx_http_overlay_jpeg_progress(j_common_ptr cinfo);
 static void ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
     struct jpeg_decompress_struct *d, const unsigned char *p, size_t len);
 static void ngx_http_overlay_jpeg_compress(ngx_http_overlay_jpeg_t *j,
@@ -178,6 +183,28 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
 
         coefs = jpeg_read_coefficients(&j->src);
 
+        /*
+         * a zero quantizer decodes, but the region's blocks could not be
+         * quantized with it again (a division by zero in libjpeg)
+         */
+
+        for (i = 0; i < NUM_QUANT_TBLS; i++) {
+            int  q;
+
+            for (q = 0;
+                 j->src.quant_tbl_ptrs[i] != NULL && q < DCTSIZE2;
+                 q++)
+            {
+                if (j->src.quant_tbl_ptrs[i]->quantval[q] == 0) {
+                    rc = ngx_http_overlay_error(err,
+                                                NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                                "jpeg: quantization table "
+                                                "%d has a zero", i);
+                    goto done;
+                }
+            }
+        }
+
     } else {
         r.x = 0;
         r.y = 0;
@@ -285,6 +312,29 @@ ngx_http_overlay_jpeg_emit(j_common_ptr cinfo, int level)
 }
 
 
+/* a bound on scans, as djpeg's -maxscans: each costs a pass over it all */
+
+static void
+ngx_http_overlay_jpeg_progress(j_common_ptr cinfo)
+{
+    ngx_http_overlay_jpeg_error_t  *jerr;
+
+    if (!cinfo->is_decompressor
+        || ((j_decompress_ptr) cinfo)->input_scan_number
+           <= NGX_HTTP_OVERLAY_JPEG_SCANS)
+    {
+        return;
+    }
+
+    jerr = (ngx_http_overlay_jpeg_error_t *) cinfo->err;
+
+    (void) snprintf(jerr->msg, sizeof(jerr->msg), "more than %d scans",
+                    NGX_HTTP_OVERLAY_JPEG_SCANS);
+
+    longjmp(jerr->jmp, 1);
+}
+
+
 static void
 ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
     struct jpeg_decompress_struct *d, const unsigned char *p, size_t len)
@@ -298,6 +348,9 @@ ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
     jpeg_create_decompress(d);
 
     d->mem->max_memory_to_use = NGX_HTTP_OVERLAY_JPEG_MEMORY;
+
+    j->jerr.progress.progress_monitor = ngx_http_overlay_jpeg_progress;
+    d->progress = &j->jerr.progress;
 
     jpeg_mem_src(d, p, (unsigned long) len);
 

@@ -464,3 +464,23 @@ qr/overlay: bad_image: the upstream closed after \d+ bytes of the body, passing 
 OverlayTest::fixture_digest("rocket.jpg")
 --- error_log
 overlay: unsupported: the response comes in slices, passing the original through
+
+
+
+=== TEST 22: a JPEG with a zero quantizer (found by fuzzing: it crashed)
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/zero-quant.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- error_code: 200
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("zero-quant.jpg")
+--- error_log
+overlay: bad_image: jpeg: quantization table 0 has a zero, passing the original through
+--- no_error_log
+[alert]

@@ -1862,6 +1862,107 @@ test_glyphs_and_edges(void)
 }
 
 
+
+/* a 64x64 grey progressive JPEG with as many scans as progression allows */
+
+static unsigned char *
+make_scan_bomb(unsigned long *len, int *nscans)
+{
+    int                          k, al, n, y;
+    JSAMPROW                     row;
+    unsigned char               *out, pixels[64];
+    jpeg_scan_info              *scans;
+    struct jpeg_error_mgr        jerr;
+    struct jpeg_compress_struct  c;
+
+    scans = calloc(64 * 11, sizeof(jpeg_scan_info));
+    n = 0;
+
+    for (k = 0; k < 64; k++) {
+        for (al = 10; al >= 0; al--) {
+            scans[n].comps_in_scan = 1;
+            scans[n].component_index[0] = 0;
+            scans[n].Ss = k;
+            scans[n].Se = k;
+            scans[n].Ah = al == 10 ? 0 : al + 1;
+            scans[n].Al = al;
+            n++;
+        }
+    }
+
+    out = NULL;
+    *len = 0;
+    *nscans = n;
+
+    c.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &out, len);
+
+    c.image_width = 64;
+    c.image_height = 64;
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+
+    jpeg_set_defaults(&c);
+    c.scan_info = scans;
+    c.num_scans = n;
+
+    jpeg_start_compress(&c, TRUE);
+
+    memset(pixels, 128, sizeof(pixels));
+    row = pixels;
+
+    for (y = 0; y < 64; y++) {
+        (void) jpeg_write_scanlines(&c, &row, 1);
+    }
+
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(scans);
+
+    return out;
+}
+
+
+static void
+test_hostile_jpeg(void)
+{
+    int                             nscans;
+    size_t                          len;
+    unsigned char                  *data;
+    unsigned long                   jlen;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "x");
+
+    /* a zero quantizer: libjpeg divided by it re-encoding the region */
+
+    data = read_fixture("zero-quant.jpg", &len);
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strstr(err.msg, "has a zero") != NULL, "zero-quant.jpg: %s",
+          err.msg);
+    free(data);
+
+    /* hundreds of scans, each a pass over the image: refused */
+
+    data = make_scan_bomb(&jlen, &nscans);
+    rc = ngx_http_overlay_composite(data, jlen, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strstr(err.msg, "more than 256 scans") != NULL,
+          "%d scans: %s: %s", nscans, ngx_http_overlay_reason(rc), err.msg);
+    free(data);
+}
+
+
 static void
 test_failures(void)
 {
@@ -1954,6 +2055,7 @@ main(int argc, char **argv)
     test_formats();
     test_regressions();
     test_glyphs_and_edges();
+    test_hostile_jpeg();
     test_failures();
 
     gdFontCacheShutdown();
