@@ -44,7 +44,8 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
 
 C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c
 
-.PHONY: all build deps check-deps test unit t style demo clean golden
+.PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
+        deb
 
 all: build
 
@@ -94,8 +95,70 @@ golden: $(CLI)
 	GOLDEN_UPDATE=1 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
 	    prove tests/golden.t
 
+# --- fuzzing: by hand or in a long CI job, never in `make test` -------------
+#
+#   make fuzz [FUZZ_SECONDS=60]
+#
+# builds the libFuzzer targets of tests/fuzz/ into build/fuzz/ and runs each
+# for FUZZ_SECONDS on a work corpus in build/fuzz/ (seeded from tests/fuzz/
+# and t/fixtures/, kept between runs); fails when either finds a crash, a
+# leak or a timeout, whose input is then in build/fuzz/artifacts/.
+
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=gnu99 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer \
+                $(WARN) -I$(SRC_DIR)
+FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+                -rss_limit_mb=2048 -print_final_stats=1
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
+
+fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_image
+	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_image \
+	    $(FUZZ_DIR)/artifacts
+	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
+	sh tests/fuzz/image_seeds.sh $(FUZZ_DIR)/seeds_image \
+	    t/fixtures/*.jpg t/fixtures/*.png t/fixtures/*.webp \
+	    t/fixtures/*.gif tests/fuzz/corpus_image/*
+	@failed=; \
+	echo "fuzz_param: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_param $(FUZZ_RUN) \
+	    -dict=tests/fuzz/param.dict -max_len=20000 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/param- \
+	    $(FUZZ_DIR)/corpus_param || failed="$$failed fuzz_param"; \
+	echo "fuzz_image: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_image $(FUZZ_RUN) \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/image- \
+	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/seeds_image \
+	    || failed="$$failed fuzz_image"; \
+	if [ -n "$$failed" ]; then \
+	    echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_DIR)/artifacts/)"; \
+	    exit 1; \
+	fi; \
+	echo "fuzz: no crash, leak or timeout in $(FUZZ_SECONDS) s per target"
+
+# --- end of fuzzing ----------------------------------------------------------
+
 t: $(MODULE) $(CLI)
 	$(TEST_ENV) prove -r t/
+
+# the Debian package, with Debian's tooling for nginx modules (nginx-dev's
+# dh-sequence-nginx), built from a copy of the tree into build/deb/
+DEB_DIR      := $(BUILD)/deb
+
+deb: check-deps
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	tar --exclude=./build --exclude=./.git --exclude=./t -cf - . \
+	    | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b \
+	    > ../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
+	@ls $(DEB_DIR)/*.deb
 
 # nginx style: 80 columns, no tabs
 style:
@@ -107,6 +170,7 @@ test: deps
 	@$(MAKE) --no-print-directory style
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory deb
 	@$(MAKE) --no-print-directory t
 
 demo: deps

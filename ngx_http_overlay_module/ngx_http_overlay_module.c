@@ -34,6 +34,12 @@
 #define NGX_HTTP_OVERLAY_FONTS_MAX     6
 #define NGX_HTTP_OVERLAY_ASSET_MAX     (16 * 1024 * 1024)
 
+/* the counters of overlay_stats, in a zone shared by workers and reloads */
+#define NGX_HTTP_OVERLAY_STATS_ZONE    "ngx_http_overlay_stats"
+#define NGX_HTTP_OVERLAY_REASONS       16
+#define NGX_HTTP_OVERLAY_FORMATS       5
+#define NGX_HTTP_OVERLAY_BUCKETS       12
+
 /* fractions are kept in millionths until merged */
 #define NGX_HTTP_OVERLAY_MILLION       1000000
 
@@ -41,6 +47,18 @@
 typedef struct {
     ngx_flag_t                  default_font_checked;
 } ngx_http_overlay_main_conf_t;
+
+
+typedef struct {
+    ngx_atomic_t                applied[NGX_HTTP_OVERLAY_FORMATS];
+    ngx_atomic_t                passed[NGX_HTTP_OVERLAY_REASONS];
+    ngx_atomic_t                rejected[NGX_HTTP_OVERLAY_REASONS];
+    ngx_atomic_t                bytes_in;
+    ngx_atomic_t                bytes_out;
+    ngx_atomic_t                render_usec;
+    ngx_atomic_t                render_count;
+    ngx_atomic_t                render_buckets[NGX_HTTP_OVERLAY_BUCKETS];
+} ngx_http_overlay_stats_t;
 
 
 typedef struct {
@@ -90,6 +108,7 @@ typedef struct {
     ngx_uint_t                  status;         /* NGX_HTTP_OVERLAY_APPLIED */
     ngx_http_overlay_rc_e       error;
     ngx_str_t                   etag;           /* the overlaid one */
+    ngx_msec_int_t              usec;           /* decoding to encoding */
     ngx_table_elt_t            *if_none_match;
     ngx_table_elt_t            *if_modified_since;
     unsigned                    started:1;      /* by the header filter */
@@ -106,6 +125,10 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
+static void ngx_http_overlay_count(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_image_info_t *info,
+    size_t in, size_t out);
+static ngx_int_t ngx_http_overlay_stats_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_not_modified(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx);
 static ngx_int_t ngx_http_overlay_body_filter(ngx_http_request_t *r,
@@ -135,6 +158,9 @@ static ngx_int_t ngx_http_overlay_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_overlay_error_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_overlay_time_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_msec_int_t ngx_http_overlay_usec(void);
 
 static ngx_int_t ngx_http_overlay_add_variables(ngx_conf_t *cf);
 static void *ngx_http_overlay_create_main_conf(ngx_conf_t *cf);
@@ -174,6 +200,10 @@ static char *ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_int_t ngx_http_overlay_conditionals(ngx_http_request_t *r);
+static char *ngx_http_overlay_stats(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
 static void ngx_http_overlay_exit(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
 
@@ -314,6 +344,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       0,
       NULL },
 
+    { ngx_string("overlay_stats"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_overlay_stats,
+      0,
+      0,
+      NULL },
+
     { ngx_string("overlay_default_style"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_http_overlay_set_style,
@@ -391,6 +428,10 @@ static ngx_http_variable_t  ngx_http_overlay_vars[] = {
       ngx_http_overlay_error_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("overlay_time"), NULL,
+      ngx_http_overlay_time_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -423,6 +464,20 @@ ngx_module_t  ngx_http_overlay_module = {
     ngx_http_overlay_exit,                 /* exit process */
     ngx_http_overlay_exit,                 /* exit master */
     NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_overlay_stats_t  *ngx_http_overlay_stats_counters;
+static ngx_shm_zone_t            *ngx_http_overlay_stats_zone;
+
+static ngx_msec_int_t  ngx_http_overlay_buckets[NGX_HTTP_OVERLAY_BUCKETS] = {
+    1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+    1000000, 2500000, -1
+};
+
+static const char  *ngx_http_overlay_bucket_names[NGX_HTTP_OVERLAY_BUCKETS] = {
+    "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+    "0.5", "1", "2.5", "+Inf"
 };
 
 
@@ -912,6 +967,7 @@ ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
                       conf->on_error);
 
         ctx->status = NGX_HTTP_OVERLAY_REJECTED;
+        ngx_http_overlay_count(r, ctx, NULL, 0, 0);
 
         return ngx_http_filter_finalize_request(r, &ngx_http_overlay_module,
                                                 conf->on_error);
@@ -922,6 +978,7 @@ ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
                   ngx_http_overlay_reason(err->code), err->msg);
 
     ctx->status = NGX_HTTP_OVERLAY_PASSED;
+    ngx_http_overlay_count(r, ctx, NULL, 0, 0);
 
     if (!reading) {
         return ngx_http_next_header_filter(r);
@@ -1064,6 +1121,7 @@ static ngx_int_t
 ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
 {
     ngx_pool_cleanup_t             *cln;
+    ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t        *blob;
     ngx_http_overlay_conf_t        *conf;
     ngx_http_overlay_error_t        err;
@@ -1084,11 +1142,15 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
     blob->len = 0;
     cln->handler = ngx_http_overlay_blob_cleanup;
 
-    if (ngx_http_overlay_composite(ctx->image, ctx->last - ctx->image,
-                                   &ctx->spec, &conf->opts, &info, blob,
-                                   &err)
-        != NGX_HTTP_OVERLAY_OK)
-    {
+    ctx->usec = ngx_http_overlay_usec();
+
+    rc = ngx_http_overlay_composite(ctx->image, ctx->last - ctx->image,
+                                    &ctx->spec, &conf->opts, &info, blob,
+                                    &err);
+
+    ctx->usec = ngx_http_overlay_usec() - ctx->usec;
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
         return ngx_http_overlay_fail(r, ctx, &err, NULL);
     }
 
@@ -1100,6 +1162,7 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
                    (int) ctx->spec.nlayers);
 
     ctx->status = NGX_HTTP_OVERLAY_APPLIED;
+    ngx_http_overlay_count(r, ctx, &info, ctx->last - ctx->image, blob->len);
 
     r->headers_out.content_length_n = blob->len;
 
@@ -2128,6 +2191,229 @@ ngx_http_overlay_check_bounds(ngx_conf_t *cf, void *post, void *data)
 }
 
 
+static void
+ngx_http_overlay_count(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_image_info_t *info, size_t in, size_t out)
+{
+    ngx_uint_t                 i;
+    ngx_http_overlay_stats_t  *st;
+
+    st = ngx_http_overlay_stats_counters;
+
+    if (st == NULL) {
+        return;
+    }
+
+    if (ctx->status == NGX_HTTP_OVERLAY_APPLIED) {
+        (void) ngx_atomic_fetch_add(&st->applied[info->format
+                                                 % NGX_HTTP_OVERLAY_FORMATS],
+                                    1);
+        (void) ngx_atomic_fetch_add(&st->bytes_in, in);
+        (void) ngx_atomic_fetch_add(&st->bytes_out, out);
+
+    } else {
+        (void) ngx_atomic_fetch_add(
+                  ctx->status == NGX_HTTP_OVERLAY_REJECTED
+                  ? &st->rejected[ctx->error % NGX_HTTP_OVERLAY_REASONS]
+                  : &st->passed[ctx->error % NGX_HTTP_OVERLAY_REASONS], 1);
+    }
+
+    /* the render time of what was decoded, applied or not */
+
+    if (ctx->usec > 0 || ctx->status == NGX_HTTP_OVERLAY_APPLIED) {
+        (void) ngx_atomic_fetch_add(&st->render_usec, ctx->usec);
+        (void) ngx_atomic_fetch_add(&st->render_count, 1);
+
+        for (i = 0; i < NGX_HTTP_OVERLAY_BUCKETS; i++) {
+            if (ngx_http_overlay_buckets[i] == -1
+                || ctx->usec <= ngx_http_overlay_buckets[i])
+            {
+                (void) ngx_atomic_fetch_add(&st->render_buckets[i], 1);
+                break;
+            }
+        }
+    }
+}
+
+
+/* overlay_stats: the counters in Prometheus' text format */
+
+static ngx_int_t
+ngx_http_overlay_stats_handler(ngx_http_request_t *r)
+{
+    size_t                     size;
+    ngx_int_t                  rc;
+    ngx_buf_t                 *b;
+    ngx_uint_t                 i, k;
+    ngx_chain_t                out;
+    ngx_atomic_uint_t          n;
+    const char                *reason;
+    ngx_http_overlay_stats_t  *st;
+
+    static const char  *statuses[] = { "passed", "rejected" };
+
+    if (r->method != NGX_HTTP_GET && r->method != NGX_HTTP_HEAD) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    st = ngx_http_overlay_stats_counters;
+
+    if (st == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    size = 4096 + (2 * NGX_HTTP_OVERLAY_REASONS + NGX_HTTP_OVERLAY_FORMATS
+                   + NGX_HTTP_OVERLAY_BUCKETS) * (96 + NGX_ATOMIC_T_LEN);
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last,
+        "# HELP nginx_overlay_requests_total Responses an overlay was "
+        "requested for, by outcome and reason.\n"
+        "# TYPE nginx_overlay_requests_total counter\n",
+        sizeof("# HELP nginx_overlay_requests_total Responses an overlay was "
+               "requested for, by outcome and reason.\n"
+               "# TYPE nginx_overlay_requests_total counter\n") - 1);
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_OVERLAY_FORMATS; i++) {
+        n += st->applied[i];
+    }
+
+    b->last = ngx_sprintf(b->last, "nginx_overlay_requests_total"
+                          "{status=\"applied\",reason=\"\"} %uA\n", n);
+
+    for (k = 0; k < 2; k++) {
+        for (i = 1; i < NGX_HTTP_OVERLAY_REASONS; i++) {
+            reason = ngx_http_overlay_reason((ngx_http_overlay_rc_e) i);
+
+            if (ngx_strcmp(reason, "unknown") == 0) {
+                break;
+            }
+
+            b->last = ngx_sprintf(b->last, "nginx_overlay_requests_total"
+                                  "{status=\"%s\",reason=\"%s\"} %uA\n",
+                                  statuses[k], reason,
+                                  k ? st->rejected[i] : st->passed[i]);
+        }
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP nginx_overlay_applied_total Overlays drawn, by format.\n"
+        "# TYPE nginx_overlay_applied_total counter\n");
+
+    for (i = 1; i < NGX_HTTP_OVERLAY_FORMATS; i++) {
+        b->last = ngx_sprintf(b->last,
+                              "nginx_overlay_applied_total{format=\"%s\"} "
+                              "%uA\n",
+                              ngx_http_overlay_format_name(
+                                  (ngx_http_overlay_format_e) i),
+                              st->applied[i]);
+    }
+
+    b->last = ngx_sprintf(b->last,
+        "# HELP nginx_overlay_bytes_in_total Bytes of the images drawn on."
+        "\n# TYPE nginx_overlay_bytes_in_total counter\n"
+        "nginx_overlay_bytes_in_total %uA\n"
+        "# HELP nginx_overlay_bytes_out_total Bytes of the images drawn."
+        "\n# TYPE nginx_overlay_bytes_out_total counter\n"
+        "nginx_overlay_bytes_out_total %uA\n"
+        "# HELP nginx_overlay_render_seconds Time decoding, drawing and "
+        "encoding.\n# TYPE nginx_overlay_render_seconds histogram\n",
+        st->bytes_in, st->bytes_out);
+
+    n = 0;
+
+    for (i = 0; i < NGX_HTTP_OVERLAY_BUCKETS; i++) {
+        n += st->render_buckets[i];
+        b->last = ngx_sprintf(b->last, "nginx_overlay_render_seconds_bucket"
+                              "{le=\"%s\"} %uA\n",
+                              ngx_http_overlay_bucket_names[i], n);
+    }
+
+    b->last = ngx_sprintf(b->last,
+                          "nginx_overlay_render_seconds_sum %uA.%06uA\n"
+                          "nginx_overlay_render_seconds_count %uA\n",
+                          st->render_usec / 1000000,
+                          st->render_usec % 1000000, st->render_count);
+
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* the time spent decoding, drawing and encoding, in seconds: "0.012" */
+
+static ngx_int_t
+ngx_http_overlay_time_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                  *p;
+    ngx_http_overlay_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_overlay_module);
+
+    if (ctx == NULL || ctx->status == NGX_HTTP_OVERLAY_NONE) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 4);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%T.%03M", (time_t) (ctx->usec / 1000000),
+                         (ngx_msec_t) (ctx->usec % 1000000 / 1000))
+             - p;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+/* the event loop's cached time is not updated while we render */
+
+static ngx_msec_int_t
+ngx_http_overlay_usec(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (ngx_msec_int_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+
 /*
  * A preaccess handler: where an overlay is requested, the conditional
  * headers are kept for the header filter and hidden from the not modified
@@ -2184,6 +2470,52 @@ ngx_http_overlay_conditionals(ngx_http_request_t *r)
 }
 
 
+static char *
+ngx_http_overlay_stats(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_overlay_stats_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* the counters of the previous configuration are kept on reload */
+
+static ngx_int_t
+ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data != NULL) {
+        shm_zone->data = data;
+        ngx_http_overlay_stats_counters = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        ngx_http_overlay_stats_counters = shpool->data;
+        return NGX_OK;
+    }
+
+    ngx_http_overlay_stats_counters =
+                  ngx_slab_calloc(shpool, sizeof(ngx_http_overlay_stats_t));
+    if (ngx_http_overlay_stats_counters == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = ngx_http_overlay_stats_counters;
+    shm_zone->data = ngx_http_overlay_stats_counters;
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_overlay_exit(ngx_cycle_t *cycle)
 {
@@ -2195,6 +2527,7 @@ ngx_http_overlay_exit(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_overlay_init(ngx_conf_t *cf)
 {
+    ngx_str_t                   name;
     ngx_http_handler_pt        *h;
     ngx_http_core_main_conf_t  *cmcf;
 
@@ -2206,6 +2539,19 @@ ngx_http_overlay_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_overlay_conditionals;
+
+    /* counters for overlay_stats, shared by the workers, kept on reload */
+
+    ngx_str_set(&name, NGX_HTTP_OVERLAY_STATS_ZONE);
+
+    ngx_http_overlay_stats_zone = ngx_shared_memory_add(cf, &name,
+                                                8 * ngx_pagesize,
+                                                &ngx_http_overlay_module);
+    if (ngx_http_overlay_stats_zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_overlay_stats_zone->init = ngx_http_overlay_init_stats_zone;
 
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_overlay_header_filter;

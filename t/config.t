@@ -228,8 +228,10 @@ for my $example (glob 'conf-examples/*.conf') {
     my $server = <$fh>;
     close $fh;
 
-    # the examples listen on port 80: move them to a port anyone may use
+    # the examples listen on port 80 and write to /var: move them to a
+    # port anyone may use, and their files to the test's directory
     $server =~ s/listen 80;/listen 127.0.0.1:1;/g;
+    $server =~ s{/var/(?:cache|log)/nginx}{$dir}g;
 
     ($rc, $out) = nginx_t('', $server);
     is($rc, 0, "$example passes nginx -t") or diag($out);

@@ -45,7 +45,7 @@ sub {
         "If-Modified-Since: $o->{'last-modified'}");
     my ($sorig) = OverlayTest::http('GET', '/img/thumb.jpg',
         "If-None-Match: $h1->{etag}");
-    join '', map { "$_\n" }
+    CORE::join '', map { "$_\n" }
         "differs from the original's: "
             . ($h1->{etag} ne $o->{etag} ? 'yes' : 'no'),
         "the same for the same spec: "

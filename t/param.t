@@ -370,7 +370,7 @@ qr/\[error\] .*overlay: bad_encoding: /
 
 === TEST 19: the variables in an access log, one line per request
 --- http_config
-    log_format overlay '$uri $overlay_status "$overlay_error"';
+    log_format overlay '$uri $overlay_status "$overlay_error" $overlay_time';
 --- config
     access_log logs/overlay.log overlay;
 
@@ -399,5 +399,5 @@ qr/\[error\] .*overlay: bad_encoding: /
     qr/\A\xff\xd8\xff/,
     qr/\A\xff\xd8\xff/,
     qr/\ATest and demo images/,
-    qr{\A/img/rocket\.jpg applied ""\n/img/rocket\.jpg passed "bad_encoding"\n/img/thumb\.jpg none ""\n/img/SOURCES\.txt passed "not_image"\n\z},
+    qr{\A/img/rocket\.jpg applied "" 0\.\d{3}\n/img/rocket\.jpg passed "bad_encoding" 0\.000\n/img/thumb\.jpg none "" -\n/img/SOURCES\.txt passed "not_image" 0\.000\n\z},
 ]

@@ -6,9 +6,10 @@
 
 set -u
 
-# build: the nginx the module is for, its module sources, the libraries
+# build: the nginx the module is for, its module sources, the libraries,
+# Debian's packaging tools
 # test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts
-PACKAGES="gcc make perl
+PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libgd-dev libjpeg62-turbo-dev libjansson-dev fonts-dejavu-core
 libtest-base-perl libtest-longstring-perl libtext-diff-perl

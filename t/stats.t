@@ -1,0 +1,62 @@
+# overlay_stats: counters in the Prometheus text format, in shared memory:
+# summed over the workers.
+
+use Test::Nginx::Socket 'no_plan';
+use lib 't/lib';
+use OverlayTest;
+
+master_on();
+workers(2);
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: outcomes by reason, formats, bytes and render times
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+    location /strict/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_on_error 403;
+    }
+    location = /stats {
+        overlay_stats;
+    }
+--- request eval
+[
+    "GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"A"}'),
+    "GET /img/thumb.jpg?overlay=" . OverlayTest::b64url('{"overlay":"B"}'),
+    "GET /img/chelsea.png?overlay=" . OverlayTest::b64url('{"overlay":"C"}'),
+    "GET /img/rocket.jpg?overlay=garbage!",
+    "GET /img/corrupt.jpg?overlay=" . OverlayTest::b64url('{"overlay":"D"}'),
+    "GET /strict/rocket.jpg?overlay=" . OverlayTest::b64url('["E"]'),
+    "GET /img/rocket.jpg",
+    "GET /stats",
+]
+--- error_code eval
+[200, 200, 200, 200, 200, 403, 200, 200]
+--- response_headers_like eval
+[("X-None: .*") x 7,
+ "Content-Type: text/plain; version=0.0.4; charset=utf-8"]
+--- response_body_filters eval
+sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
+--- response_body_like eval
+[("\\Aimage\\n\\z") x 7,
+ qr/\A# HELP nginx_overlay_requests_total .*
+^nginx_overlay_requests_total\{status="applied",reason=""\} 3$
+^nginx_overlay_requests_total\{status="passed",reason="bad_encoding"\} 1$
+.*^nginx_overlay_requests_total\{status="passed",reason="bad_image"\} 1$
+.*^nginx_overlay_requests_total\{status="rejected",reason="bad_json"\} 1$
+.*^nginx_overlay_applied_total\{format="jpeg"\} 2$
+^nginx_overlay_applied_total\{format="png"\} 1$
+^nginx_overlay_applied_total\{format="webp"\} 0$
+^nginx_overlay_applied_total\{format="gif"\} 0$
+.*^nginx_overlay_bytes_in_total (\d+)$
+.*^nginx_overlay_bytes_out_total \d+$
+.*^nginx_overlay_render_seconds_bucket\{le="\+Inf"\} 4$
+^nginx_overlay_render_seconds_sum \d+\.\d{6}$
+^nginx_overlay_render_seconds_count 4$/sm]
