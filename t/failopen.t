@@ -484,3 +484,52 @@ OverlayTest::fixture_digest("zero-quant.jpg")
 overlay: bad_image: jpeg: quantization table 0 has a zero, passing the original through
 --- no_error_log
 [alert]
+
+
+
+=== TEST 23: a body with a Content-Encoding is passed untouched
+--- config
+    location /origin/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        add_header Content-Encoding identity-but-declared;
+    }
+    location /img/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_headers
+Content-Encoding: identity-but-declared
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("rocket.jpg")
+--- error_log
+overlay: not_image: the body has a Content-Encoding, passing the original through
+
+
+
+=== TEST 24: a client that goes away while the body is read: no crash
+--- config
+    location /slow/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        limit_rate_after 10k;
+        limit_rate 20k;
+    }
+    location /img/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/slow/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- timeout: 0.5
+--- abort
+--- ignore_response
+--- wait: 2
+--- error_log
+client prematurely closed connection
+--- no_error_log
+[alert]
+[crit]
+[emerg]
