@@ -77,6 +77,7 @@ typedef struct {
     ngx_uint_t                  max_layers;
     ngx_uint_t                  max_text;
     ngx_int_t                   on_error;       /* 0: pass, or a status */
+    ngx_flag_t                  subrequests;
     ngx_uint_t                  log_level;
 
     ngx_array_t                *fonts;          /* ngx_http_overlay_named_t */
@@ -344,6 +345,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       0,
       NULL },
 
+    { ngx_string("overlay_subrequests"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, subrequests),
+      NULL },
+
     { ngx_string("overlay_stats"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_overlay_stats,
@@ -505,16 +513,15 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    if ((r->headers_out.status != NGX_HTTP_OK
-         && r->headers_out.status != NGX_HTTP_NOT_MODIFIED)
-        || r != r->main)
+    if (r->headers_out.status != NGX_HTTP_OK
+        && r->headers_out.status != NGX_HTTP_NOT_MODIFIED)
     {
         return ngx_http_next_header_filter(r);
     }
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
-    if (conf->value == NULL) {
+    if (conf->value == NULL || (r != r->main && !conf->subrequests)) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -654,7 +661,12 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
     ctx->phase = NGX_HTTP_OVERLAY_READ;
 
-    r->main_filter_need_in_memory = 1;
+    if (r == r->main) {
+        r->main_filter_need_in_memory = 1;
+
+    } else {
+        r->filter_need_in_memory = 1;
+    }
 
     return NGX_OK;
 }
@@ -1039,7 +1051,7 @@ ngx_http_overlay_read(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
             b->file_pos = b->file_last;
         }
 
-        if (b->last_buf) {
+        if (b->last_buf || (r != r->main && b->last_in_chain)) {
             ctx->last_buf = 1;
         }
 
@@ -1256,7 +1268,10 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         b->memory = 1;
     }
 
-    b->last_buf = 1;
+    /* a subrequest's body ends its part, not the response */
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
 
     out.buf = b;
     out.next = NULL;
@@ -1390,6 +1405,7 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->max_layers = NGX_CONF_UNSET_UINT;
     conf->max_text = NGX_CONF_UNSET_UINT;
     conf->on_error = NGX_CONF_UNSET;
+    conf->subrequests = NGX_CONF_UNSET;
     conf->log_level = NGX_CONF_UNSET_UINT;
     conf->fonts = NGX_CONF_UNSET_PTR;
     conf->assets = NGX_CONF_UNSET_PTR;
@@ -1427,6 +1443,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
     ngx_conf_merge_uint_value(conf->max_text, prev->max_text, 128);
     ngx_conf_merge_value(conf->on_error, prev->on_error, 0);
+    ngx_conf_merge_value(conf->subrequests, prev->subrequests, 0);
     ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
                               NGX_LOG_WARN);
 

@@ -124,3 +124,73 @@ ETag: "[0-9a-f]+-[0-9a-f]+"
 \&OverlayTest::digest
 --- response_body eval
 OverlayTest::fixture_digest("corrupt.jpg")
+
+
+
+=== TEST 4: subrequests are left alone, unless overlay_subrequests is on
+--- config
+    location = /page.html {
+        default_type text/html;
+        ssi on;
+        return 200 'A<!--# include virtual="/img/thumb.jpg?overlay=$arg_v" -->B<!--# include virtual="/on/thumb.jpg?overlay=$arg_v" -->C';
+    }
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+    location /on/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_subrequests on;
+    }
+--- request eval
+"GET /page.html?v=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub {
+    my $orig = OverlayTest::fixture("thumb.jpg");
+    my $body = $_[0];
+    my $n = length $orig;
+    return "not A image B image C\n"
+        unless $body =~ /\AA/ && $body =~ /C\z/;
+    my $one = substr($body, 1, $n);
+    my $two = substr($body, $n + 2, length($body) - $n - 3);
+    ($one eq $orig && substr($body, $n + 1, 1) eq 'B'
+        ? "off: the original\n" : "off: changed\n")
+    . "on: " . OverlayTest::describe_image($two, $orig);
+}
+--- response_body
+off: the original
+on: jpeg 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 5: a 206 from the origin and a redirect pass untouched
+--- config
+    location /origin/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+    }
+    location /img/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/origin/;
+        proxy_set_header Range bytes=0-99;
+        overlay $arg_overlay;
+    }
+    location /moved/ {
+        overlay $arg_overlay;
+        return 302 /img/;
+    }
+--- request eval
+["GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}'),
+ "GET /moved/x.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')]
+--- error_code eval
+[206, 302]
+--- response_body_filters eval
+sub { length($_[0]) == 100 && $_[0] eq substr(OverlayTest::fixture("rocket.jpg"), 0, 100)
+      ? "the original's first 100 bytes\n" : $_[0] =~ /302/ ? "302\n" : "other\n" }
+--- response_body eval
+["the original's first 100 bytes\n", "302\n"]
+--- no_error_log
+overlay:

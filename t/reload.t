@@ -52,6 +52,9 @@ http {
             overlay_default_background "$colour";
             overlay_asset logo $fixtures/logo.png;
         }
+        location = /stats {
+            overlay_stats;
+        }
     }
 }
 CONF
@@ -115,6 +118,18 @@ ok($master, "nginx runs, master $master");
 get() for 1 .. 20;
 
 my ($master_rss0, $master_fds0, $worker_rss0);
+
+sub applied {
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                     Timeout => 5) or return -1;
+    print $sock "GET /stats HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    local $/;
+    my $resp = <$sock> // '';
+    return $resp =~ /^nginx_overlay_applied_total\{format="jpeg"\} (\d+)$/m
+           ? $1 : -1;
+}
+
+my $applied0 = applied();
 
 # a client requesting all along, in another process
 
@@ -189,6 +204,12 @@ my ($other) = grep { $_ ne $want } @colours;
 ok(($count{$want} // 0) > 300 && ($count{$other} // 0) < 30,
    "the badge is in the last configuration's colour $want: "
    . join ', ', map { "$_ " . ($count{$_} // 0) } @colours);
+
+# the counters are shared memory, kept across the reloads
+
+my $applied1 = applied();
+cmp_ok($applied1, '>=', $applied0 + $ok,
+       "stats survive reloads: $applied0 applied before, $applied1 after");
 
 # no growth
 
