@@ -168,7 +168,7 @@ bottom-right: unchanged
 
 
 
-=== TEST 5: a 206 from the origin and a redirect pass untouched
+=== TEST 5: a 206 from the origin, a redirect, a 503 pass untouched
 --- config
     location /origin/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
@@ -182,15 +182,21 @@ bottom-right: unchanged
         overlay $arg_overlay;
         return 302 /img/;
     }
+    location /down/ {
+        overlay $arg_overlay;
+        return 503;
+    }
 --- request eval
 ["GET /img/rocket.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}'),
- "GET /moved/x.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')]
+ "GET /moved/x.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}'),
+ "GET /down/x.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')]
 --- error_code eval
-[206, 302]
+[206, 302, 503]
 --- response_body_filters eval
 sub { length($_[0]) == 100 && $_[0] eq substr(OverlayTest::fixture("rocket.jpg"), 0, 100)
-      ? "the original's first 100 bytes\n" : $_[0] =~ /302/ ? "302\n" : "other\n" }
+      ? "the original's first 100 bytes\n" : $_[0] =~ /(302|503)/ ? "$1\n"
+      : "other\n" }
 --- response_body eval
-["the original's first 100 bytes\n", "302\n"]
+["the original's first 100 bytes\n", "302\n", "503\n"]
 --- no_error_log
 overlay:

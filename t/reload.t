@@ -25,11 +25,13 @@ $fixtures = Cwd::abs_path($fixtures);
 my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/logs";
 
-# the badge's colour is the configuration that changes on every reload
+# the badge's colour and the image layer's file change on every reload
 my @colours = ('#d62828', '#1a7f37');
+my @assets = ('logo.png', 'palette.png');
 
 sub write_conf {
-    my ($colour) = @_;
+    my ($i) = @_;
+    my ($colour, $asset) = ($colours[$i % 2], $assets[$i % 2]);
     open my $fh, '>', "$dir/nginx.conf.tmp" or die $!;
     print $fh <<"CONF";
 load_module $module;
@@ -50,7 +52,7 @@ http {
             alias $fixtures/;
             overlay \$arg_overlay;
             overlay_default_background "$colour";
-            overlay_asset logo $fixtures/logo.png;
+            overlay_asset logo $fixtures/$asset;
         }
         location = /stats {
             overlay_stats;
@@ -102,7 +104,8 @@ sub fds {
     return scalar grep { !/^\./ } readdir $dh;
 }
 
-write_conf($colours[0]);
+# the first configuration is the other one than the last
+write_conf($reloads + 1);
 
 system($nginx, '-p', $dir, '-c', "$dir/nginx.conf") == 0
     or BAIL_OUT('nginx did not start: ' . `tail -5 $dir/logs/error.log`);
@@ -149,7 +152,7 @@ if ($client == 0) {
 }
 
 for my $i (1 .. $reloads) {
-    write_conf($colours[$i % 2]);
+    write_conf($i);
     kill 'HUP', $master;
     sleep 0.25;
 
@@ -204,6 +207,22 @@ my ($other) = grep { $_ ne $want } @colours;
 ok(($count{$want} // 0) > 300 && ($count{$other} // 0) < 30,
    "the badge is in the last configuration's colour $want: "
    . join ', ', map { "$_ " . ($count{$_} // 0) } @colours);
+
+# the last asset, logo.png, is a blue ellipse; palette.png is a photo
+
+my $blue = 0;
+
+for my $y (140 .. 170) {
+    for my $x (10 .. 60) {
+        my @c = $im ? $im->rgb($im->getPixel($x, $y)) : (0, 0, 0);
+        $blue++ if abs($c[0] - 30) < 50 && abs($c[1] - 120) < 50
+                   && abs($c[2] - 220) < 50;
+    }
+}
+
+is($assets[$reloads % 2], 'logo.png', 'the last asset is the logo');
+cmp_ok($blue, '>', 100, "the last configuration's asset is drawn: $blue "
+       . 'pixels of its blue');
 
 # the counters are shared memory, kept across the reloads
 
