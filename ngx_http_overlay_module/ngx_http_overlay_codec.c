@@ -56,6 +56,8 @@ static ngx_http_overlay_rc_e ngx_http_overlay_probe(const unsigned char *p,
     size_t len, const ngx_http_overlay_codec_conf_t *conf,
     ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
     ngx_http_overlay_error_t *err);
+static int ngx_http_overlay_png_colour_chunk(const unsigned char *type,
+    ngx_http_overlay_traits_t *traits);
 static void ngx_http_overlay_gd_free(void *data);
 
 
@@ -653,11 +655,7 @@ ngx_http_overlay_png_chunks(const unsigned char *p, size_t len,
             break;
         }
 
-        if (memcmp(&p[pos + 4], "sRGB", 4) == 0
-            || memcmp(&p[pos + 4], "gAMA", 4) == 0
-            || memcmp(&p[pos + 4], "cHRM", 4) == 0
-            || (memcmp(&p[pos + 4], "iCCP", 4) == 0 && !traits->gray))
-        {
+        if (ngx_http_overlay_png_colour_chunk(&p[pos + 4], traits)) {
             extra += chunk + 12;
         }
     }
@@ -687,11 +685,7 @@ ngx_http_overlay_png_chunks(const unsigned char *p, size_t len,
             break;
         }
 
-        if (memcmp(&p[pos + 4], "sRGB", 4) == 0
-            || memcmp(&p[pos + 4], "gAMA", 4) == 0
-            || memcmp(&p[pos + 4], "cHRM", 4) == 0
-            || (memcmp(&p[pos + 4], "iCCP", 4) == 0 && !traits->gray))
-        {
+        if (ngx_http_overlay_png_colour_chunk(&p[pos + 4], traits)) {
             memcpy(d, &p[pos], chunk + 12);
             d += chunk + 12;
         }
@@ -707,6 +701,16 @@ ngx_http_overlay_png_chunks(const unsigned char *p, size_t len,
     out->free = free;
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static int
+ngx_http_overlay_png_colour_chunk(const unsigned char *type,
+    ngx_http_overlay_traits_t *traits)
+{
+    return memcmp(type, "sRGB", 4) == 0 || memcmp(type, "gAMA", 4) == 0
+           || memcmp(type, "cHRM", 4) == 0
+           || (memcmp(type, "iCCP", 4) == 0 && !traits->gray);
 }
 
 

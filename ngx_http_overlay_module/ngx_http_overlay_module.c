@@ -125,6 +125,12 @@ typedef struct {
 } ngx_http_overlay_fraction_bounds_t;
 
 
+typedef struct {
+    int                       (*parse)(const char *s, size_t len);
+    const char                 *names;
+} ngx_http_overlay_enum_t;
+
+
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
 static void ngx_http_overlay_count(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_image_info_t *info,
@@ -190,10 +196,8 @@ static char *ngx_http_overlay_on_error(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_overlay_set_style(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_http_overlay_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_overlay_set_position(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
 static char *ngx_http_overlay_set_fraction(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -223,6 +227,17 @@ static ngx_conf_num_bounds_t  ngx_http_overlay_max_text_bounds = {
 };
 
 /* the ranges the spec itself allows (ngx_http_overlay_spec.c) */
+
+static ngx_http_overlay_enum_t  ngx_http_overlay_styles = {
+    ngx_http_overlay_style_parse,
+    "badge, ribbon, banner and plain"
+};
+
+static ngx_http_overlay_enum_t  ngx_http_overlay_positions = {
+    ngx_http_overlay_position_parse,
+    "top-left, top, top-right, left, center, right, bottom-left, bottom "
+    "and bottom-right"
+};
 
 static ngx_http_overlay_fraction_bounds_t  ngx_http_overlay_margin_bounds = {
     0, 500000
@@ -361,17 +376,17 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
 
     { ngx_string("overlay_default_style"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
-      ngx_http_overlay_set_style,
+      ngx_http_overlay_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, default_style),
-      NULL },
+      &ngx_http_overlay_styles },
 
     { ngx_string("overlay_default_position"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
-      ngx_http_overlay_set_position,
+      ngx_http_overlay_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, default_position),
-      NULL },
+      &ngx_http_overlay_positions },
 
     { ngx_string("overlay_default_margin"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
@@ -2032,58 +2047,30 @@ ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* overlay_default_style and overlay_default_position: cmd->post names */
+
 static char *
-ngx_http_overlay_set_style(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_overlay_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
 
-    int         n;
-    ngx_str_t  *value;
+    int                          n;
+    ngx_str_t                   *value;
+    ngx_http_overlay_enum_t     *e;
 
     if (*np != NGX_CONF_UNSET) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
+    e = cmd->post;
 
-    n = ngx_http_overlay_style_parse((const char *) value[1].data,
-                                     value[1].len);
+    n = e->parse((const char *) value[1].data, value[1].len);
+
     if (n < 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" is one of badge, ribbon, banner and "
-                           "plain, not \"%V\"", &cmd->name, &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
-    *np = n;
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_overlay_set_position(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
-{
-    ngx_int_t  *np = (ngx_int_t *) ((char *) conf + cmd->offset);
-
-    int         n;
-    ngx_str_t  *value;
-
-    if (*np != NGX_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    n = ngx_http_overlay_position_parse((const char *) value[1].data,
-                                        value[1].len);
-    if (n < 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" is one of top-left, top, top-right, "
-                           "left, center, right, bottom-left, bottom and "
-                           "bottom-right, not \"%V\"", &cmd->name,
-                           &value[1]);
+                           "\"%V\" is one of %s, not \"%V\"", &cmd->name,
+                           e->names, &value[1]);
         return NGX_CONF_ERROR;
     }
 

@@ -47,6 +47,8 @@ static ngx_http_overlay_rc_e ngx_http_overlay_layout_image(
     ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_anchor(ngx_http_overlay_position_e position,
     int width, int height, int margin, ngx_http_overlay_rect_t *r);
+static int ngx_http_overlay_place(unsigned slot, int size, int extent,
+    int margin);
 static ngx_http_overlay_rc_e ngx_http_overlay_cut_text(
     ngx_http_overlay_layer_layout_t *ll, double px, int avail,
     ngx_http_overlay_extent_t *text, ngx_http_overlay_error_t *err);
@@ -696,28 +698,26 @@ static void
 ngx_http_overlay_anchor(ngx_http_overlay_position_e position, int width,
     int height, int margin, ngx_http_overlay_rect_t *r)
 {
-    switch (position % 3) {
-    case 0:
-        r->x = margin;
-        break;
-    case 1:
-        r->x = (width - r->w) / 2;
-        break;
-    default:
-        r->x = width - margin - r->w;
-        break;
-    }
+    r->x = ngx_http_overlay_place(position % 3, r->w, width, margin);
+    r->y = ngx_http_overlay_place(position / 3, r->h, height, margin);
+}
 
-    switch (position / 3) {
+
+/* along one axis: 0 the start, 1 the middle, 2 the end */
+
+static int
+ngx_http_overlay_place(unsigned slot, int size, int extent, int margin)
+{
+    switch (slot) {
+
     case 0:
-        r->y = margin;
-        break;
+        return margin;
+
     case 1:
-        r->y = (height - r->h) / 2;
-        break;
+        return (extent - size) / 2;
+
     default:
-        r->y = height - margin - r->h;
-        break;
+        return extent - margin - size;
     }
 }
 

@@ -57,6 +57,9 @@ static ngx_http_overlay_rc_e ngx_http_overlay_field_style(
 static ngx_http_overlay_rc_e ngx_http_overlay_field_position(
     ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
     ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_enum(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    const char *const *names, unsigned count, int *n);
 static ngx_http_overlay_rc_e ngx_http_overlay_field_color(
     ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
     ngx_http_overlay_layer_t *layer);
@@ -515,28 +518,15 @@ ngx_http_overlay_field_style(ngx_http_overlay_parse_t *ps, const char *key,
     json_t *value, ngx_http_overlay_layer_t *layer)
 {
     int                    n;
-    char                   list[256];
-    size_t                 len;
-    const char            *s;
     ngx_http_overlay_rc_e  rc;
 
-    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        return rc;
-    }
-
-    n = ngx_http_overlay_style_parse(s, len);
-
-    if (n < 0) {
-        ngx_http_overlay_list(list, sizeof(list), ngx_http_overlay_styles,
-                              4);
-        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not one of %s",
-                                    s, len, list);
-    }
+    n = (int) layer->style;
+    rc = ngx_http_overlay_field_enum(ps, key, value, ngx_http_overlay_styles,
+                                     4, &n);
 
     layer->style = (ngx_http_overlay_style_e) n;
 
-    return NGX_HTTP_OVERLAY_OK;
+    return rc;
 }
 
 
@@ -545,6 +535,25 @@ ngx_http_overlay_field_position(ngx_http_overlay_parse_t *ps,
     const char *key, json_t *value, ngx_http_overlay_layer_t *layer)
 {
     int                    n;
+    ngx_http_overlay_rc_e  rc;
+
+    n = (int) layer->position;
+    rc = ngx_http_overlay_field_enum(ps, key, value,
+                                     ngx_http_overlay_positions, 9, &n);
+
+    layer->position = (ngx_http_overlay_position_e) n;
+
+    return rc;
+}
+
+
+/* a string that is one of names; *n is its index, or unchanged */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_enum(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, const char *const *names, unsigned count, int *n)
+{
+    int                    i;
     char                   list[256];
     size_t                 len;
     const char            *s;
@@ -555,16 +564,15 @@ ngx_http_overlay_field_position(ngx_http_overlay_parse_t *ps,
         return rc;
     }
 
-    n = ngx_http_overlay_position_parse(s, len);
+    i = ngx_http_overlay_lookup(names, count, s, len);
 
-    if (n < 0) {
-        ngx_http_overlay_list(list, sizeof(list), ngx_http_overlay_positions,
-                              9);
+    if (i < 0) {
+        ngx_http_overlay_list(list, sizeof(list), names, count);
         return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not one of %s",
                                     s, len, list);
     }
 
-    layer->position = (ngx_http_overlay_position_e) n;
+    *n = i;
 
     return NGX_HTTP_OVERLAY_OK;
 }
