@@ -90,6 +90,7 @@ typedef struct {
     ngx_int_t                   default_size;
     ngx_int_t                   default_scale;
     ngx_int_t                   default_opacity;
+    ngx_int_t                   default_radius;
     ngx_http_overlay_color_t    default_color;
     ngx_int_t                   default_color_set;
     ngx_http_overlay_color_t    default_background;
@@ -226,7 +227,8 @@ static ngx_conf_num_bounds_t  ngx_http_overlay_max_text_bounds = {
     ngx_http_overlay_check_bounds, 1, NGX_HTTP_OVERLAY_TEXT_LIMIT
 };
 
-/* the ranges the spec itself allows (ngx_http_overlay_spec.c) */
+/* the ranges the spec itself allows (ngx_http_overlay_spec.c); radius's is
+ * margin's */
 
 static ngx_http_overlay_enum_t  ngx_http_overlay_styles = {
     ngx_http_overlay_style_parse,
@@ -415,6 +417,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, default_opacity),
       &ngx_http_overlay_opacity_bounds },
+
+    { ngx_string("overlay_default_radius"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_fraction,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, default_radius),
+      &ngx_http_overlay_margin_bounds },
 
     { ngx_string("overlay_default_color"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
@@ -1430,6 +1439,7 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->default_size = NGX_CONF_UNSET;
     conf->default_scale = NGX_CONF_UNSET;
     conf->default_opacity = NGX_CONF_UNSET;
+    conf->default_radius = NGX_CONF_UNSET;
     conf->default_color_set = NGX_CONF_UNSET;
     conf->default_background_set = NGX_CONF_UNSET;
 
@@ -1609,6 +1619,9 @@ ngx_http_overlay_merge_defaults(ngx_conf_t *cf,
     d->size = (double) conf->default_size / NGX_HTTP_OVERLAY_MILLION;
     d->scale = (double) conf->default_scale / NGX_HTTP_OVERLAY_MILLION;
     d->opacity = (double) conf->default_opacity / NGX_HTTP_OVERLAY_MILLION;
+
+    ngx_conf_merge_value(conf->default_radius, prev->default_radius, 0);
+    d->radius = (double) conf->default_radius / NGX_HTTP_OVERLAY_MILLION;
 
     if (conf->default_color_set == NGX_CONF_UNSET) {
         conf->default_color_set = prev->default_color_set;

@@ -63,6 +63,9 @@ static int ngx_http_overlay_gd_color(ngx_http_overlay_color_t c,
 static ngx_http_overlay_rc_e ngx_http_overlay_draw_text(
     const ngx_http_overlay_layer_layout_t *ll, gdImagePtr im, int x0,
     int y0, ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_box(gdImagePtr im,
+    const ngx_http_overlay_rect_t *box, double radius, int x0, int y0,
+    int color);
 static ngx_http_overlay_rc_e ngx_http_overlay_draw_image(
     const ngx_http_overlay_layout_t *layout,
     const ngx_http_overlay_layer_layout_t *ll, gdImagePtr im, int x0,
@@ -897,9 +900,8 @@ ngx_http_overlay_draw_text(const ngx_http_overlay_layer_layout_t *ll,
     default:
 
         if (ll->box.w > 0 && ll->box.h > 0) {
-            gdImageFilledRectangle(im, ll->box.x - x0, ll->box.y - y0,
-                                   ll->box.x + ll->box.w - 1 - x0,
-                                   ll->box.y + ll->box.h - 1 - y0, bg);
+            ngx_http_overlay_box(im, &ll->box, layer->radius * ll->box.h,
+                                 x0, y0, bg);
         }
 
         break;
@@ -908,6 +910,55 @@ ngx_http_overlay_draw_text(const ngx_http_overlay_layer_layout_t *ll,
     return ngx_http_overlay_string(im, fg, ll->font, ll->font_px, ll->angle,
                                    ll->text_x - x0, ll->text_y - y0,
                                    ll->text, err);
+}
+
+
+/*
+ * A box, its corners rounded by radius pixels: drawn a row at a time, so
+ * that no pixel is blended twice with a translucent colour.
+ */
+
+static void
+ngx_http_overlay_box(gdImagePtr im, const ngx_http_overlay_rect_t *box,
+    double radius, int x0, int y0, int color)
+{
+    int     y, inset;
+    double  dy;
+
+    if (radius > box->w / 2.0) {
+        radius = box->w / 2.0;
+    }
+
+    if (radius < 1.0) {
+        gdImageFilledRectangle(im, box->x - x0, box->y - y0,
+                               box->x + box->w - 1 - x0,
+                               box->y + box->h - 1 - y0, color);
+        return;
+    }
+
+    for (y = 0; y < box->h; y++) {
+
+        /* the distance of the row's centre into a corner's circle */
+
+        dy = 0.0;
+
+        if (y + 0.5 < radius) {
+            dy = radius - (y + 0.5);
+
+        } else if (y + 0.5 > box->h - radius) {
+            dy = (y + 0.5) - (box->h - radius);
+        }
+
+        inset = (int) lround(radius - sqrt(radius * radius - dy * dy));
+
+        if (box->w - 2 * inset <= 0) {
+            continue;
+        }
+
+        gdImageFilledRectangle(im, box->x + inset - x0, box->y + y - y0,
+                               box->x + box->w - 1 - inset - x0,
+                               box->y + y - y0, color);
+    }
 }
 
 

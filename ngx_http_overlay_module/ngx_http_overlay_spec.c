@@ -109,6 +109,7 @@ static const ngx_http_overlay_field_t  ngx_http_overlay_fields[] = {
     { "background", NGX_HTTP_OVERLAY_FOR_TEXT,
       ngx_http_overlay_field_color },
     { "font", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_font },
+    { "radius", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_number },
     { "opacity", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
       ngx_http_overlay_field_number },
     { NULL, 0, NULL }
@@ -127,6 +128,7 @@ static const struct {
     { "size", 0.01, 0.5, offsetof(ngx_http_overlay_layer_t, size) },
     { "scale", 0.01, 1.0, offsetof(ngx_http_overlay_layer_t, scale) },
     { "opacity", 0.0, 1.0, offsetof(ngx_http_overlay_layer_t, opacity) },
+    { "radius", 0.0, 0.5, offsetof(ngx_http_overlay_layer_t, radius) },
     { NULL, 0.0, 0.0, 0 }
 };
 
@@ -825,7 +827,8 @@ ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,
         l = &spec->layers[i];
 
         if (l->type == NGX_HTTP_OVERLAY_LAYER_TEXT) {
-            o = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:f}",
+            o = json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:f, "
+                          "s:f}",
                           "text", l->text,
                           "style", ngx_http_overlay_style_name(l->style),
                           "position",
@@ -837,7 +840,8 @@ ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,
                           ngx_http_overlay_color_text(c2, &l->background),
                           "font", l->font < conf->nfonts
                                   ? conf->fonts[l->font] : "?",
-                          "opacity", l->opacity);
+                          "opacity", l->opacity,
+                          "radius", l->radius);
 
         } else {
             o = json_pack("{s:s, s:s, s:f, s:f, s:f}",

@@ -74,6 +74,7 @@ typedef struct {
     double                          size;       /* text: of the shorter side */
     double                          scale;      /* image: of the width */
     double                          opacity;
+    double                          radius;     /* badge: of its height */
     ngx_http_overlay_color_t        color;
     ngx_http_overlay_color_t        background;
     unsigned                        font;       /* index in conf->fonts */

@@ -185,6 +185,12 @@ like($out, qr/"overlay_default_size" must be a number from 0.010000 to 0.500000,
                       . 'overlay_default_opacity 1; overlay_default_scale 0.2;');
 is($rc, 0, 'fractions in range pass') or diag($out);
 
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_radius 0.3;');
+is($rc, 0, 'a default radius passes') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_radius 0.7;');
+isnt($rc, 0, 'a default radius over 0.5 fails');
+
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_default_margin .5x;');
 isnt($rc, 0, 'a fraction with garbage fails');
 

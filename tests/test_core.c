@@ -241,6 +241,10 @@ static const value_case_t  value_cases[] = {
       "layers[0].size is a string, not a number", R_RAW },
     { "{\"layers\":[{\"text\":\"a\",\"opacity\":-0.1}]}", SPEC,
       "opacity -0.1 is not between 0 and 1", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"radius\":0.6}]}", SPEC,
+      "layers[0].radius 0.6 is not between 0 and 0.5", R_RAW },
+    { "{\"layers\":[{\"text\":\"a\",\"radius\":0.25}]}", OK,
+      "\"radius\":0.25}", R_RAW },
     { "{\"layers\":[{\"text\":\"a\",\"color\":\"red\"}]}", SPEC,
       "layers[0].color \"red\" is not a colour", R_RAW },
     { "{\"layers\":[{\"text\":\"a\",\"background\":\"#12345\"}]}", SPEC,
@@ -264,7 +268,8 @@ static const value_case_t  value_cases[] = {
       "\"opacity\":0.5}]}", OK,
       "{\"text\":\"a\",\"style\":\"ribbon\",\"position\":\"bottom-left\","
       "\"margin\":0.0,\"size\":0.1,\"color\":\"#ffffffff\","
-      "\"background\":\"#00000080\",\"font\":\"default\",\"opacity\":0.5}",
+      "\"background\":\"#00000080\",\"font\":\"default\",\"opacity\":0.5,"
+      "\"radius\":0.0}",
       R_RAW },
     { "{\"layers\":[{\"text\":\"x\",\"color\":\"#1234\"},"
       "{\"text\":\"y\",\"style\":\"plain\",\"position\":\"center\"}]}", OK,
@@ -693,6 +698,37 @@ test_fonts_layout(void)
     rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 0, 10,
                                         &err);
     CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE, "layout of an empty image");
+
+    /* a rounded badge leaves its corners as they were, its middle not */
+
+    {
+        int         corner, middle;
+        gdImagePtr  im;
+
+        one_text(&spec, &opts, "Rounded");
+        spec.layers[0].radius = 0.5;
+
+        im = gdImageCreateTrueColor(400, 300);
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                            400, 300, &err);
+
+        if (im != NULL && rc == NGX_HTTP_OVERLAY_OK) {
+            rc = ngx_http_overlay_render_draw(&layout, im, 0, 0, &err);
+            box = &layout.layers[0].box;
+            corner = gdImageGetTrueColorPixel(im, box->x, box->y);
+            middle = gdImageGetTrueColorPixel(im, box->x + 2,
+                                              box->y + box->h / 2);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK && corner == 0
+                  && gdTrueColorGetRed(middle) > 150,
+                  "rounded corners: corner %06x, middle %06x", corner,
+                  middle);
+            ngx_http_overlay_render_free(&layout);
+        }
+
+        if (im != NULL) {
+            gdImageDestroy(im);
+        }
+    }
 }
 
 
