@@ -37,7 +37,7 @@ is($out, "repaired: bytes literal\n"
          . '{"layers":[{"text":"Last Chance!","style":"badge",'
          . '"position":"top-right","margin":0.03,"size":0.06,'
          . '"color":"#ffffffff","background":"#d62828d9","font":"default",'
-         . '"opacity":1.0}]}' . "\n",
+         . '"opacity":1.0,"radius":0.0}]}' . "\n",
    'and prints the repair and the normalized spec');
 
 ($rc, $out) = run('inspect', 'eyJsYXllcnMiOlt7InRleHQiOiJhIiwicG9zaXRpb24iOiJ0b3AtcmlndGgifV19');
