@@ -4,7 +4,9 @@
  *
  *   ngx-overlay inspect VALUE        decode a parameter value as the module
  *                                    does; print the spec or the reason
- *   ngx-overlay encode JSON          validate a spec; print its value
+ *   ngx-overlay encode [--key-file F --uri PATH] JSON
+ *                                    validate a spec; print its value, or
+ *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
  *   ngx-overlay render [--font NAME=PATH]... [--asset NAME=PATH]...
  *                      [--quality N] IN JSON OUT
@@ -29,7 +31,9 @@
 
 
 static int ngx_overlay_cli_inspect(const char *value);
-static int ngx_overlay_cli_encode(const char *json);
+static int ngx_overlay_cli_encode(int argc, char **argv);
+static int ngx_overlay_cli_first_key(const char *path, char *key,
+    size_t size);
 static int ngx_overlay_cli_probe(const char *path);
 static int ngx_overlay_cli_render(int argc, char **argv);
 static int ngx_overlay_cli_named(const char *arg, const char **names,
@@ -56,8 +60,8 @@ main(int argc, char **argv)
         return ngx_overlay_cli_inspect(argv[2]);
     }
 
-    if (argc == 3 && strcmp(argv[1], "encode") == 0) {
-        return ngx_overlay_cli_encode(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "encode") == 0) {
+        return ngx_overlay_cli_encode(argc - 2, argv + 2);
     }
 
     if (argc == 3 && strcmp(argv[1], "probe") == 0) {
@@ -94,7 +98,8 @@ ngx_overlay_cli_inspect(const char *value)
 
     memcpy(buf, value, len);
 
-    if (ngx_http_overlay_parse_value(buf, len, &opts, &spec, &repairs, &err)
+    if (ngx_http_overlay_parse_value(buf, len, &opts, NULL, &spec, &repairs,
+                                     &err)
         != NGX_HTTP_OVERLAY_OK)
     {
         rc = ngx_overlay_cli_refused(&err);
@@ -122,9 +127,12 @@ ngx_overlay_cli_inspect(const char *value)
 
 
 static int
-ngx_overlay_cli_encode(const char *json)
+ngx_overlay_cli_encode(int argc, char **argv)
 {
-    int                         rc;
+    int                         rc, a;
+    char                        key[1024], sig[NGX_HTTP_OVERLAY_SIG_LEN + 1];
+    const char                 *json, *key_file, *uri;
+    ngx_http_overlay_key_t      k;
     size_t                      i, len;
     unsigned                    acc, bits;
     unsigned char              *buf;
@@ -135,6 +143,27 @@ ngx_overlay_cli_encode(const char *json)
 
     static const char  alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    key_file = NULL;
+    uri = NULL;
+
+    for (a = 0; a < argc - 1; a++) {
+        if (strcmp(argv[a], "--key-file") == 0 && a + 1 < argc - 1) {
+            key_file = argv[++a];
+
+        } else if (strcmp(argv[a], "--uri") == 0 && a + 1 < argc - 1) {
+            uri = argv[++a];
+
+        } else {
+            return ngx_overlay_cli_usage();
+        }
+    }
+
+    if ((key_file == NULL) != (uri == NULL)) {
+        return ngx_overlay_cli_usage();
+    }
+
+    json = argv[argc - 1];
 
     ngx_http_overlay_options_init(&opts);
 
@@ -164,7 +193,21 @@ ngx_overlay_cli_encode(const char *json)
         return ngx_overlay_cli_refused(&err);
     }
 
-    /* base64url, unpadded */
+    /* base64url, unpadded; signed: as a query string */
+
+    if (key_file != NULL) {
+        if (ngx_overlay_cli_first_key(key_file, key, sizeof(key)) != 0) {
+            return 2;
+        }
+
+        k.data = (const unsigned char *) key;
+        k.len = strlen(key);
+
+        ngx_http_overlay_sign(&k, (const unsigned char *) uri, strlen(uri),
+                              p, len, sig);
+
+        fputs("overlay=", stdout);
+    }
 
     acc = 0;
     bits = 0;
@@ -185,9 +228,66 @@ ngx_overlay_cli_encode(const char *json)
         putchar(alphabet[(acc << (6 - bits)) & 0x3f]);
     }
 
+    if (key_file != NULL) {
+        printf("&sig=%s", sig);
+    }
+
     putchar('\n');
 
     return 0;
+}
+
+
+/* the key to sign with: the first of the file, as the module reads it */
+
+static int
+ngx_overlay_cli_first_key(const char *path, char *key, size_t size)
+{
+    FILE    *f;
+    char    *start, *end, line[1024];
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "ngx-overlay: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        start = line;
+
+        while (*start == ' ' || *start == '\t') {
+            start++;
+        }
+
+        end = start + strlen(start);
+
+        while (end > start && (end[-1] == '\n' || end[-1] == '\r'
+                               || end[-1] == ' ' || end[-1] == '\t'))
+        {
+            *--end = '\0';
+        }
+
+        if (*start == '\0' || *start == '#') {
+            continue;
+        }
+
+        fclose(f);
+
+        if (strlen(start) < 16 || strlen(start) >= size) {
+            fprintf(stderr, "ngx-overlay: %s: the first key is shorter "
+                    "than 16 bytes or too long\n", path);
+            return -1;
+        }
+
+        strcpy(key, start);
+
+        return 0;
+    }
+
+    fclose(f);
+    fprintf(stderr, "ngx-overlay: %s: no key\n", path);
+
+    return -1;
 }
 
 
@@ -505,7 +605,7 @@ ngx_overlay_cli_usage(void)
 {
     fprintf(stderr,
             "usage: ngx-overlay inspect VALUE\n"
-            "       ngx-overlay encode JSON\n"
+            "       ngx-overlay encode [--key-file FILE --uri PATH] JSON\n"
             "       ngx-overlay probe IMAGE\n"
             "       ngx-overlay render [--font NAME=PATH]... "
             "[--asset NAME=PATH]...\n"

@@ -20,6 +20,8 @@ void
 ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
 {
     opts->max_param = NGX_HTTP_OVERLAY_PARAM_MAX;
+    opts->keys = NULL;
+    opts->nkeys = 0;
 
     ngx_http_overlay_spec_conf_init(&opts->spec);
 
@@ -36,7 +38,8 @@ ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
 
 ngx_http_overlay_rc_e
 ngx_http_overlay_parse_value(unsigned char *buf, size_t len,
-    const ngx_http_overlay_options_t *opts, ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts,
+    const ngx_http_overlay_signed_t *sig, ngx_http_overlay_spec_t *spec,
     unsigned *repairs, ngx_http_overlay_error_t *err)
 {
     ngx_http_overlay_rc_e     rc;
@@ -53,6 +56,20 @@ ngx_http_overlay_parse_value(unsigned char *buf, size_t len,
 
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
+    }
+
+    /* verified before the JSON parser sees a byte of it */
+
+    if (opts->nkeys > 0) {
+        rc = ngx_http_overlay_verify(opts->keys, opts->nkeys,
+                                     sig ? sig->uri : NULL,
+                                     sig ? sig->uri_len : 0,
+                                     param.json, param.len,
+                                     sig ? sig->sig : NULL,
+                                     sig ? sig->sig_len : 0, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
     }
 
     return ngx_http_overlay_spec_parse(param.json, param.len, &opts->spec,

@@ -17,6 +17,7 @@
 #include "ngx_http_overlay_spec.h"
 #include "ngx_http_overlay_render.h"
 #include "ngx_http_overlay_codec.h"
+#include "ngx_http_overlay_sign.h"
 
 
 #define NGX_HTTP_OVERLAY_MAX_PIXELS  (50UL * 1000 * 1000)
@@ -24,6 +25,9 @@
 
 typedef struct {
     size_t                          max_param;  /* decoded JSON bytes */
+    /* with keys, values must be signed (ngx_http_overlay_sign.h) */
+    const ngx_http_overlay_key_t   *keys;
+    unsigned                        nkeys;
     ngx_http_overlay_spec_conf_t    spec;
     ngx_http_overlay_render_conf_t  render;
     ngx_http_overlay_codec_conf_t   codec;
@@ -33,15 +37,25 @@ typedef struct {
 /* the built-in defaults, with the default font */
 void ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts);
 
+/* what a signature covers and is: the request's path, the signature */
+typedef struct {
+    const unsigned char            *uri;
+    size_t                          uri_len;
+    const unsigned char            *sig;
+    size_t                          sig_len;
+} ngx_http_overlay_signed_t;
+
+
 /*
  * The parameter's value, as it came in the request, to a spec.  The len
  * bytes at buf are decoded in place, and the spec's texts point into buf.
- * *repairs tells which legacy forms were repaired.
+ * *repairs tells which legacy forms were repaired.  With opts->keys, the
+ * decoded JSON must be signed (in sig) before it is parsed.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_parse_value(unsigned char *buf,
     size_t len, const ngx_http_overlay_options_t *opts,
-    ngx_http_overlay_spec_t *spec, unsigned *repairs,
-    ngx_http_overlay_error_t *err);
+    const ngx_http_overlay_signed_t *sig, ngx_http_overlay_spec_t *spec,
+    unsigned *repairs, ngx_http_overlay_error_t *err);
 
 /* the spec drawn on the image in, encoded as out (info: what in was) */
 ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,

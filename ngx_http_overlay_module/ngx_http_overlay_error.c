@@ -21,7 +21,8 @@ static const char  *ngx_http_overlay_reasons[] = {
     "bad_image",
     "unsupported",
     "render_failed",
-    "no_memory"
+    "no_memory",
+    "bad_signature"
 };
 
 

@@ -26,7 +26,8 @@ typedef enum {
     NGX_HTTP_OVERLAY_BAD_IMAGE,         /* the image cannot be decoded */
     NGX_HTTP_OVERLAY_UNSUPPORTED,       /* an image not kept faithfully */
     NGX_HTTP_OVERLAY_RENDER_FAILED,     /* drawing or encoding failed */
-    NGX_HTTP_OVERLAY_NO_MEMORY
+    NGX_HTTP_OVERLAY_NO_MEMORY,
+    NGX_HTTP_OVERLAY_BAD_SIGNATURE      /* unsigned, or signed otherwise */
 } ngx_http_overlay_rc_e;
 
 

@@ -80,6 +80,8 @@ typedef struct {
     ngx_flag_t                  subrequests;
     ngx_uint_t                  log_level;
 
+    ngx_array_t                *keys;           /* ngx_http_overlay_key_t */
+    ngx_http_complex_value_t   *signature;
     ngx_array_t                *fonts;          /* ngx_http_overlay_named_t */
     ngx_uint_t                  named_fonts;    /* but "default" */
     ngx_array_t                *assets;         /* ngx_http_overlay_named_t */
@@ -185,6 +187,10 @@ static char *ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_asset(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_overlay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_overlay_signed(ngx_http_request_t *r,
+    ngx_http_overlay_conf_t *conf, ngx_http_overlay_signed_t *req);
 static ngx_http_overlay_named_t *ngx_http_overlay_add_name(ngx_conf_t *cf,
     ngx_array_t **names, ngx_str_t *name);
 static char *ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path);
@@ -304,6 +310,20 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       ngx_http_overlay_asset,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("overlay_secret_file"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_secret_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("overlay_signature"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, signature),
       NULL },
 
     { ngx_string("overlay_buffer"),
@@ -521,6 +541,7 @@ static ngx_int_t
 ngx_http_overlay_header_filter(ngx_http_request_t *r)
 {
     char                      repaired[128];
+    ngx_http_overlay_signed_t req;
     u_char                   *buf;
     unsigned                  repairs;
     ngx_str_t                 value;
@@ -584,7 +605,11 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
         ngx_memcpy(buf, value.data, value.len);
 
-        if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts,
+        if (ngx_http_overlay_signed(r, conf, &req) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts, &req,
                                          &ctx->spec, &repairs, &err)
             == NGX_HTTP_OVERLAY_OK
             && (ngx_http_overlay_etag(r, ctx) == NGX_ERROR
@@ -620,8 +645,12 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
     ngx_memcpy(buf, value.data, value.len);
 
-    if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts, &ctx->spec,
-                                     &repairs, &err)
+    if (ngx_http_overlay_signed(r, conf, &req) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts, &req,
+                                     &ctx->spec, &repairs, &err)
         != NGX_HTTP_OVERLAY_OK)
     {
         return ngx_http_overlay_fail(r, ctx, &err, NULL);
@@ -973,6 +1002,34 @@ ngx_http_overlay_etag_matches(ngx_table_elt_t *h, ngx_str_t *etag)
     }
 
     return 0;
+}
+
+
+/* what a signature covers: the request's path; and the signature */
+
+static ngx_int_t
+ngx_http_overlay_signed(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
+    ngx_http_overlay_signed_t *req)
+{
+    ngx_str_t  sig;
+
+    req->uri = r->uri.data;
+    req->uri_len = r->uri.len;
+    req->sig = NULL;
+    req->sig_len = 0;
+
+    if (conf->signature == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, conf->signature, &sig) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    req->sig = sig.data;
+    req->sig_len = sig.len;
+
+    return NGX_OK;
 }
 
 
@@ -1431,6 +1488,8 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->on_error = NGX_CONF_UNSET;
     conf->subrequests = NGX_CONF_UNSET;
     conf->log_level = NGX_CONF_UNSET_UINT;
+    conf->keys = NGX_CONF_UNSET_PTR;
+    conf->signature = NGX_CONF_UNSET_PTR;
     conf->fonts = NGX_CONF_UNSET_PTR;
     conf->assets = NGX_CONF_UNSET_PTR;
     conf->default_style = NGX_CONF_UNSET;
@@ -1472,6 +1531,31 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
                               NGX_LOG_WARN);
 
+    ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
+    ngx_conf_merge_ptr_value(conf->signature, prev->signature, NULL);
+
+    if (conf->keys != NULL && conf->signature == NULL) {
+        ngx_http_compile_complex_value_t  ccv;
+        ngx_str_t                         arg = ngx_string("$arg_sig");
+
+        /* the signature is in ?sig= unless said otherwise */
+
+        conf->signature = ngx_palloc(cf->pool,
+                                     sizeof(ngx_http_complex_value_t));
+        if (conf->signature == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &arg;
+        ccv.complex_value = conf->signature;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     ngx_conf_merge_ptr_value(conf->fonts, prev->fonts, NULL);
     ngx_conf_merge_ptr_value(conf->assets, prev->assets, NULL);
 
@@ -1480,6 +1564,11 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_overlay_options_init(opts);
 
     opts->max_param = conf->max_param;
+
+    if (conf->keys != NULL) {
+        opts->keys = conf->keys->elts;
+        opts->nkeys = conf->keys->nelts;
+    }
     opts->spec.max_layers = conf->max_layers;
     opts->spec.max_text = conf->max_text;
     opts->codec.jpeg_quality = (int) conf->jpeg_quality;
@@ -1968,6 +2057,128 @@ static void
 ngx_http_overlay_asset_cleanup(void *data)
 {
     gdImageDestroy(data);
+}
+
+
+/*
+ * overlay_secret_file: one key a line (blank lines and "#" comments
+ * skipped); any of them verifies a signature, so keys rotate by adding the
+ * new one, moving the producers to it, then removing the old one.
+ */
+
+static char *
+ngx_http_overlay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    u_char                  *p, *last, *start, *end, *copy;
+    ssize_t                  n;
+    ngx_fd_t                 fd;
+    ngx_str_t               *value, path;
+    ngx_uint_t               line;
+    ngx_file_info_t          fi;
+    ngx_http_overlay_key_t  *key;
+
+    if (olcf->keys != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "overlay_secret_file: " ngx_open_file_n
+                           " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > 64 * 1024)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "overlay_secret_file \"%V\" is not a file of at "
+                           "most 64k", &path);
+        (void) ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    copy = ngx_pnalloc(cf->pool, (size_t) ngx_file_size(&fi) + 1);
+    if (copy == NULL) {
+        (void) ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_fd(fd, copy, (size_t) ngx_file_size(&fi));
+    (void) ngx_close_file(fd);
+
+    if (n != (ssize_t) ngx_file_size(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "overlay_secret_file: " ngx_read_fd_n
+                           " \"%V\" failed", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    olcf->keys = ngx_array_create(cf->pool, 2,
+                                  sizeof(ngx_http_overlay_key_t));
+    if (olcf->keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = copy;
+    last = copy + n;
+
+    for (line = 1; p < last; line++) {
+        start = p;
+
+        while (p < last && *p != '\n') {
+            p++;
+        }
+
+        end = p++;
+
+        while (start < end && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t'
+                               || end[-1] == '\r'))
+        {
+            end--;
+        }
+
+        if (start == end || *start == '#') {
+            continue;
+        }
+
+        if (end - start < 16) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "overlay_secret_file \"%V\": the key on line "
+                               "%ui is shorter than 16 bytes", &path, line);
+            return NGX_CONF_ERROR;
+        }
+
+        key = ngx_array_push(olcf->keys);
+        if (key == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        key->data = start;
+        key->len = end - start;
+    }
+
+    if (olcf->keys->nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "overlay_secret_file \"%V\" has no key", &path);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -66,6 +66,15 @@ like($out, qr/"text":"Ü&\?","style":"ribbon","position":"bottom-left"/,
 is($rc, 1, 'encode refuses an invalid spec');
 like($out, qr/^bad_spec: overlay is an empty string/, 'with the reason');
 
+# encode, signed: the query string, with the file's first key
+
+($rc, $out) = run('encode', '--key-file', "$fixtures/overlay-keys.txt",
+                  '--uri', '/img/rocket.jpg', '{"overlay":"Last Chance!"}');
+is($rc, 0, 'encode --key-file');
+is($out, 'overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0&sig='
+         . '0oC-PJv_ILpj8VFC31hoI6-iN7IjkpS1lTIHyR9kTts' . "\n",
+   'the value and its signature (as Python\'s hmac makes it)');
+
 # probe
 
 ($rc, $out) = run('probe', "$fixtures/rocket.jpg");

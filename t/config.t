@@ -226,6 +226,35 @@ like($out, qr/"overlay_max_layers" must be between 1 and 16, not 17/,
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_max_text 0;');
 isnt($rc, 0, 'overlay_max_text 0 fails');
 
+# signed parameters
+
+open my $k, '>', "$dir/short.keys" or die $!;
+print $k "# a comment\n\nshort key\n";
+close $k;
+open $k, '>', "$dir/empty.keys" or die $!;
+print $k "# only a comment\n\n";
+close $k;
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_secret_file $fixtures/overlay-keys.txt;");
+is($rc, 0, 'a secret file passes') or diag($out);
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_secret_file $dir/missing.keys;");
+isnt($rc, 0, 'a missing secret file fails');
+like($out, qr{overlay_secret_file: open\(\) "[^"]*missing.keys" failed},
+     'and names it');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_secret_file $dir/short.keys;");
+isnt($rc, 0, 'a short key fails');
+like($out, qr{the key on line 3 is shorter than 16 bytes}, 'and names the line');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_secret_file $dir/empty.keys;");
+isnt($rc, 0, 'a secret file without a key fails');
+like($out, qr{has no key}, 'and says so');
+
 # the examples shipped in conf-examples/ pass nginx -t as they are
 
 for my $example (glob 'conf-examples/*.conf') {
@@ -238,6 +267,7 @@ for my $example (glob 'conf-examples/*.conf') {
     # port anyone may use, and their files to the test's directory
     $server =~ s/listen 80;/listen 127.0.0.1:1;/g;
     $server =~ s{/var/(?:cache|log)/nginx}{$dir}g;
+    $server =~ s{/etc/nginx/overlay-keys}{$fixtures/overlay-keys.txt}g;
 
     ($rc, $out) = nginx_t('', $server);
     is($rc, 0, "$example passes nginx -t") or diag($out);

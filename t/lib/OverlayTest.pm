@@ -9,7 +9,7 @@ package OverlayTest;
 use strict;
 use warnings;
 
-use Digest::SHA qw(sha1_hex);
+use Digest::SHA qw(sha1_hex hmac_sha256);
 use Exporter qw(import);
 use GD;
 use IO::Socket::INET;
@@ -45,6 +45,13 @@ sub fixture {
 sub b64url {
     my ($json) = @_;
     return encode_base64url($json);
+}
+
+# the signature a producer computes: base64url, unpadded, of
+# HMAC-SHA256(key, uri "\n" json)
+sub sign {
+    my ($key, $uri, $json) = @_;
+    return encode_base64url(hmac_sha256("$uri\n$json", $key));
 }
 
 sub digest {

@@ -73,8 +73,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     ngx_http_overlay_options_init(&opts);
     opts.codec.max_pixels = FUZZ_MAX_PIXELS;
 
-    rc = ngx_http_overlay_parse_value(value, sizeof(value) - 1, &opts, &spec,
-                                      NULL, &err);
+    rc = ngx_http_overlay_parse_value(value, sizeof(value) - 1, &opts, NULL,
+                                      &spec, NULL, &err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         fprintf(stderr, "fuzz_image: the spec: %s\n", err.msg);
         exit(1);

@@ -105,8 +105,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err.code = FUZZ_RC_UNSET;
     repairs = 0xdeadbeef;
 
-    rc = ngx_http_overlay_parse_value(buf, size, &opts, &spec, &repairs,
-                                      &err);
+    rc = ngx_http_overlay_parse_value(buf, size, &opts, NULL, &spec,
+                                      &repairs, &err);
 
     last_rc = rc;
     last_err = err;
