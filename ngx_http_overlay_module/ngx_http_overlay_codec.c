@@ -189,6 +189,17 @@ ngx_http_overlay_probe(const unsigned char *p, size_t len,
                                       conf->max_pixels);
     }
 
+    if (conf->max_side
+        && (info->width > conf->max_side || info->height > conf->max_side))
+    {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                      "%s of %ux%u pixels, a side over %u",
+                                      ngx_http_overlay_format_name(
+                                          info->format),
+                                      info->width, info->height,
+                                      conf->max_side);
+    }
+
     /* the size as a viewer sees it: EXIF may turn the image */
 
     info->orientation = 1;

@@ -48,6 +48,7 @@ typedef struct {
     int                        jpeg_quality;
     int                        webp_quality;    /* lossy WebP, 1..100 */
     unsigned long              max_pixels;
+    unsigned                   max_side;        /* 0: no limit */
 } ngx_http_overlay_codec_conf_t;
 
 

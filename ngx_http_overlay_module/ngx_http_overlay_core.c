@@ -33,6 +33,7 @@ ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
     opts->codec.jpeg_quality = 0;
     opts->codec.webp_quality = 85;
     opts->codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+    opts->codec.max_side = 0;
 }
 
 

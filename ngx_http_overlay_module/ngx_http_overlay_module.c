@@ -75,6 +75,8 @@ typedef struct {
     ngx_int_t                   jpeg_quality;
     ngx_int_t                   webp_quality;
     ngx_uint_t                  max_layers;
+    ngx_uint_t                  max_pixels;
+    ngx_uint_t                  max_side;
     ngx_uint_t                  max_text;
     ngx_int_t                   on_error;       /* 0: pass, or a status */
     ngx_flag_t                  subrequests;
@@ -205,6 +207,8 @@ static char *ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_overlay_set_count(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_overlay_set_fraction(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_overlay_set_color(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -227,6 +231,10 @@ static ngx_conf_num_bounds_t  ngx_http_overlay_jpeg_quality_bounds = {
 
 static ngx_conf_num_bounds_t  ngx_http_overlay_max_layers_bounds = {
     ngx_http_overlay_check_bounds, 1, NGX_HTTP_OVERLAY_LAYERS_LIMIT
+};
+
+static ngx_conf_num_bounds_t  ngx_http_overlay_max_side_bounds = {
+    ngx_http_overlay_check_bounds, 1, 65535
 };
 
 static ngx_conf_num_bounds_t  ngx_http_overlay_max_text_bounds = {
@@ -346,6 +354,20 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, webp_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
+
+    { ngx_string("overlay_max_pixels"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_set_count,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, max_pixels),
+      NULL },
+
+    { ngx_string("overlay_max_side"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, max_side),
+      &ngx_http_overlay_max_side_bounds },
 
     { ngx_string("overlay_max_param_size"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
@@ -1484,6 +1506,8 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->jpeg_quality = NGX_CONF_UNSET;
     conf->webp_quality = NGX_CONF_UNSET;
     conf->max_layers = NGX_CONF_UNSET_UINT;
+    conf->max_pixels = NGX_CONF_UNSET_UINT;
+    conf->max_side = NGX_CONF_UNSET_UINT;
     conf->max_text = NGX_CONF_UNSET_UINT;
     conf->on_error = NGX_CONF_UNSET;
     conf->subrequests = NGX_CONF_UNSET;
@@ -1525,6 +1549,9 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
     ngx_conf_merge_value(conf->webp_quality, prev->webp_quality, 85);
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
+    ngx_conf_merge_uint_value(conf->max_pixels, prev->max_pixels,
+                              NGX_HTTP_OVERLAY_MAX_PIXELS);
+    ngx_conf_merge_uint_value(conf->max_side, prev->max_side, 0);
     ngx_conf_merge_uint_value(conf->max_text, prev->max_text, 128);
     ngx_conf_merge_value(conf->on_error, prev->on_error, 0);
     ngx_conf_merge_value(conf->subrequests, prev->subrequests, 0);
@@ -1573,6 +1600,8 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     opts->spec.max_text = conf->max_text;
     opts->codec.jpeg_quality = (int) conf->jpeg_quality;
     opts->codec.webp_quality = (int) conf->webp_quality;
+    opts->codec.max_pixels = conf->max_pixels;
+    opts->codec.max_side = (unsigned) conf->max_side;
 
     if (ngx_http_overlay_merge_names(cf, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -2299,6 +2328,51 @@ ngx_http_overlay_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     *np = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* a count with an optional "k" or "m" (thousands, millions): "50m" */
+
+static char *
+ngx_http_overlay_set_count(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_uint_t  *np = (ngx_uint_t *) ((char *) conf + cmd->offset);
+
+    size_t      len;
+    ngx_int_t   n, scale;
+    ngx_str_t  *value;
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    len = value[1].len;
+    scale = 1;
+
+    if (len > 1 && (value[1].data[len - 1] | 0x20) == 'k') {
+        scale = 1000;
+        len--;
+
+    } else if (len > 1 && (value[1].data[len - 1] | 0x20) == 'm') {
+        scale = 1000000;
+        len--;
+    }
+
+    n = ngx_atoi(value[1].data, len);
+
+    if (n <= 0 || n > NGX_MAX_INT_T_VALUE / scale
+        || n * scale > 1000000000)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" takes a count from 1 to 1000m, not "
+                           "\"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    *np = (ngx_uint_t) (n * scale);
 
     return NGX_CONF_OK;
 }

@@ -226,6 +226,14 @@ like($out, qr/"overlay_max_layers" must be between 1 and 16, not 17/,
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_max_text 0;');
 isnt($rc, 0, 'overlay_max_text 0 fails');
 
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_max_pixels 20m; overlay_max_side 8000;');
+is($rc, 0, 'pixel limits pass') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_max_pixels 2g;');
+isnt($rc, 0, 'an unknown pixel count fails');
+like($out, qr/"overlay_max_pixels" takes a count from 1 to 1000m, not "2g"/,
+     'and gives the range');
+
 # signed parameters
 
 open my $k, '>', "$dir/short.keys" or die $!;
