@@ -22,7 +22,8 @@ static const char  *ngx_http_overlay_reasons[] = {
     "unsupported",
     "render_failed",
     "no_memory",
-    "bad_signature"
+    "bad_signature",
+    "busy"
 };
 
 

@@ -27,7 +27,8 @@ typedef enum {
     NGX_HTTP_OVERLAY_UNSUPPORTED,       /* an image not kept faithfully */
     NGX_HTTP_OVERLAY_RENDER_FAILED,     /* drawing or encoding failed */
     NGX_HTTP_OVERLAY_NO_MEMORY,
-    NGX_HTTP_OVERLAY_BAD_SIGNATURE      /* unsigned, or signed otherwise */
+    NGX_HTTP_OVERLAY_BAD_SIGNATURE,     /* unsigned, or signed otherwise */
+    NGX_HTTP_OVERLAY_BUSY               /* overlay_max_concurrent reached */
 } ngx_http_overlay_rc_e;
 
 

@@ -75,6 +75,7 @@ typedef struct {
     ngx_int_t                   jpeg_quality;
     ngx_int_t                   webp_quality;
     ngx_uint_t                  max_layers;
+    ngx_uint_t                  max_concurrent;
     ngx_uint_t                  max_pixels;
     ngx_uint_t                  max_side;
     ngx_uint_t                  max_text;
@@ -166,6 +167,7 @@ static ngx_int_t ngx_http_overlay_pass(ngx_http_request_t *r,
 static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, u_char *data, size_t len);
 static void ngx_http_overlay_blob_cleanup(void *data);
+static void ngx_http_overlay_in_flight_cleanup(void *data);
 static ngx_int_t ngx_http_overlay_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_overlay_error_variable(ngx_http_request_t *r,
@@ -231,6 +233,10 @@ static ngx_conf_num_bounds_t  ngx_http_overlay_jpeg_quality_bounds = {
 
 static ngx_conf_num_bounds_t  ngx_http_overlay_max_layers_bounds = {
     ngx_http_overlay_check_bounds, 1, NGX_HTTP_OVERLAY_LAYERS_LIMIT
+};
+
+static ngx_conf_num_bounds_t  ngx_http_overlay_max_concurrent_bounds = {
+    ngx_http_overlay_check_bounds, 1, 65535
 };
 
 static ngx_conf_num_bounds_t  ngx_http_overlay_max_side_bounds = {
@@ -354,6 +360,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, webp_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
+
+    { ngx_string("overlay_max_concurrent"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, max_concurrent),
+      &ngx_http_overlay_max_concurrent_bounds },
 
     { ngx_string("overlay_max_pixels"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
@@ -541,6 +554,9 @@ ngx_module_t  ngx_http_overlay_module = {
 };
 
 
+/* the responses this worker holds to draw on: overlay_max_concurrent */
+static ngx_uint_t                 ngx_http_overlay_in_flight;
+
 static ngx_http_overlay_stats_t  *ngx_http_overlay_stats_counters;
 static ngx_shm_zone_t            *ngx_http_overlay_stats_zone;
 
@@ -563,6 +579,7 @@ static ngx_int_t
 ngx_http_overlay_header_filter(ngx_http_request_t *r)
 {
     char                      repaired[128];
+    ngx_pool_cleanup_t       *cln;
     ngx_http_overlay_signed_t req;
     u_char                   *buf;
     unsigned                  repairs;
@@ -733,6 +750,26 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
         return ngx_http_next_header_filter(r);
     }
+
+    /* a bound on the bodies held and drawn on at once in this worker */
+
+    if (ngx_http_overlay_in_flight >= conf->max_concurrent) {
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_BUSY,
+                                      "%lu overlays in flight, "
+                                      "overlay_max_concurrent %lu",
+                                      (unsigned long)
+                                          ngx_http_overlay_in_flight,
+                                      (unsigned long) conf->max_concurrent);
+        return ngx_http_overlay_fail(r, ctx, &err, NULL);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_overlay_in_flight_cleanup;
+    ngx_http_overlay_in_flight++;
 
     ctx->phase = NGX_HTTP_OVERLAY_READ;
 
@@ -1384,6 +1421,13 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
 
 static void
+ngx_http_overlay_in_flight_cleanup(void *data)
+{
+    ngx_http_overlay_in_flight--;
+}
+
+
+static void
 ngx_http_overlay_blob_cleanup(void *data)
 {
     ngx_http_overlay_blob_t  *blob = data;
@@ -1506,6 +1550,7 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->jpeg_quality = NGX_CONF_UNSET;
     conf->webp_quality = NGX_CONF_UNSET;
     conf->max_layers = NGX_CONF_UNSET_UINT;
+    conf->max_concurrent = NGX_CONF_UNSET_UINT;
     conf->max_pixels = NGX_CONF_UNSET_UINT;
     conf->max_side = NGX_CONF_UNSET_UINT;
     conf->max_text = NGX_CONF_UNSET_UINT;
@@ -1549,6 +1594,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
     ngx_conf_merge_value(conf->webp_quality, prev->webp_quality, 85);
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
+    ngx_conf_merge_uint_value(conf->max_concurrent, prev->max_concurrent, 16);
     ngx_conf_merge_uint_value(conf->max_pixels, prev->max_pixels,
                               NGX_HTTP_OVERLAY_MAX_PIXELS);
     ngx_conf_merge_uint_value(conf->max_side, prev->max_side, 0);
