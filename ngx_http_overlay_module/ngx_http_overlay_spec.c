@@ -490,28 +490,15 @@ ngx_http_overlay_field_font(ngx_http_overlay_parse_t *ps, const char *key,
     json_t *value, ngx_http_overlay_layer_t *layer)
 {
     int                    n;
-    char                   list[256];
-    size_t                 len;
-    const char            *s;
     ngx_http_overlay_rc_e  rc;
 
-    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        return rc;
-    }
-
-    n = ngx_http_overlay_lookup(ps->conf->fonts, ps->conf->nfonts, s, len);
-
-    if (n < 0) {
-        ngx_http_overlay_list(list, sizeof(list), ps->conf->fonts,
-                              ps->conf->nfonts);
-        return ngx_http_overlay_bad(ps, key, "%s%s \"%s\" is not one of %s",
-                                    s, len, list);
-    }
+    n = (int) layer->font;
+    rc = ngx_http_overlay_field_enum(ps, key, value, ps->conf->fonts,
+                                     ps->conf->nfonts, &n);
 
     layer->font = (unsigned) n;
 
-    return NGX_HTTP_OVERLAY_OK;
+    return rc;
 }
 
 
