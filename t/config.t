@@ -125,6 +125,10 @@ isnt($rc, 0, 'a font name with a space fails');
 is($rc, 0, 'a PNG asset passes') or diag($out);
 
 ($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_asset sticker $fixtures/alpha-lossless.webp;");
+is($rc, 0, 'a WebP asset with alpha passes') or diag($out);
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
                       . "overlay_asset logo $fixtures/missing.png;");
 isnt($rc, 0, 'a missing asset fails');
 like($out, qr{overlay_asset "logo": open\(\) "[^"]*missing.png" failed \(2: No such file or directory\) in \Q$dir\E/nginx.conf:\d+},
