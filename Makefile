@@ -114,7 +114,8 @@ FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                 -rss_limit_mb=2048 -print_final_stats=1
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(CORE_HDRS)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
+                    $(CORE_HDRS)
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 

@@ -25,35 +25,22 @@
 #include <string.h>
 
 #include "ngx_http_overlay_core.h"
+#include "fuzz_common.h"
 
 
 #define FUZZ_MAX_PIXELS  (4UL * 1000 * 1000)
 
 /* a code no call returns: tells an err that was not written */
-#define FUZZ_RC_UNSET    ((ngx_http_overlay_rc_e) 0x5a5a)
-
-#define FUZZ_CHECK(cond)                                                      \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fuzz_fail(__LINE__, #cond);                                       \
-        }                                                                     \
-    } while (0)
 
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_fail(int line, const char *what);
-static void fuzz_check_error(ngx_http_overlay_rc_e rc,
-    const ngx_http_overlay_error_t *err);
 
 
 static ngx_http_overlay_options_t  opts;
 static ngx_http_overlay_spec_t     spec;
 
 /* the call under test's result, told when an invariant breaks */
-static ngx_http_overlay_rc_e       last_rc;
-static ngx_http_overlay_error_t    last_err;
 
 /* the spec's text points here: it lives as long as the process */
 static unsigned char               value[] = "{\"overlay\":\"Last Chance!\"}";
@@ -142,35 +129,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(out.data == NULL && out.len == 0);
 
     return 0;
-}
-
-
-static void
-fuzz_fail(int line, const char *what)
-{
-    fprintf(stderr, "fuzz_image.c:%d: invariant broken: %s\n"
-            "  rc %d (%s), err.code %d, err.msg \"%.*s\"\n",
-            line, what, (int) last_rc, ngx_http_overlay_reason(last_rc),
-            (int) last_err.code, (int) sizeof(last_err.msg), last_err.msg);
-    abort();
-}
-
-
-static void
-fuzz_check_error(ngx_http_overlay_rc_e rc,
-    const ngx_http_overlay_error_t *err)
-{
-    size_t  i, len;
-
-    FUZZ_CHECK(err->code == rc);
-    FUZZ_CHECK(strcmp(ngx_http_overlay_reason(rc), "unknown") != 0);
-
-    len = strnlen(err->msg, sizeof(err->msg));
-
-    FUZZ_CHECK(len > 0);
-    FUZZ_CHECK(len < sizeof(err->msg));
-
-    for (i = 0; i < len; i++) {
-        FUZZ_CHECK(err->msg[i] >= 0x20 && err->msg[i] < 0x7f);
-    }
 }

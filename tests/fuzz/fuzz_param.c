@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_core.h"
+#include "fuzz_common.h"
 
 
 #define FUZZ_REPAIRS_ALL                                                      \
@@ -36,22 +37,11 @@
      | NGX_HTTP_OVERLAY_REPAIR_RAW_JSON)
 
 /* a code no call returns: tells an err that was not written */
-#define FUZZ_RC_UNSET  ((ngx_http_overlay_rc_e) 0x5a5a)
-
-#define FUZZ_CHECK(cond)                                                      \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fuzz_fail(__LINE__, #cond);                                       \
-        }                                                                     \
-    } while (0)
 
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void fuzz_fail(int line, const char *what);
-static void fuzz_check_error(ngx_http_overlay_rc_e rc,
-    const ngx_http_overlay_error_t *err);
 static void fuzz_check_spec(const ngx_http_overlay_spec_t *spec,
     const unsigned char *buf, size_t size);
 static void fuzz_check_layer(const ngx_http_overlay_layer_t *l);
@@ -64,8 +54,6 @@ static int fuzz_same_number(double a, double b);
 static ngx_http_overlay_options_t  opts;
 
 /* the call under test's result, told when an invariant breaks */
-static ngx_http_overlay_rc_e       last_rc;
-static ngx_http_overlay_error_t    last_err;
 
 
 int
@@ -129,37 +117,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(buf);
 
     return 0;
-}
-
-
-static void
-fuzz_fail(int line, const char *what)
-{
-    fprintf(stderr, "fuzz_param.c:%d: invariant broken: %s\n"
-            "  rc %d (%s), err.code %d, err.msg \"%.*s\"\n",
-            line, what, (int) last_rc, ngx_http_overlay_reason(last_rc),
-            (int) last_err.code, (int) sizeof(last_err.msg), last_err.msg);
-    abort();
-}
-
-
-static void
-fuzz_check_error(ngx_http_overlay_rc_e rc,
-    const ngx_http_overlay_error_t *err)
-{
-    size_t  i, len;
-
-    FUZZ_CHECK(err->code == rc);
-    FUZZ_CHECK(strcmp(ngx_http_overlay_reason(rc), "unknown") != 0);
-
-    len = strnlen(err->msg, sizeof(err->msg));
-
-    FUZZ_CHECK(len > 0);
-    FUZZ_CHECK(len < sizeof(err->msg));
-
-    for (i = 0; i < len; i++) {
-        FUZZ_CHECK(err->msg[i] >= 0x20 && err->msg[i] < 0x7f);
-    }
 }
 
 
@@ -267,7 +224,7 @@ fuzz_utf8_chars(const unsigned char *s, size_t len)
             min = 0x10000;
 
         } else {
-            fuzz_fail(__LINE__, "UTF-8: a bad lead byte");
+            fuzz_fail(__FILE__, __LINE__, "UTF-8: a bad lead byte");
             return 0;
         }
 
@@ -331,7 +288,7 @@ fuzz_round_trip(const ngx_http_overlay_spec_t *spec)
 
     if (rc != NGX_HTTP_OVERLAY_OK) {
         fprintf(stderr, "dump %s refused: %s\n", dump, err.msg);
-        fuzz_fail(__LINE__, "the dump of a spec parses");
+        fuzz_fail(__FILE__, __LINE__, "the dump of a spec parses");
     }
 
     FUZZ_CHECK(back.nlayers == spec->nlayers);
@@ -362,7 +319,8 @@ fuzz_round_trip(const ngx_http_overlay_spec_t *spec)
 
     if (strcmp(dump, again) != 0) {
         fprintf(stderr, "dump:  %s\nagain: %s\n", dump, again);
-        fuzz_fail(__LINE__, "the dump of the dump's spec is the dump");
+        fuzz_fail(__FILE__, __LINE__,
+                  "the dump of the dump's spec is the dump");
     }
 
     free(again);
