@@ -17,10 +17,20 @@
 
 #include "ngx_http_overlay_core.h"
 
+#if (NGX_LINUX) && defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#if (NGX_THREADS) && (NGX_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
+
 
 #define NGX_HTTP_OVERLAY_READ          1
 #define NGX_HTTP_OVERLAY_PASS          2
 #define NGX_HTTP_OVERLAY_DONE          3
+#define NGX_HTTP_OVERLAY_RENDER        4    /* in a thread pool */
 
 #define NGX_HTTP_OVERLAY_NONE          0
 #define NGX_HTTP_OVERLAY_APPLIED       1
@@ -33,6 +43,8 @@
 #define NGX_HTTP_OVERLAY_FIRST_ALLOC   (64 * 1024)
 #define NGX_HTTP_OVERLAY_FONTS_MAX     6
 #define NGX_HTTP_OVERLAY_ASSET_MAX     (16 * 1024 * 1024)
+#define NGX_HTTP_OVERLAY_HEAP_KEEP     (128 * 1024 * 1024)
+#define NGX_HTTP_OVERLAY_THREAD_NICE   10
 
 /* the counters of overlay_stats, in a zone shared by workers and reloads */
 #define NGX_HTTP_OVERLAY_STATS_ZONE    "ngx_http_overlay_stats"
@@ -46,6 +58,8 @@
 
 typedef struct {
     ngx_flag_t                  default_font_checked;
+    ngx_flag_t                  used;           /* an "overlay" is set */
+    size_t                      heap_keep;
 } ngx_http_overlay_main_conf_t;
 
 
@@ -82,6 +96,9 @@ typedef struct {
     ngx_int_t                   on_error;       /* 0: pass, or a status */
     ngx_flag_t                  subrequests;
     ngx_uint_t                  log_level;
+#if (NGX_THREADS)
+    ngx_thread_pool_t          *thread_pool;
+#endif
 
     ngx_array_t                *keys;           /* ngx_http_overlay_key_t */
     ngx_http_complex_value_t   *signature;
@@ -121,8 +138,25 @@ typedef struct {
     unsigned                    started:1;      /* by the header filter */
     unsigned                    detected:1;
     unsigned                    last_buf:1;
+    ngx_http_overlay_blob_t    *blob;           /* the output, in a cleanup */
     ngx_http_overlay_spec_t     spec;
 } ngx_http_overlay_ctx_t;
+
+
+#if (NGX_THREADS)
+
+/* a render in a thread: what it reads, and what it gives back */
+
+typedef struct {
+    ngx_http_overlay_ctx_t             *ctx;
+    const ngx_http_overlay_options_t   *opts;
+    ngx_http_overlay_rc_e               rc;
+    ngx_msec_int_t                      usec;
+    ngx_http_overlay_image_info_t       info;
+    ngx_http_overlay_error_t            err;
+} ngx_http_overlay_thread_ctx_t;
+
+#endif
 
 
 typedef struct {
@@ -162,6 +196,15 @@ static ngx_int_t ngx_http_overlay_grow(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, size_t need, size_t limit);
 static ngx_int_t ngx_http_overlay_process(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx);
+static ngx_int_t ngx_http_overlay_finish(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_rc_e rc,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_error_t *err);
+#if (NGX_THREADS)
+static ngx_int_t ngx_http_overlay_thread_post(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_conf_t *conf);
+static void ngx_http_overlay_thread_handler(void *data, ngx_log_t *log);
+static void ngx_http_overlay_thread_event_handler(ngx_event_t *ev);
+#endif
 static ngx_int_t ngx_http_overlay_pass(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_chain_t *rest);
 static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
@@ -207,6 +250,8 @@ static char *ngx_http_overlay_on_error(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_overlay_thread_pool(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_overlay_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_set_count(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -222,6 +267,7 @@ static char *ngx_http_overlay_stats(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_int_t ngx_http_overlay_init_process(ngx_cycle_t *cycle);
 static void ngx_http_overlay_exit(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
 
@@ -424,6 +470,20 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       offsetof(ngx_http_overlay_conf_t, subrequests),
       NULL },
 
+    { ngx_string("overlay_thread_pool"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
+      ngx_http_overlay_thread_pool,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("overlay_heap_keep"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_overlay_main_conf_t, heap_keep),
+      NULL },
+
     { ngx_string("overlay_stats"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_overlay_stats,
@@ -545,7 +605,7 @@ ngx_module_t  ngx_http_overlay_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_overlay_init_process,         /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_overlay_exit,                 /* exit process */
@@ -843,6 +903,11 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         return ngx_http_overlay_process(r, ctx);
 
+    case NGX_HTTP_OVERLAY_RENDER:
+
+        /* nothing may follow the last buffer, and nothing goes out yet */
+        return NGX_OK;
+
     case NGX_HTTP_OVERLAY_DONE:
 
         rc = ngx_http_next_body_filter(r, NULL);
@@ -1108,7 +1173,9 @@ ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
-    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ);
+    /* the body is held: all read, or read and drawn on in a thread */
+    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ
+               || ctx->phase == NGX_HTTP_OVERLAY_RENDER);
     ctx->error = err->code;
     ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
@@ -1294,6 +1361,16 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
     blob->len = 0;
     cln->handler = ngx_http_overlay_blob_cleanup;
 
+    ctx->blob = blob;
+
+#if (NGX_THREADS)
+
+    if (conf->thread_pool != NULL) {
+        return ngx_http_overlay_thread_post(r, ctx, conf);
+    }
+
+#endif
+
     ctx->usec = ngx_http_overlay_usec();
 
     rc = ngx_http_overlay_composite(ctx->image, ctx->last - ctx->image,
@@ -1302,19 +1379,34 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
 
     ctx->usec = ngx_http_overlay_usec() - ctx->usec;
 
+    return ngx_http_overlay_finish(r, ctx, rc, &info, &err);
+}
+
+
+/* the composite is done, here or in a thread: its result goes out */
+
+static ngx_int_t
+ngx_http_overlay_finish(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_rc_e rc, ngx_http_overlay_image_info_t *info,
+    ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_blob_t  *blob;
+
     if (rc != NGX_HTTP_OVERLAY_OK) {
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
+        return ngx_http_overlay_fail(r, ctx, err, NULL);
     }
+
+    blob = ctx->blob;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "overlay: applied to %s of %uz bytes, %uz bytes out, "
                    "%d layers",
-                   ngx_http_overlay_format_name(info.format),
+                   ngx_http_overlay_format_name(info->format),
                    (size_t) (ctx->last - ctx->image), blob->len,
                    (int) ctx->spec.nlayers);
 
     ctx->status = NGX_HTTP_OVERLAY_APPLIED;
-    ngx_http_overlay_count(r, ctx, &info, ctx->last - ctx->image, blob->len);
+    ngx_http_overlay_count(r, ctx, info, ctx->last - ctx->image, blob->len);
 
     r->headers_out.content_length_n = blob->len;
 
@@ -1332,6 +1424,154 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
 
     return ngx_http_overlay_send(r, ctx, blob->data, blob->len);
 }
+
+
+#if (NGX_THREADS)
+
+/*
+ * Decoding, drawing and encoding go to a thread of overlay_thread_pool;
+ * the request waits, blocked as for aio, and the event loop goes on.
+ * The thread reads the body, the spec and the location's options, all
+ * left alone until it is done, and writes only its own task context and
+ * the output blob.
+ */
+
+static ngx_int_t
+ngx_http_overlay_thread_post(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_conf_t *conf)
+{
+    ngx_thread_task_t              *task;
+    ngx_http_overlay_thread_ctx_t  *tctx;
+
+    task = ngx_thread_task_alloc(r->pool,
+                                 sizeof(ngx_http_overlay_thread_ctx_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    tctx = task->ctx;
+    tctx->ctx = ctx;
+    tctx->opts = &conf->opts;
+
+    task->handler = ngx_http_overlay_thread_handler;
+    task->event.data = r;
+    task->event.handler = ngx_http_overlay_thread_event_handler;
+
+    if (ngx_thread_task_post(conf->thread_pool, task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->main->blocked++;
+    r->aio = 1;
+    r->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
+
+    ctx->phase = NGX_HTTP_OVERLAY_RENDER;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_overlay_thread_handler(void *data, ngx_log_t *log)
+{
+    ngx_http_overlay_thread_ctx_t *tctx = data;
+
+    ngx_http_overlay_ctx_t  *ctx;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, log, 0, "overlay: thread render");
+
+#if (NGX_LINUX)
+    {
+        static __thread ngx_uint_t  niced;
+
+        /*
+         * renders are background work to the event loop: on a machine
+         * whose cores the pool's threads keep busy, the scheduler runs
+         * the worker's own thread first
+         */
+
+        if (!niced) {
+            niced = 1;
+
+            if (setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid),
+                            NGX_HTTP_OVERLAY_THREAD_NICE)
+                == -1)
+            {
+                ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                              "overlay: setpriority() of a thread failed");
+            }
+        }
+    }
+#endif
+
+    ctx = tctx->ctx;
+
+    tctx->usec = ngx_http_overlay_usec();
+
+    tctx->rc = ngx_http_overlay_composite(ctx->image,
+                                          ctx->last - ctx->image,
+                                          &ctx->spec, tctx->opts,
+                                          &tctx->info, ctx->blob,
+                                          &tctx->err);
+
+    tctx->usec = ngx_http_overlay_usec() - tctx->usec;
+}
+
+
+static void
+ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
+{
+    ngx_int_t                       rc;
+    ngx_connection_t               *c;
+    ngx_thread_task_t              *task;
+    ngx_http_request_t             *r;
+    ngx_http_overlay_ctx_t         *ctx;
+    ngx_http_overlay_thread_ctx_t  *tctx;
+
+    r = ev->data;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "overlay: thread done: \"%V?%V\"", &r->uri, &r->args);
+
+    r->main->blocked--;
+    r->aio = 0;
+    r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
+
+    /* the event is a member of the task */
+
+    task = (ngx_thread_task_t *) ((u_char *) ev
+                                  - offsetof(ngx_thread_task_t, event));
+    tctx = task->ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
+
+    if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error) {
+        /* the request was finalized meanwhile: it is closed now */
+        r->write_event_handler(r);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ctx->usec = tctx->usec;
+
+    rc = ngx_http_overlay_finish(r, ctx, tctx->rc, &tctx->info, &tctx->err);
+
+    if (rc == NGX_ERROR) {
+        /* as ngx_http_output_filter() does for any filter's error */
+        c->error = 1;
+        ngx_http_finalize_request(r, NGX_ERROR);
+
+    } else {
+        r->write_event_handler(r);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+#endif
 
 
 static ngx_int_t
@@ -1523,6 +1763,8 @@ ngx_http_overlay_create_main_conf(ngx_conf_t *cf)
     gdFontCacheShutdown();
     (void) gdFontCacheSetup();
 
+    omcf->heap_keep = NGX_CONF_UNSET_SIZE;
+
     return omcf;
 }
 
@@ -1557,6 +1799,9 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->on_error = NGX_CONF_UNSET;
     conf->subrequests = NGX_CONF_UNSET;
     conf->log_level = NGX_CONF_UNSET_UINT;
+#if (NGX_THREADS)
+    conf->thread_pool = NGX_CONF_UNSET_PTR;
+#endif
     conf->keys = NGX_CONF_UNSET_PTR;
     conf->signature = NGX_CONF_UNSET_PTR;
     conf->fonts = NGX_CONF_UNSET_PTR;
@@ -1603,6 +1848,9 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->subrequests, prev->subrequests, 0);
     ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
                               NGX_LOG_WARN);
+#if (NGX_THREADS)
+    ngx_conf_merge_ptr_value(conf->thread_pool, prev->thread_pool, NULL);
+#endif
 
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_ptr_value(conf->signature, prev->signature, NULL);
@@ -1843,6 +2091,8 @@ ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t                         *value;
     ngx_http_compile_complex_value_t   ccv;
 
+    ngx_http_overlay_main_conf_t      *omcf;
+
     if (olcf->value != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
     }
@@ -1853,6 +2103,9 @@ ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         olcf->value = NULL;
         return NGX_CONF_OK;
     }
+
+    omcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_overlay_module);
+    omcf->used = 1;
 
     olcf->value = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
     if (olcf->value == NULL) {
@@ -2347,6 +2600,53 @@ ngx_http_overlay_log_level(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /* overlay_default_style and overlay_default_position: cmd->post names */
+
+static char *
+ngx_http_overlay_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t  *value;
+
+#if (NGX_THREADS)
+
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    if (olcf->thread_pool != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        olcf->thread_pool = NULL;
+        return NGX_CONF_OK;
+    }
+
+    /* a pool that no "thread_pool" defines fails at the end of the file */
+
+    olcf->thread_pool = ngx_thread_pool_add(cf, &value[1]);
+    if (olcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+
+#else
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\\"overlay_thread_pool\\" requires nginx built "
+                       "--with-threads");
+
+    return NGX_CONF_ERROR;
+
+#endif
+}
+
 
 static char *
 ngx_http_overlay_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -2859,6 +3159,53 @@ ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     shpool->data = ngx_http_overlay_stats_counters;
     shm_zone->data = ngx_http_overlay_stats_counters;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A render allocates tens of megabytes (a 4K JPEG's coefficients alone are
+ * 25 MB) and frees them all.  glibc gives such memory back to the kernel
+ * at once (mmap above its threshold, heap trimming), and the next render
+ * faults every page in again, zeroed: on virtual machines that costs more
+ * than decoding.  overlay_heap_keep raises both thresholds in workers, so
+ * freed memory is reused; the worker keeps up to that much of it.
+ */
+
+static ngx_int_t
+ngx_http_overlay_init_process(ngx_cycle_t *cycle)
+{
+    size_t                         keep;
+    ngx_http_overlay_main_conf_t  *omcf;
+
+    omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_overlay_module);
+
+    if (omcf == NULL || !omcf->used || omcf->heap_keep == 0) {
+        return NGX_OK;
+    }
+
+    keep = (omcf->heap_keep == NGX_CONF_UNSET_SIZE)
+           ? NGX_HTTP_OVERLAY_HEAP_KEEP : omcf->heap_keep;
+
+#if (NGX_LINUX) && defined(__GLIBC__)
+
+    /* glibc refuses a mmap threshold above 32 MB on 64-bit systems */
+
+    if (mallopt(M_MMAP_THRESHOLD,
+                (int) ngx_min(keep, (size_t) 32 * 1024 * 1024)) != 1
+        || mallopt(M_TRIM_THRESHOLD,
+                   (int) ngx_min(keep, (size_t) NGX_MAX_INT32_VALUE)) != 1)
+    {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "overlay_heap_keep: mallopt() failed");
+    }
+
+#else
+
+    (void) keep;
+
+#endif
 
     return NGX_OK;
 }

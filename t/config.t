@@ -19,14 +19,16 @@ mkdir "$dir/logs";
 # nginx -t on a configuration with these lines in a location; returns the
 # exit status and what nginx said
 sub nginx_t {
-    my ($location, $http) = @_;
+    my ($location, $http, $main) = @_;
     $http //= '';
+    $main //= '';
 
     open my $fh, '>', "$dir/nginx.conf" or die $!;
     print $fh <<"CONF";
 load_module $module;
 error_log stderr;
 pid $dir/nginx.pid;
+$main
 events { }
 http {
     access_log off;
@@ -101,6 +103,35 @@ is($rc, 0, 'overlay in http, server and location levels') or diag($out);
 
 ($rc, $out) = nginx_t('overlay $arg_overlay extra;');
 isnt($rc, 0, 'overlay takes one argument');
+
+# the thread pool and the heap
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_thread_pool overlay;',
+                      '', 'thread_pool overlay threads=2;');
+is($rc, 0, 'overlay_thread_pool with a declared pool passes') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_thread_pool default;');
+is($rc, 0, 'the "default" pool needs no thread_pool') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_thread_pool nosuch;');
+isnt($rc, 0, 'an undeclared pool fails nginx -t');
+like($out, qr/unknown thread pool "nosuch" in \Q$dir\E\/nginx.conf:\d+/,
+     'and names the pool and the line');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_thread_pool default; '
+                      . 'overlay_thread_pool default;');
+isnt($rc, 0, 'overlay_thread_pool twice fails');
+like($out, qr/"overlay_thread_pool" directive is duplicate/, 'and says so');
+
+($rc, $out) = nginx_t('overlay $arg_overlay;', 'overlay_heap_keep 64m;');
+is($rc, 0, 'overlay_heap_keep in http passes') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_heap_keep 64m;');
+isnt($rc, 0, 'overlay_heap_keep in a location fails');
+like($out, qr/"overlay_heap_keep" directive is not allowed here/, 'and says so');
+
+($rc, $out) = nginx_t('overlay $arg_overlay;', 'overlay_heap_keep lots;');
+isnt($rc, 0, 'a bad overlay_heap_keep size fails');
 
 # the parameter contract's directives
 

@@ -1032,6 +1032,8 @@ typedef struct {
     int             restart;        /* in MCU rows */
     int             quality;
     unsigned        orientation;    /* 0: no EXIF */
+    int             optimize;       /* optimal Huffman tables */
+    int             restart_mcus;   /* a restart interval in MCUs */
 } jpeg_variant_t;
 
 
@@ -1065,6 +1067,11 @@ make_jpeg(gdImagePtr im, const jpeg_variant_t *v, unsigned long *len)
     cinfo.comp_info[0].h_samp_factor = v->h;
     cinfo.comp_info[0].v_samp_factor = v->v;
     cinfo.restart_in_rows = v->restart;
+    cinfo.optimize_coding = v->optimize ? TRUE : FALSE;
+
+    if (v->restart_mcus) {
+        cinfo.restart_interval = (unsigned int) v->restart_mcus;
+    }
 
     if (v->progressive) {
         jpeg_simple_progression(&cinfo);
@@ -1233,14 +1240,14 @@ test_jpeg_dct(void)
     ngx_http_overlay_image_info_t   info;
 
     static const jpeg_variant_t  variants[] = {
-        { JCS_YCbCr, 2, 2, 0, 0, 85, 0 },       /* 4:2:0 */
-        { JCS_YCbCr, 1, 1, 0, 0, 92, 0 },       /* 4:4:4 */
-        { JCS_YCbCr, 2, 1, 0, 0, 75, 0 },       /* 4:2:2 */
-        { JCS_YCbCr, 2, 2, 1, 0, 85, 0 },       /* progressive */
-        { JCS_YCbCr, 2, 2, 0, 2, 85, 0 },       /* restart intervals */
-        { JCS_GRAYSCALE, 1, 1, 0, 0, 85, 0 },
-        { JCS_YCbCr, 2, 2, 0, 0, 85, 6 },       /* EXIF: turned right */
-        { JCS_YCbCr, 2, 2, 1, 0, 85, 3 },       /* EXIF: 180, progressive */
+        { JCS_YCbCr, 2, 2, 0, 0, 85, 0, 0, 0 },       /* 4:2:0 */
+        { JCS_YCbCr, 1, 1, 0, 0, 92, 0, 0, 0 },       /* 4:4:4 */
+        { JCS_YCbCr, 2, 1, 0, 0, 75, 0, 0, 0 },       /* 4:2:2 */
+        { JCS_YCbCr, 2, 2, 1, 0, 85, 0, 0, 0 },       /* progressive */
+        { JCS_YCbCr, 2, 2, 0, 2, 85, 0, 0, 0 },       /* restart intervals */
+        { JCS_GRAYSCALE, 1, 1, 0, 0, 85, 0, 0, 0 },
+        { JCS_YCbCr, 2, 2, 0, 0, 85, 6, 0, 0 },       /* EXIF: turned right */
+        { JCS_YCbCr, 2, 2, 1, 0, 85, 3, 0, 0 },   /* EXIF: 180, progressive */
     };
 
     ngx_http_overlay_options_init(&opts);
@@ -1428,7 +1435,9 @@ test_jpeg_dct(void)
     /* CMYK cannot be kept faithfully: refused, with the reason */
 
     {
-        static const jpeg_variant_t  cmyk = { JCS_CMYK, 1, 1, 0, 0, 85, 0 };
+        static const jpeg_variant_t  cmyk = {
+            JCS_CMYK, 1, 1, 0, 0, 85, 0, 0, 0
+        };
 
         jpeg = make_jpeg(photo, &cmyk, &jlen);
         rc = ngx_http_overlay_composite(jpeg, jlen, &spec, &opts, &info,
@@ -1442,7 +1451,9 @@ test_jpeg_dct(void)
     /* a forced quality re-encodes the whole image, markers kept */
 
     {
-        static const jpeg_variant_t  prog = { JCS_YCbCr, 2, 2, 1, 0, 95, 6 };
+        static const jpeg_variant_t  prog = {
+            JCS_YCbCr, 2, 2, 1, 0, 95, 6, 0, 0
+        };
 
         jpeg = make_jpeg(photo, &prog, &jlen);
         opts.codec.jpeg_quality = 40;
@@ -1474,6 +1485,350 @@ test_jpeg_dct(void)
     CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE, "truncated: %s: %s",
           ngx_http_overlay_reason(rc), err.msg);
     free(data);
+
+    gdImageDestroy(photo);
+}
+
+
+
+/* the Huffman tables of a JPEG, one string each, sorted */
+
+static int
+jpeg_tables(const unsigned char *p, size_t len, char tables[8][300])
+{
+    int     n, k, count;
+    size_t  i, seg, t;
+
+    n = 0;
+
+    for (i = 2; i + 4 <= len && p[i] == 0xff && p[i + 1] != 0xda;
+         i += 2 + seg)
+    {
+        seg = (size_t) p[i + 2] << 8 | p[i + 3];
+
+        if (p[i + 1] != 0xc4) {
+            continue;
+        }
+
+        for (t = i + 4; t + 17 <= i + 2 + seg && n < 8; t += 17 + count) {
+            for (k = 1, count = 0; k <= 16; k++) {
+                count += p[t + k];
+            }
+
+            tables[n][0] = '\0';
+
+            for (k = 0; k < 17 + count && k < 140; k++) {
+                snprintf(tables[n] + 2 * k, 3, "%02x", p[t + k]);
+            }
+
+            n++;
+        }
+    }
+
+    qsort(tables, (size_t) n, sizeof(tables[0]),
+          (int (*)(const void *, const void *)) strcmp);
+
+    return n;
+}
+
+
+static void
+quiet_jpeg_message(j_common_ptr cinfo, int level)
+{
+    if (level < 0) {
+        cinfo->err->num_warnings++;
+    }
+}
+
+
+/* libjpeg's warnings when decoding: corrupt entropy-coded data shows */
+
+static long
+jpeg_warnings(const unsigned char *p, size_t len)
+{
+    JSAMPROW                       rows[1];
+    unsigned char                 *row;
+    struct jpeg_error_mgr          jerr;
+    struct jpeg_decompress_struct  d;
+
+    d.err = jpeg_std_error(&jerr);
+    jerr.emit_message = quiet_jpeg_message;
+    jpeg_create_decompress(&d);
+    jpeg_mem_src(&d, p, (unsigned long) len);
+    (void) jpeg_read_header(&d, TRUE);
+    (void) jpeg_start_decompress(&d);
+
+    row = malloc((size_t) d.output_width * d.output_components);
+    rows[0] = row;
+
+    while (d.output_scanline < d.output_height) {
+        (void) jpeg_read_scanlines(&d, rows, 1);
+    }
+
+    (void) jpeg_finish_decompress(&d);
+    jpeg_destroy_decompress(&d);
+    free(row);
+
+    return jerr.num_warnings;
+}
+
+
+/*
+ * A 600x390 4:2:0 JPEG made of coefficients: every AC symbol of both
+ * tables occurs (each run with each size, runs of 16 zeros, ends of block),
+ * every DC is 0; with optimal tables, the DC tables hold the category 0
+ * only, and the AC tables everything.
+ */
+
+static unsigned char *
+make_coef_jpeg(unsigned long *len)
+{
+    int                          c, k, n;
+    JDIMENSION                   bx, by, w[3], h[3];
+    JBLOCKARRAY                  row;
+    unsigned char               *out;
+    jvirt_barray_ptr             arrays[3];
+    struct jpeg_error_mgr        jerr;
+    struct jpeg_compress_struct  cinfo;
+
+    static const int  zigzag[DCTSIZE2] = {
+         0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
+        12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
+        35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+        58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63
+    };
+
+    out = NULL;
+    *len = 0;
+
+    cinfo.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &out, len);
+
+    cinfo.image_width = 600;
+    cinfo.image_height = 390;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, 85, TRUE);
+    cinfo.optimize_coding = TRUE;
+
+    for (c = 0; c < 3; c++) {
+        n = c ? 1 : 2;
+        w[c] = (600 * n / 2 + 7) / 8;
+        h[c] = (390 * n / 2 + 7) / 8;
+        arrays[c] = (*cinfo.mem->request_virt_barray)((j_common_ptr) &cinfo,
+                        JPOOL_IMAGE, TRUE, (w[c] + n - 1) / n * n,
+                        (h[c] + n - 1) / n * n, (JDIMENSION) n);
+    }
+
+    (*cinfo.mem->realize_virt_arrays)((j_common_ptr) &cinfo);
+
+    for (c = 0; c < 3; c++) {
+        for (by = 0; by < h[c]; by++) {
+            row = (*cinfo.mem->access_virt_barray)((j_common_ptr) &cinfo,
+                                                   arrays[c], by, 1, TRUE);
+
+            for (bx = 0; bx < w[c]; bx++) {
+                JCOEF  *b = row[0][bx];
+
+                n = (int) (by * w[c] + bx);
+                k = 1 + n % 16;
+
+                memset(b, 0, sizeof(JBLOCK));
+                b[zigzag[k]] = (JCOEF) (1 << ((n / 16) % 10));
+
+                if (n % 7 == 0) {
+                    b[zigzag[63]] = -1;
+                }
+            }
+        }
+    }
+
+    jpeg_write_coefficients(&cinfo, arrays);
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+
+    return out;
+}
+
+
+/*
+ * The DCT path codes its output with the source's own Huffman tables when
+ * they hold every symbol the new blocks need, else with optimal ones: at
+ * every position, with dummy blocks at the right and bottom edges,
+ * restart intervals, greyscale, and optimized tables that lack symbols,
+ * the output decodes without a warning, the source's blocks outside the
+ * overlay's MCUs are unchanged, and the tables are the source's when they
+ * are complete (libjpeg's standard ones).
+ */
+
+static void
+test_jpeg_tables(void)
+{
+    int                             i, p, c, by, bx, outside, flat, ntin,
+                                    ntout, same;
+    char                            name[96], tin[8][300], tout[8][300];
+    size_t                          len;
+    gdImagePtr                      photo, im;
+    unsigned char                  *data, *jpeg;
+    unsigned long                   jlen;
+    jpeg_coefs_t                    a, b;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_layout_t       layout;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const struct {
+        jpeg_variant_t  v;
+        int             w, h, flat;
+    } sources[] = {
+        /* 600x390: dummy blocks at the right and at the bottom */
+        { { JCS_YCbCr, 2, 2, 0, 0, 85, 0, 0, 5 }, 600, 390, 0 },
+        { { JCS_YCbCr, 2, 1, 0, 0, 80, 0, 1, 0 }, 600, 390, 0 },
+        { { JCS_YCbCr, 1, 1, 0, 0, 90, 0, 1, 7 }, 600, 390, 0 },
+        { { JCS_GRAYSCALE, 1, 1, 0, 0, 85, 0, 1, 3 }, 600, 390, 0 },
+        { { JCS_YCbCr, 2, 2, 0, 0, 85, 0, 0, 0 }, 601, 391, 0 },
+        { { JCS_YCbCr, 2, 2, 0, 0, 85, 0, 1, 0 }, 600, 390, 1 },
+        { { JCS_GRAYSCALE, 1, 1, 0, 0, 85, 0, 1, 0 }, 600, 390, 1 },
+        /* made of coefficients: only the DC tables lack symbols */
+        { { JCS_YCbCr, 2, 2, 0, 0, 85, 0, 1, 0 }, 600, 390, 2 },
+    };
+
+    static const ngx_http_overlay_position_e  positions[] = {
+        NGX_HTTP_OVERLAY_TOP_RIGHT, NGX_HTTP_OVERLAY_BOTTOM_LEFT,
+        NGX_HTTP_OVERLAY_BOTTOM_RIGHT, NGX_HTTP_OVERLAY_CENTER
+    };
+
+    ngx_http_overlay_options_init(&opts);
+
+    data = read_fixture("coffee.jpg", &len);
+    photo = decode_image(data, len);
+    free(data);
+
+    if (photo == NULL) {
+        CHECK(0, "coffee.jpg does not decode");
+        return;
+    }
+
+    flat = 0;
+
+    for (i = 0; i < (int) (sizeof(sources) / sizeof(sources[0])); i++) {
+
+        im = gdImageCreateTrueColor(sources[i].w, sources[i].h);
+
+        if (sources[i].flat == 1) {
+            gdImageFilledRectangle(im, 0, 0, sources[i].w, sources[i].h,
+                                   gdTrueColor(90, 110, 130));
+        } else {
+            gdImageCopy(im, photo, 0, 0, 0, 0, sources[i].w, sources[i].h);
+        }
+
+        jpeg = (sources[i].flat == 2) ? make_coef_jpeg(&jlen)
+                                      : make_jpeg(im, &sources[i].v, &jlen);
+        gdImageDestroy(im);
+
+        ntin = jpeg_tables(jpeg, jlen, tin);
+        read_coefs(jpeg, jlen, &a);
+
+        for (p = 0; p < 4; p++) {
+            snprintf(name, sizeof(name), "tables: source %d (%dx%d%s%s), "
+                     "position %d", i, sources[i].w, sources[i].h,
+                     sources[i].v.optimize ? ", optimized" : "",
+                     sources[i].flat == 2 ? ", coefficients"
+                     : sources[i].flat ? ", flat" : "", (int) positions[p]);
+
+            one_text(&spec, &opts, "Last Chance!");
+            spec.layers[0].position = positions[p];
+
+            rc = ngx_http_overlay_composite(jpeg, jlen, &spec, &opts, &info,
+                                            &blob, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
+
+            if (rc != NGX_HTTP_OVERLAY_OK) {
+                continue;
+            }
+
+            CHECK(jpeg_warnings(blob.data, blob.len) == 0,
+                  "%s: the output decodes with warnings", name);
+
+            /* the blocks that differ are all under the overlay's MCUs */
+
+            (void) ngx_http_overlay_render_layout(&layout, &spec,
+                                                  &opts.render,
+                                                  (int) info.width,
+                                                  (int) info.height, &err);
+            read_coefs(blob.data, blob.len, &b);
+            outside = 0;
+
+            for (c = 0; c < a.ncomp; c++) {
+                int  sx = (c == 0 || a.ncomp == 1) ? 8 : 8 * sources[i].v.h;
+                int  sy = (c == 0 || a.ncomp == 1) ? 8 : 8 * sources[i].v.v;
+
+                for (by = 0; by < a.h[c]; by++) {
+                    for (bx = 0; bx < a.w[c]; bx++) {
+                        int  px = bx * sx, py = by * sy;
+
+                        if (memcmp(&a.coef[c][((size_t) by * a.w[c] + bx)
+                                              * DCTSIZE2],
+                                   &b.coef[c][((size_t) by * b.w[c] + bx)
+                                              * DCTSIZE2],
+                                   sizeof(JBLOCK)) == 0)
+                        {
+                            continue;
+                        }
+
+                        if (px + sx <= layout.bounds.x - 16
+                            || px >= layout.bounds.x + layout.bounds.w + 16
+                            || py + sy <= layout.bounds.y - 16
+                            || py >= layout.bounds.y + layout.bounds.h + 16)
+                        {
+                            outside++;
+                        }
+                    }
+                }
+            }
+
+            ngx_http_overlay_render_free(&layout);
+            free_coefs(&b);
+
+            CHECK(outside == 0, "%s: %d blocks changed outside", name,
+                  outside);
+
+            /* the source's tables when they are libjpeg's complete ones */
+
+            ntout = jpeg_tables(blob.data, blob.len, tout);
+            same = (ntin == ntout);
+
+            for (c = 0; same && c < ntin; c++) {
+                same = (strcmp(tin[c], tout[c]) == 0);
+            }
+
+            if (!sources[i].v.optimize) {
+                CHECK(same && blob.len < jlen + jlen / 10,
+                      "%s: the source's tables kept (%d of %d), %zu bytes "
+                      "of %lu", name, ntout, ntin, blob.len, jlen);
+            }
+
+            if (sources[i].flat) {
+                flat += !same;
+            }
+
+            ngx_http_overlay_codec_free(&blob);
+        }
+
+        free_coefs(&a);
+        free(jpeg);
+    }
+
+    /* optimal tables that lack what text needs: new tables */
+
+    CHECK(flat == 12, "tables: %d of 12 images with incomplete tables got "
+          "new tables", flat);
 
     gdImageDestroy(photo);
 }
@@ -2186,6 +2541,7 @@ main(int argc, char **argv)
     test_composite("chelsea.png", NGX_HTTP_OVERLAY_FORMAT_PNG, 0);
     test_styles();
     test_jpeg_dct();
+    test_jpeg_tables();
     test_formats();
     test_regressions();
     test_glyphs_and_edges();
