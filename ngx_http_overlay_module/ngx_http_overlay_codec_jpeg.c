@@ -55,15 +55,18 @@ typedef struct {
     ngx_http_overlay_jpeg_error_t    jerr;
     struct jpeg_decompress_struct    src;       /* the input's coefficients */
     struct jpeg_decompress_struct    pix;       /* the input's pixels */
+    struct jpeg_compress_struct      cut;       /* the region's blocks */
     struct jpeg_compress_struct      enc;       /* the region, or the whole */
     struct jpeg_decompress_struct    blk;       /* the region's blocks */
     struct jpeg_compress_struct      out;       /* the output */
     unsigned                         have_src:1;
     unsigned                         have_pix:1;
+    unsigned                         have_cut:1;
     unsigned                         have_enc:1;
     unsigned                         have_blk:1;
     unsigned                         have_out:1;
     ngx_http_overlay_jpeg_dest_t     region;    /* enc's output */
+    ngx_http_overlay_jpeg_dest_t     piece;     /* cut's output */
     ngx_http_overlay_jpeg_dest_t     dest;      /* out's output */
     unsigned char                   *row;
     gdImagePtr                       im;
@@ -85,6 +88,8 @@ static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
     ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
     ngx_http_overlay_rect_t *r, ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_paint(
     ngx_http_overlay_jpeg_t *j, unsigned orientation,
     const ngx_http_overlay_rect_t *r,
@@ -229,7 +234,28 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         r.h = (int) j->src.image_height;
     }
 
-    rc = ngx_http_overlay_jpeg_decode_region(j, p, len, &r, err);
+    if (coefs != NULL) {
+        ngx_http_overlay_rect_t  whole;
+
+        /*
+         * the region's pixels from its blocks, already read: cut out as a
+         * JPEG of their own, without decoding the rest of the image again
+         */
+
+        ngx_http_overlay_jpeg_cut(j, coefs, &r);
+
+        whole.x = 0;
+        whole.y = 0;
+        whole.w = r.w;
+        whole.h = r.h;
+
+        rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data,
+                                                 j->piece.len, &whole, err);
+
+    } else {
+        rc = ngx_http_overlay_jpeg_decode_region(j, p, len, &r, err);
+    }
+
     if (rc != NGX_HTTP_OVERLAY_OK) {
         goto done;
     }
@@ -621,6 +647,83 @@ ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
     jpeg_abort_decompress(&j->pix);
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The blocks of the region r (whole iMCUs, from the image's top left) as a
+ * JPEG of their own, in j->piece: the same components, sampling and
+ * quantization, libjpeg's standard Huffman tables.
+ */
+
+static void
+ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
+    const ngx_http_overlay_rect_t *r)
+{
+    int                   c, mcu_w, mcu_h;
+    JDIMENSION            bx0, by0, bw, bh, by;
+    JBLOCKARRAY           from, to;
+    jvirt_barray_ptr      arrays[MAX_COMPONENTS];
+    jpeg_component_info  *ci;
+
+    j->have_cut = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->cut);
+    ngx_http_overlay_jpeg_dest(&j->cut, &j->piece);
+
+    jpeg_copy_critical_parameters(&j->src, &j->cut);
+
+    j->cut.image_width = (JDIMENSION) r->w;
+    j->cut.image_height = (JDIMENSION) r->h;
+    j->cut.write_JFIF_header = FALSE;
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+
+        /* as libjpeg sizes a component, padded to whole iMCUs */
+
+        bw = ((JDIMENSION) r->w * ci->h_samp_factor + mcu_w - 1) / mcu_w;
+        bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
+        bw = (bw + ci->h_samp_factor - 1) / ci->h_samp_factor
+             * ci->h_samp_factor;
+        bh = (bh + ci->v_samp_factor - 1) / ci->v_samp_factor
+             * ci->v_samp_factor;
+
+        arrays[c] = (*j->cut.mem->request_virt_barray)(
+                        (j_common_ptr) &j->cut, JPOOL_IMAGE, FALSE, bw, bh,
+                        (JDIMENSION) ci->v_samp_factor);
+    }
+
+    (*j->cut.mem->realize_virt_arrays)((j_common_ptr) &j->cut);
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+
+        bw = ((JDIMENSION) r->w * ci->h_samp_factor + mcu_w - 1) / mcu_w;
+        bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
+        bw = (bw + ci->h_samp_factor - 1) / ci->h_samp_factor
+             * ci->h_samp_factor;
+        bh = (bh + ci->v_samp_factor - 1) / ci->v_samp_factor
+             * ci->v_samp_factor;
+
+        bx0 = (JDIMENSION) (r->x / mcu_w * ci->h_samp_factor);
+        by0 = (JDIMENSION) (r->y / mcu_h * ci->v_samp_factor);
+
+        for (by = 0; by < bh; by++) {
+            from = (*j->src.mem->access_virt_barray)((j_common_ptr) &j->src,
+                                                     coefs[c], by0 + by, 1,
+                                                     FALSE);
+            to = (*j->cut.mem->access_virt_barray)((j_common_ptr) &j->cut,
+                                                   arrays[c], by, 1, TRUE);
+
+            memcpy(to[0][0], from[0][bx0], bw * sizeof(JBLOCK));
+        }
+    }
+
+    jpeg_write_coefficients(&j->cut, arrays);
+    jpeg_finish_compress(&j->cut);
 }
 
 
@@ -1413,11 +1516,16 @@ ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
         jpeg_destroy_decompress(&j->pix);
     }
 
+    if (j->have_cut) {
+        jpeg_destroy_compress(&j->cut);
+    }
+
     if (j->have_src) {
         jpeg_destroy_decompress(&j->src);
     }
 
     free(j->region.data);
+    free(j->piece.data);
     free(j->dest.data);
     free(j->row);
 

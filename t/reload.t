@@ -160,6 +160,12 @@ for my $i (1 .. $reloads) {
     # (a second cycle, libgd's and FreeType's caches in the master)
 
     if ($i == 10) {
+        # the old workers gone: their channels are the master's fds too
+        for (1 .. 50) {
+            last if pids($master) == 2;
+            sleep 0.1;
+        }
+
         $master_rss0 = rss_kb($master);
         $master_fds0 = fds($master);
         $worker_rss0 = 0;
