@@ -42,7 +42,8 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
-C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c
+C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
+                tests/test_peak.c
 
 .PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
         deb
@@ -81,13 +82,19 @@ $(BUILD)/test_core: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
 
+# malloc interposed: every library's allocations are counted
+$(BUILD)/test_peak: tests/test_peak.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_CORE) -o $@ tests/test_peak.c $(CORE_SRCS) $(LIBS)
+
 $(BUILD)/test_core_san: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) $(SAN) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
 
-unit: $(BUILD)/test_core $(BUILD)/test_core_san $(CLI)
+unit: $(BUILD)/test_core $(BUILD)/test_core_san $(BUILD)/test_peak $(CLI)
 	$(BUILD)/test_core t/fixtures
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_core_san t/fixtures
+	$(BUILD)/test_peak t/fixtures
 	TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) prove tests/golden.t
 
 # writes the golden references anew: look at them before committing

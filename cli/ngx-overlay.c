@@ -9,8 +9,9 @@
  *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
  *   ngx-overlay render [--font NAME=PATH]... [--asset NAME=PATH]...
- *                      [--quality N] IN JSON OUT
- *                                    composite offline, as the module does
+ *                      [--quality N] [--stats] IN JSON OUT
+ *                                    composite offline, as the module does;
+ *                                    --stats: its time and peak memory
  *
  * Exit status: 0 on success, 1 when the input is refused (the reason is
  * printed), 2 on a usage or system error.
@@ -21,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 
 #include <jansson.h>
 
@@ -40,6 +43,8 @@ static int ngx_overlay_cli_named(const char *arg, const char **names,
     const char **paths, unsigned *n);
 static int ngx_overlay_cli_refused(const ngx_http_overlay_error_t *err);
 static unsigned char *ngx_overlay_cli_read(const char *path, size_t *len);
+static long ngx_overlay_cli_rss_kb(void);
+static double ngx_overlay_cli_ms(void);
 static int ngx_overlay_cli_usage(void);
 
 
@@ -326,8 +331,11 @@ ngx_overlay_cli_probe(const char *path)
 static int
 ngx_overlay_cli_render(int argc, char **argv)
 {
-    int                             i, rc, quality;
+    int                             i, rc, quality, stats;
+    long                            rss;
+    double                          ms;
     FILE                           *f;
+    struct rusage                   ru;
     size_t                          len, jlen;
     unsigned                        n, nfonts, nassets, loaded;
     const char                     *font, *in, *json, *out;
@@ -352,8 +360,14 @@ ngx_overlay_cli_render(int argc, char **argv)
     nfonts = 1;
     nassets = 0;
     quality = 0;
+    stats = 0;
 
     for (i = 0; i < argc - 3; i++) {
+
+        if (strcmp(argv[i], "--stats") == 0) {
+            stats = 1;
+            continue;
+        }
 
         if (strcmp(argv[i], "--font") == 0 && i + 1 < argc - 3) {
             if (ngx_overlay_cli_named(argv[++i], font_names, font_paths,
@@ -461,12 +475,26 @@ ngx_overlay_cli_render(int argc, char **argv)
         goto done;
     }
 
+    rss = ngx_overlay_cli_rss_kb();
+    ms = ngx_overlay_cli_ms();
+
     if (ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
                                    &err)
         != NGX_HTTP_OVERLAY_OK)
     {
         rc = ngx_overlay_cli_refused(&err);
         goto done;
+    }
+
+    if (stats && getrusage(RUSAGE_SELF, &ru) == 0) {
+
+        /* the peak over the resident size with the input read */
+
+        fprintf(stderr, "render: %ux%u %s, %.2f ms, peak memory %ld kB, "
+                "decoded size %lu kB\n", info.width, info.height,
+                ngx_http_overlay_format_name(info.format),
+                ngx_overlay_cli_ms() - ms, ru.ru_maxrss - rss,
+                (unsigned long) info.width * info.height * 3 / 1024);
     }
 
     f = fopen(out, "wb");
@@ -600,6 +628,43 @@ ngx_overlay_cli_read(const char *path, size_t *len)
 }
 
 
+/* the resident set size now, from /proc/self/status */
+
+static long
+ngx_overlay_cli_rss_kb(void)
+{
+    long   kb;
+    char   line[128];
+    FILE  *f;
+
+    kb = 0;
+    f = fopen("/proc/self/status", "r");
+
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+
+    if (f != NULL) {
+        fclose(f);
+    }
+
+    return kb;
+}
+
+
+static double
+ngx_overlay_cli_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+
 static int
 ngx_overlay_cli_usage(void)
 {
@@ -609,7 +674,7 @@ ngx_overlay_cli_usage(void)
             "       ngx-overlay probe IMAGE\n"
             "       ngx-overlay render [--font NAME=PATH]... "
             "[--asset NAME=PATH]...\n"
-            "                          [--quality N] IN JSON OUT\n"
+            "                          [--quality N] [--stats] IN JSON OUT\n"
             "environment: NGX_OVERLAY_FONT=PATH (render; default %s)\n",
             NGX_HTTP_OVERLAY_DEFAULT_FONT);
 

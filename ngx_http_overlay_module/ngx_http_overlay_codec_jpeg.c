@@ -95,8 +95,15 @@ static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_paint(
     const ngx_http_overlay_rect_t *r,
     const ngx_http_overlay_painter_t *painter,
     ngx_http_overlay_error_t *err);
-static void ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
+static void ngx_http_overlay_jpeg_start(ngx_http_overlay_jpeg_t *j,
     struct jpeg_compress_struct *c, int quality);
+static void ngx_http_overlay_jpeg_rows(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_compress_struct *c, int y0, int n);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_reencode(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
+    const ngx_http_overlay_rect_t *r, unsigned orientation,
+    const ngx_http_overlay_painter_t *painter, int quality,
+    ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
 static void ngx_http_overlay_jpeg_block_rect(ngx_http_overlay_jpeg_t *j,
@@ -131,7 +138,7 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
     unsigned                  orientation;
     jvirt_barray_ptr         *coefs;
     ngx_http_overlay_rc_e     rc;
-    ngx_http_overlay_rect_t   r;
+    ngx_http_overlay_rect_t   r, whole;
     ngx_http_overlay_jpeg_t  *j;
 
     /* the struct is large, and its members must survive a longjmp */
@@ -159,103 +166,101 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
     orientation = info->orientation;
     coefs = NULL;
 
-    if (conf->jpeg_quality == 0) {
+    /* the bounds in the stored image */
 
-        /* the iMCUs under the bounds, in the stored image */
+    r = painter->bounds;
 
-        r = painter->bounds;
-
-        if (r.w <= 0 || r.h <= 0) {
-            r.x = 0;
-            r.y = 0;
-            r.w = 1;
-            r.h = 1;
-        }
-
-        x0 = INT_MAX;
-        y0 = INT_MAX;
-        x1 = 0;
-        y1 = 0;
-
-        for (i = 0; i < 4; i++) {
-            ngx_http_overlay_orient_point(orientation,
-                                          (int) j->src.image_width,
-                                          (int) j->src.image_height,
-                                          r.x + (i & 1) * (r.w - 1),
-                                          r.y + (i >> 1) * (r.h - 1),
-                                          &sx, &sy);
-            x0 = sx < x0 ? sx : x0;
-            y0 = sy < y0 ? sy : y0;
-            x1 = sx + 1 > x1 ? sx + 1 : x1;
-            y1 = sy + 1 > y1 ? sy + 1 : y1;
-        }
-
-        mcu_w = j->src.max_h_samp_factor * DCTSIZE;
-        mcu_h = j->src.max_v_samp_factor * DCTSIZE;
-
-        r.x = x0 / mcu_w * mcu_w;
-        r.y = y0 / mcu_h * mcu_h;
-        x1 = (x1 + mcu_w - 1) / mcu_w * mcu_w;
-        y1 = (y1 + mcu_h - 1) / mcu_h * mcu_h;
-        r.w = (x1 < (int) j->src.image_width ? x1
-                                             : (int) j->src.image_width) - r.x;
-        r.h = (y1 < (int) j->src.image_height ? y1
-                                              : (int) j->src.image_height)
-              - r.y;
-
-        coefs = jpeg_read_coefficients(&j->src);
-
-        /*
-         * a zero quantizer decodes, but the region's blocks could not be
-         * quantized with it again (a division by zero in libjpeg)
-         */
-
-        for (i = 0; i < NUM_QUANT_TBLS; i++) {
-            int  q;
-
-            for (q = 0;
-                 j->src.quant_tbl_ptrs[i] != NULL && q < DCTSIZE2;
-                 q++)
-            {
-                if (j->src.quant_tbl_ptrs[i]->quantval[q] == 0) {
-                    rc = ngx_http_overlay_error(err,
-                                                NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                                "jpeg: quantization table "
-                                                "%d has a zero", i);
-                    goto done;
-                }
-            }
-        }
-
-    } else {
+    if (r.w <= 0 || r.h <= 0) {
         r.x = 0;
         r.y = 0;
+        r.w = 1;
+        r.h = 1;
+    }
+
+    x0 = INT_MAX;
+    y0 = INT_MAX;
+    x1 = 0;
+    y1 = 0;
+
+    for (i = 0; i < 4; i++) {
+        ngx_http_overlay_orient_point(orientation, (int) j->src.image_width,
+                                      (int) j->src.image_height,
+                                      r.x + (i & 1) * (r.w - 1),
+                                      r.y + (i >> 1) * (r.h - 1), &sx, &sy);
+        x0 = sx < x0 ? sx : x0;
+        y0 = sy < y0 ? sy : y0;
+        x1 = sx + 1 > x1 ? sx + 1 : x1;
+        y1 = sy + 1 > y1 ? sy + 1 : y1;
+    }
+
+    if (conf->jpeg_quality != 0) {
+
+        /* the whole image again, streamed: the bounds' rows drawn on */
+
+        r.x = 0;
         r.w = (int) j->src.image_width;
-        r.h = (int) j->src.image_height;
+        r.y = y0;
+        r.h = (y1 < (int) j->src.image_height ? y1
+                                              : (int) j->src.image_height)
+              - y0;
+
+        rc = ngx_http_overlay_jpeg_reencode(j, p, len, &r, orientation,
+                                            painter, conf->jpeg_quality, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            goto done;
+        }
+
+        goto encoded;
     }
 
-    if (coefs != NULL) {
-        ngx_http_overlay_rect_t  whole;
+    /* the iMCUs under the bounds */
 
-        /*
-         * the region's pixels from its blocks, already read: cut out as a
-         * JPEG of their own, without decoding the rest of the image again
-         */
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
 
-        ngx_http_overlay_jpeg_cut(j, coefs, &r);
+    r.x = x0 / mcu_w * mcu_w;
+    r.y = y0 / mcu_h * mcu_h;
+    x1 = (x1 + mcu_w - 1) / mcu_w * mcu_w;
+    y1 = (y1 + mcu_h - 1) / mcu_h * mcu_h;
+    r.w = (x1 < (int) j->src.image_width ? x1 : (int) j->src.image_width)
+          - r.x;
+    r.h = (y1 < (int) j->src.image_height ? y1 : (int) j->src.image_height)
+          - r.y;
 
-        whole.x = 0;
-        whole.y = 0;
-        whole.w = r.w;
-        whole.h = r.h;
+    coefs = jpeg_read_coefficients(&j->src);
 
-        rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data,
-                                                 j->piece.len, &whole, err);
+    /*
+     * a zero quantizer decodes, but the region's blocks could not be
+     * quantized with it again (a division by zero in libjpeg)
+     */
 
-    } else {
-        rc = ngx_http_overlay_jpeg_decode_region(j, p, len, &r, err);
+    for (i = 0; i < NUM_QUANT_TBLS; i++) {
+        int  q;
+
+        for (q = 0; j->src.quant_tbl_ptrs[i] != NULL && q < DCTSIZE2; q++) {
+            if (j->src.quant_tbl_ptrs[i]->quantval[q] == 0) {
+                rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                            "jpeg: quantization table %d "
+                                            "has a zero", i);
+                goto done;
+            }
+        }
     }
 
+    /*
+     * the region's pixels from its blocks, already read: cut out as a JPEG
+     * of their own, without decoding the rest of the image again
+     */
+
+    ngx_http_overlay_jpeg_cut(j, coefs, &r);
+
+    whole.x = 0;
+    whole.y = 0;
+    whole.w = r.w;
+    whole.h = r.h;
+
+    rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data, j->piece.len,
+                                             &whole, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         goto done;
     }
@@ -265,15 +270,16 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         goto done;
     }
 
-    if (coefs != NULL) {
-
+    {
         /* the region through the image's own transform and tables */
 
         j->have_enc = 1;
         ngx_http_overlay_jpeg_compress(j, &j->enc);
 
         ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
-        ngx_http_overlay_jpeg_encode(j, &j->enc, 0);
+        ngx_http_overlay_jpeg_start(j, &j->enc, 0);
+        ngx_http_overlay_jpeg_rows(j, &j->enc, 0, gdImageSY(j->im));
+        jpeg_finish_compress(&j->enc);
 
         j->have_blk = 1;
         ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region.data,
@@ -305,14 +311,9 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         jpeg_write_coefficients(&j->out, coefs);
         ngx_http_overlay_jpeg_markers(j);
         jpeg_finish_compress(&j->out);
-
-    } else {
-        j->have_out = 1;
-        ngx_http_overlay_jpeg_compress(j, &j->out);
-
-        ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
-        ngx_http_overlay_jpeg_encode(j, &j->out, conf->jpeg_quality);
     }
+
+encoded:
 
     out->data = j->dest.data;
     out->len = j->dest.len;
@@ -856,25 +857,27 @@ ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
 
 
 /*
- * Encodes j->im with c.  quality 0: with the source's colour space,
- * sampling factors and quantization tables, so that the blocks come out
- * as the source's own encoder would have made them; otherwise a whole
- * image at that quality, progressive if the source was, with its markers.
+ * Starts c for an image of c->image_width x c->image_height.  quality 0:
+ * with the source's colour space, sampling factors and quantization
+ * tables, so that the blocks come out as the source's own encoder would
+ * have made them; otherwise at that quality, progressive if the source
+ * was, with its markers.
  */
 
 static void
-ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
+ngx_http_overlay_jpeg_start(ngx_http_overlay_jpeg_t *j,
     struct jpeg_compress_struct *c, int quality)
 {
-    int                             x, y, i, q;
-    JSAMPROW                        rows[1];
-    unsigned char                  *s;
+    int                             i, q;
     struct jpeg_decompress_struct  *d;
 
     d = &j->src;
 
-    c->image_width = (JDIMENSION) gdImageSX(j->im);
-    c->image_height = (JDIMENSION) gdImageSY(j->im);
+    if (c->image_width == 0) {
+        c->image_width = (JDIMENSION) gdImageSX(j->im);
+        c->image_height = (JDIMENSION) gdImageSY(j->im);
+    }
+
     c->input_components = 3;
     c->in_color_space = JCS_RGB;
 
@@ -913,6 +916,7 @@ ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
     } else {
         jpeg_set_quality(c, quality, TRUE);
         c->optimize_coding = TRUE;
+        c->restart_interval = d->restart_interval;
 
         if (d->progressive_mode) {
             jpeg_simple_progression(c);
@@ -926,13 +930,25 @@ ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
     if (quality != 0) {
         ngx_http_overlay_jpeg_markers(j);
     }
+}
+
+
+/* writes n rows of j->im, from its row y0 */
+
+static void
+ngx_http_overlay_jpeg_rows(ngx_http_overlay_jpeg_t *j,
+    struct jpeg_compress_struct *c, int y0, int n)
+{
+    int             x, y;
+    JSAMPROW        rows[1];
+    unsigned char  *s;
 
     rows[0] = j->row;
 
-    for (y = 0; y < (int) c->image_height; y++) {
+    for (y = y0; y < y0 + n; y++) {
         s = j->row;
 
-        for (x = 0; x < (int) c->image_width; x++) {
+        for (x = 0; x < gdImageSX(j->im); x++) {
             int  p = j->im->tpixels[y][x];
 
             *s++ = (unsigned char) gdTrueColorGetRed(p);
@@ -942,8 +958,87 @@ ngx_http_overlay_jpeg_encode(ngx_http_overlay_jpeg_t *j,
 
         (void) jpeg_write_scanlines(c, rows, 1);
     }
+}
 
-    jpeg_finish_compress(c);
+
+/*
+ * The whole image decoded and encoded again at quality, row by row: only
+ * the rows of r (the bounds' rows, in the stored image) are held, drawn
+ * on, and written once the last of them is in.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_reencode(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    int quality, ngx_http_overlay_error_t *err)
+{
+    int                    x, y, w, h;
+    JSAMPROW               rows[1];
+    unsigned char         *s;
+    ngx_http_overlay_rc_e  rc;
+
+    j->have_pix = 1;
+    ngx_http_overlay_jpeg_decompress(j, &j->pix, p, len);
+
+    j->pix.out_color_space = JCS_RGB;
+    (void) jpeg_start_decompress(&j->pix);
+
+    w = (int) j->pix.output_width;
+    h = (int) j->pix.output_height;
+
+    j->im = gdImageCreateTrueColor(w, r->h);
+    j->row = malloc((size_t) w * 3);
+
+    if (j->im == NULL || j->row == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "allocating %d rows of %d pixels "
+                                      "failed", r->h, w);
+    }
+
+    j->have_out = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->out);
+    ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
+
+    j->out.image_width = (JDIMENSION) w;
+    j->out.image_height = (JDIMENSION) h;
+    ngx_http_overlay_jpeg_start(j, &j->out, quality);
+
+    rows[0] = j->row;
+
+    for (y = 0; y < h; y++) {
+
+        if (jpeg_read_scanlines(&j->pix, rows, 1) != 1) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "jpeg: no scanline %d", y);
+        }
+
+        if (y < r->y || y >= r->y + r->h) {
+            (void) jpeg_write_scanlines(&j->out, rows, 1);
+            continue;
+        }
+
+        s = j->row;
+
+        for (x = 0; x < w; x++, s += 3) {
+            j->im->tpixels[y - r->y][x] = gdTrueColor(s[0], s[1], s[2]);
+        }
+
+        if (y == r->y + r->h - 1) {
+            rc = ngx_http_overlay_jpeg_paint(j, orientation, r, painter,
+                                             err);
+            if (rc != NGX_HTTP_OVERLAY_OK) {
+                return rc;
+            }
+
+            ngx_http_overlay_jpeg_rows(j, &j->out, 0, r->h);
+        }
+    }
+
+    jpeg_finish_compress(&j->out);
+    jpeg_abort_decompress(&j->pix);
+
+    return NGX_HTTP_OVERLAY_OK;
 }
 
 
