@@ -21,6 +21,7 @@ use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
+use File::Spec;
 use HTTP::Tiny;
 use IO::Socket::INET;
 use POSIX qw(WNOHANG sysconf _SC_CLK_TCK);
@@ -34,12 +35,19 @@ my $port = $ENV{BENCH_PORT} || 8090;
 my $photo = $ENV{BENCH_PHOTO}
     || '/usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg';
 my $nginx = $ENV{NGINX} || '/usr/sbin/nginx';
-my $build = abs_path($ENV{BUILD} || "$top/build");
-my $module = abs_path($ENV{MODULE} || "$build/ngx_http_overlay_module.so");
-my $codec = abs_path($ENV{BENCH_CODEC} || "$build/bench_codec");
+my $build = File::Spec->rel2abs($ENV{BUILD} || "$top/build");
+my $module = File::Spec->rel2abs($ENV{MODULE}
+                                 || "$build/ngx_http_overlay_module.so");
+my $codec = File::Spec->rel2abs($ENV{BENCH_CODEC} || "$build/bench_codec");
 my $python = '/usr/bin/python3';
 my $strict = $ENV{BENCH_STRICT} || 0;
 my $ticks = sysconf(_SC_CLK_TCK) || 100;
+my $began = time;
+
+$seconds =~ /^[1-9][0-9]*$/
+    or die "bench: BENCH_SECONDS is whole seconds (wrk's), not $seconds\n";
+$port =~ /^[0-9]+$/ && $port > 0 && $port < 65534
+    or die "bench: BENCH_PORT $port is no port\n";
 
 my $dir = "$build/bench";
 my $images = "$dir/images";
@@ -66,9 +74,14 @@ my %label = (
 );
 
 my %children;           # pid => name, stopped at the end
+my %workers;            # pid => 1, the children's children
 my $errors = 0;
 
-$SIG{INT} = $SIG{TERM} = sub { stop_all(); exit 130 };
+$SIG{INT} = $SIG{TERM} = sub {
+    $SIG{INT} = $SIG{TERM} = 'IGNORE';
+    stop_all();
+    exit 130;
+};
 END { stop_all() }
 
 for my $f ($nginx, $module, $codec, '/usr/bin/wrk', '/usr/bin/gunicorn') {
@@ -89,14 +102,21 @@ print "bench: nginx ", version("$nginx -v 2>&1", qr{nginx/(\S+)}),
       ", gunicorn ", package_version('gunicorn'),
       ", wrk ", package_version('wrk'), "\n";
 
-# --- the images, derived from the photo once --------------------------------
+# --- the images, derived from the photo once ------------------------------
 
-if (grep { !-f "$images/$_" || -M "$images/$_" > -M "$top/tests/bench/images.py" }
-    @images)
+my $stamp = "$images/.made-from";
+my $made = -f $stamp ? do { local (@ARGV, $/) = $stamp; <> } : '';
+
+if ($made ne $photo || grep { !-f "$images/$_" } @images
+    || -M $stamp > -M "$top/tests/bench/images.py")
 {
-    print "bench: images from $photo\n";
+    print "bench: the images, from $photo\n";
     system($python, "$top/tests/bench/images.py", 'make', $photo, $images) == 0
         or die "bench: making the images failed\n";
+
+    open my $fh, '>', $stamp or die "bench: $stamp: $!\n";
+    print $fh $photo;
+    close $fh;
 }
 
 # --- load: for each image, fresh servers, their responses checked -------
@@ -211,7 +231,7 @@ my @codec = ('-t', $seconds * 0.3, '-n', $seconds >= 3 ? 5 : 2,
              '-b', $seconds >= 3 ? 3 : 1);
 my $tsv = "$dir/codec.tsv";
 
-print "\nbench: bench_codec @codec\n\n";
+printf "\nbench: %.0f s so far; bench_codec @codec\n\n", time - $began;
 system($codec, @codec, '-T', $target_image, '-o', $tsv,
        map { "$images/$_" } @images) == 0
     or $errors++;
@@ -242,6 +262,9 @@ printf "  module time per image within 1.25x of the coefficient "
        . "transcode: %s %s\n",
        defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
        verdict(defined $dct_ratio && $dct_ratio <= 1.25);
+
+printf "\nbench: %.0f s in all; results in %s/http.tsv and codec.tsv\n",
+       time - $began, $dir;
 
 if ($errors) {
     print "bench: $errors error(s) above: the figures are not valid\n";
@@ -401,7 +424,9 @@ sub worker_of {
             my $line = <$fh>;
             close $fh;
             next unless defined $line && $line =~ /^(\d+) \(.*\) \S (\d+) /;
-            return $1 if $2 == $master;
+            next unless $2 == $master;
+            $workers{$1} = 1;
+            return $1;
         }
 
         sleep 0.1;
@@ -477,10 +502,13 @@ sub cpu_ms {
 }
 
 
+# INT: a fast shutdown for nginx, a quick one for gunicorn (TERM would
+# wait for requests in progress); then whatever is left, workers too
+
 sub stop_all {
     return unless %children;
 
-    kill 'TERM', keys %children;
+    kill 'INT', keys %children;
 
     my $until = time + 10;
     while (%children && time < $until) {
@@ -494,6 +522,17 @@ sub stop_all {
         kill 'KILL', keys %children;
         waitpid($_, 0) for keys %children;
         %children = ();
+    }
+
+    # a worker left behind by its master (a pid not reused since: still
+    # nginx's or gunicorn's)
+
+    for my $pid (keys %workers) {
+        delete $workers{$pid};
+        open my $fh, '<', "/proc/$pid/cmdline" or next;
+        my $cmd = <$fh> // '';
+        close $fh;
+        kill 'KILL', $pid if $cmd =~ /nginx|gunicorn/;
     }
 }
 
