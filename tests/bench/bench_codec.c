@@ -31,16 +31,21 @@
  * case leaves in malloc's state cannot speed up or slow down another: the
  * module's cases see malloc as a fresh nginx worker does.  The floors (and
  * dct-warm) tell glibc's malloc to keep what is freed (mmap threshold
- * 32 MB, no trimming): on this kind of VM a page fault costs tens of
- * microseconds, and a floor is the codec's work, not the kernel's.
+ * 32 MB, no trimming): a floor is the codec's work, not the kernel's, and
+ * on the VM this was written on a page fault costs about 14 us of CPU.
  *
  * The cases of an image run in turn, BLOCKS (3) times, each time for
  * SECONDS / BLOCKS after a warm-up, so that a busy moment of a shared
  * machine slows them all; at least ROUNDS (5) timings in all, and their
  * median is reported.  The table goes to stdout; with -o, one line per
- * image and case, "image case median_ms bytes_out", to TSV.  With -T, the
- * ratio dct/coefs of the image named NAME is checked against 1.25.  With
- * -c, only that case runs (perf record bench_codec -c dct IMAGE).
+ * image and case to TSV.  With -T, the ratio dct/coefs of the image named
+ * NAME is checked against 1.25.  With -c, only that case runs (perf
+ * record bench_codec -c dct IMAGE).
+ *
+ * Times are the process's CPU time (user and system, page faults
+ * included), so that other processes on a shared machine do not count;
+ * the TSV has the wall-clock medians too: "image case cpu_ms wall_ms
+ * bytes_out".
  */
 
 
@@ -84,7 +89,8 @@ typedef struct {
     size_t                          len;
     ngx_http_overlay_image_info_t   info;
     unsigned                        jpeg;
-    double                         *ms[NGX_HTTP_OVERLAY_BENCH_NCASES];
+    double                         *cpu[NGX_HTTP_OVERLAY_BENCH_NCASES];
+    double                         *wall[NGX_HTTP_OVERLAY_BENCH_NCASES];
     unsigned                        n[NGX_HTTP_OVERLAY_BENCH_NCASES];
     size_t                          out[NGX_HTTP_OVERLAY_BENCH_NCASES];
 } ngx_http_overlay_bench_image_t;
@@ -110,7 +116,7 @@ typedef struct {
 static void ngx_http_overlay_bench_usage(void);
 static unsigned char *ngx_http_overlay_bench_read(const char *path,
     size_t *len);
-static double ngx_http_overlay_bench_now(void);
+static double ngx_http_overlay_bench_now(clockid_t clock);
 static int ngx_http_overlay_bench_applies(const ngx_http_overlay_bench_t *b,
     const ngx_http_overlay_bench_image_t *img, unsigned c);
 static void ngx_http_overlay_bench_block(ngx_http_overlay_bench_t *b,
@@ -290,10 +296,10 @@ main(int argc, char **argv)
             found = 1;
 
             dct = ngx_http_overlay_bench_median(
-                      img->ms[NGX_HTTP_OVERLAY_BENCH_DCT],
+                      img->cpu[NGX_HTTP_OVERLAY_BENCH_DCT],
                       img->n[NGX_HTTP_OVERLAY_BENCH_DCT]);
             coefs = ngx_http_overlay_bench_median(
-                        img->ms[NGX_HTTP_OVERLAY_BENCH_COEFS],
+                        img->cpu[NGX_HTTP_OVERLAY_BENCH_COEFS],
                         img->n[NGX_HTTP_OVERLAY_BENCH_COEFS]);
             ratio = dct / coefs;
 
@@ -325,7 +331,8 @@ main(int argc, char **argv)
         free(imgs[i].data);
 
         for (c = 0; c < NGX_HTTP_OVERLAY_BENCH_NCASES; c++) {
-            free(imgs[i].ms[c]);
+            free(imgs[i].cpu[c]);
+            free(imgs[i].wall[c]);
         }
     }
 
@@ -378,11 +385,11 @@ ngx_http_overlay_bench_read(const char *path, size_t *len)
 
 
 static double
-ngx_http_overlay_bench_now(void)
+ngx_http_overlay_bench_now(clockid_t clock)
 {
     struct timespec  ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
 
     return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
@@ -410,6 +417,7 @@ ngx_http_overlay_bench_block(ngx_http_overlay_bench_t *b,
     ngx_http_overlay_bench_image_t *img, unsigned c)
 {
     int       fds[2], status;
+    char     *p;
     pid_t     pid;
     size_t    out, have, size;
     double   *ms;
@@ -477,7 +485,7 @@ ngx_http_overlay_bench_block(ngx_http_overlay_bench_t *b,
 
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
         || WEXITSTATUS(status) != 0 || have < sizeof(size_t)
-        || (have - sizeof(size_t)) % sizeof(double) != 0)
+        || (have - sizeof(size_t)) % (2 * sizeof(double)) != 0)
     {
         fprintf(stderr, "bench_codec: %s: %s failed\n", img->name,
                 ngx_http_overlay_bench_names[c]);
@@ -494,18 +502,23 @@ ngx_http_overlay_bench_block(ngx_http_overlay_bench_t *b,
 
     img->out[c] = out;
 
-    n = (ssize_t) ((have - sizeof(size_t)) / sizeof(double));
+    /* pairs of CPU and wall-clock times */
 
-    img->ms[c] = realloc(img->ms[c], (img->n[c] + n) * sizeof(double));
-    if (img->ms[c] == NULL) {
+    n = (ssize_t) ((have - sizeof(size_t)) / (2 * sizeof(double)));
+
+    img->cpu[c] = realloc(img->cpu[c], (img->n[c] + n) * sizeof(double));
+    img->wall[c] = realloc(img->wall[c], (img->n[c] + n) * sizeof(double));
+
+    if (img->cpu[c] == NULL || img->wall[c] == NULL) {
         fprintf(stderr, "bench_codec: realloc() failed\n");
         exit(1);
     }
 
     for (i = 0; i < (unsigned) n; i++) {
-        memcpy(&img->ms[c][img->n[c]++],
-               (char *) ms + sizeof(size_t) + i * sizeof(double),
-               sizeof(double));
+        p = (char *) ms + sizeof(size_t) + 2 * i * sizeof(double);
+        memcpy(&img->cpu[c][img->n[c]], p, sizeof(double));
+        memcpy(&img->wall[c][img->n[c]], p + sizeof(double), sizeof(double));
+        img->n[c]++;
     }
 
     free(ms);
@@ -516,7 +529,7 @@ static void
 ngx_http_overlay_bench_child(ngx_http_overlay_bench_t *b,
     ngx_http_overlay_bench_image_t *img, unsigned c, int fd)
 {
-    double    start, t, ms;
+    double    start, t[2];
     size_t    out, again;
     unsigned  i;
 
@@ -531,25 +544,33 @@ ngx_http_overlay_bench_child(ngx_http_overlay_bench_t *b,
 
     /* a warm-up: one run, then up to two more within 200 ms */
 
-    start = ngx_http_overlay_bench_now();
+    start = ngx_http_overlay_bench_now(CLOCK_MONOTONIC);
     out = ngx_http_overlay_bench_run(b, img, c);
 
-    for (i = 0; i < 2 && ngx_http_overlay_bench_now() - start < 200; i++) {
+    for (i = 0;
+         i < 2 && ngx_http_overlay_bench_now(CLOCK_MONOTONIC) - start < 200;
+         i++)
+    {
         (void) ngx_http_overlay_bench_run(b, img, c);
     }
 
     ngx_http_overlay_bench_write(fd, &out, sizeof(size_t));
 
-    start = ngx_http_overlay_bench_now();
+    start = ngx_http_overlay_bench_now(CLOCK_MONOTONIC);
 
     for (i = 0;
          i < b->rounds
-         || ngx_http_overlay_bench_now() - start < b->seconds * 1000.0;
+         || ngx_http_overlay_bench_now(CLOCK_MONOTONIC) - start
+            < b->seconds * 1000.0;
          i++)
     {
-        t = ngx_http_overlay_bench_now();
+        t[0] = ngx_http_overlay_bench_now(CLOCK_PROCESS_CPUTIME_ID);
+        t[1] = ngx_http_overlay_bench_now(CLOCK_MONOTONIC);
+
         again = ngx_http_overlay_bench_run(b, img, c);
-        ms = ngx_http_overlay_bench_now() - t;
+
+        t[0] = ngx_http_overlay_bench_now(CLOCK_PROCESS_CPUTIME_ID) - t[0];
+        t[1] = ngx_http_overlay_bench_now(CLOCK_MONOTONIC) - t[1];
 
         if (again != out) {
             fprintf(stderr, "bench_codec: %s: %s made %zu bytes, then %zu\n",
@@ -557,7 +578,7 @@ ngx_http_overlay_bench_child(ngx_http_overlay_bench_t *b,
             _exit(1);
         }
 
-        ngx_http_overlay_bench_write(fd, &ms, sizeof(double));
+        ngx_http_overlay_bench_write(fd, t, sizeof(t));
     }
 }
 
@@ -875,10 +896,12 @@ static void
 ngx_http_overlay_bench_print(ngx_http_overlay_bench_image_t *imgs,
     unsigned n, FILE *tsv)
 {
-    double    med[NGX_HTTP_OVERLAY_BENCH_NCASES];
+    double    med[NGX_HTTP_OVERLAY_BENCH_NCASES], wall;
     unsigned  i, c;
 
-    printf("in-process, one thread: median ms per image\n\n");
+    printf("in-process, one thread: median CPU ms per image (user and "
+           "system: what\nother processes take of the machine does not "
+           "count)\n\n");
     printf("%-11s %-9s %6s %9s %9s %9s %9s %9s %9s %9s\n",
            "image", "size", "times", "pixels", "coefs", "module", "DCT",
            "module", "DCT /", "q90 /");
@@ -889,12 +912,14 @@ ngx_http_overlay_bench_print(ngx_http_overlay_bench_image_t *imgs,
     for (i = 0; i < n; i++) {
 
         for (c = 0; c < NGX_HTTP_OVERLAY_BENCH_NCASES; c++) {
-            med[c] = ngx_http_overlay_bench_median(imgs[i].ms[c],
+            med[c] = ngx_http_overlay_bench_median(imgs[i].cpu[c],
                                                    imgs[i].n[c]);
+            wall = ngx_http_overlay_bench_median(imgs[i].wall[c],
+                                                 imgs[i].n[c]);
 
             if (tsv != NULL && imgs[i].n[c] > 0) {
-                fprintf(tsv, "%s\t%s\t%.4f\t%zu\n", imgs[i].name,
-                        ngx_http_overlay_bench_names[c], med[c],
+                fprintf(tsv, "%s\t%s\t%.4f\t%.4f\t%zu\n", imgs[i].name,
+                        ngx_http_overlay_bench_names[c], med[c], wall,
                         imgs[i].out[c]);
             }
         }
