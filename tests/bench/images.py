@@ -61,6 +61,8 @@ def make(photo, out):
     hd.save(os.path.join(out, "1080p.webp"), "WEBP", quality=85)
 
     for name in sorted(os.listdir(out)):
+        if name.startswith("."):
+            continue
         p = os.path.join(out, name)
         with Image.open(p) as im:
             print("  %-11s %-4s %4dx%-4d %8d bytes"

@@ -93,8 +93,10 @@ for my $f ($nginx, $module, $codec, '/usr/bin/wrk', '/usr/bin/gunicorn') {
 
 make_path("$dir/out");
 
-print "bench: ", scalar(localtime), ", ", cpus(), " CPUs, load ",
-      loadavg(), ", $seconds s per case\n";
+my $load = loadavg();
+
+print "bench: ", scalar(localtime), ", ", cpus(), " CPUs, load $load, ",
+      "$seconds s per case\n";
 print "bench: nginx ", version("$nginx -v 2>&1", qr{nginx/(\S+)}),
       ", libjpeg-turbo ", package_version('libjpeg62-turbo'),
       ", libgd ", package_version('libgd3'),
@@ -107,7 +109,7 @@ print "bench: nginx ", version("$nginx -v 2>&1", qr{nginx/(\S+)}),
 my $stamp = "$images/.made-from";
 my $made = -f $stamp ? do { local (@ARGV, $/) = $stamp; <> } : '';
 
-if ($made ne $photo || grep { !-f "$images/$_" } @images
+if ($made ne $photo || (grep { !-f "$images/$_" } @images)
     || -M $stamp > -M "$top/tests/bench/images.py")
 {
     print "bench: the images, from $photo\n";
@@ -227,7 +229,7 @@ system($python, "$top/tests/bench/images.py", 'check', @checks) == 0
 
 # per image and case: 30% of the load's seconds, in 3 blocks (1 if short)
 
-my @codec = ('-t', $seconds * 0.3, '-n', $seconds >= 3 ? 5 : 2,
+my @codec = ('-t', $seconds * 0.3, '-n', $seconds >= 3 ? 5 : 1,
              '-b', $seconds >= 3 ? 3 : 1);
 my $tsv = "$dir/codec.tsv";
 
@@ -236,11 +238,18 @@ system($codec, @codec, '-T', $target_image, '-o', $tsv,
        map { "$images/$_" } @images) == 0
     or $errors++;
 
-my $dct_ratio;
+my ($dct_ratio, %codec);
+
 if (open my $fh, '<', $tsv) {
     while (<$fh>) {
+        chomp;
         my @f = split /\t/;
-        $dct_ratio = $f[2] if $f[0] eq $target_image && $f[1] eq 'target';
+
+        if ($f[1] eq 'target') {
+            $dct_ratio = $f[2] if $f[0] eq $target_image;
+        } else {
+            $codec{$f[0]}{$f[1]} = $f[2];
+        }
     }
     close $fh;
 }
@@ -263,7 +272,10 @@ printf "  module time per image within 1.25x of the coefficient "
        defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
        verdict(defined $dct_ratio && $dct_ratio <= 1.25);
 
-printf "\nbench: %.0f s in all; results in %s/http.tsv and codec.tsv\n",
+summary("$dir/summary.md");
+
+printf "\nbench: %.0f s in all; results in %s/: http.tsv, codec.tsv, "
+       . "and summary.md\n       (the ratios, as a Markdown table)\n",
        time - $began, $dir;
 
 if ($errors) {
@@ -274,9 +286,69 @@ if ($errors) {
 exit($strict && $missed ? 1 : 0);
 
 
+# the ratios of this run, as the README gives them
+
+sub summary {
+    my ($file) = @_;
+
+    open my $fh, '>', $file or die "bench: $file: $!\n";
+
+    my $commit = `git -C '$top' rev-parse --short HEAD 2>/dev/null` || '?';
+    chomp $commit;
+
+    printf $fh "Measured %s, commit %s, %d CPUs, load %s at the start, "
+               . "`make bench` (BENCH_SECONDS=%d).\n\n",
+               scalar(localtime $began), $commit, cpus(), $load, $seconds;
+
+    print $fh "| image | module / Pillow, images/s | module / Pillow, CPU "
+              . "per image | module q90 / Pillow, images/s | peak RSS, "
+              . "module / Pillow | in-process: DCT path / coefficient "
+              . "floor | full path (q90) / DCT path |\n";
+    print $fh "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+
+    for my $img (@images) {
+        my $r = $result{$img} or next;
+        my ($m, $q, $p) = @$r{qw(module q90 pillow)};
+        my $c = $codec{$img} || {};
+
+        my @cells = (
+            x(ratio($m->{rps}, $p->{rps}),
+              $m->{requests} < 10 || $p->{requests} < 10),
+            x(ratio($p->{cpu}, $m->{cpu})),
+            $q ? x(ratio($q->{rps}, $p->{rps}),
+                   $q->{requests} < 10 || $p->{requests} < 10) : '-',
+            x(ratio($m->{rss}, $p->{rss})),
+            $c->{coefs} ? x(ratio($c->{dct}, $c->{coefs})) : '-',
+            $c->{full} ? x(ratio($c->{full}, $c->{dct})) : '-',
+        );
+
+        print $fh "| $img | ", join(' | ', @cells), " |\n";
+    }
+
+    my $m = $result{$target_image}{module} || {};
+    my $p = $result{$target_image}{pillow} || {};
+
+    printf $fh "\nTargets on %s: module images/s / Pillow's %s "
+               . "(target 2.5x or more); DCT path / coefficient floor "
+               . "%s (target 1.25x or less).\n",
+               $target_image, x(ratio($m->{rps} || 0, $p->{rps} || 0)),
+               defined $dct_ratio ? x($dct_ratio) : '?';
+
+    close $fh;
+}
+
+
+# a ratio as the summary shows it; * when too few requests made it
+
+sub x {
+    my ($r, $few) = @_;
+    return sprintf('%.2fx%s', $r, $few ? '*' : '');
+}
+
+
 sub ratio {
     my ($a, $b) = @_;
-    return $b > 0 ? $a / $b : 0;
+    return ($b || 0) > 0 ? ($a || 0) / $b : 0;
 }
 
 
