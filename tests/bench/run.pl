@@ -227,9 +227,9 @@ system($python, "$top/tests/bench/images.py", 'check', @checks) == 0
 
 # --- in-process ---------------------------------------------------------------
 
-# per image and case: 30% of the load's seconds, in 3 blocks (1 if short)
+# per image and case: 20% of the load's seconds, in 3 blocks (1 if short)
 
-my @codec = ('-t', $seconds * 0.3, '-n', $seconds >= 3 ? 5 : 1,
+my @codec = ('-t', $seconds * 0.2, '-n', $seconds >= 3 ? 5 : 1,
              '-b', $seconds >= 3 ? 3 : 1);
 my $tsv = "$dir/codec.tsv";
 
