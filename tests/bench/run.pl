@@ -300,8 +300,8 @@ sub summary {
                . "`make bench` (BENCH_SECONDS=%d).\n\n",
                scalar(localtime $began), $commit, cpus(), $load, $seconds;
 
-    print $fh "| image | module / Pillow, images/s | module / Pillow, CPU "
-              . "per image | module q90 / Pillow, images/s | peak RSS, "
+    print $fh "| image | module / Pillow, images/s | CPU per image, "
+              . "Pillow / module | module q90 / Pillow, images/s | peak RSS, "
               . "module / Pillow | in-process: DCT path / coefficient "
               . "floor | full path (q90) / DCT path |\n";
     print $fh "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
