@@ -139,6 +139,11 @@ printf "%-11s %-18s %9s %8s %8s %8s %8s %8s %9s\n",
 my $http = HTTP::Tiny->new(timeout => 60);
 my (%result, @checks, $few);
 
+for my $p ($port .. $port + 2) {
+    IO::Socket::INET->new(PeerAddr => "127.0.0.1:$p")
+        and die "bench: port $p is in use; choose others with BENCH_PORT\n";
+}
+
 open my $tsv_fh, '>', "$dir/http.tsv" or die "bench: $dir/http.tsv: $!\n";
 print $tsv_fh "image\tserver\trequests\timages/s\tp50_ms\tp99_ms\t",
               "cpu_ms\tpeak_rss_mb\n";
