@@ -5,6 +5,9 @@
 #   make deps     installs the missing Debian packages
 #   make test     deps, build, unit tests (also under ASan+UBSan), t/ suites
 #   make demo     deps, build, nginx in the foreground on 127.0.0.1:8080
+#   make bench    deps and the benchmark's (wrk, gunicorn, Pillow, photos),
+#                 the module against a Pillow service and plain nginx, and
+#                 the core against libjpeg-turbo (tests/bench/); not a test
 
 NGX_SRC      ?= /usr/share/nginx/src
 NGINX        ?= /usr/sbin/nginx
@@ -13,6 +16,8 @@ NGX_BUILD    := $(BUILD)/nginx
 MODULE       := $(BUILD)/ngx_http_overlay_module.so
 CLI          := $(BUILD)/ngx-overlay
 DEMO_PORT    ?= 8080
+BENCH_PORT   ?= 8090
+BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
@@ -43,10 +48,10 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
 C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
-                tests/test_peak.c
+                tests/test_peak.c tests/bench/bench_codec.c
 
 .PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
-        deb
+        deb bench
 
 all: build
 
@@ -151,6 +156,29 @@ fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_image
 	echo "fuzz: no crash, leak or timeout in $(FUZZ_SECONDS) s per target"
 
 # --- end of fuzzing ----------------------------------------------------------
+
+# --- benchmark: by hand, never in `make test` --------------------------------
+#
+#   make bench [BENCH_SECONDS=5] [BENCH_PORT=8090]
+#
+# installs the benchmark's packages (tools/deps.sh install bench), then runs
+# tests/bench/run.pl: BENCH_SECONDS of wrk per image and server on ports
+# BENCH_PORT to BENCH_PORT+2, then bench_codec; about 3 minutes at 5 s,
+# under a minute at 1.  Results in build/bench/ (http.tsv, codec.tsv).
+
+$(BUILD)/bench_codec: tests/bench/bench_codec.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_CORE) -o $@ tests/bench/bench_codec.c $(CORE_SRCS) $(LIBS)
+
+bench: deps
+	@tools/deps.sh install bench
+	@$(MAKE) --no-print-directory $(MODULE) $(BUILD)/bench_codec
+	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_PORT=$(BENCH_PORT) \
+	    NGINX=$(NGINX) MODULE=$(CURDIR)/$(MODULE) \
+	    BENCH_CODEC=$(CURDIR)/$(BUILD)/bench_codec BUILD=$(CURDIR)/$(BUILD) \
+	    perl tests/bench/run.pl
+
+# --- end of benchmark --------------------------------------------------------
 
 t: $(MODULE) $(CLI)
 	$(TEST_ENV) prove -r t/

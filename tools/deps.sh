@@ -1,8 +1,13 @@
 #!/bin/sh
 # Lists or installs the Debian packages the project needs.
 #
-#   tools/deps.sh check     names what is missing; exits 1 if anything is
-#   tools/deps.sh install   installs what is missing (idempotent)
+#   tools/deps.sh check [bench]     names what is missing; exits 1 if
+#                                   anything is
+#   tools/deps.sh install [bench]   installs what is missing (idempotent)
+#
+# With "bench", the packages of `make bench` only: a load generator, the
+# Python/Pillow service it is compared with, and the photos it runs on.
+# `make deps` never installs them.
 
 set -u
 
@@ -14,6 +19,20 @@ nginx nginx-dev
 libgd-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl"
+
+# bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
+# for real photos, the font the Python service draws with
+BENCH_PACKAGES="wrk gunicorn python3-pil plasma-workspace-wallpapers
+fonts-dejavu-core"
+
+case "${2:-}" in
+bench) PACKAGES=$BENCH_PACKAGES ;;
+"") ;;
+*)
+    echo "usage: $0 check|install [bench]" >&2
+    exit 2
+    ;;
+esac
 
 missing() {
     for p in $PACKAGES; do
@@ -31,7 +50,11 @@ case "${1:-check}" in
 check)
     if [ -n "$m" ]; then
         echo "missing Debian packages: $m" >&2
-        echo "install them with: make deps" >&2
+        if [ "${2:-}" = bench ]; then
+            echo "install them with: tools/deps.sh install bench" >&2
+        else
+            echo "install them with: make deps" >&2
+        fi
         exit 1
     fi
     ;;
@@ -50,7 +73,7 @@ install)
     [ -z "$m" ] || { echo "still missing: $m" >&2; exit 1; }
     ;;
 *)
-    echo "usage: $0 check|install" >&2
+    echo "usage: $0 check|install [bench]" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,155 @@
+"""The images of `make bench`, and the checks of what the servers sent.
+
+    images.py make PHOTO DIR
+        derives the benchmark's images from one real photo into DIR:
+        thumb.jpg (320x180), poster.jpg (600x900), 720p.jpg, 1080p.jpg,
+        4k.jpg (3840x2160), all JPEG quality 90, baseline, 4:2:0, as a
+        camera or a catalogue's pipeline would make them; 1080p.png and a
+        lossy 1080p.webp (quality 85).  A 16:9 crop of the photo is
+        resampled to each size (Lanczos), the poster is a 2:3 crop.
+
+    images.py check ORIGINAL RESPONSE overlay|same [...]
+        overlay: RESPONSE is ORIGINAL's format and size, decodes, differs
+        from ORIGINAL in the top-right corner, and hardly elsewhere;
+        same: RESPONSE is ORIGINAL, byte for byte.  Prints one line per
+        check, "ok ..." or "FAIL ...", and exits 1 on any failure.
+"""
+
+import io
+import os
+import sys
+
+from PIL import Image, ImageChops, ImageStat
+
+
+def crop(im, aspect):
+    """The largest centred crop of im with that width/height ratio."""
+
+    w, h = im.size
+
+    if w / h > aspect:
+        cw, ch = round(h * aspect), h
+    else:
+        cw, ch = w, round(w / aspect)
+
+    x, y = (w - cw) // 2, (h - ch) // 2
+    return im.crop((x, y, x + cw, y + ch))
+
+
+def make(photo, out):
+    os.makedirs(out, exist_ok=True)
+
+    src = Image.open(photo)
+    src.load()
+    src = src.convert("RGB")
+    wide = crop(src, 16 / 9)
+    tall = crop(src, 2 / 3)
+
+    jpegs = [("thumb.jpg", wide, (320, 180)),
+             ("poster.jpg", tall, (600, 900)),
+             ("720p.jpg", wide, (1280, 720)),
+             ("1080p.jpg", wide, (1920, 1080)),
+             ("4k.jpg", wide, (3840, 2160))]
+
+    for name, im, size in jpegs:
+        im.resize(size, Image.LANCZOS).save(
+            os.path.join(out, name), "JPEG", quality=90, subsampling=2,
+            progressive=False, optimize=False)
+
+    hd = wide.resize((1920, 1080), Image.LANCZOS)
+    hd.save(os.path.join(out, "1080p.png"), "PNG")
+    hd.save(os.path.join(out, "1080p.webp"), "WEBP", quality=85)
+
+    for name in sorted(os.listdir(out)):
+        if name.startswith("."):
+            continue
+        p = os.path.join(out, name)
+        with Image.open(p) as im:
+            print("  %-11s %-4s %4dx%-4d %8d bytes"
+                  % (name, im.format, im.width, im.height,
+                     os.path.getsize(p)))
+
+
+def mean_diff(a, b, box):
+    d = ImageChops.difference(a.crop(box), b.crop(box))
+    return sum(ImageStat.Stat(d).mean) / 3
+
+
+def check(original, response, kind):
+    with open(original, "rb") as f:
+        a_bytes = f.read()
+    with open(response, "rb") as f:
+        b_bytes = f.read()
+
+    name = os.path.basename(response)
+
+    if kind == "same":
+        if a_bytes == b_bytes:
+            return "ok %s: the original, byte for byte" % name
+        return "FAIL %s: not the original (%d bytes, not %d)" % (
+            name, len(b_bytes), len(a_bytes))
+
+    if a_bytes == b_bytes:
+        return "FAIL %s: the original, no overlay" % name
+
+    try:
+        a = Image.open(io.BytesIO(a_bytes))
+        b = Image.open(io.BytesIO(b_bytes))
+        b.load()
+        a.load()
+    except Exception as e:
+        return "FAIL %s: does not decode: %s" % (name, e)
+
+    if a.format != b.format or a.size != b.size:
+        return "FAIL %s: %s %dx%d, not %s %dx%d" % (
+            name, b.format, b.width, b.height, a.format, a.width, a.height)
+
+    fmt = b.format
+    a, b = a.convert("RGB"), b.convert("RGB")
+    w, h = a.size
+    s = min(w, h)
+
+    # the badge is in the top-right corner, 3% of the shorter side from
+    # the edges and about 12% of it high; the bottom-left quarter is far
+    # from it
+
+    corner = mean_diff(a, b, (w - round(s * 0.6), round(s * 0.04),
+                              w - round(s * 0.04), round(s * 0.1)))
+    rest = mean_diff(a, b, (0, h // 2, w // 2, h))
+
+    if corner < 20:
+        return "FAIL %s: the top-right corner hardly changed (%.1f)" % (
+            name, corner)
+
+    if rest > 3:
+        return "FAIL %s: the bottom-left quarter changed (%.2f)" % (
+            name, rest)
+
+    return ("ok %s: %s %dx%d, %d bytes, mean change %.1f in the corner, "
+            "%.2f in the bottom-left quarter"
+            % (name, fmt, w, h,
+               len(b_bytes), corner, rest))
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "make":
+        make(argv[2], argv[3])
+        return 0
+
+    args = argv[2:]
+
+    if (len(argv) > 2 and argv[1] == "check" and len(args) % 3 == 0
+            and all(k in ("overlay", "same") for k in args[2::3])):
+        failed = 0
+        for i in range(0, len(args), 3):
+            line = check(*args[i:i + 3])
+            print("  " + line)
+            failed += not line.startswith("ok")
+        return 1 if failed else 0
+
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
