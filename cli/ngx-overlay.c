@@ -524,6 +524,7 @@ done:
         free(ngx_overlay_cli_copies[n]);
     }
 
+    ngx_http_overlay_tiles_flush();
     gdFontCacheShutdown();
 
     return rc;

@@ -57,6 +57,13 @@ ngx_http_overlay_rc_e ngx_http_overlay_parse_value(unsigned char *buf,
     const ngx_http_overlay_signed_t *sig, ngx_http_overlay_spec_t *spec,
     unsigned *repairs, ngx_http_overlay_error_t *err);
 
+/* drops this thread's cache of rendered overlays (at exit) */
+void ngx_http_overlay_tiles_flush(void);
+
+/* how often this thread's cache had the overlay, and how often not */
+void ngx_http_overlay_tiles_count(unsigned long *hits,
+    unsigned long *misses);
+
 /* the spec drawn on the image in, encoded as out (info: what in was) */
 ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,
     size_t len, const ngx_http_overlay_spec_t *spec,

@@ -3214,7 +3214,8 @@ ngx_http_overlay_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_overlay_exit(ngx_cycle_t *cycle)
 {
-    /* the faces libgd keeps open */
+    /* the overlays this thread keeps, the faces libgd keeps open */
+    ngx_http_overlay_tiles_flush();
     gdFontCacheShutdown();
 }
 

@@ -298,6 +298,7 @@ main(int argc, char **argv)
     }
 
     gdImageDestroy(photo);
+    ngx_http_overlay_tiles_flush();
     gdFontCacheShutdown();
 
     printf("%s\n", failed ? "peak: FAILED" : "peak: all within bounds");
