@@ -3,9 +3,10 @@
  * ngx_http_overlay_module: image codecs.
  *
  * JPEG goes through libjpeg-turbo (ngx_http_overlay_codec_jpeg.c), in the
- * DCT domain; PNG, WebP and static GIF are decoded and encoded whole by
- * libgd.  Only these four formats are ever handed to a decoder: the magic
- * bytes decide, whatever libgd could read besides.
+ * DCT domain; PNG is decoded by libpng (ngx_http_overlay_codec_png.c), with
+ * its limits; WebP and static GIF are decoded whole by libgd, and all
+ * three are encoded by libgd.  Only these four formats are ever handed to
+ * a decoder: the magic bytes decide, whatever libgd could read besides.
  */
 
 
@@ -15,6 +16,7 @@
 
 #include "ngx_http_overlay_codec.h"
 #include "ngx_http_overlay_codec_jpeg.h"
+#include "ngx_http_overlay_codec_png.h"
 
 
 #define ngx_http_overlay_be16(p)  ((unsigned) (p)[0] << 8 | (p)[1])
@@ -544,13 +546,19 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
                                            err);
     }
 
+    if (info->format == NGX_HTTP_OVERLAY_FORMAT_PNG) {
+        rc = ngx_http_overlay_png_decode(p, len, conf->max_pixels,
+                                         conf->max_side, &im, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        goto decoded;
+    }
+
     ngx_http_overlay_render_gd_message_clear();
 
     switch (info->format) {
-
-    case NGX_HTTP_OVERLAY_FORMAT_PNG:
-        im = gdImageCreateFromPngPtr((int) len, (void *) p);
-        break;
 
     case NGX_HTTP_OVERLAY_FORMAT_WEBP:
         im = gdImageCreateFromWebpPtr((int) len, (void *) p);
@@ -572,6 +580,8 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
                                           info->format),
                                       ngx_http_overlay_render_gd_message());
     }
+
+decoded:
 
     if ((unsigned) gdImageSX(im) != info->width
         || (unsigned) gdImageSY(im) != info->height)

@@ -66,6 +66,20 @@ put('bogus-exif.jpg', "\xff\xd8"
 # a JPEG with a ZIP appended (a polyglot): drawn on as the JPEG it is
 put('polyglot.jpg', $rocket . "PK\x03\x04" . ("z" x 1000));
 
+# PNG chunks after IHDR: 6 MB of ICC profile (never inflated, copied);
+# a text chunk whose CRC is wrong (corruption: libpng's warning refuses it)
+our $palette = OverlayTest::fixture('palette.png');
+{
+    my $chunk = sub { my ($t, $d, $bad) = @_;
+        pack('N', length $d) . $t . $d
+        . pack('N', Compress::Zlib::crc32($t . $d) ^ ($bad ? 1 : 0)) };
+    put('big-icc.png', substr($palette, 0, 33)
+        . $chunk->('iCCP', "ICC\0\0" . ("\x5a" x 6_000_000))
+        . substr($palette, 33));
+    put('text-crc.png', substr($palette, 0, 33)
+        . $chunk->('tEXt', "Comment\0hello", 1) . substr($palette, 33));
+}
+
 no_shuffle();
 run_tests();
 
@@ -270,3 +284,45 @@ top-left: unchanged
 top-right: badge
 bottom-left: unchanged
 bottom-right: unchanged
+
+
+
+=== TEST 14: a PNG with 6 MB of ICC profile: drawn, the profile kept
+--- config
+    location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
+--- request
+GET /h/big-icc.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 2
+--- response_body_filters eval
+sub { (OverlayTest::png_chunks($_[0]) =~ /^iCCP 6000005$/m
+       ? "profile kept\n" : "profile lost\n")
+      . OverlayTest::describe_image($_[0],
+                                    OverlayTest::fixture("palette.png")) }
+--- response_body
+profile kept
+png 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+--- no_error_log
+[warn]
+libpng
+
+
+
+=== TEST 15: a PNG text chunk with a bad CRC: the original, libpng's reason
+--- config
+    location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
+--- request
+GET /h/text-crc.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(length($::palette) + 25) . "\n"
+--- error_log
+overlay: bad_image: png: tEXt: CRC error, passing the original through
+--- no_error_log
+libpng
+[alert]

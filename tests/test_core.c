@@ -15,10 +15,14 @@
 #include <math.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include <jpeglib.h>
+#include <png.h>
 
 #include "ngx_http_overlay_core.h"
 #include "ngx_http_overlay_codec_jpeg.h"
+#include "ngx_http_overlay_codec_png.h"
 
 
 static unsigned     passed;
@@ -2000,6 +2004,568 @@ test_hostile_jpeg(void)
 
 
 
+/* PNGs made at run time, in memory, with libpng's writer */
+
+typedef struct {
+    unsigned char  *data;
+    size_t          len;
+    size_t          size;
+} png_buf_t;
+
+
+static void
+png_buf_write(png_structp png, png_bytep p, size_t n)
+{
+    png_buf_t  *b;
+
+    b = png_get_io_ptr(png);
+
+    if (b->len + n > b->size) {
+        b->size = (b->len + n) * 2;
+        b->data = realloc(b->data, b->size);
+    }
+
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+
+static void
+png_buf_flush(png_structp png)
+{
+    (void) png;
+}
+
+
+/* a sample of 16 bits, different in every pixel and channel */
+
+static unsigned
+png_sample(int x, int y, int c)
+{
+    return (unsigned) (x * 4099 + y * 9157 + c * 21011 + x * y * 37)
+           & 0xffff;
+}
+
+
+static unsigned char *
+make_png(int w, int h, int colour, int depth, int interlace, int trns,
+    size_t *len)
+{
+    int             pass, y, c, channels, n, max;
+    png_buf_t       b;
+    png_color       palette[256];
+    png_infop       info;
+    png_bytep       row;
+    png_structp     png;
+    png_byte        alpha[256];
+    png_color_16    tc;
+    unsigned        v;
+
+    memset(&b, 0, sizeof(png_buf_t));
+
+    png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    info = png_create_info_struct(png);
+
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(b.data);
+        return NULL;
+    }
+
+    png_set_write_fn(png, &b, png_buf_write, png_buf_flush);
+    png_set_IHDR(png, info, (png_uint_32) w, (png_uint_32) h, depth, colour,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_pHYs(png, info, 11811, 5906, PNG_RESOLUTION_METER);
+
+    max = (1 << depth) - 1;
+    n = colour == PNG_COLOR_TYPE_PALETTE ? max + 1 : 0;
+
+    for (c = 0; c < n; c++) {
+        palette[c].red = (png_byte) (c * 7 + 3);
+        palette[c].green = (png_byte) (c * 13 + 100);
+        palette[c].blue = (png_byte) (c * 29);
+        alpha[c] = (png_byte) (c % 3 == 0 ? 0 : c % 3 == 1 ? 255 : c * 41);
+    }
+
+    if (n > 0) {
+        png_set_PLTE(png, info, palette, n);
+
+        if (trns) {
+            png_set_tRNS(png, info, alpha, n > 1 ? n - 1 : 1, NULL);
+        }
+
+    } else if (trns) {
+        /* the colour of the pixel at 1,0 is the transparent one */
+
+        tc.gray = (png_uint_16) (png_sample(1, 0, 0) & max);
+        tc.red = (png_uint_16) (png_sample(1, 0, 0) & max);
+        tc.green = (png_uint_16) (png_sample(1, 0, 1) & max);
+        tc.blue = (png_uint_16) (png_sample(1, 0, 2) & max);
+        png_set_tRNS(png, info, NULL, 0, &tc);
+    }
+
+    png_write_info(png, info);
+
+    if (depth < 8) {
+        png_set_packing(png);
+    }
+
+    if (interlace) {
+        (void) png_set_interlace_handling(png);
+    }
+
+    channels = png_get_channels(png, info);
+    row = malloc((size_t) w * channels * 2);
+
+    for (pass = interlace ? 7 : 1; pass > 0; pass--) {
+        for (y = 0; y < h; y++) {
+            unsigned char  *p = row;
+            int             i;
+
+            for (i = 0; i < w; i++) {
+                for (c = 0; c < channels; c++) {
+                    v = png_sample(i, y, c);
+
+                    if (n > 0) {
+                        *p++ = (unsigned char) (v % n);
+
+                    } else if (depth == 16) {
+                        *p++ = (unsigned char) (v >> 8);
+                        *p++ = (unsigned char) v;
+
+                    } else {
+                        *p++ = (unsigned char) (v & max);
+                    }
+                }
+            }
+
+            png_write_row(png, row);
+        }
+    }
+
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+
+    *len = b.len;
+
+    return b.data;
+}
+
+
+/*
+ * Our decoder against libgd's, pixel for pixel: the same alpha, and the
+ * same colour wherever a pixel is not fully transparent (libgd makes those
+ * black).  Where libgd ignores a tRNS colour (RGB, and 16-bit grey, which
+ * it rounds to 8 bits first), the sample that tRNS names must come out
+ * transparent, and only it.
+ */
+
+static void
+png_against_libgd(const char *name, const unsigned char *data, size_t len,
+    int trns_colour)
+{
+    int                        x, y, a, b, diff, ta, want;
+    gdImagePtr                 ours, gd;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_error_t   err;
+
+    rc = ngx_http_overlay_png_decode(data, len, NGX_HTTP_OVERLAY_MAX_PIXELS,
+                                     0, &ours, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    gd = gdImageCreateFromPngPtr((int) len, (void *) data);
+
+    if (gd != NULL && !gdImageTrueColor(gd)) {
+        gdImagePaletteToTrueColor(gd);
+    }
+
+    CHECK(gd != NULL && gdImageSX(gd) == gdImageSX(ours)
+          && gdImageSY(gd) == gdImageSY(ours), "%s: libgd's size", name);
+
+    if (gd == NULL || gdImageSX(gd) != gdImageSX(ours)
+        || gdImageSY(gd) != gdImageSY(ours))
+    {
+        gdImageDestroy(ours);
+        return;
+    }
+
+    diff = 0;
+    ta = 0;
+
+    for (y = 0; y < gdImageSY(ours); y++) {
+        for (x = 0; x < gdImageSX(ours); x++) {
+            a = gdImageGetTrueColorPixel(ours, x, y);
+            b = gdImageGetTrueColorPixel(gd, x, y);
+
+            if (trns_colour) {
+                want = (gdTrueColorGetRed(b) == gdTrueColorGetRed(trns_colour)
+                        && gdTrueColorGetGreen(b)
+                           == gdTrueColorGetGreen(trns_colour)
+                        && gdTrueColorGetBlue(b)
+                           == gdTrueColorGetBlue(trns_colour));
+
+                if (want) {
+                    ta++;
+                    b = gdTrueColorAlpha(gdTrueColorGetRed(b),
+                                         gdTrueColorGetGreen(b),
+                                         gdTrueColorGetBlue(b),
+                                         gdAlphaTransparent);
+                }
+            }
+
+            if (gdTrueColorGetAlpha(a) != gdTrueColorGetAlpha(b)
+                || (gdTrueColorGetAlpha(a) != gdAlphaTransparent
+                    && (a & 0xffffff) != (b & 0xffffff)))
+            {
+                if (diff++ == 0) {
+                    printf("  %s at %d,%d: ours %08x, libgd's %08x\n",
+                           name, x, y, (unsigned) a, (unsigned) b);
+                }
+            }
+        }
+    }
+
+    CHECK(diff == 0, "%s: %d pixels differ from libgd's", name, diff);
+    CHECK(!trns_colour || ta > 0, "%s: no pixel of the tRNS colour", name);
+    CHECK(gdImageGetInterlaced(ours) == gdImageGetInterlaced(gd)
+          && gdImageResolutionX(ours) == gdImageResolutionX(gd)
+          && gdImageResolutionY(ours) == gdImageResolutionY(gd),
+          "%s: interlace %d, %ux%u dpi; libgd's %d, %ux%u", name,
+          gdImageGetInterlaced(ours), gdImageResolutionX(ours),
+          gdImageResolutionY(ours), gdImageGetInterlaced(gd),
+          gdImageResolutionX(gd), gdImageResolutionY(gd));
+
+    gdImageDestroy(gd);
+    gdImageDestroy(ours);
+}
+
+
+/* the CRC of PNG chunks (ISO 3309), to build chunks by hand */
+
+static unsigned long
+png_crc(const unsigned char *p, size_t len)
+{
+    int            k;
+    size_t         i;
+    unsigned long  c;
+
+    c = 0xffffffffUL;
+
+    for (i = 0; i < len; i++) {
+        c ^= p[i];
+
+        for (k = 0; k < 8; k++) {
+            c = (c & 1) ? 0xedb88320UL ^ (c >> 1) : c >> 1;
+        }
+    }
+
+    return c ^ 0xffffffffUL;
+}
+
+
+/* the PNG with a chunk of n bytes (of fill) inserted at pos */
+
+static unsigned char *
+png_insert_chunk(const unsigned char *png, size_t len, size_t pos,
+    const char *type, const unsigned char *data, size_t n, int fill,
+    int bad_crc, size_t *out_len)
+{
+    unsigned char  *p, *c;
+    unsigned long   crc;
+
+    p = malloc(len + n + 12);
+    memcpy(p, png, pos);
+
+    c = p + pos;
+    c[0] = (unsigned char) (n >> 24);
+    c[1] = (unsigned char) (n >> 16);
+    c[2] = (unsigned char) (n >> 8);
+    c[3] = (unsigned char) n;
+    memcpy(c + 4, type, 4);
+
+    if (data != NULL) {
+        memcpy(c + 8, data, n);
+
+    } else {
+        memset(c + 8, fill, n);
+    }
+
+    crc = png_crc(c + 4, n + 4) ^ (bad_crc ? 1 : 0);
+    c[8 + n] = (unsigned char) (crc >> 24);
+    c[9 + n] = (unsigned char) (crc >> 16);
+    c[10 + n] = (unsigned char) (crc >> 8);
+    c[11 + n] = (unsigned char) crc;
+
+    memcpy(c + 12 + n, png + pos, len - pos);
+    *out_len = len + n + 12;
+
+    return p;
+}
+
+
+static void
+test_png_decoder(void)
+{
+    int                        i, colour, fd, saved;
+    long                       said;
+    FILE                      *capture;
+    size_t                     len, hlen;
+    clock_t                    start;
+    gdImagePtr                 im;
+    unsigned char             *png, *h;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_error_t   err;
+
+    static const struct {
+        int                    colour;
+        int                    depth;
+    } kinds[] = {
+        { PNG_COLOR_TYPE_GRAY, 1 }, { PNG_COLOR_TYPE_GRAY, 2 },
+        { PNG_COLOR_TYPE_GRAY, 4 }, { PNG_COLOR_TYPE_GRAY, 8 },
+        { PNG_COLOR_TYPE_GRAY, 16 }, { PNG_COLOR_TYPE_RGB, 8 },
+        { PNG_COLOR_TYPE_RGB, 16 }, { PNG_COLOR_TYPE_PALETTE, 1 },
+        { PNG_COLOR_TYPE_PALETTE, 2 }, { PNG_COLOR_TYPE_PALETTE, 4 },
+        { PNG_COLOR_TYPE_PALETTE, 8 }, { PNG_COLOR_TYPE_GRAY_ALPHA, 8 },
+        { PNG_COLOR_TYPE_GRAY_ALPHA, 16 }, { PNG_COLOR_TYPE_RGB_ALPHA, 8 },
+        { PNG_COLOR_TYPE_RGB_ALPHA, 16 }
+    };
+
+    static const char *const  fixture_pngs[] = {
+        "chelsea.png", "palette.png", "gray.png", "deep16.png", "logo.png",
+        "transparent.png"
+    };
+
+    /* every colour type and depth, plain and Adam7, with and without tRNS */
+
+    for (i = 0; i < (int) (sizeof(kinds) / sizeof(kinds[0])) * 4; i++) {
+        char  name[64];
+        int   k, interlace, trns, tc;
+
+        k = i / 4;
+        interlace = i & 1;
+        trns = (i & 2) && !(kinds[k].colour & PNG_COLOR_MASK_ALPHA);
+        colour = kinds[k].colour;
+
+        if ((i & 2) && !trns) {
+            continue;
+        }
+
+        snprintf(name, sizeof(name), "png type %d, %d-bit%s%s", colour,
+                 kinds[k].depth, interlace ? ", Adam7" : "",
+                 trns ? ", tRNS" : "");
+
+        png = make_png(23, 13, colour, kinds[k].depth, interlace, trns,
+                       &len);
+        if (png == NULL) {
+            CHECK(0, "%s: made", name);
+            continue;
+        }
+
+        /* the colour libgd leaves opaque where tRNS makes it transparent */
+
+        tc = 0;
+
+        if (trns && colour == PNG_COLOR_TYPE_RGB) {
+            unsigned  s = kinds[k].depth == 16 ? 8 : 0;
+
+            tc = gdTrueColor((int) (png_sample(1, 0, 0) >> s) & 0xff,
+                             (int) (png_sample(1, 0, 1) >> s) & 0xff,
+                             (int) (png_sample(1, 0, 2) >> s) & 0xff);
+
+            if (kinds[k].depth == 16) {
+                /* 8-bit colours alike but for the low byte stay opaque */
+                tc = 0;
+            }
+        }
+
+        if (trns && colour == PNG_COLOR_TYPE_GRAY && kinds[k].depth == 16) {
+            tc = -1;
+        }
+
+        if (tc == -1) {
+            /* only the pixel at 1,0 has the 16-bit grey of tRNS */
+
+            rc = ngx_http_overlay_png_decode(png, len,
+                                             NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                             &im, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 1, 0))
+                     == gdAlphaTransparent
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 2, 0))
+                     == 0, "%s: %s", name, err.msg);
+
+            if (rc == NGX_HTTP_OVERLAY_OK) {
+                gdImageDestroy(im);
+            }
+
+        } else if (trns && colour == PNG_COLOR_TYPE_RGB && tc == 0) {
+            rc = ngx_http_overlay_png_decode(png, len,
+                                             NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                             &im, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 1, 0))
+                     == gdAlphaTransparent
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 2, 0))
+                     == 0, "%s: %s", name, err.msg);
+
+            if (rc == NGX_HTTP_OVERLAY_OK) {
+                gdImageDestroy(im);
+            }
+
+        } else {
+            png_against_libgd(name, png, len, tc);
+        }
+
+        free(png);
+    }
+
+    for (i = 0; i < (int) (sizeof(fixture_pngs) / sizeof(char *)); i++) {
+        png = read_fixture(fixture_pngs[i], &len);
+        png_against_libgd(fixture_pngs[i], png, len, 0);
+        free(png);
+    }
+
+    /*
+     * Hostile chunks after IHDR, decoded with stderr captured: libpng must
+     * not write a line (libgd's reader wrote "libpng warning: ...").
+     */
+
+    png = make_png(40, 30, PNG_COLOR_TYPE_RGB, 8, 0, 0, &len);
+
+    fflush(stderr);
+    capture = tmpfile();
+    fd = fileno(stderr);
+    saved = dup(fd);
+    (void) dup2(fileno(capture), fd);
+
+    /* a text chunk with a bad CRC: corruption, refused */
+
+    h = png_insert_chunk(png, len, 33, "tEXt", (const unsigned char *)
+                         "Comment\0hello", 13, 0, 1, &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strcmp(err.msg, "png: tEXt: CRC error") == 0,
+          "a tEXt with a bad CRC: %s: %s", ngx_http_overlay_reason(rc),
+          err.msg);
+    free(h);
+
+    /* a chunk over the chunk limit */
+
+    h = png_insert_chunk(png, len, 33, "tEXt", NULL,
+                         NGX_HTTP_OVERLAY_PNG_CHUNK_MAX + 1, 'a', 0, &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strcmp(err.msg, "png: tEXt: chunk data is too large") == 0,
+          "a tEXt over the chunk limit: %s: %s", ngx_http_overlay_reason(rc),
+          err.msg);
+    free(h);
+
+    /*
+     * 6 MB of ICC profile, and a zTXt "deflate bomb" whose data is no
+     * deflate stream at all: never inflated, so decoded, at once.
+     */
+
+    h = png_insert_chunk(png, len, 33, "iCCP", NULL, 6000000, 0x5a, 0,
+                         &hlen);
+    start = clock();
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK
+          && (double) (clock() - start) / CLOCKS_PER_SEC < 0.5,
+          "6 MB of iCCP: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+    free(h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+    }
+
+    h = png_insert_chunk(png, len, 33, "zTXt", (const unsigned char *)
+                         "Comment\0\0\x78\x9c\xff\xff\xff\xff", 14, 0, 0,
+                         &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "a zTXt of garbage: %s: %s",
+          ngx_http_overlay_reason(rc), err.msg);
+    free(h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+    }
+
+    /* a profile libpng knows as wrong (chelsea.png's) is no warning */
+
+    h = read_fixture("chelsea.png", &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "chelsea.png's sRGB profile: %s",
+          err.msg);
+    free(h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+    }
+
+    /* cut in IDAT; IDAT's CRC wrong */
+
+    rc = ngx_http_overlay_png_decode(png, len - 30,
+                                     NGX_HTTP_OVERLAY_MAX_PIXELS, 0, &im,
+                                     &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strstr(err.msg, "png cut short at") != NULL,
+          "a PNG cut in IDAT: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+
+    h = malloc(len);
+    memcpy(h, png, len);
+    h[len - 13] ^= 0x01;                    /* IDAT's CRC, before IEND */
+    rc = ngx_http_overlay_png_decode(h, len, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strcmp(err.msg, "png: IDAT: CRC error") == 0,
+          "IDAT's CRC: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+    free(h);
+
+    /* the sides: libpng's own limit, under the decoder's */
+
+    rc = ngx_http_overlay_png_decode(png, len, NGX_HTTP_OVERLAY_MAX_PIXELS,
+                                     39, &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE, "a side over 39: %s: %s",
+          ngx_http_overlay_reason(rc), err.msg);
+
+    rc = ngx_http_overlay_png_decode(png, len, 1199, 0, &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE, "over 1199 pixels: %s: %s",
+          ngx_http_overlay_reason(rc), err.msg);
+
+    fflush(stderr);
+    (void) dup2(saved, fd);
+    close(saved);
+
+    said = ftell(capture);
+    CHECK(said == 0, "libpng wrote %ld bytes to stderr", said);
+
+    if (said > 0) {
+        char  line[256];
+
+        rewind(capture);
+
+        while (fgets(line, sizeof(line), capture) != NULL) {
+            printf("  stderr: %s", line);
+        }
+    }
+    fclose(capture);
+
+    free(png);
+}
+
+
+
 /* the signature as Python's hmac makes it, for the same key and message */
 
 static void
@@ -2117,7 +2683,8 @@ test_failures(void)
         const char             *msg;
     } cases[] = {
         { "corrupt.jpg", NGX_HTTP_OVERLAY_BAD_IMAGE, "jpeg: Bogus Huffman" },
-        { "corrupt.png", NGX_HTTP_OVERLAY_BAD_IMAGE, "libpng" },
+        { "corrupt.png", NGX_HTTP_OVERLAY_BAD_IMAGE,
+          "png: IDAT: invalid bit length repeat" },
     };
 
     ngx_http_overlay_options_init(&opts);
@@ -2190,6 +2757,7 @@ main(int argc, char **argv)
     test_regressions();
     test_glyphs_and_edges();
     test_hostile_jpeg();
+    test_png_decoder();
     test_signatures();
     test_failures();
 
