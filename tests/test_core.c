@@ -2566,6 +2566,296 @@ test_png_decoder(void)
 
 
 
+#define be16(p)  ((size_t) (p)[0] << 8 | (p)[1])
+
+
+/* the probe's verdict on bytes: a code, and a message that has want */
+
+static void
+probe_case(const char *name, const unsigned char *p, size_t len,
+    ngx_http_overlay_rc_e want, const char *msg)
+{
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_codec_conf_t   conf;
+    ngx_http_overlay_image_info_t   info;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+
+    err.msg[0] = '\0';
+
+    rc = ngx_http_overlay_codec_probe(p, len, &conf, &info, &err);
+    CHECK(rc == want && (rc == NGX_HTTP_OVERLAY_OK
+                         || strstr(err.msg, msg) != NULL),
+          "%s: %s: %s", name, ngx_http_overlay_reason(rc), err.msg);
+}
+
+
+/* bytes with n bytes at pos replaced by the m bytes of s */
+
+static unsigned char *
+splice(const unsigned char *p, size_t len, size_t pos, size_t n,
+    const void *s, size_t m, size_t *out_len)
+{
+    unsigned char  *q;
+
+    q = malloc(len - n + m);
+    memcpy(q, p, pos);
+    memcpy(q + pos, s, m);
+    memcpy(q + pos + m, p + pos + n, len - pos - n);
+    *out_len = len - n + m;
+
+    return q;
+}
+
+
+/* a GIF of w x h frames of 1x1 pixel on a screen of sw x sh */
+
+static unsigned char *
+make_gif(unsigned frames, unsigned sw, unsigned sh, unsigned x, unsigned y,
+    unsigned w, unsigned h, size_t *len)
+{
+    unsigned char  *p, *q;
+    unsigned        i;
+
+    static const unsigned char  frame_data[] = {
+        0x02, 0x02, 0x44, 0x01, 0x00                /* LZW: one pixel */
+    };
+
+    p = malloc(13 + 6 + (size_t) frames * (10 + sizeof(frame_data)) + 1);
+    q = p;
+
+    memcpy(q, "GIF89a", 6);
+    q += 6;
+    *q++ = sw & 0xff;
+    *q++ = sw >> 8;
+    *q++ = sh & 0xff;
+    *q++ = sh >> 8;
+    *q++ = 0x80;                                /* a table of 2 colours */
+    *q++ = 0;
+    *q++ = 0;
+    memcpy(q, "\0\0\0\xff\xff\xff", 6);
+    q += 6;
+
+    for (i = 0; i < frames; i++) {
+        *q++ = 0x2c;
+        *q++ = x & 0xff;
+        *q++ = x >> 8;
+        *q++ = y & 0xff;
+        *q++ = y >> 8;
+        *q++ = w & 0xff;
+        *q++ = w >> 8;
+        *q++ = h & 0xff;
+        *q++ = h >> 8;
+        *q++ = 0;
+        memcpy(q, frame_data, sizeof(frame_data));
+        q += sizeof(frame_data);
+    }
+
+    *q++ = 0x3b;
+    *len = (size_t) (q - p);
+
+    return p;
+}
+
+
+static void
+test_headers_disagree(void)
+{
+    size_t                          len, n, sof, i;
+    clock_t                         start;
+    unsigned char                  *data, *bad, *png;
+    unsigned char                   chunk[64];
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_codec_conf_t   conf;
+    ngx_http_overlay_image_info_t   info;
+
+    /* JPEG: a second frame header; none of lines; a short one */
+
+    static const unsigned char  jpeg_sof0[] = {
+        0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0
+    };
+
+    static const unsigned char  jpeg_sof_3c[] = {
+        0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 3, 1, 0x11, 0
+    };
+
+    static const unsigned char  jpeg_dnl[] = {
+        0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 0, 0, 8, 1, 1, 0x11, 0,
+        0xff, 0xda, 0, 8, 1, 1, 0, 0, 0x3f, 0
+    };
+
+    data = read_fixture("rocket.jpg", &len);
+
+    for (sof = 2; sof + 4 < len; sof += 2 + be16(data + sof + 2)) {
+        if (data[sof + 1] == 0xc0 || data[sof + 1] == 0xc2) {
+            break;
+        }
+    }
+
+    n = 2 + be16(data + sof + 2);
+    bad = splice(data, len, sof + n, 0, data + sof, n, &n);
+    probe_case("rocket.jpg, its SOF twice", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a second JPEG frame header (SOF");
+    free(bad);
+
+    bad = splice(data, len, 2, 0, jpeg_sof0, sizeof(jpeg_sof0), &n);
+    probe_case("an 8x8 SOF0 before rocket.jpg's", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE, "headers disagree: a second");
+    free(bad);
+
+    bad = splice(data, len, 2, 0, jpeg_sof_3c, sizeof(jpeg_sof_3c), &n);
+    probe_case("a SOF of 11 bytes for 3 components", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a JPEG frame header of 11 bytes for 3 "
+               "components");
+    free(bad);
+    free(data);
+
+    probe_case("a SOF of no lines (DNL)", jpeg_dnl, sizeof(jpeg_dnl),
+               NGX_HTTP_OVERLAY_BAD_IMAGE, "JPEG frame header of 8x0 pixels");
+
+    /* PNG: IHDR first and once; a valid colour type; APNG */
+
+    png = make_png(16, 16, PNG_COLOR_TYPE_RGB, 8, 0, 0, &len);
+
+    probe_case("a PNG made here", png, len, NGX_HTTP_OVERLAY_OK, "");
+
+    bad = png_insert_chunk(png, len, 33, "IHDR", png + 16, 13, 0, 0, &n);
+    probe_case("IHDR twice", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a second PNG IHDR at 33");
+    free(bad);
+
+    bad = png_insert_chunk(png, len, len - 12, "IHDR", png + 16, 13, 0, 0,
+                           &n);
+    probe_case("IHDR again after IDAT", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a second PNG IHDR at");
+    free(bad);
+
+    bad = png_insert_chunk(png, len, 8, "tEXt", (const unsigned char *)
+                           "a\0b", 3, 0, 0, &n);
+    probe_case("IHDR after a tEXt", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: PNG IHDR at 23, not first");
+    free(bad);
+
+    bad = splice(png, len, 24, 2, "\x10\x03", 2, &n);
+    probe_case("palette of 16 bits", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "PNG IHDR: colour type 3 with 16-bit samples");
+    free(bad);
+
+    bad = png_insert_chunk(png, len, 33, "acTL", (const unsigned char *)
+                           "\0\0\0\x02\0\0\0\0", 8, 0, 0, &n);
+    probe_case("APNG", bad, n, NGX_HTTP_OVERLAY_UNSUPPORTED,
+               "animated PNG");
+    free(bad);
+
+    /* acTL after IDAT is no animation: browsers show the still image */
+
+    bad = png_insert_chunk(png, len, len - 12, "acTL",
+                           (const unsigned char *) "\0\0\0\x02\0\0\0\0", 8,
+                           0, 0, &n);
+    probe_case("acTL after IDAT", bad, n, NGX_HTTP_OVERLAY_OK, "");
+    free(bad);
+    free(png);
+
+    /* WebP: the RIFF against the body, chunks against the RIFF */
+
+    data = read_fixture("thumb.webp", &len);
+
+    probe_case("thumb.webp cut", data, 1000, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: WebP of 1000 bytes, the RIFF header says "
+               "8570");
+
+    bad = splice(data, len, 0, 0, "", 0, &n);
+    bad[16] += 2;                               /* VP8 chunk: 2 more */
+    probe_case("a VP8 chunk past the RIFF", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a WebP chunk \"VP8 \" of 8552 bytes at 12, "
+               "the RIFF ends at 8570");
+
+    bad[16] -= 2;
+    bad[22] = 0xff;                             /* first partition size */
+    probe_case("a VP8 partition past its chunk", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a VP8 first partition of");
+    free(bad);
+
+    /* VP8X saying 100x100 over the 320x180 frame */
+
+    memcpy(chunk, "VP8X\x0a\0\0\0\0\0\0\0\x63\0\0\x63\0\0", 18);
+    bad = splice(data, len, 12, 0, chunk, 18, &n);
+    bad[4] += 18;
+    probe_case("a canvas of 100x100", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a WebP canvas of 100x100, a VP8 frame of "
+               "320x180");
+
+    bad[24] = 0x3f;                             /* the canvas: 320x180 */
+    bad[25] = 0x01;
+    bad[27] = 0xb3;
+    probe_case("a canvas of 320x180", bad, n, NGX_HTTP_OVERLAY_OK, "");
+    free(bad);
+
+    memcpy(chunk + 18, "ANMF\x02\0\0\0\0\0", 10);
+    chunk[12] = 0x3f;
+    chunk[13] = 0x01;
+    chunk[15] = 0xb3;
+    bad = splice(data, len, 12, 0, chunk, 28, &n);
+    bad[4] += 28;
+    probe_case("ANMF in a still WebP", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a WebP chunk \"ANMF\" in a still image");
+    free(bad);
+    free(data);
+
+    /* GIF: the frame against the screen */
+
+    bad = make_gif(1, 10, 10, 0, 0, 10, 10, &n);
+    probe_case("a GIF of one frame", bad, n, NGX_HTTP_OVERLAY_OK, "");
+    probe_case("a GIF cut in its frame", bad, n - 3,
+               NGX_HTTP_OVERLAY_BAD_IMAGE, "GIF cut short");
+    probe_case("a GIF without its trailer", bad, n - 1, NGX_HTTP_OVERLAY_OK,
+               "");
+    bad[13 + 6 + 10] = 12;
+    probe_case("LZW codes of 13 bits", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "GIF LZW code size 12");
+    free(bad);
+
+    bad = make_gif(1, 10, 10, 5, 5, 10, 10, &n);
+    probe_case("a GIF frame out of the screen", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a GIF frame of 10x10 at 5,5, a screen of "
+               "10x10");
+    free(bad);
+
+    bad = make_gif(1, 10, 10, 2, 2, 5, 5, &n);
+    probe_case("a GIF frame within the screen", bad, n,
+               NGX_HTTP_OVERLAY_UNSUPPORTED,
+               "GIF frame of 5x5 at 2,2, a screen of 10x10");
+    free(bad);
+
+    /* 100000 frames: the probe stops at the second */
+
+    bad = make_gif(100000, 1, 1, 0, 0, 1, 1, &n);
+    probe_case("100000 frames", bad, n, NGX_HTTP_OVERLAY_UNSUPPORTED,
+               "animated GIF");
+
+    memset(&conf, 0, sizeof(conf));
+    conf.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+    start = clock();
+
+    for (i = 0; i < 1000; i++) {
+        (void) ngx_http_overlay_codec_probe(bad, n, &conf, &info, &err);
+    }
+
+    CHECK((double) (clock() - start) / CLOCKS_PER_SEC < 0.1,
+          "1000 probes of 100000 frames: %.3f s",
+          (double) (clock() - start) / CLOCKS_PER_SEC);
+    free(bad);
+}
+
+
+
 /* the signature as Python's hmac makes it, for the same key and message */
 
 static void
@@ -2758,6 +3048,7 @@ main(int argc, char **argv)
     test_glyphs_and_edges();
     test_hostile_jpeg();
     test_png_decoder();
+    test_headers_disagree();
     test_signatures();
     test_failures();
 
