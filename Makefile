@@ -101,8 +101,11 @@ golden: $(CLI)
 #
 # builds the libFuzzer targets of tests/fuzz/ into build/fuzz/ and runs each
 # for FUZZ_SECONDS on a work corpus in build/fuzz/ (seeded from tests/fuzz/
-# and t/fixtures/, kept between runs); fails when either finds a crash, a
-# leak or a timeout, whose input is then in build/fuzz/artifacts/.
+# and t/fixtures/, kept between runs); fails when any finds a crash, a
+# leak, a timeout or a broken invariant, whose input is then in
+# build/fuzz/artifacts/.  fuzz_param: the parameter; fuzz_probe: the header
+# probe and the heap the decoders use for what it accepts; fuzz_image: the
+# whole composite on image bodies.
 
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
@@ -119,9 +122,9 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 
-fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_image
-	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_image \
-	    $(FUZZ_DIR)/artifacts
+fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_image
+	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_probe \
+	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/artifacts
 	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
 	sh tests/fuzz/image_seeds.sh $(FUZZ_DIR)/seeds_image \
 	    t/fixtures/*.jpg t/fixtures/*.png t/fixtures/*.webp \
@@ -132,8 +135,15 @@ fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_image
 	    -dict=tests/fuzz/param.dict -max_len=20000 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/param- \
 	    $(FUZZ_DIR)/corpus_param || failed="$$failed fuzz_param"; \
+	echo "fuzz_probe: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_probe $(FUZZ_RUN) \
+	    -dict=tests/fuzz/image.dict \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/probe- \
+	    $(FUZZ_DIR)/corpus_probe $(FUZZ_DIR)/seeds_image \
+	    || failed="$$failed fuzz_probe"; \
 	echo "fuzz_image: $(FUZZ_SECONDS) s"; \
 	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_image $(FUZZ_RUN) \
+	    -dict=tests/fuzz/image.dict \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/image- \
 	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/seeds_image \
 	    || failed="$$failed fuzz_image"; \
