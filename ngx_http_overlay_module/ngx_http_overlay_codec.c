@@ -59,6 +59,10 @@ static ngx_http_overlay_rc_e ngx_http_overlay_webp_frame(
 static ngx_http_overlay_rc_e ngx_http_overlay_probe_gif(
     const unsigned char *p, size_t len, ngx_http_overlay_image_info_t *info,
     ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_decode(const unsigned char *p,
+    size_t len, const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_codec_conf_t *conf, gdImagePtr *im,
+    ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_png_chunks(
     const unsigned char *p, size_t len, ngx_http_overlay_traits_t *traits,
     ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err);
@@ -855,42 +859,10 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
                                            err);
     }
 
-    if (info->format == NGX_HTTP_OVERLAY_FORMAT_PNG) {
-        rc = ngx_http_overlay_png_decode(p, len, conf->max_pixels,
-                                         conf->max_side, &im, err);
-        if (rc != NGX_HTTP_OVERLAY_OK) {
-            return rc;
-        }
-
-        goto decoded;
+    rc = ngx_http_overlay_decode(p, len, info, conf, &im, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
     }
-
-    ngx_http_overlay_render_gd_message_clear();
-
-    switch (info->format) {
-
-    case NGX_HTTP_OVERLAY_FORMAT_WEBP:
-        im = gdImageCreateFromWebpPtr((int) len, (void *) p);
-        break;
-
-    case NGX_HTTP_OVERLAY_FORMAT_GIF:
-        im = gdImageCreateFromGifPtr((int) len, (void *) p);
-        break;
-
-    default:
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
-                                      "no codec for the format");
-    }
-
-    if (im == NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                      "%s decoding failed: %s",
-                                      ngx_http_overlay_format_name(
-                                          info->format),
-                                      ngx_http_overlay_render_gd_message());
-    }
-
-decoded:
 
     if ((unsigned) gdImageSX(im) != info->width
         || (unsigned) gdImageSY(im) != info->height)
@@ -959,6 +931,47 @@ done:
     gdImageDestroy(im);
 
     return rc;
+}
+
+
+/* PNG through libpng, WebP and GIF through libgd */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_decode(const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_codec_conf_t *conf, gdImagePtr *im,
+    ngx_http_overlay_error_t *err)
+{
+    switch (info->format) {
+
+    case NGX_HTTP_OVERLAY_FORMAT_PNG:
+        return ngx_http_overlay_png_decode(p, len, conf->max_pixels,
+                                           conf->max_side, im, err);
+
+    case NGX_HTTP_OVERLAY_FORMAT_WEBP:
+        ngx_http_overlay_render_gd_message_clear();
+        *im = gdImageCreateFromWebpPtr((int) len, (void *) p);
+        break;
+
+    case NGX_HTTP_OVERLAY_FORMAT_GIF:
+        ngx_http_overlay_render_gd_message_clear();
+        *im = gdImageCreateFromGifPtr((int) len, (void *) p);
+        break;
+
+    default:
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
+                                      "no codec for the format");
+    }
+
+    if (*im == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "%s decoding failed: %s",
+                                      ngx_http_overlay_format_name(
+                                          info->format),
+                                      ngx_http_overlay_render_gd_message());
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
 }
 
 
