@@ -367,7 +367,6 @@ libpng
     location /h/ {
         alias $TEST_NGINX_OVERLAY_HOSTILE/;
         overlay $arg_overlay;
-        overlay_buffer 4m;
     }
 --- request
 GET /h/two-sof.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
@@ -389,7 +388,6 @@ qr/overlay: bad_image: headers disagree: a second JPEG frame header \(SOF[02]\) 
     location /h/ {
         alias $TEST_NGINX_OVERLAY_HOSTILE/;
         overlay $arg_overlay;
-        overlay_buffer 4m;
     }
 --- request
 GET /h/ihdr-twice.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
@@ -411,7 +409,6 @@ overlay: bad_image: headers disagree: a second PNG IHDR at 33, passing
     location /h/ {
         alias $TEST_NGINX_OVERLAY_HOSTILE/;
         overlay $arg_overlay;
-        overlay_buffer 4m;
     }
 --- request
 GET /h/canvas.webp?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
@@ -433,7 +430,6 @@ overlay: bad_image: headers disagree: a WebP canvas of 100x100, a VP8 frame of 3
     location /h/ {
         alias $TEST_NGINX_OVERLAY_HOSTILE/;
         overlay $arg_overlay;
-        overlay_buffer 4m;
     }
 --- request
 GET /h/gif-outside.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
@@ -455,7 +451,6 @@ overlay: bad_image: headers disagree: a GIF frame of 10x10 at 5,5, a screen of 1
     location /h/ {
         alias $TEST_NGINX_OVERLAY_HOSTILE/;
         overlay $arg_overlay;
-        overlay_buffer 4m;
     }
 --- request
 GET /h/gif-100k.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
@@ -477,7 +472,6 @@ overlay: unsupported: animated GIF, passing the original through
     location /h/ {
         alias $TEST_NGINX_OVERLAY_HOSTILE/;
         overlay $arg_overlay;
-        overlay_buffer 4m;
     }
 --- request
 GET /h/apng.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
