@@ -25,6 +25,7 @@ typedef struct {
 } ngx_http_overlay_png_t;
 
 
+static void ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn);
 static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info);
 static void ngx_http_overlay_png_rgba_to_gd(gdImagePtr im);
@@ -41,8 +42,6 @@ ngx_http_overlay_png_decode(const unsigned char *p, size_t len,
     unsigned long max_pixels, unsigned max_side, gdImagePtr *im,
     ngx_http_overlay_error_t *err)
 {
-    png_infop               info;
-    png_structp             png;
     ngx_http_overlay_png_t  pn;
 
     *im = NULL;
@@ -54,30 +53,7 @@ ngx_http_overlay_png_decode(const unsigned char *p, size_t len,
     pn.max_side = max_side;
     pn.err = err;
 
-    /* the handlers record the message: nothing goes to stderr */
-
-    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &pn,
-                                 ngx_http_overlay_png_error,
-                                 ngx_http_overlay_png_warning);
-    if (png == NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "png_create_read_struct() failed");
-    }
-
-    info = png_create_info_struct(png);
-    if (info == NULL) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "png_create_info_struct() failed");
-    }
-
-    /* everything set after this point lives in pn, not in locals */
-
-    if (setjmp(png_jmpbuf(png)) == 0) {
-        ngx_http_overlay_png_read(&pn, png, info);
-    }
-
-    png_destroy_read_struct(&png, &info, NULL);
+    ngx_http_overlay_png_run(&pn);
 
     if (pn.rc != NGX_HTTP_OVERLAY_OK) {
         if (pn.im != NULL) {
@@ -90,6 +66,44 @@ ngx_http_overlay_png_decode(const unsigned char *p, size_t len,
     *im = pn.im;
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * What libpng's longjmp may interrupt is in pn, which lives in the
+ * caller's frame: no local here changes between setjmp() and longjmp().
+ */
+
+static void
+ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
+{
+    png_infop    info;
+    png_structp  png;
+
+    /* the handlers record the message: nothing goes to stderr */
+
+    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, pn,
+                                 ngx_http_overlay_png_error,
+                                 ngx_http_overlay_png_warning);
+    if (png == NULL) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "png_create_read_struct() failed");
+        return;
+    }
+
+    info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "png_create_info_struct() failed");
+        return;
+    }
+
+    if (setjmp(png_jmpbuf(png)) == 0) {
+        ngx_http_overlay_png_read(pn, png, info);
+    }
+
+    png_destroy_read_struct(&png, &info, NULL);
 }
 
 
