@@ -22,7 +22,7 @@ BENCH_SECONDS ?= 5
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c render.c codec.c codec_jpeg.c \
-                  sign.c core.c)
+                  codec_png.c sign.c core.c)
 CORE_HDRS    := $(CORE_SRCS:.c=.h)
 MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
 
@@ -36,7 +36,7 @@ WARN         := -Wall -Wextra -Wpointer-arith -Wshadow -Werror
 CFLAGS_CORE  := -std=gnu99 -g -O2 $(WARN) -I$(SRC_DIR)
 SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
-LIBS         := -lgd -ljpeg -ljansson -lcrypto -lm
+LIBS         := -lgd -lpng -ljpeg -ljansson -lcrypto -lm
 
 # the real Test::Nginx when it is installed, else the bundled runner
 HAVE_TN      := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null && echo y)
@@ -113,8 +113,11 @@ golden: $(CLI)
 #
 # builds the libFuzzer targets of tests/fuzz/ into build/fuzz/ and runs each
 # for FUZZ_SECONDS on a work corpus in build/fuzz/ (seeded from tests/fuzz/
-# and t/fixtures/, kept between runs); fails when either finds a crash, a
-# leak or a timeout, whose input is then in build/fuzz/artifacts/.
+# and t/fixtures/, kept between runs); fails when any finds a crash, a
+# leak, a timeout or a broken invariant, whose input is then in
+# build/fuzz/artifacts/.  fuzz_param: the parameter; fuzz_probe: the header
+# probe and the heap the decoders use for what it accepts; fuzz_image: the
+# whole composite on image bodies.
 
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
@@ -131,9 +134,9 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 
-fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_image
-	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_image \
-	    $(FUZZ_DIR)/artifacts
+fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_image
+	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_probe \
+	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/artifacts
 	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
 	sh tests/fuzz/image_seeds.sh $(FUZZ_DIR)/seeds_image \
 	    t/fixtures/*.jpg t/fixtures/*.png t/fixtures/*.webp \
@@ -144,8 +147,15 @@ fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_image
 	    -dict=tests/fuzz/param.dict -max_len=20000 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/param- \
 	    $(FUZZ_DIR)/corpus_param || failed="$$failed fuzz_param"; \
+	echo "fuzz_probe: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_probe $(FUZZ_RUN) \
+	    -dict=tests/fuzz/image.dict \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/probe- \
+	    $(FUZZ_DIR)/corpus_probe $(FUZZ_DIR)/seeds_image \
+	    || failed="$$failed fuzz_probe"; \
 	echo "fuzz_image: $(FUZZ_SECONDS) s"; \
 	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_image $(FUZZ_RUN) \
+	    -dict=tests/fuzz/image.dict \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/image- \
 	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/seeds_image \
 	    || failed="$$failed fuzz_image"; \

@@ -4,6 +4,7 @@
  */
 
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_render.h"
+#include "ngx_http_overlay_codec_png.h"
 
 
 #define NGX_HTTP_OVERLAY_PAD_X         0.5     /* of the font size */
@@ -204,7 +206,9 @@ gdImagePtr
 ngx_http_overlay_asset_decode(const unsigned char *data, size_t len,
     ngx_http_overlay_error_t *err)
 {
-    gdImagePtr  im;
+    gdImagePtr                im;
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_error_t  png_err;
 
     if (len < 16 || len > 64 * 1024 * 1024) {
         (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
@@ -212,21 +216,32 @@ ngx_http_overlay_asset_decode(const unsigned char *data, size_t len,
         return NULL;
     }
 
+    if (memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) {
+
+        /* the configuration's own image: no limits but libpng's sides */
+
+        rc = ngx_http_overlay_png_decode(data, len, ULONG_MAX, 0, &im,
+                                         &png_err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            (void) ngx_http_overlay_error(err, rc, "cannot be decoded: %s",
+                                          png_err.msg);
+            return NULL;
+        }
+
+        gdImageSaveAlpha(im, 1);
+
+        return im;
+    }
+
     ngx_http_overlay_render_gd_message_clear();
 
-    if (memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) {
-        im = gdImageCreateFromPngPtr((int) len, (void *) data);
-
-    } else if (memcmp(data, "RIFF", 4) == 0
-               && memcmp(data + 8, "WEBP", 4) == 0)
-    {
-        im = gdImageCreateFromWebpPtr((int) len, (void *) data);
-
-    } else {
+    if (memcmp(data, "RIFF", 4) != 0 || memcmp(data + 8, "WEBP", 4) != 0) {
         (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
                                       "neither PNG nor WebP");
         return NULL;
     }
+
+    im = gdImageCreateFromWebpPtr((int) len, (void *) data);
 
     if (im == NULL) {
         (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,

@@ -165,7 +165,7 @@ overlay: bad_image: jpeg: Bogus Huffman table definition, passing the original t
 --- response_body eval
 OverlayTest::fixture_digest("corrupt.png")
 --- error_log eval
-qr/overlay: bad_image: png decoding failed: .*libpng error/
+qr/overlay: bad_image: png: IDAT: invalid bit length repeat, /
 --- no_error_log
 [error]
 

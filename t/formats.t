@@ -119,7 +119,7 @@ alpha kept
 
 
 
-=== TEST 6: the PNG's colour chunks (here iCCP) are kept
+=== TEST 6: the PNG's colour chunks (here iCCP) are kept, libpng silent
 --- config
     location /img/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
@@ -133,6 +133,9 @@ sub { CORE::join '', grep { /^(?:IHDR|iCCP|sRGB|gAMA|cHRM)/ }
 --- response_body
 IHDR colour type 2
 iCCP 2625
+--- no_error_log
+libpng
+[warn]
 
 
 

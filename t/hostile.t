@@ -8,7 +8,7 @@ use lib 't/lib';
 use OverlayTest;
 use File::Temp qw(tempdir);
 
-my $dir = tempdir(CLEANUP => 1);
+our $dir = tempdir(CLEANUP => 1);
 $ENV{TEST_NGINX_OVERLAY_HOSTILE} = $dir;
 
 sub put {
@@ -65,6 +65,53 @@ put('bogus-exif.jpg', "\xff\xd8"
 
 # a JPEG with a ZIP appended (a polyglot): drawn on as the JPEG it is
 put('polyglot.jpg', $rocket . "PK\x03\x04" . ("z" x 1000));
+
+# PNG chunks after IHDR: 6 MB of ICC profile (never inflated, copied);
+# a text chunk whose CRC is wrong (corruption: libpng's warning refuses it)
+our $palette = OverlayTest::fixture('palette.png');
+{
+    my $chunk = sub { my ($t, $d, $bad) = @_;
+        pack('N', length $d) . $t . $d
+        . pack('N', Compress::Zlib::crc32($t . $d) ^ ($bad ? 1 : 0)) };
+    put('big-icc.png', substr($palette, 0, 33)
+        . $chunk->('iCCP', "ICC\0\0" . ("\x5a" x 6_000_000))
+        . substr($palette, 33));
+    put('text-crc.png', substr($palette, 0, 33)
+        . $chunk->('tEXt', "Comment\0hello", 1) . substr($palette, 33));
+
+    # headers that disagree: IHDR twice; an animated PNG (acTL)
+    put('ihdr-twice.png', substr($palette, 0, 33)
+        . $chunk->('IHDR', substr($palette, 16, 13)) . substr($palette, 33));
+    put('apng.png', substr($palette, 0, 33)
+        . $chunk->('acTL', pack('NN', 2, 0)) . substr($palette, 33));
+}
+
+# a JPEG with its frame header twice
+{
+    my $pos = 2;
+    $pos += 2 + unpack('n', substr($rocket, $pos + 2, 2))
+        while substr($rocket, $pos + 1, 1) !~ /[\xc0\xc2]/;
+    my $sof = substr($rocket, $pos, 2 + unpack('n', substr($rocket, $pos + 2, 2)));
+    put('two-sof.jpg', substr($rocket, 0, $pos) . $sof . substr($rocket, $pos));
+}
+
+# a WebP whose VP8X canvas (100x100) is not its frame's size (320x180)
+{
+    my $webp = OverlayTest::fixture('thumb.webp');
+    my $vp8x = 'VP8X' . pack('V', 10) . "\0\0\0\0" . "\x63\0\0\x63\0\0";
+    put('canvas.webp', 'RIFF' . pack('V', length($webp) - 8 + 18) . 'WEBP'
+        . $vp8x . substr($webp, 12));
+}
+
+# a GIF whose frame reaches out of its screen; one of 100000 frames
+{
+    my $gif = sub { my ($frames, $sw, $sh, $x, $y, $w, $h) = @_;
+        "GIF89a" . pack('vvCCC', $sw, $sh, 0x80, 0, 0) . "\0\0\0\xff\xff\xff"
+        . (("\x2c" . pack('vvvvC', $x, $y, $w, $h, 0) . "\x02\x02\x44\x01\x00")
+           x $frames) . "\x3b" };
+    put('gif-outside.gif', $gif->(1, 10, 10, 5, 5, 10, 10));
+    put('gif-100k.gif', $gif->(100_000, 1, 1, 0, 0, 1, 1));
+}
 
 no_shuffle();
 run_tests();
@@ -270,3 +317,171 @@ top-left: unchanged
 top-right: badge
 bottom-left: unchanged
 bottom-right: unchanged
+
+
+
+=== TEST 14: a PNG with 6 MB of ICC profile: drawn, the profile kept
+--- config
+    location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
+--- request
+GET /h/big-icc.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 2
+--- response_body_filters eval
+sub { (OverlayTest::png_chunks($_[0]) =~ /^iCCP 6000005$/m
+       ? "profile kept\n" : "profile lost\n")
+      . OverlayTest::describe_image($_[0],
+                                    OverlayTest::fixture("palette.png")) }
+--- response_body
+profile kept
+png 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+--- no_error_log
+[warn]
+libpng
+
+
+
+=== TEST 15: a PNG text chunk with a bad CRC: the original, libpng's reason
+--- config
+    location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
+--- request
+GET /h/text-crc.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(length($::palette) + 25) . "\n"
+--- error_log
+overlay: bad_image: png: tEXt: CRC error, passing the original through
+--- no_error_log
+libpng
+[alert]
+
+
+
+=== TEST 16: a JPEG with two frame headers: the original bytes, and why
+--- config
+    location /h/ {
+        alias $TEST_NGINX_OVERLAY_HOSTILE/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /h/two-sof.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(-s "$::dir/two-sof.jpg") . "\n"
+--- error_log eval
+qr/overlay: bad_image: headers disagree: a second JPEG frame header \(SOF[02]\) at \d+, the first at \d+, passing/
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 17: a PNG with two IHDR: the original bytes, and why
+--- config
+    location /h/ {
+        alias $TEST_NGINX_OVERLAY_HOSTILE/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /h/ihdr-twice.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(-s "$::dir/ihdr-twice.png") . "\n"
+--- error_log
+overlay: bad_image: headers disagree: a second PNG IHDR at 33, passing
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 18: a WebP canvas of 100x100 over a frame of 320x180: the original bytes, and why
+--- config
+    location /h/ {
+        alias $TEST_NGINX_OVERLAY_HOSTILE/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /h/canvas.webp?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(-s "$::dir/canvas.webp") . "\n"
+--- error_log
+overlay: bad_image: headers disagree: a WebP canvas of 100x100, a VP8 frame of 320x180, passing
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 19: a GIF frame reaching out of its screen: the original bytes, and why
+--- config
+    location /h/ {
+        alias $TEST_NGINX_OVERLAY_HOSTILE/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /h/gif-outside.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(-s "$::dir/gif-outside.gif") . "\n"
+--- error_log
+overlay: bad_image: headers disagree: a GIF frame of 10x10 at 5,5, a screen of 10x10, passing
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 20: a GIF of 100000 frames: counted to the second: the original bytes, and why
+--- config
+    location /h/ {
+        alias $TEST_NGINX_OVERLAY_HOSTILE/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /h/gif-100k.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(-s "$::dir/gif-100k.gif") . "\n"
+--- error_log
+overlay: unsupported: animated GIF, passing the original through
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 21: an animated PNG (acTL): the original bytes, and why
+--- config
+    location /h/ {
+        alias $TEST_NGINX_OVERLAY_HOSTILE/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /h/apng.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout: 1
+--- response_body_filters eval
+sub { length($_[0]) . "\n" }
+--- response_body eval
+(-s "$::dir/apng.png") . "\n"
+--- error_log
+overlay: unsupported: animated PNG, passing the original through
+--- no_error_log
+[alert]
+[crit]

@@ -15,10 +15,14 @@
 #include <math.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include <jpeglib.h>
+#include <png.h>
 
 #include "ngx_http_overlay_core.h"
 #include "ngx_http_overlay_codec_jpeg.h"
+#include "ngx_http_overlay_codec_png.h"
 
 
 static unsigned     passed;
@@ -2355,6 +2359,858 @@ test_hostile_jpeg(void)
 
 
 
+/* PNGs made at run time, in memory, with libpng's writer */
+
+typedef struct {
+    unsigned char  *data;
+    size_t          len;
+    size_t          size;
+} png_buf_t;
+
+
+static void
+png_buf_write(png_structp png, png_bytep p, size_t n)
+{
+    png_buf_t  *b;
+
+    b = png_get_io_ptr(png);
+
+    if (b->len + n > b->size) {
+        b->size = (b->len + n) * 2;
+        b->data = realloc(b->data, b->size);
+    }
+
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+
+static void
+png_buf_flush(png_structp png)
+{
+    (void) png;
+}
+
+
+/* a sample of 16 bits, different in every pixel and channel */
+
+static unsigned
+png_sample(int x, int y, int c)
+{
+    return (unsigned) (x * 4099 + y * 9157 + c * 21011 + x * y * 37)
+           & 0xffff;
+}
+
+
+static unsigned char *
+make_png(int w, int h, int colour, int depth, int interlace, int trns,
+    size_t *len)
+{
+    int             pass, y, c, channels, n, max;
+    png_buf_t       b;
+    png_color       palette[256];
+    png_infop       info;
+    png_bytep       row;
+    png_structp     png;
+    png_byte        alpha[256];
+    png_color_16    tc;
+    unsigned        v;
+
+    memset(&b, 0, sizeof(png_buf_t));
+
+    png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    info = png_create_info_struct(png);
+
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(b.data);
+        return NULL;
+    }
+
+    png_set_write_fn(png, &b, png_buf_write, png_buf_flush);
+    png_set_IHDR(png, info, (png_uint_32) w, (png_uint_32) h, depth, colour,
+                 interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_pHYs(png, info, 11811, 5906, PNG_RESOLUTION_METER);
+
+    max = (1 << depth) - 1;
+    n = colour == PNG_COLOR_TYPE_PALETTE ? max + 1 : 0;
+
+    for (c = 0; c < n; c++) {
+        palette[c].red = (png_byte) (c * 7 + 3);
+        palette[c].green = (png_byte) (c * 13 + 100);
+        palette[c].blue = (png_byte) (c * 29);
+        alpha[c] = (png_byte) (c % 3 == 0 ? 0 : c % 3 == 1 ? 255 : c * 41);
+    }
+
+    if (n > 0) {
+        png_set_PLTE(png, info, palette, n);
+
+        if (trns) {
+            png_set_tRNS(png, info, alpha, n > 1 ? n - 1 : 1, NULL);
+        }
+
+    } else if (trns) {
+        /* the colour of the pixel at 1,0 is the transparent one */
+
+        tc.gray = (png_uint_16) (png_sample(1, 0, 0) & max);
+        tc.red = (png_uint_16) (png_sample(1, 0, 0) & max);
+        tc.green = (png_uint_16) (png_sample(1, 0, 1) & max);
+        tc.blue = (png_uint_16) (png_sample(1, 0, 2) & max);
+        png_set_tRNS(png, info, NULL, 0, &tc);
+    }
+
+    png_write_info(png, info);
+
+    if (depth < 8) {
+        png_set_packing(png);
+    }
+
+    if (interlace) {
+        (void) png_set_interlace_handling(png);
+    }
+
+    channels = png_get_channels(png, info);
+    row = malloc((size_t) w * channels * 2);
+
+    for (pass = interlace ? 7 : 1; pass > 0; pass--) {
+        for (y = 0; y < h; y++) {
+            unsigned char  *p = row;
+            int             i;
+
+            for (i = 0; i < w; i++) {
+                for (c = 0; c < channels; c++) {
+                    v = png_sample(i, y, c);
+
+                    if (n > 0) {
+                        *p++ = (unsigned char) (v % n);
+
+                    } else if (depth == 16) {
+                        *p++ = (unsigned char) (v >> 8);
+                        *p++ = (unsigned char) v;
+
+                    } else {
+                        *p++ = (unsigned char) (v & max);
+                    }
+                }
+            }
+
+            png_write_row(png, row);
+        }
+    }
+
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+
+    *len = b.len;
+
+    return b.data;
+}
+
+
+/*
+ * Our decoder against libgd's, pixel for pixel: the same alpha, and the
+ * same colour wherever a pixel is not fully transparent (libgd makes those
+ * black).  Where libgd ignores a tRNS colour (RGB, and 16-bit grey, which
+ * it rounds to 8 bits first), the sample that tRNS names must come out
+ * transparent, and only it.
+ */
+
+static void
+png_against_libgd(const char *name, const unsigned char *data, size_t len,
+    int trns_colour)
+{
+    int                        x, y, a, b, diff, ta, want;
+    gdImagePtr                 ours, gd;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_error_t   err;
+
+    rc = ngx_http_overlay_png_decode(data, len, NGX_HTTP_OVERLAY_MAX_PIXELS,
+                                     0, &ours, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    gd = gdImageCreateFromPngPtr((int) len, (void *) data);
+
+    if (gd != NULL && !gdImageTrueColor(gd)) {
+        gdImagePaletteToTrueColor(gd);
+    }
+
+    CHECK(gd != NULL && gdImageSX(gd) == gdImageSX(ours)
+          && gdImageSY(gd) == gdImageSY(ours), "%s: libgd's size", name);
+
+    if (gd == NULL || gdImageSX(gd) != gdImageSX(ours)
+        || gdImageSY(gd) != gdImageSY(ours))
+    {
+        gdImageDestroy(ours);
+        return;
+    }
+
+    diff = 0;
+    ta = 0;
+
+    for (y = 0; y < gdImageSY(ours); y++) {
+        for (x = 0; x < gdImageSX(ours); x++) {
+            a = gdImageGetTrueColorPixel(ours, x, y);
+            b = gdImageGetTrueColorPixel(gd, x, y);
+
+            if (trns_colour) {
+                want = (gdTrueColorGetRed(b) == gdTrueColorGetRed(trns_colour)
+                        && gdTrueColorGetGreen(b)
+                           == gdTrueColorGetGreen(trns_colour)
+                        && gdTrueColorGetBlue(b)
+                           == gdTrueColorGetBlue(trns_colour));
+
+                if (want) {
+                    ta++;
+                    b = gdTrueColorAlpha(gdTrueColorGetRed(b),
+                                         gdTrueColorGetGreen(b),
+                                         gdTrueColorGetBlue(b),
+                                         gdAlphaTransparent);
+                }
+            }
+
+            if (gdTrueColorGetAlpha(a) != gdTrueColorGetAlpha(b)
+                || (gdTrueColorGetAlpha(a) != gdAlphaTransparent
+                    && (a & 0xffffff) != (b & 0xffffff)))
+            {
+                if (diff++ == 0) {
+                    printf("  %s at %d,%d: ours %08x, libgd's %08x\n",
+                           name, x, y, (unsigned) a, (unsigned) b);
+                }
+            }
+        }
+    }
+
+    CHECK(diff == 0, "%s: %d pixels differ from libgd's", name, diff);
+    CHECK(!trns_colour || ta > 0, "%s: no pixel of the tRNS colour", name);
+    CHECK(gdImageGetInterlaced(ours) == gdImageGetInterlaced(gd)
+          && gdImageResolutionX(ours) == gdImageResolutionX(gd)
+          && gdImageResolutionY(ours) == gdImageResolutionY(gd),
+          "%s: interlace %d, %ux%u dpi; libgd's %d, %ux%u", name,
+          gdImageGetInterlaced(ours), gdImageResolutionX(ours),
+          gdImageResolutionY(ours), gdImageGetInterlaced(gd),
+          gdImageResolutionX(gd), gdImageResolutionY(gd));
+
+    gdImageDestroy(gd);
+    gdImageDestroy(ours);
+}
+
+
+/* the CRC of PNG chunks (ISO 3309), to build chunks by hand */
+
+static unsigned long
+png_crc(const unsigned char *p, size_t len)
+{
+    int            k;
+    size_t         i;
+    unsigned long  c;
+
+    c = 0xffffffffUL;
+
+    for (i = 0; i < len; i++) {
+        c ^= p[i];
+
+        for (k = 0; k < 8; k++) {
+            c = (c & 1) ? 0xedb88320UL ^ (c >> 1) : c >> 1;
+        }
+    }
+
+    return c ^ 0xffffffffUL;
+}
+
+
+/* the PNG with a chunk of n bytes (of fill) inserted at pos */
+
+static unsigned char *
+png_insert_chunk(const unsigned char *png, size_t len, size_t pos,
+    const char *type, const unsigned char *data, size_t n, int fill,
+    int bad_crc, size_t *out_len)
+{
+    unsigned char  *p, *c;
+    unsigned long   crc;
+
+    p = malloc(len + n + 12);
+    memcpy(p, png, pos);
+
+    c = p + pos;
+    c[0] = (unsigned char) (n >> 24);
+    c[1] = (unsigned char) (n >> 16);
+    c[2] = (unsigned char) (n >> 8);
+    c[3] = (unsigned char) n;
+    memcpy(c + 4, type, 4);
+
+    if (data != NULL) {
+        memcpy(c + 8, data, n);
+
+    } else {
+        memset(c + 8, fill, n);
+    }
+
+    crc = png_crc(c + 4, n + 4) ^ (bad_crc ? 1 : 0);
+    c[8 + n] = (unsigned char) (crc >> 24);
+    c[9 + n] = (unsigned char) (crc >> 16);
+    c[10 + n] = (unsigned char) (crc >> 8);
+    c[11 + n] = (unsigned char) crc;
+
+    memcpy(c + 12 + n, png + pos, len - pos);
+    *out_len = len + n + 12;
+
+    return p;
+}
+
+
+static void
+test_png_decoder(void)
+{
+    int                        i, colour, fd, saved;
+    long                       said;
+    FILE                      *capture;
+    size_t                     len, hlen;
+    clock_t                    start;
+    gdImagePtr                 im;
+    unsigned char             *png, *h;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_error_t   err;
+
+    static const struct {
+        int                    colour;
+        int                    depth;
+    } kinds[] = {
+        { PNG_COLOR_TYPE_GRAY, 1 }, { PNG_COLOR_TYPE_GRAY, 2 },
+        { PNG_COLOR_TYPE_GRAY, 4 }, { PNG_COLOR_TYPE_GRAY, 8 },
+        { PNG_COLOR_TYPE_GRAY, 16 }, { PNG_COLOR_TYPE_RGB, 8 },
+        { PNG_COLOR_TYPE_RGB, 16 }, { PNG_COLOR_TYPE_PALETTE, 1 },
+        { PNG_COLOR_TYPE_PALETTE, 2 }, { PNG_COLOR_TYPE_PALETTE, 4 },
+        { PNG_COLOR_TYPE_PALETTE, 8 }, { PNG_COLOR_TYPE_GRAY_ALPHA, 8 },
+        { PNG_COLOR_TYPE_GRAY_ALPHA, 16 }, { PNG_COLOR_TYPE_RGB_ALPHA, 8 },
+        { PNG_COLOR_TYPE_RGB_ALPHA, 16 }
+    };
+
+    static const char *const  fixture_pngs[] = {
+        "chelsea.png", "palette.png", "gray.png", "deep16.png", "logo.png",
+        "transparent.png"
+    };
+
+    /* every colour type and depth, plain and Adam7, with and without tRNS */
+
+    for (i = 0; i < (int) (sizeof(kinds) / sizeof(kinds[0])) * 4; i++) {
+        char  name[64];
+        int   k, interlace, trns, tc;
+
+        k = i / 4;
+        interlace = i & 1;
+        trns = (i & 2) && !(kinds[k].colour & PNG_COLOR_MASK_ALPHA);
+        colour = kinds[k].colour;
+
+        if ((i & 2) && !trns) {
+            continue;
+        }
+
+        snprintf(name, sizeof(name), "png type %d, %d-bit%s%s", colour,
+                 kinds[k].depth, interlace ? ", Adam7" : "",
+                 trns ? ", tRNS" : "");
+
+        png = make_png(23, 13, colour, kinds[k].depth, interlace, trns,
+                       &len);
+        if (png == NULL) {
+            CHECK(0, "%s: made", name);
+            continue;
+        }
+
+        /* the colour libgd leaves opaque where tRNS makes it transparent */
+
+        tc = 0;
+
+        if (trns && colour == PNG_COLOR_TYPE_RGB) {
+            unsigned  s = kinds[k].depth == 16 ? 8 : 0;
+
+            tc = gdTrueColor((int) (png_sample(1, 0, 0) >> s) & 0xff,
+                             (int) (png_sample(1, 0, 1) >> s) & 0xff,
+                             (int) (png_sample(1, 0, 2) >> s) & 0xff);
+
+            if (kinds[k].depth == 16) {
+                /* 8-bit colours alike but for the low byte stay opaque */
+                tc = 0;
+            }
+        }
+
+        if (trns && colour == PNG_COLOR_TYPE_GRAY && kinds[k].depth == 16) {
+            tc = -1;
+        }
+
+        if (tc == -1) {
+            /* only the pixel at 1,0 has the 16-bit grey of tRNS */
+
+            rc = ngx_http_overlay_png_decode(png, len,
+                                             NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                             &im, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 1, 0))
+                     == gdAlphaTransparent
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 2, 0))
+                     == 0, "%s: %s", name, err.msg);
+
+            if (rc == NGX_HTTP_OVERLAY_OK) {
+                gdImageDestroy(im);
+            }
+
+        } else if (trns && colour == PNG_COLOR_TYPE_RGB && tc == 0) {
+            rc = ngx_http_overlay_png_decode(png, len,
+                                             NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                             &im, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 1, 0))
+                     == gdAlphaTransparent
+                  && gdTrueColorGetAlpha(gdImageGetTrueColorPixel(im, 2, 0))
+                     == 0, "%s: %s", name, err.msg);
+
+            if (rc == NGX_HTTP_OVERLAY_OK) {
+                gdImageDestroy(im);
+            }
+
+        } else {
+            png_against_libgd(name, png, len, tc);
+        }
+
+        free(png);
+    }
+
+    for (i = 0; i < (int) (sizeof(fixture_pngs) / sizeof(char *)); i++) {
+        png = read_fixture(fixture_pngs[i], &len);
+        png_against_libgd(fixture_pngs[i], png, len, 0);
+        free(png);
+    }
+
+    /*
+     * Hostile chunks after IHDR, decoded with stderr captured: libpng must
+     * not write a line (libgd's reader wrote "libpng warning: ...").
+     */
+
+    png = make_png(40, 30, PNG_COLOR_TYPE_RGB, 8, 0, 0, &len);
+
+    fflush(stderr);
+    capture = tmpfile();
+    fd = fileno(stderr);
+    saved = dup(fd);
+    (void) dup2(fileno(capture), fd);
+
+    /* a text chunk with a bad CRC: corruption, refused */
+
+    h = png_insert_chunk(png, len, 33, "tEXt", (const unsigned char *)
+                         "Comment\0hello", 13, 0, 1, &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strcmp(err.msg, "png: tEXt: CRC error") == 0,
+          "a tEXt with a bad CRC: %s: %s", ngx_http_overlay_reason(rc),
+          err.msg);
+    free(h);
+
+    /* a chunk over the chunk limit */
+
+    h = png_insert_chunk(png, len, 33, "tEXt", NULL,
+                         NGX_HTTP_OVERLAY_PNG_CHUNK_MAX + 1, 'a', 0, &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strcmp(err.msg, "png: tEXt: chunk data is too large") == 0,
+          "a tEXt over the chunk limit: %s: %s", ngx_http_overlay_reason(rc),
+          err.msg);
+    free(h);
+
+    /*
+     * 6 MB of ICC profile, and a zTXt "deflate bomb" whose data is no
+     * deflate stream at all: never inflated, so decoded, at once.
+     */
+
+    h = png_insert_chunk(png, len, 33, "iCCP", NULL, 6000000, 0x5a, 0,
+                         &hlen);
+    start = clock();
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK
+          && (double) (clock() - start) / CLOCKS_PER_SEC < 0.5,
+          "6 MB of iCCP: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+    free(h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+    }
+
+    h = png_insert_chunk(png, len, 33, "zTXt", (const unsigned char *)
+                         "Comment\0\0\x78\x9c\xff\xff\xff\xff", 14, 0, 0,
+                         &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "a zTXt of garbage: %s: %s",
+          ngx_http_overlay_reason(rc), err.msg);
+    free(h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+    }
+
+    /* a profile libpng knows as wrong (chelsea.png's) is no warning */
+
+    h = read_fixture("chelsea.png", &hlen);
+    rc = ngx_http_overlay_png_decode(h, hlen, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "chelsea.png's sRGB profile: %s",
+          err.msg);
+    free(h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+    }
+
+    /* cut in IDAT; IDAT's CRC wrong */
+
+    rc = ngx_http_overlay_png_decode(png, len - 30,
+                                     NGX_HTTP_OVERLAY_MAX_PIXELS, 0, &im,
+                                     &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strstr(err.msg, "png cut short at") != NULL,
+          "a PNG cut in IDAT: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+
+    h = malloc(len);
+    memcpy(h, png, len);
+    h[len - 13] ^= 0x01;                    /* IDAT's CRC, before IEND */
+    rc = ngx_http_overlay_png_decode(h, len, NGX_HTTP_OVERLAY_MAX_PIXELS, 0,
+                                     &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && strcmp(err.msg, "png: IDAT: CRC error") == 0,
+          "IDAT's CRC: %s: %s", ngx_http_overlay_reason(rc), err.msg);
+    free(h);
+
+    /* the sides: libpng's own limit, under the decoder's */
+
+    rc = ngx_http_overlay_png_decode(png, len, NGX_HTTP_OVERLAY_MAX_PIXELS,
+                                     39, &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE, "a side over 39: %s: %s",
+          ngx_http_overlay_reason(rc), err.msg);
+
+    rc = ngx_http_overlay_png_decode(png, len, 1199, 0, &im, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_TOO_LARGE, "over 1199 pixels: %s: %s",
+          ngx_http_overlay_reason(rc), err.msg);
+
+    fflush(stderr);
+    (void) dup2(saved, fd);
+    close(saved);
+
+    said = ftell(capture);
+    CHECK(said == 0, "libpng wrote %ld bytes to stderr", said);
+
+    if (said > 0) {
+        char  line[256];
+
+        rewind(capture);
+
+        while (fgets(line, sizeof(line), capture) != NULL) {
+            printf("  stderr: %s", line);
+        }
+    }
+    fclose(capture);
+
+    free(png);
+}
+
+
+
+#define be16(p)  ((size_t) (p)[0] << 8 | (p)[1])
+
+
+/* the probe's verdict on bytes: a code, and a message that has want */
+
+static void
+probe_case(const char *name, const unsigned char *p, size_t len,
+    ngx_http_overlay_rc_e want, const char *msg)
+{
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_codec_conf_t   conf;
+    ngx_http_overlay_image_info_t   info;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+
+    err.msg[0] = '\0';
+
+    rc = ngx_http_overlay_codec_probe(p, len, &conf, &info, &err);
+    CHECK(rc == want && (rc == NGX_HTTP_OVERLAY_OK
+                         || strstr(err.msg, msg) != NULL),
+          "%s: %s: %s", name, ngx_http_overlay_reason(rc), err.msg);
+}
+
+
+/* bytes with n bytes at pos replaced by the m bytes of s */
+
+static unsigned char *
+splice(const unsigned char *p, size_t len, size_t pos, size_t n,
+    const void *s, size_t m, size_t *out_len)
+{
+    unsigned char  *q;
+
+    q = malloc(len - n + m);
+    memcpy(q, p, pos);
+    memcpy(q + pos, s, m);
+    memcpy(q + pos + m, p + pos + n, len - pos - n);
+    *out_len = len - n + m;
+
+    return q;
+}
+
+
+/* a GIF of w x h frames of 1x1 pixel on a screen of sw x sh */
+
+static unsigned char *
+make_gif(unsigned frames, unsigned sw, unsigned sh, unsigned x, unsigned y,
+    unsigned w, unsigned h, size_t *len)
+{
+    unsigned char  *p, *q;
+    unsigned        i;
+
+    static const unsigned char  frame_data[] = {
+        0x02, 0x02, 0x44, 0x01, 0x00                /* LZW: one pixel */
+    };
+
+    p = malloc(13 + 6 + (size_t) frames * (10 + sizeof(frame_data)) + 1);
+    q = p;
+
+    memcpy(q, "GIF89a", 6);
+    q += 6;
+    *q++ = sw & 0xff;
+    *q++ = sw >> 8;
+    *q++ = sh & 0xff;
+    *q++ = sh >> 8;
+    *q++ = 0x80;                                /* a table of 2 colours */
+    *q++ = 0;
+    *q++ = 0;
+    memcpy(q, "\0\0\0\xff\xff\xff", 6);
+    q += 6;
+
+    for (i = 0; i < frames; i++) {
+        *q++ = 0x2c;
+        *q++ = x & 0xff;
+        *q++ = x >> 8;
+        *q++ = y & 0xff;
+        *q++ = y >> 8;
+        *q++ = w & 0xff;
+        *q++ = w >> 8;
+        *q++ = h & 0xff;
+        *q++ = h >> 8;
+        *q++ = 0;
+        memcpy(q, frame_data, sizeof(frame_data));
+        q += sizeof(frame_data);
+    }
+
+    *q++ = 0x3b;
+    *len = (size_t) (q - p);
+
+    return p;
+}
+
+
+static void
+test_headers_disagree(void)
+{
+    size_t                          len, n, sof, i;
+    clock_t                         start;
+    unsigned char                  *data, *bad, *png;
+    unsigned char                   chunk[64];
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_codec_conf_t   conf;
+    ngx_http_overlay_image_info_t   info;
+
+    /* JPEG: a second frame header; none of lines; a short one */
+
+    static const unsigned char  jpeg_sof0[] = {
+        0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0
+    };
+
+    static const unsigned char  jpeg_sof_3c[] = {
+        0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 3, 1, 0x11, 0
+    };
+
+    static const unsigned char  jpeg_dnl[] = {
+        0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 0, 0, 8, 1, 1, 0x11, 0,
+        0xff, 0xda, 0, 8, 1, 1, 0, 0, 0x3f, 0
+    };
+
+    data = read_fixture("rocket.jpg", &len);
+
+    for (sof = 2; sof + 4 < len; sof += 2 + be16(data + sof + 2)) {
+        if (data[sof + 1] == 0xc0 || data[sof + 1] == 0xc2) {
+            break;
+        }
+    }
+
+    n = 2 + be16(data + sof + 2);
+    bad = splice(data, len, sof + n, 0, data + sof, n, &n);
+    probe_case("rocket.jpg, its SOF twice", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a second JPEG frame header (SOF");
+    free(bad);
+
+    bad = splice(data, len, 2, 0, jpeg_sof0, sizeof(jpeg_sof0), &n);
+    probe_case("an 8x8 SOF0 before rocket.jpg's", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE, "headers disagree: a second");
+    free(bad);
+
+    bad = splice(data, len, 2, 0, jpeg_sof_3c, sizeof(jpeg_sof_3c), &n);
+    probe_case("a SOF of 11 bytes for 3 components", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a JPEG frame header of 11 bytes for 3 "
+               "components");
+    free(bad);
+    free(data);
+
+    probe_case("a SOF of no lines (DNL)", jpeg_dnl, sizeof(jpeg_dnl),
+               NGX_HTTP_OVERLAY_BAD_IMAGE, "JPEG frame header of 8x0 pixels");
+
+    /* PNG: IHDR first and once; a valid colour type; APNG */
+
+    png = make_png(16, 16, PNG_COLOR_TYPE_RGB, 8, 0, 0, &len);
+
+    probe_case("a PNG made here", png, len, NGX_HTTP_OVERLAY_OK, "");
+
+    bad = png_insert_chunk(png, len, 33, "IHDR", png + 16, 13, 0, 0, &n);
+    probe_case("IHDR twice", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a second PNG IHDR at 33");
+    free(bad);
+
+    bad = png_insert_chunk(png, len, len - 12, "IHDR", png + 16, 13, 0, 0,
+                           &n);
+    probe_case("IHDR again after IDAT", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a second PNG IHDR at");
+    free(bad);
+
+    bad = png_insert_chunk(png, len, 8, "tEXt", (const unsigned char *)
+                           "a\0b", 3, 0, 0, &n);
+    probe_case("IHDR after a tEXt", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: PNG IHDR at 23, not first");
+    free(bad);
+
+    bad = splice(png, len, 24, 2, "\x10\x03", 2, &n);
+    probe_case("palette of 16 bits", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "PNG IHDR: colour type 3 with 16-bit samples");
+    free(bad);
+
+    bad = png_insert_chunk(png, len, 33, "acTL", (const unsigned char *)
+                           "\0\0\0\x02\0\0\0\0", 8, 0, 0, &n);
+    probe_case("APNG", bad, n, NGX_HTTP_OVERLAY_UNSUPPORTED,
+               "animated PNG");
+    free(bad);
+
+    /* acTL after IDAT is no animation: browsers show the still image */
+
+    bad = png_insert_chunk(png, len, len - 12, "acTL",
+                           (const unsigned char *) "\0\0\0\x02\0\0\0\0", 8,
+                           0, 0, &n);
+    probe_case("acTL after IDAT", bad, n, NGX_HTTP_OVERLAY_OK, "");
+    free(bad);
+    free(png);
+
+    /* WebP: the RIFF against the body, chunks against the RIFF */
+
+    data = read_fixture("thumb.webp", &len);
+
+    probe_case("thumb.webp cut", data, 1000, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: WebP of 1000 bytes, the RIFF header says "
+               "8570");
+
+    bad = splice(data, len, 0, 0, "", 0, &n);
+    bad[16] += 2;                               /* VP8 chunk: 2 more */
+    probe_case("a VP8 chunk past the RIFF", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a WebP chunk \"VP8 \" of 8552 bytes at 12, "
+               "the RIFF ends at 8570");
+
+    bad[16] -= 2;
+    bad[22] = 0xff;                             /* first partition size */
+    probe_case("a VP8 partition past its chunk", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a VP8 first partition of");
+    free(bad);
+
+    /* VP8X saying 100x100 over the 320x180 frame */
+
+    memcpy(chunk, "VP8X\x0a\0\0\0\0\0\0\0\x63\0\0\x63\0\0", 18);
+    bad = splice(data, len, 12, 0, chunk, 18, &n);
+    bad[4] += 18;
+    probe_case("a canvas of 100x100", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a WebP canvas of 100x100, a VP8 frame of "
+               "320x180");
+
+    bad[24] = 0x3f;                             /* the canvas: 320x180 */
+    bad[25] = 0x01;
+    bad[27] = 0xb3;
+    probe_case("a canvas of 320x180", bad, n, NGX_HTTP_OVERLAY_OK, "");
+    free(bad);
+
+    memcpy(chunk + 18, "ANMF\x02\0\0\0\0\0", 10);
+    chunk[12] = 0x3f;
+    chunk[13] = 0x01;
+    chunk[15] = 0xb3;
+    bad = splice(data, len, 12, 0, chunk, 28, &n);
+    bad[4] += 28;
+    probe_case("ANMF in a still WebP", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a WebP chunk \"ANMF\" in a still image");
+    free(bad);
+    free(data);
+
+    /* GIF: the frame against the screen */
+
+    bad = make_gif(1, 10, 10, 0, 0, 10, 10, &n);
+    probe_case("a GIF of one frame", bad, n, NGX_HTTP_OVERLAY_OK, "");
+    probe_case("a GIF cut in its frame", bad, n - 3,
+               NGX_HTTP_OVERLAY_BAD_IMAGE, "GIF cut short");
+    probe_case("a GIF without its trailer", bad, n - 1, NGX_HTTP_OVERLAY_OK,
+               "");
+    bad[13 + 6 + 10] = 12;
+    probe_case("LZW codes of 13 bits", bad, n, NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "GIF LZW code size 12");
+    free(bad);
+
+    bad = make_gif(1, 10, 10, 5, 5, 10, 10, &n);
+    probe_case("a GIF frame out of the screen", bad, n,
+               NGX_HTTP_OVERLAY_BAD_IMAGE,
+               "headers disagree: a GIF frame of 10x10 at 5,5, a screen of "
+               "10x10");
+    free(bad);
+
+    bad = make_gif(1, 10, 10, 2, 2, 5, 5, &n);
+    probe_case("a GIF frame within the screen", bad, n,
+               NGX_HTTP_OVERLAY_UNSUPPORTED,
+               "GIF frame of 5x5 at 2,2, a screen of 10x10");
+    free(bad);
+
+    /* 100000 frames: the probe stops at the second */
+
+    bad = make_gif(100000, 1, 1, 0, 0, 1, 1, &n);
+    probe_case("100000 frames", bad, n, NGX_HTTP_OVERLAY_UNSUPPORTED,
+               "animated GIF");
+
+    memset(&conf, 0, sizeof(conf));
+    conf.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
+    start = clock();
+
+    for (i = 0; i < 1000; i++) {
+        (void) ngx_http_overlay_codec_probe(bad, n, &conf, &info, &err);
+    }
+
+    CHECK((double) (clock() - start) / CLOCKS_PER_SEC < 0.1,
+          "1000 probes of 100000 frames: %.3f s",
+          (double) (clock() - start) / CLOCKS_PER_SEC);
+    free(bad);
+}
+
+
+
 /* the signature as Python's hmac makes it, for the same key and message */
 
 static void
@@ -2472,7 +3328,8 @@ test_failures(void)
         const char             *msg;
     } cases[] = {
         { "corrupt.jpg", NGX_HTTP_OVERLAY_BAD_IMAGE, "jpeg: Bogus Huffman" },
-        { "corrupt.png", NGX_HTTP_OVERLAY_BAD_IMAGE, "libpng" },
+        { "corrupt.png", NGX_HTTP_OVERLAY_BAD_IMAGE,
+          "png: IDAT: invalid bit length repeat" },
     };
 
     ngx_http_overlay_options_init(&opts);
@@ -2656,6 +3513,8 @@ main(int argc, char **argv)
     test_regressions();
     test_glyphs_and_edges();
     test_hostile_jpeg();
+    test_png_decoder();
+    test_headers_disagree();
     test_signatures();
     test_failures();
     test_tiles();

@@ -5,7 +5,8 @@
  * arithmetic coding, restart markers, greyscale, CMYK; every PNG colour
  * type and bit depth, palette with tRNS, Adam7), each a few hundred bytes.
  * The seeds are committed in tests/fuzz/corpus_image/; this program is how
- * they were made, and is not part of the build:
+ * they were made, and is not part of the build (the WebP, GIF and APNG
+ * seeds beside them come from gen_web_seeds.pl):
  *
  *   cc -o gen tests/fuzz/gen_image_seeds.c -ljpeg -lpng
  *   ./gen tests/fuzz/corpus_image

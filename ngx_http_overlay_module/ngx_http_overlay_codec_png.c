@@ -1,0 +1,332 @@
+
+/*
+ * ngx_http_overlay_module: the PNG decoder.
+ */
+
+
+#include <limits.h>
+#include <string.h>
+
+#include <png.h>
+
+#include "ngx_http_overlay_codec_png.h"
+
+
+typedef struct {
+    const unsigned char       *data;
+    size_t                     len;
+    size_t                     pos;
+    unsigned long              max_pixels;
+    unsigned                   max_side;
+    ngx_http_overlay_error_t  *err;
+    gdImagePtr                 im;
+    ngx_http_overlay_rc_e      rc;          /* the first failure */
+    unsigned                   cut:1;
+} ngx_http_overlay_png_t;
+
+
+static void ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn);
+static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
+    png_structp png, png_infop info);
+static void ngx_http_overlay_png_rgba_to_gd(gdImagePtr im);
+static void ngx_http_overlay_png_read_data(png_structp png, png_bytep buf,
+    size_t size);
+static void ngx_http_overlay_png_error(png_structp png, png_const_charp msg);
+static void ngx_http_overlay_png_warning(png_structp png,
+    png_const_charp msg);
+static ngx_http_overlay_rc_e ngx_http_overlay_png_code(const char *msg);
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_png_decode(const unsigned char *p, size_t len,
+    unsigned long max_pixels, unsigned max_side, gdImagePtr *im,
+    ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_png_t  pn;
+
+    *im = NULL;
+
+    memset(&pn, 0, sizeof(ngx_http_overlay_png_t));
+    pn.data = p;
+    pn.len = len;
+    pn.max_pixels = max_pixels;
+    pn.max_side = max_side;
+    pn.err = err;
+
+    ngx_http_overlay_png_run(&pn);
+
+    if (pn.rc != NGX_HTTP_OVERLAY_OK) {
+        if (pn.im != NULL) {
+            gdImageDestroy(pn.im);
+        }
+
+        return pn.rc;
+    }
+
+    *im = pn.im;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * What libpng's longjmp may interrupt is in pn, which lives in the
+ * caller's frame: no local here changes between setjmp() and longjmp().
+ */
+
+static void
+ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
+{
+    png_infop    info;
+    png_structp  png;
+
+    /* the handlers record the message: nothing goes to stderr */
+
+    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, pn,
+                                 ngx_http_overlay_png_error,
+                                 ngx_http_overlay_png_warning);
+    if (png == NULL) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "png_create_read_struct() failed");
+        return;
+    }
+
+    info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "png_create_info_struct() failed");
+        return;
+    }
+
+    if (setjmp(png_jmpbuf(png)) == 0) {
+        ngx_http_overlay_png_read(pn, png, info);
+    }
+
+    png_destroy_read_struct(&png, &info, NULL);
+}
+
+
+static void
+ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn, png_structp png,
+    png_infop info)
+{
+    int            depth, colour, interlace, passes, pass, unit;
+    png_uint_32    width, height, y, side, rx, ry;
+    unsigned long  max;
+
+    png_set_read_fn(png, pn, ngx_http_overlay_png_read_data);
+
+    /*
+     * Limits: the sides, the chunks kept and the largest chunk but IDAT.
+     * Benign errors are errors; the ancillary chunks are not parsed at all,
+     * but for pHYs (the resolution libgd writes back): the colour chunks
+     * are copied as they were, and text, profiles and the rest are never
+     * inflated.
+     */
+
+    max = pn->max_pixels < PNG_UINT_31_MAX ? pn->max_pixels
+                                           : PNG_UINT_31_MAX;
+
+    if (pn->max_side && pn->max_side < max) {
+        max = pn->max_side;
+    }
+
+    side = (png_uint_32) (max > 0 ? max : 1);
+
+    png_set_user_limits(png, side, side);
+    png_set_chunk_cache_max(png, NGX_HTTP_OVERLAY_PNG_CHUNKS);
+    png_set_chunk_malloc_max(png, NGX_HTTP_OVERLAY_PNG_CHUNK_MAX);
+    png_set_benign_errors(png, 0);
+
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT,
+                                (png_const_bytep) "pHYs", 1);
+
+    png_read_info(png, info);
+
+    if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    (void) png_get_IHDR(png, info, &width, &height, &depth, &colour,
+                        &interlace, NULL, NULL);
+
+    if ((unsigned long long) width * height > pn->max_pixels) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                        "png of %lux%lu pixels, more than "
+                                        "%lu", (unsigned long) width,
+                                        (unsigned long) height,
+                                        pn->max_pixels);
+        return;
+    }
+
+    /* every kind of PNG becomes 8-bit RGBA */
+
+    png_set_expand(png);
+    png_set_strip_16(png);
+    png_set_gray_to_rgb(png);
+    png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+
+    passes = png_set_interlace_handling(png);
+
+    png_read_update_info(png, info);
+
+    if (png_get_rowbytes(png, info) != (size_t) width * 4) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                        "png: rows of %zu bytes, not %lu",
+                                        png_get_rowbytes(png, info),
+                                        (unsigned long) width * 4);
+        return;
+    }
+
+    pn->im = gdImageCreateTrueColor((int) width, (int) height);
+    if (pn->im == NULL) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "gdImageCreateTrueColor() failed");
+        return;
+    }
+
+    /*
+     * libpng writes each row's RGBA bytes into the image's own row, where
+     * the passes of an interlaced image add up; no other buffer is needed.
+     */
+
+    for (pass = 0; pass < passes; pass++) {
+
+        for (y = 0; y < height; y++) {
+            png_read_row(png, (png_bytep) pn->im->tpixels[y], NULL);
+        }
+
+        if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+            return;
+        }
+    }
+
+    /* the rest of the file: a CRC or data after the image is checked too */
+
+    png_read_end(png, NULL);
+
+    if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    ngx_http_overlay_png_rgba_to_gd(pn->im);
+
+    if (interlace == PNG_INTERLACE_ADAM7) {
+        gdImageInterlace(pn->im, 1);
+    }
+
+    if (png_get_pHYs(png, info, &rx, &ry, &unit) != 0
+        && unit == PNG_RESOLUTION_METER)
+    {
+        /* dots per metre to dots per inch, rounded, as libgd does */
+
+        gdImageSetResolution(pn->im, (unsigned) (rx * 0.0254 + 0.5),
+                             (unsigned) (ry * 0.0254 + 0.5));
+    }
+}
+
+
+/*
+ * In place: each pixel's 4 bytes are read before the int that holds them
+ * is written.  libgd's alpha is 7-bit, 0 opaque: as libgd's PNG reader.
+ */
+
+static void
+ngx_http_overlay_png_rgba_to_gd(gdImagePtr im)
+{
+    int             x, y;
+    int            *row;
+    unsigned char  *b;
+
+    for (y = 0; y < gdImageSY(im); y++) {
+        row = im->tpixels[y];
+        b = (unsigned char *) row;
+
+        for (x = 0; x < gdImageSX(im); x++, b += 4) {
+            row[x] = gdTrueColorAlpha(b[0], b[1], b[2],
+                                      gdAlphaMax - (b[3] >> 1));
+        }
+    }
+}
+
+
+static void
+ngx_http_overlay_png_read_data(png_structp png, png_bytep buf, size_t size)
+{
+    ngx_http_overlay_png_t  *pn;
+
+    pn = png_get_io_ptr(png);
+
+    if (size > pn->len - pn->pos) {
+        pn->cut = 1;
+        png_error(png, "cut short");
+    }
+
+    memcpy(buf, pn->data + pn->pos, size);
+    pn->pos += size;
+}
+
+
+/*
+ * The first message is the reason.  The handler longjmps itself: should it
+ * return, libpng would print the message to stderr first.
+ */
+
+static void
+ngx_http_overlay_png_error(png_structp png, png_const_charp msg)
+{
+    ngx_http_overlay_png_t  *pn;
+
+    pn = png_get_error_ptr(png);
+
+    if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+        /* void */
+
+    } else if (pn->cut) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                        "png cut short at %zu bytes",
+                                        pn->len);
+
+    } else if (strcmp(msg, "Out of memory") == 0) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "png: %s", msg);
+
+    } else {
+        pn->rc = ngx_http_overlay_error(pn->err,
+                                        ngx_http_overlay_png_code(msg),
+                                        "png: %s", msg);
+    }
+
+    png_longjmp(png, 1);
+}
+
+
+/* a warning is corrupt data: stop, rather than draw on a broken image */
+
+static void
+ngx_http_overlay_png_warning(png_structp png, png_const_charp msg)
+{
+    ngx_http_overlay_png_t  *pn;
+
+    pn = png_get_error_ptr(png);
+
+    if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    pn->rc = ngx_http_overlay_error(pn->err,
+                                    ngx_http_overlay_png_code(msg),
+                                    "png: %s", msg);
+}
+
+
+/* libpng's user limits say "Image width exceeds user limit in IHDR" */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_png_code(const char *msg)
+{
+    return strstr(msg, "exceeds user limit") != NULL
+           ? NGX_HTTP_OVERLAY_TOO_LARGE : NGX_HTTP_OVERLAY_BAD_IMAGE;
+}
