@@ -8,6 +8,9 @@ use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
 use Test::More;
 
+use lib 't/lib';
+use OverlayTest ();
+
 my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
 my $module = $ENV{TEST_NGINX_LOAD_MODULES}
     or plan skip_all => 'TEST_NGINX_LOAD_MODULES is not set';
@@ -17,7 +20,10 @@ my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/logs";
 
 # nginx -t on a configuration with these lines in a location; returns the
-# exit status and what nginx said
+# exit status and what nginx said (and what valgrind said, if it ran, in
+# $valgrind_said)
+our $valgrind_said = '';
+
 sub nginx_t {
     my ($location, $http) = @_;
     $http //= '';
@@ -46,8 +52,19 @@ $location
 CONF
     close $fh;
 
-    my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
-    return ($? >> 8, $out);
+    # under valgrind when TEST_NGINX_USE_VALGRIND is set: its reports are
+    # written to stderr, for make test-valgrind to find
+    my @valgrind = OverlayTest::valgrind_command();
+    push @valgrind, "--log-file=$dir/valgrind.log" if @valgrind;
+    my $out = `@valgrind $nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
+    my $rc = $? >> 8;
+    $valgrind_said = -s "$dir/valgrind.log" ? `cat $dir/valgrind.log` : '';
+    if (length $valgrind_said) {
+        (my $what = $location) =~ s/\s+/ /g;
+        warn "$0 nginx -t: $what\n", $valgrind_said;
+    }
+    unlink "$dir/valgrind.log";
+    return ($rc, $out);
 }
 
 my ($rc, $out);

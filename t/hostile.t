@@ -76,7 +76,8 @@ __DATA__
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/jpeg-flood.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- error_code: 200
 --- error_log
 overlay: too_large: jpeg of 65000x65000 pixels, more than 50000000
@@ -90,7 +91,8 @@ overlay: too_large: jpeg of 65000x65000 pixels, more than 50000000
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/png-bomb.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- error_log
 overlay: too_large: png of 20000x20000 pixels
 --- no_error_log
@@ -103,7 +105,8 @@ overlay: too_large: png of 20000x20000 pixels
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/gif-flood.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- error_log
 overlay: too_large: gif of 65535x65535 pixels
 --- no_error_log
@@ -227,7 +230,8 @@ bottom-right: unchanged
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/big-icc.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 2
+--- timeout eval
+OverlayTest::timeout(2)
 --- response_body_filters eval
 sub { my $n = () = OverlayTest::jpeg_markers($_[0]) =~ /^APP2 ICC_PROFILE/mg;
       "$n ICC segments, " . (length($_[0]) > 6_000_000 ? "big" : "small")

@@ -267,4 +267,23 @@ sub pixels_against {
     return sub { describe_image($_[0], $orig, $badge) };
 }
 
+# The command that runs a program under valgrind when TEST_NGINX_USE_VALGRIND
+# is set, as Test::Nginx runs nginx: a number means memcheck with the
+# options upstream chooses and ./valgrind.suppress when it exists; any
+# other value is the options themselves.  Empty when it is not set.
+sub valgrind_command {
+    my $use = $ENV{TEST_NGINX_USE_VALGRIND} or return ();
+    return ('valgrind', '-q', split ' ', $use) unless $use =~ /^\d+$/;
+    return ('valgrind', qw(--num-callers=100 -q --tool=memcheck
+                           --leak-check=full --keep-debuginfo=yes
+                           --show-possibly-lost=no --gen-suppressions=all),
+            -f 'valgrind.suppress' ? '--suppressions=valgrind.suppress' : ());
+}
+
+# A timeout that gives valgrind room: ten times longer under it
+sub timeout {
+    my ($seconds) = @_;
+    return $ENV{TEST_NGINX_USE_VALGRIND} ? 10 * $seconds : $seconds;
+}
+
 1;
