@@ -284,6 +284,25 @@ like($out, qr{the key on line 3 is shorter than 16 bytes}, 'and names the line')
 isnt($rc, 0, 'a secret file without a key fails');
 like($out, qr{has no key}, 'and says so');
 
+# a configuration that fails leaves nothing of the module's behind: nginx
+# unloads the module without calling its exit handlers, and valgrind saw
+# libgd's font cache (FreeType, the faces) lost until the module freed it
+# with the cycle's pool
+
+SKIP: {
+    skip 'valgrind is not installed', 2
+        if system('valgrind --version >/dev/null 2>&1') != 0;
+
+    local $ENV{TEST_NGINX_USE_VALGRIND} = '--leak-check=full '
+        . '--show-leak-kinds=definite --errors-for-leak-kinds=definite '
+        . '--error-exitcode=99 --suppressions=valgrind.suppress';
+    ($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                          . "overlay_font /nonexistent/fonts/Missing.ttf;");
+    is($rc, 1, 'under valgrind, a missing font fails nginx -t')
+        or diag($out);
+    is($valgrind_said, '', 'and nothing is lost');
+}
+
 # the examples shipped in conf-examples/ pass nginx -t as they are
 
 for my $example (glob 'conf-examples/*.conf') {
