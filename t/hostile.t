@@ -1,70 +1,19 @@
 # Hostile bodies: pixel floods, bombs, truncations, garbage, other formats
 # and giant or bogus metadata.  Each is answered within a second, with the
 # original bytes and a reason, or drawn on when it is a valid image; no
-# crash, no alert.  The files are made here, into a temporary directory.
+# crash, no alert.  The files are made into a temporary directory by
+# OverlayTest::hostile_files.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
 use OverlayTest;
 use File::Temp qw(tempdir);
 
+# t/memory.t sends them too, many times, and times the bombs
 my $dir = tempdir(CLEANUP => 1);
 $ENV{TEST_NGINX_OVERLAY_HOSTILE} = $dir;
 
-sub put {
-    my ($name, $data) = @_;
-    open my $fh, '>:raw', "$dir/$name" or die "$dir/$name: $!";
-    print $fh $data;
-    close $fh;
-}
-
-sub seg { my ($m, $body) = @_; "\xff" . chr($m) . pack('n', length($body) + 2) . $body }
-
-my $rocket = OverlayTest::fixture('rocket.jpg');
-
-# a JPEG frame header claiming 65000 x 65000
-put('jpeg-flood.jpg', "\xff\xd8" . seg(0xc0, pack('CnnC', 8, 65000, 65000, 3)
-    . "\x01\x22\x00\x02\x11\x01\x03\x11\x01") . "\xff\xd9");
-
-# a PNG of 20000 x 20000, its IDAT a megabyte of zeros deflated (a bomb)
-{
-    require Compress::Zlib;
-    my $ihdr = pack('NNCCCCC', 20000, 20000, 8, 0, 0, 0, 0);
-    my $idat = Compress::Zlib::compress("\0" x (1 << 20));
-    my $chunk = sub { my ($t, $d) = @_;
-        pack('N', length $d) . $t . $d
-        . pack('N', Compress::Zlib::crc32($t . $d)) };
-    put('png-bomb.png', "\x89PNG\r\n\x1a\n" . $chunk->('IHDR', $ihdr)
-        . $chunk->('IDAT', $idat) . $chunk->('IEND', ''));
-}
-
-# a GIF of 65535 x 65535, one frame as large
-put('gif-flood.gif', "GIF89a" . pack('vvCCC', 65535, 65535, 0, 0, 0)
-    . "\x2c" . pack('vvvvC', 0, 0, 65535, 65535, 0) . "\x02\x02\x44\x01\x00"
-    . "\x3b");
-
-# the photo cut at many places
-put("cut-$_.jpg", substr($rocket, 0, $_)) for 10, 200, 700, 5000, 50000, 100000;
-
-# not images
-put('garbage.jpg', join '', map { chr(($_ * 7919 + 13) % 256) } 1 .. 5000);
-put('empty.jpg', '');
-put('image.svg', '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>');
-put('image.tif', "II*\0" . ("\0" x 200));
-
-# giant metadata: 100 ICC segments of 60000 bytes
-put('big-icc.jpg', "\xff\xd8"
-    . join('', map { seg(0xe2, "ICC_PROFILE\0" . chr($_) . chr(100)
-                                 . ("\x5a" x 60000)) } 1 .. 100)
-    . substr($rocket, 2));
-
-# EXIF whose IFD offset points far past its segment
-put('bogus-exif.jpg', "\xff\xd8"
-    . seg(0xe1, "Exif\0\0MM\0\x2a\x7f\xff\xff\xf0\0\x01")
-    . substr($rocket, 2));
-
-# a JPEG with a ZIP appended (a polyglot): drawn on as the JPEG it is
-put('polyglot.jpg', $rocket . "PK\x03\x04" . ("z" x 1000));
+OverlayTest::hostile_files($dir);
 
 no_shuffle();
 run_tests();
@@ -274,3 +223,21 @@ top-left: unchanged
 top-right: badge
 bottom-left: unchanged
 bottom-right: unchanged
+
+
+
+=== TEST 14: a progressive JPEG of 704 scans: refused at the 257th
+--- config
+    location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
+--- request
+GET /h/scan-bomb.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout eval
+OverlayTest::timeout(1)
+--- response_body_filters eval
+sub { $_[0] eq OverlayTest::scan_bomb() ? "the original\n" : "changed\n" }
+--- response_body
+the original
+--- error_log
+overlay: bad_image: jpeg: more than 256 scans, passing the original through
+--- no_error_log
+[alert]
