@@ -76,7 +76,7 @@ for my $t (@suites) {
 }
 
 for my $r (@bad) {
-    print "\n--- $r->{where}\n$r->{what}\n", @{ $r->{lines} };
+    print "\n--- $r->{where}\n", @{ $r->{lines} };
 }
 
 printf "\ntest-valgrind: %d suite(s) in %d s; valgrind reports: %d\n",
