@@ -4,6 +4,9 @@
 #                 unit tests (names missing packages; installs nothing)
 #   make deps     installs the missing Debian packages
 #   make test     deps, build, unit tests (also under ASan+UBSan), t/ suites
+#   make test-valgrind
+#                 the Test::Nginx suites of t/ with nginx under valgrind
+#                 (a few minutes; not part of make test)
 #   make demo     deps, build, nginx in the foreground on 127.0.0.1:8080
 #   make bench    deps and the benchmark's (wrk, gunicorn, Pillow, photos),
 #                 the module against a Pillow service and plain nginx, and
@@ -51,7 +54,7 @@ C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c 
                 tests/test_peak.c tests/bench/bench_codec.c
 
 .PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
-        deb bench
+        deb bench test-valgrind
 
 all: build
 
@@ -192,6 +195,13 @@ bench: deps
 
 t: $(MODULE) $(CLI)
 	$(TEST_ENV) prove -r t/
+
+# nginx under valgrind's memcheck for every block of the Test::Nginx suites
+# (and nginx -t in t/config.t), with the suppressions of valgrind.suppress:
+# fails on any error, definite leak, or block of the module's left at exit;
+# the reports are in build/valgrind/ (tools/test-valgrind.pl says more)
+test-valgrind: check-deps $(MODULE) $(CLI)
+	$(TEST_ENV) tools/test-valgrind.pl
 
 # the Debian package, with Debian's tooling for nginx modules (nginx-dev's
 # dh-sequence-nginx), built from a copy of the tree into build/deb/

@@ -268,6 +268,7 @@ static char *ngx_http_overlay_stats(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_overlay_init_process(ngx_cycle_t *cycle);
+static void ngx_http_overlay_font_cleanup(void *data);
 static void ngx_http_overlay_exit(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_overlay_init(ngx_conf_t *cf);
 
@@ -619,6 +620,9 @@ static ngx_uint_t                 ngx_http_overlay_in_flight;
 
 static ngx_http_overlay_stats_t  *ngx_http_overlay_stats_counters;
 static ngx_shm_zone_t            *ngx_http_overlay_stats_zone;
+
+/* the cycle whose configuration set up libgd's font cache */
+static ngx_cycle_t               *ngx_http_overlay_font_cycle;
 
 static ngx_msec_int_t  ngx_http_overlay_buckets[NGX_HTTP_OVERLAY_BUCKETS] = {
     1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
@@ -1747,12 +1751,21 @@ ngx_http_overlay_add_variables(ngx_conf_t *cf)
 static void *
 ngx_http_overlay_create_main_conf(ngx_conf_t *cf)
 {
+    ngx_pool_cleanup_t            *cln;
     ngx_http_overlay_main_conf_t  *omcf;
 
     omcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_overlay_main_conf_t));
     if (omcf == NULL) {
         return NULL;
     }
+
+    cln = ngx_pool_cleanup_add(cf->cycle->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_overlay_font_cleanup;
+    cln->data = cf->cycle;
 
     /*
      * fonts are checked anew for each configuration: drop libgd's cache of
@@ -1762,10 +1775,41 @@ ngx_http_overlay_create_main_conf(ngx_conf_t *cf)
     ngx_http_overlay_render_init();
     gdFontCacheShutdown();
     (void) gdFontCacheSetup();
+    ngx_http_overlay_font_cycle = cf->cycle;
 
     omcf->heap_keep = NGX_CONF_UNSET_SIZE;
 
     return omcf;
+}
+
+
+/*
+ * The pool of a cycle whose configuration set up the font cache is freed.
+ * When its configuration failed at start (or "nginx -t"), nginx unloads
+ * the module and exits without calling exit_process or exit_master: free
+ * the faces and FreeType here (valgrind saw them lost).  After a reload
+ * that failed the running cycle goes on, with a cache of its own.  An old
+ * cycle freed after a reload leaves the new one's cache alone.
+ */
+
+static void
+ngx_http_overlay_font_cleanup(void *data)
+{
+    ngx_cycle_t  *cycle;
+
+    cycle = data;
+
+    if (ngx_http_overlay_font_cycle != cycle) {
+        return;
+    }
+
+    ngx_http_overlay_font_cycle = NULL;
+    gdFontCacheShutdown();
+
+    if (!ngx_is_init_cycle(ngx_cycle) && ngx_cycle != cycle) {
+        (void) gdFontCacheSetup();
+        ngx_http_overlay_font_cycle = (ngx_cycle_t *) ngx_cycle;
+    }
 }
 
 

@@ -8,6 +8,9 @@ use Cwd qw(abs_path);
 use File::Temp qw(tempdir);
 use Test::More;
 
+use lib 't/lib';
+use OverlayTest ();
+
 my $nginx = $ENV{TEST_NGINX_BINARY} || 'nginx';
 my $module = $ENV{TEST_NGINX_LOAD_MODULES}
     or plan skip_all => 'TEST_NGINX_LOAD_MODULES is not set';
@@ -17,7 +20,10 @@ my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/logs";
 
 # nginx -t on a configuration with these lines in a location; returns the
-# exit status and what nginx said
+# exit status and what nginx said (and what valgrind said, if it ran, in
+# $valgrind_said)
+our $valgrind_said = '';
+
 sub nginx_t {
     my ($location, $http, $main) = @_;
     $http //= '';
@@ -48,8 +54,19 @@ $location
 CONF
     close $fh;
 
-    my $out = `$nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
-    return ($? >> 8, $out);
+    # under valgrind when TEST_NGINX_USE_VALGRIND is set: its reports are
+    # written to stderr, for make test-valgrind to find
+    my @valgrind = OverlayTest::valgrind_command();
+    push @valgrind, "--log-file=$dir/valgrind.log" if @valgrind;
+    my $out = `@valgrind $nginx -t -p $dir -c $dir/nginx.conf 2>&1`;
+    my $rc = $? >> 8;
+    $valgrind_said = -s "$dir/valgrind.log" ? `cat $dir/valgrind.log` : '';
+    if (length $valgrind_said) {
+        (my $what = $location) =~ s/\s+/ /g;
+        warn "$0 nginx -t: $what\n", $valgrind_said;
+    }
+    unlink "$dir/valgrind.log";
+    return ($rc, $out);
 }
 
 my ($rc, $out);
@@ -297,6 +314,25 @@ like($out, qr{the key on line 3 is shorter than 16 bytes}, 'and names the line')
                       . "overlay_secret_file $dir/empty.keys;");
 isnt($rc, 0, 'a secret file without a key fails');
 like($out, qr{has no key}, 'and says so');
+
+# a configuration that fails leaves nothing of the module's behind: nginx
+# unloads the module without calling its exit handlers, and valgrind saw
+# libgd's font cache (FreeType, the faces) lost until the module freed it
+# with the cycle's pool
+
+SKIP: {
+    skip 'valgrind is not installed', 2
+        if system('valgrind --version >/dev/null 2>&1') != 0;
+
+    local $ENV{TEST_NGINX_USE_VALGRIND} = '--leak-check=full '
+        . '--show-leak-kinds=definite --errors-for-leak-kinds=definite '
+        . '--error-exitcode=99 --suppressions=valgrind.suppress';
+    ($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                          . "overlay_font /nonexistent/fonts/Missing.ttf;");
+    is($rc, 1, 'under valgrind, a missing font fails nginx -t')
+        or diag($out);
+    is($valgrind_said, '', 'and nothing is lost');
+}
 
 # the examples shipped in conf-examples/ pass nginx -t as they are
 

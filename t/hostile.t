@@ -1,70 +1,31 @@
 # Hostile bodies: pixel floods, bombs, truncations, garbage, other formats
 # and giant or bogus metadata.  Each is answered within a second, with the
 # original bytes and a reason, or drawn on when it is a valid image; no
-# crash, no alert.  The files are made here, into a temporary directory.
+# crash, no alert.  The files are made into a temporary directory by
+# OverlayTest::hostile_files.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
 use OverlayTest;
 use File::Temp qw(tempdir);
 
+# t/memory.t sends them too, many times, and times the bombs
 our $dir = tempdir(CLEANUP => 1);
 $ENV{TEST_NGINX_OVERLAY_HOSTILE} = $dir;
+
+OverlayTest::hostile_files($dir);
+
+# more, for this file only
 
 sub put {
     my ($name, $data) = @_;
     open my $fh, '>:raw', "$dir/$name" or die "$dir/$name: $!";
     print $fh $data;
     close $fh;
+    chmod 0644, "$dir/$name";
 }
-
-sub seg { my ($m, $body) = @_; "\xff" . chr($m) . pack('n', length($body) + 2) . $body }
 
 my $rocket = OverlayTest::fixture('rocket.jpg');
-
-# a JPEG frame header claiming 65000 x 65000
-put('jpeg-flood.jpg', "\xff\xd8" . seg(0xc0, pack('CnnC', 8, 65000, 65000, 3)
-    . "\x01\x22\x00\x02\x11\x01\x03\x11\x01") . "\xff\xd9");
-
-# a PNG of 20000 x 20000, its IDAT a megabyte of zeros deflated (a bomb)
-{
-    require Compress::Zlib;
-    my $ihdr = pack('NNCCCCC', 20000, 20000, 8, 0, 0, 0, 0);
-    my $idat = Compress::Zlib::compress("\0" x (1 << 20));
-    my $chunk = sub { my ($t, $d) = @_;
-        pack('N', length $d) . $t . $d
-        . pack('N', Compress::Zlib::crc32($t . $d)) };
-    put('png-bomb.png', "\x89PNG\r\n\x1a\n" . $chunk->('IHDR', $ihdr)
-        . $chunk->('IDAT', $idat) . $chunk->('IEND', ''));
-}
-
-# a GIF of 65535 x 65535, one frame as large
-put('gif-flood.gif', "GIF89a" . pack('vvCCC', 65535, 65535, 0, 0, 0)
-    . "\x2c" . pack('vvvvC', 0, 0, 65535, 65535, 0) . "\x02\x02\x44\x01\x00"
-    . "\x3b");
-
-# the photo cut at many places
-put("cut-$_.jpg", substr($rocket, 0, $_)) for 10, 200, 700, 5000, 50000, 100000;
-
-# not images
-put('garbage.jpg', join '', map { chr(($_ * 7919 + 13) % 256) } 1 .. 5000);
-put('empty.jpg', '');
-put('image.svg', '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>');
-put('image.tif', "II*\0" . ("\0" x 200));
-
-# giant metadata: 100 ICC segments of 60000 bytes
-put('big-icc.jpg', "\xff\xd8"
-    . join('', map { seg(0xe2, "ICC_PROFILE\0" . chr($_) . chr(100)
-                                 . ("\x5a" x 60000)) } 1 .. 100)
-    . substr($rocket, 2));
-
-# EXIF whose IFD offset points far past its segment
-put('bogus-exif.jpg', "\xff\xd8"
-    . seg(0xe1, "Exif\0\0MM\0\x2a\x7f\xff\xff\xf0\0\x01")
-    . substr($rocket, 2));
-
-# a JPEG with a ZIP appended (a polyglot): drawn on as the JPEG it is
-put('polyglot.jpg', $rocket . "PK\x03\x04" . ("z" x 1000));
 
 # PNG chunks after IHDR: 6 MB of ICC profile (never inflated, copied);
 # a text chunk whose CRC is wrong (corruption: libpng's warning refuses it)
@@ -123,7 +84,8 @@ __DATA__
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/jpeg-flood.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- error_code: 200
 --- error_log
 overlay: too_large: jpeg of 65000x65000 pixels, more than 50000000
@@ -137,7 +99,8 @@ overlay: too_large: jpeg of 65000x65000 pixels, more than 50000000
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/png-bomb.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- error_log
 overlay: too_large: png of 20000x20000 pixels
 --- no_error_log
@@ -150,7 +113,8 @@ overlay: too_large: png of 20000x20000 pixels
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/gif-flood.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- error_log
 overlay: too_large: gif of 65535x65535 pixels
 --- no_error_log
@@ -274,7 +238,8 @@ bottom-right: unchanged
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/big-icc.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 2
+--- timeout eval
+OverlayTest::timeout(2)
 --- response_body_filters eval
 sub { my $n = () = OverlayTest::jpeg_markers($_[0]) =~ /^APP2 ICC_PROFILE/mg;
       "$n ICC segments, " . (length($_[0]) > 6_000_000 ? "big" : "small")
@@ -325,7 +290,8 @@ bottom-right: unchanged
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/big-icc.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 2
+--- timeout eval
+OverlayTest::timeout(2)
 --- response_body_filters eval
 sub { (OverlayTest::png_chunks($_[0]) =~ /^iCCP 6000005$/m
        ? "profile kept\n" : "profile lost\n")
@@ -349,7 +315,8 @@ libpng
     location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
 --- request
 GET /h/text-crc.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -370,7 +337,8 @@ libpng
     }
 --- request
 GET /h/two-sof.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -391,7 +359,8 @@ qr/overlay: bad_image: headers disagree: a second JPEG frame header \(SOF[02]\) 
     }
 --- request
 GET /h/ihdr-twice.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -412,7 +381,8 @@ overlay: bad_image: headers disagree: a second PNG IHDR at 33, passing
     }
 --- request
 GET /h/canvas.webp?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -433,7 +403,8 @@ overlay: bad_image: headers disagree: a WebP canvas of 100x100, a VP8 frame of 3
     }
 --- request
 GET /h/gif-outside.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -454,7 +425,8 @@ overlay: bad_image: headers disagree: a GIF frame of 10x10 at 5,5, a screen of 1
     }
 --- request
 GET /h/gif-100k.gif?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -475,7 +447,8 @@ overlay: unsupported: animated GIF, passing the original through
     }
 --- request
 GET /h/apng.png?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
---- timeout: 1
+--- timeout eval
+OverlayTest::timeout(1)
 --- response_body_filters eval
 sub { length($_[0]) . "\n" }
 --- response_body eval
@@ -485,3 +458,21 @@ overlay: unsupported: animated PNG, passing the original through
 --- no_error_log
 [alert]
 [crit]
+
+
+
+=== TEST 22: a progressive JPEG of 704 scans: refused at the 257th
+--- config
+    location /h/ { alias $TEST_NGINX_OVERLAY_HOSTILE/; overlay $arg_overlay; }
+--- request
+GET /h/scan-bomb.jpg?overlay=eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0
+--- timeout eval
+OverlayTest::timeout(1)
+--- response_body_filters eval
+sub { $_[0] eq OverlayTest::scan_bomb() ? "the original\n" : "changed\n" }
+--- response_body
+the original
+--- error_log
+overlay: bad_image: jpeg: more than 256 scans, passing the original through
+--- no_error_log
+[alert]

@@ -30,8 +30,9 @@ my @colours = ('#d62828', '#1a7f37');
 my @assets = ('logo.png', 'palette.png');
 
 sub write_conf {
-    my ($i) = @_;
+    my ($i, $more) = @_;
     my ($colour, $asset) = ($colours[$i % 2], $assets[$i % 2]);
+    $more //= '';
     open my $fh, '>', "$dir/nginx.conf.tmp" or die $!;
     print $fh <<"CONF";
 load_module $module;
@@ -53,6 +54,7 @@ http {
             overlay \$arg_overlay;
             overlay_default_background "$colour";
             overlay_asset logo $fixtures/$asset;
+            $more
         }
         location = /stats {
             overlay_stats;
@@ -94,7 +96,8 @@ sub pids {
 sub rss_kb {
     my ($pid) = @_;
     open my $fh, '<', "/proc/$pid/status" or return 0;
-    while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }
+    # not $_: the callers' loops alias it to their lists of pids
+    while (my $line = <$fh>) { return $1 if $line =~ /^VmRSS:\s+(\d+)/ }
     return 0;
 }
 
@@ -160,7 +163,7 @@ for my $i (1 .. $reloads) {
     # (a second cycle, libgd's and FreeType's caches in the master)
 
     if ($i == 10) {
-        # the old workers gone: their channels are the master's fds too
+        # once the old workers are gone, with their channels' descriptors
         for (1 .. 50) {
             last if pids($master) == 2;
             sleep 0.1;
@@ -192,21 +195,27 @@ for (1 .. 50) {
 my @w1 = pids($master);
 is(scalar @w1, 2, 'two workers, the old ones gone');
 
-my $body = get();
-my $im = $body ? GD::Image->newFromJpegData($body, 1) : undef;
-my %count;
-
-for my $y (6 .. 24) {
-    for my $x (220 .. 314) {
-        my @c = $im ? $im->rgb($im->getPixel($x, $y)) : (0, 0, 0);
-        for my $colour (@colours) {
-            my @w = map { hex } $colour =~ /^#(..)(..)(..)$/;
-            $count{$colour}++ if abs($c[0] - $w[0]) < 50
-                                 && abs($c[1] - $w[1]) < 50
-                                 && abs($c[2] - $w[2]) < 50;
+# the pixels of each colour in the badge's corner
+sub badge_colours {
+    my ($im) = @_;
+    my %count = map { $_ => 0 } @colours;
+    for my $y (6 .. 24) {
+        for my $x (220 .. 314) {
+            my @c = $im ? $im->rgb($im->getPixel($x, $y)) : (0, 0, 0);
+            for my $colour (@colours) {
+                my @w = map { hex } $colour =~ /^#(..)(..)(..)$/;
+                $count{$colour}++ if abs($c[0] - $w[0]) < 50
+                                     && abs($c[1] - $w[1]) < 50
+                                     && abs($c[2] - $w[2]) < 50;
+            }
         }
     }
+    return \%count;
 }
+
+my $body = get();
+my $im = $body ? GD::Image->newFromJpegData($body, 1) : undef;
+my %count = %{ badge_colours($im) };
 
 my $want = $colours[$reloads % 2];
 my ($other) = grep { $_ ne $want } @colours;
@@ -257,6 +266,40 @@ my $alerts = `grep -c -E '\\[(alert|crit|emerg)\\]' $dir/logs/error.log`;
 chomp $alerts;
 is($alerts, 0, 'no alert in the error log')
     or diag(`grep -E '\\[(alert|crit|emerg)\\]' $dir/logs/error.log | head`);
+
+# a reload that fails (a font missing) keeps the configuration in force;
+# the module frees the font cache of the failed cycle and sets one up
+# anew: workers the master starts afterwards (the old ones killed) draw
+# the text as before
+
+write_conf($reloads, "overlay_font $dir/missing.ttf;");
+kill 'HUP', $master;
+
+my $log = '';
+for (1 .. 50) {
+    $log = `cat $dir/logs/error.log`;
+    last if $log =~ /missing\.ttf/;
+    sleep 0.1;
+}
+like($log, qr/\[emerg\].*overlay_font "[^"]*missing\.ttf"/,
+     'a reload with a missing font fails');
+
+kill 'KILL', @w1;
+my @w2;
+for (1 .. 50) {
+    @w2 = grep { my $w = $_; !grep { $_ == $w } @w1 } pids($master);
+    last if @w2 == 2;
+    sleep 0.1;
+}
+is(scalar @w2, 2, 'the master starts two workers anew');
+
+my $drawn = 0;
+for (1 .. 6) {
+    my $b = get();
+    my $c = badge_colours($b ? GD::Image->newFromJpegData($b, 1) : undef);
+    $drawn++ if $c->{$want} > 300;
+}
+is($drawn, 6, "after the failed reload, new workers draw the badge");
 
 kill 'QUIT', $master;
 for (1 .. 50) {

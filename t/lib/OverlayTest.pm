@@ -267,4 +267,124 @@ sub pixels_against {
     return sub { describe_image($_[0], $orig, $badge) };
 }
 
+# The hostile bodies of t/hostile.t (and t/memory.t), written into DIR;
+# returns their names.  Pixel floods and bombs, the photo cut at many
+# places, garbage and other formats, giant and bogus metadata.
+sub hostile_files {
+    my ($dir) = @_;
+    my @names;
+    my $put = sub {
+        my ($name, $data) = @_;
+        open my $fh, '>:raw', "$dir/$name" or die "$dir/$name: $!";
+        print $fh $data;
+        close $fh;
+        chmod 0644, "$dir/$name";
+        push @names, $name;
+    };
+    my $rocket = fixture('rocket.jpg');
+
+    # a JPEG frame header claiming 65000 x 65000
+    $put->('jpeg-flood.jpg', "\xff\xd8"
+        . jpeg_segment(0xc0, pack('CnnC', 8, 65000, 65000, 3)
+                             . "\x01\x22\x00\x02\x11\x01\x03\x11\x01")
+        . "\xff\xd9");
+
+    # a PNG of 20000 x 20000, its IDAT a megabyte of zeros deflated (a bomb)
+    {
+        require Compress::Zlib;
+        my $ihdr = pack('NNCCCCC', 20000, 20000, 8, 0, 0, 0, 0);
+        my $idat = Compress::Zlib::compress("\0" x (1 << 20));
+        my $chunk = sub { my ($t, $d) = @_;
+            pack('N', length $d) . $t . $d
+            . pack('N', Compress::Zlib::crc32($t . $d)) };
+        $put->('png-bomb.png', "\x89PNG\r\n\x1a\n" . $chunk->('IHDR', $ihdr)
+            . $chunk->('IDAT', $idat) . $chunk->('IEND', ''));
+    }
+
+    # a GIF of 65535 x 65535, one frame as large
+    $put->('gif-flood.gif', "GIF89a" . pack('vvCCC', 65535, 65535, 0, 0, 0)
+        . "\x2c" . pack('vvvvC', 0, 0, 65535, 65535, 0)
+        . "\x02\x02\x44\x01\x00" . "\x3b");
+
+    # a progressive JPEG of 704 scans, each a pass over the image
+    $put->('scan-bomb.jpg', scan_bomb());
+
+    # the photo cut at many places
+    $put->("cut-$_.jpg", substr($rocket, 0, $_))
+        for 10, 200, 700, 5000, 50000, 100000;
+
+    # not images
+    $put->('garbage.jpg', join '', map { chr(($_ * 7919 + 13) % 256) }
+                                       1 .. 5000);
+    $put->('empty.jpg', '');
+    $put->('image.svg',
+           '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>');
+    $put->('image.tif', "II*\0" . ("\0" x 200));
+
+    # giant metadata: 100 ICC segments of 60000 bytes
+    $put->('big-icc.jpg', "\xff\xd8"
+        . join('', map { jpeg_segment(0xe2, "ICC_PROFILE\0" . chr($_)
+                                            . chr(100) . ("\x5a" x 60000)) }
+                       1 .. 100)
+        . substr($rocket, 2));
+
+    # EXIF whose IFD offset points far past its segment
+    $put->('bogus-exif.jpg', "\xff\xd8"
+        . jpeg_segment(0xe1, "Exif\0\0MM\0\x2a\x7f\xff\xff\xf0\0\x01")
+        . substr($rocket, 2));
+
+    # a JPEG with a ZIP appended (a polyglot): drawn on as the JPEG it is
+    $put->('polyglot.jpg', $rocket . "PK\x03\x04" . ("z" x 1000));
+
+    return @names;
+}
+
+sub jpeg_segment {
+    my ($marker, $body) = @_;
+    return "\xff" . chr($marker) . pack('n', length($body) + 2) . $body;
+}
+
+# A 64x64 grey progressive JPEG, every coefficient 0 (grey 128), with as
+# many scans as progression allows: for each coefficient a first scan at
+# Al 10 and ten refinements, 704 in all (tests/test_core.c makes the same
+# with libjpeg).  Written by hand: one Huffman code, "0", in each table.
+sub scan_bomb {
+    my $jpeg = "\xff\xd8"
+        . jpeg_segment(0xdb, "\x00" . ("\x01" x 64))           # DQT 0
+        . jpeg_segment(0xc2, pack('CnnC', 8, 64, 64, 1) . "\x01\x11\x00")
+        # DC table 0: category 0 (no difference); AC table 0: EOB6
+        . jpeg_segment(0xc4, "\x00\x01" . ("\x00" x 15) . "\x00")
+        . jpeg_segment(0xc4, "\x10\x01" . ("\x00" x 15) . "\x60");
+    for my $k (0 .. 63) {
+        for my $al (reverse 0 .. 10) {
+            my $ah = $al == 10 ? 0 : $al + 1;
+            $jpeg .= jpeg_segment(0xda, pack('C6', 1, 1, 0x00, $k, $k,
+                                             $ah << 4 | $al));
+            # DC: a "0" code, or a refinement bit 0, for each of the 64
+            # blocks; AC: EOB6 and its six bits (a run of 64), a 1 to pad
+            $jpeg .= $k == 0 ? "\x00" x 8 : "\x01";
+        }
+    }
+    return $jpeg . "\xff\xd9";
+}
+
+# The command that runs a program under valgrind when TEST_NGINX_USE_VALGRIND
+# is set, as Test::Nginx runs nginx: a number means memcheck with the
+# options upstream chooses and ./valgrind.suppress when it exists; any
+# other value is the options themselves.  Empty when it is not set.
+sub valgrind_command {
+    my $use = $ENV{TEST_NGINX_USE_VALGRIND} or return ();
+    return ('valgrind', '-q', split ' ', $use) unless $use =~ /^\d+$/;
+    return ('valgrind', qw(--num-callers=100 -q --tool=memcheck
+                           --leak-check=full --keep-debuginfo=yes
+                           --show-possibly-lost=no --gen-suppressions=all),
+            -f 'valgrind.suppress' ? '--suppressions=valgrind.suppress' : ());
+}
+
+# A timeout that gives valgrind room: ten times longer under it
+sub timeout {
+    my ($seconds) = @_;
+    return $ENV{TEST_NGINX_USE_VALGRIND} ? 10 * $seconds : $seconds;
+}
+
 1;

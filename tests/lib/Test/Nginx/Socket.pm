@@ -33,9 +33,29 @@ Environment: TEST_NGINX_BINARY TEST_NGINX_PORT TEST_NGINX_SERVER_PORT
 TEST_NGINX_CLIENT_PORT TEST_NGINX_LOAD_MODULES TEST_NGINX_SERVROOT
 TEST_NGINX_LOG_LEVEL TEST_NGINX_NO_CLEAN TEST_NGINX_RANDOMIZE
 TEST_NGINX_TIMEOUT TEST_NGINX_SLEEP TEST_NGINX_NO_SHUFFLE
-TEST_NGINX_MASTER_PROCESS TEST_NGINX_EVENT_TYPE TEST_NGINX_WORKER_USER.
+TEST_NGINX_MASTER_PROCESS TEST_NGINX_EVENT_TYPE TEST_NGINX_WORKER_USER
+TEST_NGINX_USE_VALGRIND TEST_NGINX_VALGRIND_EXIT_ON_FIRST_ERR.
 C<$TEST_NGINX_XXX> in config sections is replaced by that environment
 variable; an unset one is a bail-out, as upstream.
+
+=head2 Valgrind
+
+As upstream: with C<TEST_NGINX_USE_VALGRIND> set, nginx runs in the
+foreground (C<daemon off>; C<master_process> as configured) under
+valgrind, in a process group of its own.  A number (C<1>) means
+C<--tool=memcheck --leak-check=full --keep-debuginfo=yes
+--show-possibly-lost=no> plus C<--num-callers=100 -q --gen-suppressions=all>
+and C<--suppressions=valgrind.suppress> when that file is in the current
+directory; any other value is the list of valgrind options itself (after
+C<-q>).  C<TEST_NGINX_VALGRIND_EXIT_ON_FIRST_ERR> adds
+C<--exit-on-first-error=yes --error-exitcode=1>.  The name of each block is
+written to stderr before its nginx starts, and valgrind's reports go to
+stderr too: nothing here fails a test because of them, a caller reads them
+(C<make test-valgrind> does).  C<must_die> blocks run nginx without
+valgrind.  Unlike upstream, which sleeps C<TEST_NGINX_SLEEP> and retries
+connecting, the runner waits for the pid file (nginx writes it once it
+listens), and waits for valgrind to finish its leak check when it stops
+nginx, so that every report is written before the next block starts.
 
 =cut
 
@@ -83,6 +103,12 @@ our $LoadModules   = $ENV{TEST_NGINX_LOAD_MODULES};
 our $EventType     = $ENV{TEST_NGINX_EVENT_TYPE};
 our $WorkerUser    = $ENV{TEST_NGINX_WORKER_USER};
 our $Randomize     = $ENV{TEST_NGINX_RANDOMIZE};
+our $UseValgrind   = $ENV{TEST_NGINX_USE_VALGRIND};
+our $ValgrindExitOnFirstErr = $ENV{TEST_NGINX_VALGRIND_EXIT_ON_FIRST_ERR};
+our $DaemonEnabled = $UseValgrind ? 'off' : 'on';
+# valgrind is slow to start nginx and to check for leaks when it exits
+our $ValgrindWait  = 60;
+our $ChildPid;      # the valgrind process, nginx in the foreground
 our $ServerAddr    = '127.0.0.1';
 our $ServerName    = 'localhost';
 our $RepeatEach    = 1;
@@ -206,7 +232,7 @@ sub run_block () {
     write_config($block, $config);
     return check_must_die($block) if defined $block->must_die;
 
-    my ($status, $stderr) = start_nginx();
+    my ($status, $stderr) = start_nginx($name, $UseValgrind);
     if ($status != 0) {
         Test::More::fail("$name - failed to start nginx (exit status " . ($status >> 8) . ")");
         Test::More::diag("nginx stderr:\n$stderr") if length $stderr;
@@ -253,7 +279,7 @@ sub check_must_die () {
     my $must_die = $block->must_die;
     $ErrLogPos = 0;
     for my $rep (0 .. $RepeatEach - 1) {
-        my ($status) = start_nginx();
+        my ($status) = start_nginx($name, 0);    # never under valgrind
         if (looks_like_number($must_die)) {
             Test::More::is($must_die, $status >> 8, "$name - die with the expected exit code");
         } else {
@@ -315,8 +341,10 @@ sub nginx_version () {
 
 # Runs nginx with the generated config; returns (wait status, stderr text).
 sub start_nginx () {
+    my ($name, $valgrind) = @_;
     my @cmd = ($NginxBinary, '-p', "$ServRoot/", '-c', $ConfFile);
     splice @cmd, 1, 0, '-e', $ErrLogFile if $NginxVersion >= 1.019005;
+    return start_nginx_valgrind($name, @cmd) if $valgrind;
     my $errfile = "$LogDir/nginx.stderr";
     # (nginx itself retries bind() for a while if the port is still busy)
     my $pid = fork // bail_out("fork() failed: $!");
@@ -335,14 +363,65 @@ sub start_nginx () {
     return ($status, $stderr);
 }
 
+# valgrind's options, as upstream chooses them
+sub valgrind_options () {
+    return ('-q', split ' ', $UseValgrind) unless $UseValgrind =~ /^\d+$/;
+    my @opts = qw(--num-callers=100 -q --tool=memcheck --leak-check=full
+                  --keep-debuginfo=yes --show-possibly-lost=no);
+    if ($ValgrindExitOnFirstErr) {
+        if (`valgrind --help` =~ /exit-on-first-error/) {
+            push @opts, qw(--exit-on-first-error=yes --error-exitcode=1);
+        } else {
+            warn "WARNING: valgrind does not support --exit-on-first-error\n";
+        }
+    }
+    push @opts, '--gen-suppressions=all';
+    push @opts, '--suppressions=valgrind.suppress' if -f 'valgrind.suppress';
+    return @opts;
+}
+
+# nginx in the foreground under valgrind, not waited for: returns once it
+# has written its pid file (after opening its sockets), or has died
+sub start_nginx_valgrind () {
+    my ($name, @cmd) = @_;
+    unshift @cmd, 'valgrind', valgrind_options();
+    warn "$name\n";    # valgrind's reports follow on stderr
+    my $pid = fork // bail_out("fork() failed: $!");
+    if (!$pid) {
+        setpgrp;
+        open STDOUT, '>&', \*STDERR;    # keep the TAP stream clean
+        { exec { $cmd[0] } @cmd };
+        print STDERR "exec @cmd failed: $!\n";
+        POSIX::_exit(127);
+    }
+    $ChildPid = $pid;
+    my $until = time + $ValgrindWait;
+    until (-s $PidFile) {
+        if (waitpid($pid, WNOHANG) == $pid) {
+            undef $ChildPid;
+            return ($? || 1 << 8, '');
+        }
+        if (time > $until) {
+            kill SIGKILL, -$pid;
+            waitpid $pid, 0;
+            undef $ChildPid;
+            return (1 << 8, "nginx wrote no pid file in $ValgrindWait s\n");
+        }
+        sleep 0.02;
+    }
+    return (0, '');
+}
+
 sub stop_nginx () {
     my ($name) = @_;
-    return unless -f $PidFile;
-    my $pid = read_file($PidFile) // '';
+    return unless -f $PidFile || $ChildPid;
+    my $pid = read_file($PidFile) // $ChildPid // '';
     $pid =~ s/\s+//g;
+    undef $ChildPid;
+    my $wait = $UseValgrind ? $ValgrindWait : $Timeout;
     if ($pid =~ /^\d+$/ && process_alive($pid)) {
         kill SIGQUIT, $pid;
-        unless (wait_gone($pid, $Timeout)) {
+        unless (wait_gone($pid, $wait)) {
             warn "$name - timeout when waiting for nginx (pid $pid) to exit\n";
             kill SIGTERM, $pid;
             unless (wait_gone($pid, 1)) {
@@ -437,7 +516,7 @@ _EOC_
     # same layout (line for line) as upstream, so "nginx.conf:NN" match
     write_file($ConfFile, <<"_EOC_");
 worker_processes  $Workers;
-daemon on;
+daemon $DaemonEnabled;
 master_process $MasterProcess;
 error_log $err_log $LogLevel;
 pid       $PidFile;
