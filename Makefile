@@ -11,6 +11,8 @@
 #   make bench    deps and the benchmark's (wrk, gunicorn, Pillow, photos),
 #                 the module against a Pillow service and plain nginx, and
 #                 the core against libjpeg-turbo (tests/bench/); not a test
+#   make soak     one worker's RSS over 100000 overlays (tests/bench/)
+#   make fuzz     the libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each
 
 NGX_SRC      ?= /usr/share/nginx/src
 NGINX        ?= /usr/sbin/nginx
@@ -54,7 +56,7 @@ C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c 
                 tests/test_peak.c tests/bench/bench_codec.c
 
 .PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
-        deb bench test-valgrind
+        deb bench soak test-valgrind fuzz-deps
 
 all: build
 
@@ -137,7 +139,8 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
 	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 
-fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_image
+fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
+      $(FUZZ_DIR)/fuzz_image
 	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_probe \
 	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/artifacts
 	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
@@ -168,6 +171,9 @@ fuzz: $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe $(FUZZ_DIR)/fuzz_image
 	fi; \
 	echo "fuzz: no crash, leak or timeout in $(FUZZ_SECONDS) s per target"
 
+fuzz-deps: deps
+	@tools/deps.sh install fuzz
+
 # --- end of fuzzing ----------------------------------------------------------
 
 # --- benchmark: by hand, never in `make test` --------------------------------
@@ -191,6 +197,16 @@ bench: deps
 	    BENCH_CODEC=$(CURDIR)/$(BUILD)/bench_codec BUILD=$(CURDIR)/$(BUILD) \
 	    perl tests/bench/run.pl
 
+# make soak [SOAK_REQUESTS=100000]: one worker's RSS over that many
+# overlays (tests/bench/soak.pl); about 5 minutes
+SOAK_REQUESTS ?= 100000
+
+soak: deps
+	@tools/deps.sh install bench
+	@$(MAKE) --no-print-directory $(MODULE)
+	SOAK_REQUESTS=$(SOAK_REQUESTS) NGINX=$(NGINX) MODULE=$(CURDIR)/$(MODULE) \
+	    BUILD=$(CURDIR)/$(BUILD) perl tests/bench/soak.pl
+
 # --- end of benchmark --------------------------------------------------------
 
 t: $(MODULE) $(CLI)
@@ -200,7 +216,9 @@ t: $(MODULE) $(CLI)
 # (and nginx -t in t/config.t), with the suppressions of valgrind.suppress:
 # fails on any error, definite leak, or block of the module's left at exit;
 # the reports are in build/valgrind/ (tools/test-valgrind.pl says more)
-test-valgrind: check-deps $(MODULE) $(CLI)
+test-valgrind: deps
+	@tools/deps.sh install valgrind
+	@$(MAKE) --no-print-directory $(MODULE) $(CLI)
 	$(TEST_ENV) tools/test-valgrind.pl
 
 # the Debian package, with Debian's tooling for nginx modules (nginx-dev's

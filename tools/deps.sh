@@ -1,13 +1,15 @@
 #!/bin/sh
 # Lists or installs the Debian packages the project needs.
 #
-#   tools/deps.sh check [bench]     names what is missing; exits 1 if
+#   tools/deps.sh check [LIST]      names what is missing; exits 1 if
 #                                   anything is
-#   tools/deps.sh install [bench]   installs what is missing (idempotent)
+#   tools/deps.sh install [LIST]    installs what is missing (idempotent)
 #
-# With "bench", the packages of `make bench` only: a load generator, the
-# Python/Pillow service it is compared with, and the photos it runs on.
-# `make deps` never installs them.
+# LIST: the packages of one by-hand target only, never installed by `make
+# deps`: "bench" (`make bench`: a load generator, the Python/Pillow
+# service it is compared with, the photos it runs on), "fuzz" (`make
+# fuzz`: clang and its libFuzzer and sanitizer runtimes), "valgrind"
+# (`make test-valgrind`).
 
 set -u
 
@@ -25,11 +27,16 @@ liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl"
 BENCH_PACKAGES="wrk gunicorn python3-pil plasma-workspace-wallpapers
 fonts-dejavu-core"
 
+# fuzz: clang, and libFuzzer with the sanitizers' runtimes
+FUZZ_PACKAGES="clang libclang-rt-14-dev"
+
 case "${2:-}" in
 bench) PACKAGES=$BENCH_PACKAGES ;;
+fuzz) PACKAGES=$FUZZ_PACKAGES ;;
+valgrind) PACKAGES=valgrind ;;
 "") ;;
 *)
-    echo "usage: $0 check|install [bench]" >&2
+    echo "usage: $0 check|install [bench|fuzz|valgrind]" >&2
     exit 2
     ;;
 esac

@@ -34,7 +34,8 @@ my $seconds = $ENV{BENCH_SECONDS} || 5;
 my $port = $ENV{BENCH_PORT} || 8090;
 my $photo = $ENV{BENCH_PHOTO}
     || '/usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg';
-my $nginx = $ENV{NGINX} || '/usr/sbin/nginx';
+# nginx reads NGINX itself (inherited sockets): not to be passed on
+my $nginx = delete $ENV{NGINX} || '/usr/sbin/nginx';
 my $build = File::Spec->rel2abs($ENV{BUILD} || "$top/build");
 my $module = File::Spec->rel2abs($ENV{MODULE}
                                  || "$build/ngx_http_overlay_module.so");
