@@ -27,7 +27,7 @@ BENCH_SECONDS ?= 5
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c render.c codec.c codec_jpeg.c \
-                  codec_png.c sign.c core.c)
+                  codec_png.c codec_webp.c sign.c core.c)
 CORE_HDRS    := $(CORE_SRCS:.c=.h)
 MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
 
@@ -41,7 +41,7 @@ WARN         := -Wall -Wextra -Wpointer-arith -Wshadow -Werror
 CFLAGS_CORE  := -std=gnu99 -g -O2 $(WARN) -I$(SRC_DIR)
 SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
-LIBS         := -lgd -lpng -ljpeg -ljansson -lcrypto -lm
+LIBS         := -lgd -lpng -lwebp -ljpeg -ljansson -lcrypto -lm
 
 # the real Test::Nginx when it is installed, else the bundled runner
 HAVE_TN      := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null && echo y)

@@ -17,6 +17,7 @@
 #include "ngx_http_overlay_codec.h"
 #include "ngx_http_overlay_codec_jpeg.h"
 #include "ngx_http_overlay_codec_png.h"
+#include "ngx_http_overlay_codec_webp.h"
 
 
 #define ngx_http_overlay_be16(p)  ((unsigned) (p)[0] << 8 | (p)[1])
@@ -856,6 +857,12 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 
     if (info->format == NGX_HTTP_OVERLAY_FORMAT_JPEG) {
         return ngx_http_overlay_jpeg_apply(p, len, info, conf, painter, out,
+                                           err);
+    }
+
+    if (info->format == NGX_HTTP_OVERLAY_FORMAT_WEBP) {
+        return ngx_http_overlay_webp_apply(p, len, info, traits.lossless,
+                                           conf->webp_quality, painter, out,
                                            err);
     }
 

@@ -18,7 +18,7 @@ set -u
 # test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
-libgd-dev libpng-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
+libgd-dev libpng-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl"
 
