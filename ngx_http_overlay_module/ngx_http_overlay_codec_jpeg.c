@@ -510,8 +510,7 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
 {
     int                             c, t;
     size_t                          bytes;
-    unsigned                        mcu_w, mcu_h, x0, x1, y0, y1, w, h,
-                                    first, last;
+    unsigned                        mcu_w, mcu_h, x0, x1, y0, y1, w, h;
     JHUFF_TBL                      *tbl;
     JDIMENSION                      aw[MAX_COMPONENTS], ah[MAX_COMPONENTS],
                                     by, bh;
@@ -618,9 +617,6 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
         return 0;
     }
 
-    first = y0 * w + x0;
-    last = (y1 - 1) * w + x1 - 1;
-
     /*
      * Arrays as libjpeg's for the whole image, padded to whole iMCUs, but
      * not zeroed: only the rows decoded are ever written to (a page never
@@ -676,7 +672,7 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
         }
     }
 
-    if (ngx_http_overlay_splice_decode(s, first, last) != 0) {
+    if (ngx_http_overlay_splice_decode(s, x0, y0, x1, y1) != 0) {
         return -1;
     }
 
@@ -1918,6 +1914,8 @@ ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
     free(j->piece.data);
     free(j->dest.data);
     free(j->row);
+
+    ngx_http_overlay_splice_free(&j->splice);
 
     if (j->im != NULL) {
         gdImageDestroy(j->im);

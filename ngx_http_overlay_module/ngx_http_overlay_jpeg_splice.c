@@ -80,8 +80,8 @@ static int ngx_http_overlay_splice_restart(ngx_http_overlay_splice_t *s,
 static int ngx_http_overlay_splice_marker(ngx_http_overlay_splice_t *s,
     unsigned m);
 static void ngx_http_overlay_splice_where(
-    const ngx_http_overlay_splice_reader_t *rd, size_t *byte,
-    unsigned *bit);
+    const ngx_http_overlay_splice_reader_t *rd,
+    ngx_http_overlay_splice_pos_t *at);
 static int ngx_http_overlay_splice_reserve(ngx_http_overlay_splice_t *s,
     ngx_http_overlay_splice_writer_t *w, size_t n);
 static void ngx_http_overlay_splice_put(ngx_http_overlay_splice_writer_t *w,
@@ -92,8 +92,14 @@ static int ngx_http_overlay_splice_block_encode(
     const ngx_http_overlay_splice_huff_t *dc,
     const ngx_http_overlay_splice_huff_t *ac);
 static void ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
-    ngx_http_overlay_splice_writer_t *w, size_t b, unsigned k, size_t eb,
-    unsigned ek);
+    ngx_http_overlay_splice_writer_t *w,
+    const ngx_http_overlay_splice_pos_t *from,
+    const ngx_http_overlay_splice_pos_t *to);
+static void ngx_http_overlay_splice_verbatim(ngx_http_overlay_splice_t *s,
+    ngx_http_overlay_splice_writer_t *w, size_t from,
+    const ngx_http_overlay_splice_pos_t *at);
+static int ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
+    ngx_http_overlay_splice_writer_t *w, ngx_http_overlay_splice_seg_t *g);
 
 
 /* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */
@@ -158,9 +164,11 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
     }
 
     if (s->ncomps == 1) {
+        s->width = s->comp[0].width;
         s->total = s->comp[0].width * s->comp[0].height;
 
     } else {
+        s->width = s->mcus_per_row;
         s->total = s->mcus_per_row * s->mcu_rows;
     }
 
@@ -539,79 +547,119 @@ ngx_http_overlay_splice_block_decode(ngx_http_overlay_splice_reader_t *rd,
 
 
 int
-ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s, unsigned first,
-    unsigned last)
+ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s, unsigned x0,
+    unsigned y0, unsigned x1, unsigned y1)
 {
-    unsigned  ri;
+    unsigned                        y, a, e, i, ri;
+    ngx_http_overlay_splice_seg_t  *g;
 
-    if (first > last || last >= s->total || s->next != 0) {
+    ri = s->restart_interval;
+
+    if (x0 >= x1 || y0 >= y1 || x1 > s->width || y1 > s->total / s->width
+        || s->next != 0)
+    {
         s->why = "MCUs";
         return -1;
     }
 
-    ri = s->restart_interval;
-
     /*
-     * The MCUs to code again: the changed ones, and those whose DC
-     * differences follow from them: up to the next restart marker, or
-     * without restart intervals the MCU after the last changed one, whose
-     * first block of each component is the chain's next link.
+     * A segment per row: the rectangle's MCUs in it, and the one after
+     * them, whose first block of each component is the next link of its
+     * DC chain; but not when a restart interval begins there, with the
+     * predictors reset.  Segments that meet are one.
      */
 
-    if (ri != 0) {
-        s->end = (last + ri) / ri * ri;
+    s->seg = malloc((y1 - y0) * sizeof(ngx_http_overlay_splice_seg_t));
 
-    } else {
-        s->end = last + 2;
-    }
-
-    if (s->end > s->total) {
-        s->end = s->total;
-    }
-
-    s->first = first;
-
-    if (ngx_http_overlay_splice_run(s, first, 0) != 0) {
+    if (s->seg == NULL) {
+        s->why = "no memory";
         return -1;
     }
 
-    if (ri != 0 && first != 0 && first % ri == 0) {
-        if (ngx_http_overlay_splice_restart(s, first) != 0) {
+    s->nsegs = 0;
+
+    for (y = y0; y < y1; y++) {
+        a = y * s->width + x0;
+        e = y * s->width + x1;
+
+        if (e < s->total && !(ri != 0 && e % ri == 0)) {
+            e++;
+        }
+
+        if (s->nsegs > 0 && a <= s->seg[s->nsegs - 1].e) {
+            s->seg[s->nsegs - 1].e = e;
+            continue;
+        }
+
+        g = &s->seg[s->nsegs++];
+        g->a = a;
+        g->e = e;
+    }
+
+    s->gap = NULL;
+
+    for (i = 0; i < s->nsegs; i++) {
+        g = &s->seg[i];
+
+        /* the gap before it (or the MCUs before the first) */
+
+        if (ngx_http_overlay_splice_run(s, g->a, 0) != 0) {
+            return -1;
+        }
+
+        if (ri != 0 && g->a != 0 && g->a % ri == 0 && g->a != s->restarted) {
+            if (ngx_http_overlay_splice_restart(s, g->a) != 0) {
+                return -1;
+            }
+        }
+
+        s->gap = NULL;
+
+        ngx_http_overlay_splice_where(&s->rd, &g->at);
+        memcpy(g->pred, s->pred, sizeof(s->pred));
+
+        if (ngx_http_overlay_splice_run(s, g->e, 1) != 0) {
+            return -1;
+        }
+
+        ngx_http_overlay_splice_where(&s->rd, &g->after);
+
+        /* the restart after it: its place is noted when decoded */
+
+        g->r = (ri != 0) ? (g->e + ri - 1) / ri * ri : s->total;
+        g->r = (g->r < s->total) ? g->r : s->total;
+        g->r_marker = 0;
+
+        s->gap = g;
+    }
+
+    /*
+     * After the last segment: up to the end of its restart interval, to
+     * know where its data ends before the marker; without one, the data
+     * up to EOI is not decoded (see ngx_http_overlay_splice_encode())
+     */
+
+    g = &s->seg[s->nsegs - 1];
+
+    if (g->r < s->total) {
+        if (ngx_http_overlay_splice_run(s, g->r, 0) != 0
+            || ngx_http_overlay_splice_marker(s, g->r) != 0)
+        {
+            return -1;
+        }
+
+        ngx_http_overlay_splice_where(&s->rd, &g->r_end);
+        g->r_marker = s->rd.pos;
+
+    } else if (g->e == s->total) {
+        if (ngx_http_overlay_splice_marker(s, s->total) != 0) {
             return -1;
         }
     }
 
-    ngx_http_overlay_splice_where(&s->rd, &s->first_byte, &s->first_bit);
-    memcpy(s->first_pred, s->pred, sizeof(s->pred));
-
-    if (ngx_http_overlay_splice_run(s, s->end, 1) != 0) {
-        return -1;
-    }
-
-    if (ri != 0 || s->end == s->total) {
-
-        /* the data stops at the marker after the end: copied from there */
-
-        if (ngx_http_overlay_splice_marker(s, s->end) != 0) {
-            return -1;
-        }
-
-        s->tail = s->rd.pos;
-
-    } else {
-        ngx_http_overlay_splice_where(&s->rd, &s->end_byte, &s->end_bit);
-    }
+    s->gap = NULL;
 
     return 0;
-}
-
-
-void
-ngx_http_overlay_splice_range(ngx_http_overlay_splice_t *s, unsigned *first,
-    unsigned *end)
-{
-    *first = s->first;
-    *end = s->end;
 }
 
 
@@ -922,6 +970,13 @@ ngx_http_overlay_splice_restart(ngx_http_overlay_splice_t *s, unsigned m)
         return -1;
     }
 
+    /* the first restart after a segment, in the gap before the next */
+
+    if (s->gap != NULL && m == s->gap->r) {
+        ngx_http_overlay_splice_where(&s->rd, &s->gap->r_end);
+        s->gap->r_marker = s->rd.pos;
+    }
+
     s->rd.pos += 2;
     s->rd.start = s->rd.pos;
     s->rd.acc = 0;
@@ -983,7 +1038,7 @@ ngx_http_overlay_splice_marker(ngx_http_overlay_splice_t *s, unsigned m)
 
 static void
 ngx_http_overlay_splice_where(const ngx_http_overlay_splice_reader_t *rd,
-    size_t *byte, unsigned *bit)
+    ngx_http_overlay_splice_pos_t *at)
 {
     int     n;
     size_t  x;
@@ -1002,23 +1057,18 @@ ngx_http_overlay_splice_where(const ngx_http_overlay_splice_reader_t *rd,
         }
     }
 
-    *byte = x;
-    *bit = (rd->bits & 7) ? 8 - (unsigned) (rd->bits & 7) : 0;
+    at->byte = x;
+    at->bit = (rd->bits & 7) ? 8 - (unsigned) (rd->bits & 7) : 0;
 }
 
 
 int
 ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
 {
-    int                                     pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
-    size_t                                  eb;
-    unsigned                                m, ri, c, x, y, row, col, k, t,
-                                            q, ek, last;
-    const short                            *block;
-    ngx_http_overlay_splice_comp_t         *ci;
-    ngx_http_overlay_splice_writer_t        w;
-
-    ri = s->restart_interval;
+    unsigned                        i, t, q, last;
+    ngx_http_overlay_splice_pos_t   end;
+    ngx_http_overlay_splice_seg_t  *g, *next;
+    ngx_http_overlay_splice_writer_t  w;
 
     s->out_size = s->len + 65536;
     s->out = malloc(s->out_size);
@@ -1028,35 +1078,182 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
         return -1;
     }
 
-    /* the source up to the first changed MCU, to its bit */
+    /* the source up to the first segment, to its bit */
 
-    memcpy(s->out, s->src, s->first_byte);
-
-    w.o = s->out + s->first_byte;
+    w.o = s->out;
     w.acc = 0;
     w.nb = 0;
 
-    if (s->first_bit != 0) {
-        ngx_http_overlay_splice_put(&w, s->src[s->first_byte]
-                                        >> (8 - s->first_bit),
-                                    (int) s->first_bit);
-    }
+    ngx_http_overlay_splice_verbatim(s, &w, 0, &s->seg[0].at);
 
-    memcpy(pred, s->first_pred, sizeof(pred));
+    for (i = 0; i < s->nsegs; i++) {
+        g = &s->seg[i];
 
-    for (m = s->first; m < s->end; m++) {
+        if (ngx_http_overlay_splice_segment(s, &w, g) != 0) {
+            s->why = "a symbol the tables lack";
+            goto failed;
+        }
+
+        /* each byte of the source may become two, stuffed */
 
         if (ngx_http_overlay_splice_reserve(s, &w,
+                2 * ((i + 1 < s->nsegs ? s->seg[i + 1].at.byte : s->len)
+                     - g->after.byte) + 16)
+            != 0)
+        {
+            return -1;
+        }
+
+        next = (i + 1 < s->nsegs) ? &s->seg[i + 1] : NULL;
+
+        if (g->r_marker != 0) {
+
+            /*
+             * a restart marker before the next segment: the data up to
+             * it shifted, padded to the byte, and from the marker on the
+             * source's bytes, aligned as they are there
+             */
+
+            ngx_http_overlay_splice_copy(s, &w, &g->after, &g->r_end);
+            ngx_http_overlay_splice_pad(&w);
+
+            if (next == NULL) {
+                memcpy(w.o, s->src + g->r_marker, s->len - g->r_marker);
+                w.o += s->len - g->r_marker;
+                break;
+            }
+
+            ngx_http_overlay_splice_verbatim(s, &w, g->r_marker, &next->at);
+            continue;
+        }
+
+        if (next != NULL) {
+            ngx_http_overlay_splice_copy(s, &w, &g->after, &next->at);
+            continue;
+        }
+
+        /*
+         * The last segment, and no restart marker after it: the rest of
+         * the scan shifted up to the end of its data, padded with ones to
+         * the EOI.  The source's own padding is 0 to 7 one bits, which
+         * need not be known as long as they and the new ones stay under a
+         * byte; when they might not, the rest is decoded to find where the
+         * data ends.  When the last segment is the last MCU, g->after is
+         * that end.
+         */
+
+        end.byte = s->eoi;
+        end.bit = 0;
+
+        if (g->e == s->total) {
+            end = g->after;
+
+        } else {
+            last = s->src[s->eoi - 1];
+
+            if (last == 0x00 && s->eoi >= s->scan + 2
+                && s->src[s->eoi - 2] == 0xff)
+            {
+                last = 0xff;
+            }
+
+            for (t = 0; t < 7 && (last & (1u << t)); t++) {
+                /* void */
+            }
+
+            q = (g->after.bit - (unsigned) w.nb) & 7;
+
+            if (q != 0 && t + q >= 8) {
+
+                if (ngx_http_overlay_splice_run(s, s->total, 0) != 0
+                    || ngx_http_overlay_splice_marker(s, s->total) != 0)
+                {
+                    goto failed;
+                }
+
+                ngx_http_overlay_splice_where(&s->rd, &end);
+            }
+        }
+
+        ngx_http_overlay_splice_copy(s, &w, &g->after, &end);
+        ngx_http_overlay_splice_pad(&w);
+
+        memcpy(w.o, s->src + s->eoi, s->len - s->eoi);
+        w.o += s->len - s->eoi;
+    }
+
+    s->out_len = (size_t) (w.o - s->out);
+
+    return 0;
+
+failed:
+
+    free(s->out);
+    s->out = NULL;
+
+    return -1;
+}
+
+
+void
+ngx_http_overlay_splice_free(ngx_http_overlay_splice_t *s)
+{
+    free(s->seg);
+    free(s->out);
+
+    s->seg = NULL;
+    s->out = NULL;
+}
+
+
+/*
+ * The source's bytes from from, aligned as there, up to the bit at: the
+ * output is at a byte's start, the source's from too.
+ */
+
+static void
+ngx_http_overlay_splice_verbatim(ngx_http_overlay_splice_t *s,
+    ngx_http_overlay_splice_writer_t *w, size_t from,
+    const ngx_http_overlay_splice_pos_t *at)
+{
+    memcpy(w->o, s->src + from, at->byte - from);
+    w->o += at->byte - from;
+
+    if (at->bit != 0) {
+        ngx_http_overlay_splice_put(w, s->src[at->byte] >> (8 - at->bit),
+                                    (int) at->bit);
+    }
+}
+
+
+/* a segment's MCUs coded: -1 when a symbol is missing from the tables */
+
+static int
+ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
+    ngx_http_overlay_splice_writer_t *w, ngx_http_overlay_splice_seg_t *g)
+{
+    int                              pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
+    unsigned                         m, ri, c, x, y, row, col;
+    const short                     *block;
+    ngx_http_overlay_splice_comp_t  *ci;
+
+    ri = s->restart_interval;
+
+    memcpy(pred, g->pred, sizeof(pred));
+
+    for (m = g->a; m < g->e; m++) {
+
+        if (ngx_http_overlay_splice_reserve(s, w,
                                             NGX_HTTP_OVERLAY_SPLICE_MCU_MAX)
             != 0)
         {
             return -1;
         }
 
-        if (ri != 0 && m != s->first && m % ri == 0) {
-            ngx_http_overlay_splice_pad(&w);
-            *w.o++ = 0xff;
-            *w.o++ = (unsigned char) (0xd0 + ((m / ri - 1) & 7));
+        if (ri != 0 && m != g->a && m % ri == 0) {
+            ngx_http_overlay_splice_pad(w);
+            *w->o++ = 0xff;
+            *w->o++ = (unsigned char) (0xd0 + ((m / ri - 1) & 7));
             memset(pred, 0, sizeof(pred));
         }
 
@@ -1065,11 +1262,11 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
             block = s->block(s->data, ci->index, m % ci->width,
                              m / ci->width);
 
-            if (ngx_http_overlay_splice_block_encode(&w, block, &pred[0],
+            if (ngx_http_overlay_splice_block_encode(w, block, &pred[0],
                     &s->huff[0][ci->dc], &s->huff[1][ci->ac])
                 != 0)
             {
-                goto missing;
+                return -1;
             }
 
             continue;
@@ -1086,96 +1283,19 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
                     block = s->block(s->data, ci->index, col * ci->h + x,
                                      row * ci->v + y);
 
-                    if (ngx_http_overlay_splice_block_encode(&w, block,
+                    if (ngx_http_overlay_splice_block_encode(w, block,
                             &pred[c], &s->huff[0][ci->dc],
                             &s->huff[1][ci->ac])
                         != 0)
                     {
-                        goto missing;
+                        return -1;
                     }
                 }
             }
         }
     }
 
-    if (ri != 0 || s->end == s->total) {
-
-        /* byte-aligned at the marker: the rest as it is */
-
-        ngx_http_overlay_splice_pad(&w);
-
-        if (ngx_http_overlay_splice_reserve(s, &w, s->len - s->tail) != 0) {
-            return -1;
-        }
-
-        memcpy(w.o, s->src + s->tail, s->len - s->tail);
-        s->out_len = (size_t) (w.o - s->out) + s->len - s->tail;
-
-        return 0;
-    }
-
-    /*
-     * The rest of the scan, shifted: its bits are copied up to the end of
-     * its data, and padded with ones to the EOI.  The source's own padding
-     * is 0 to 7 one bits, which this decoder does not need to know as long
-     * as it and the new padding stay under a byte; when they might not,
-     * the rest is decoded to find where the data ends.
-     */
-
-    eb = s->eoi;
-    ek = 0;
-
-    last = s->src[s->eoi - 1];
-
-    if (last == 0x00 && s->eoi >= s->scan + 2 && s->src[s->eoi - 2] == 0xff) {
-        last = 0xff;
-    }
-
-    for (t = 0; t < 7 && (last & (1u << t)); t++) {
-        /* void */
-    }
-
-    q = (s->end_bit - (unsigned) w.nb) & 7;
-
-    if (q != 0 && t + q >= 8) {
-
-        if (ngx_http_overlay_splice_run(s, s->total, 0) != 0
-            || ngx_http_overlay_splice_marker(s, s->total) != 0)
-        {
-            goto failed;
-        }
-
-        ngx_http_overlay_splice_where(&s->rd, &eb, &ek);
-    }
-
-    /* each byte may become two, stuffed */
-
-    if (ngx_http_overlay_splice_reserve(s, &w, 2 * (eb - s->end_byte) + 16
-                                               + s->len - s->eoi)
-        != 0)
-    {
-        return -1;
-    }
-
-    ngx_http_overlay_splice_copy(s, &w, s->end_byte, s->end_bit, eb, ek);
-    ngx_http_overlay_splice_pad(&w);
-
-    k = (unsigned) (w.o - s->out);
-    memcpy(w.o, s->src + s->eoi, s->len - s->eoi);
-    s->out_len = k + s->len - s->eoi;
-
     return 0;
-
-missing:
-
-    s->why = "a symbol the tables lack";
-
-failed:
-
-    free(s->out);
-    s->out = NULL;
-
-    return -1;
 }
 
 
@@ -1332,15 +1452,21 @@ ngx_http_overlay_splice_block_encode(ngx_http_overlay_splice_writer_t *w,
 
 static void
 ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
-    ngx_http_overlay_splice_writer_t *w, size_t b, unsigned k, size_t eb,
-    unsigned ek)
+    ngx_http_overlay_splice_writer_t *w,
+    const ngx_http_overlay_splice_pos_t *from,
+    const ngx_http_overlay_splice_pos_t *to)
 {
     int                   i;
+    size_t                b, eb;
     uint32_t              v, x;
-    unsigned              c, n;
+    unsigned              c, n, k, ek;
     const unsigned char  *p;
 
     p = s->src;
+    b = from->byte;
+    k = from->bit;
+    eb = to->byte;
+    ek = to->bit;
 
     if (k != 0) {
         c = p[b];

@@ -3,14 +3,16 @@
  * ngx_http_overlay_module: a JPEG changed in the entropy-coded data.
  *
  * Plain C, no nginx headers, no libjpeg.  For a sequential Huffman-coded
- * JPEG of one scan, the MCUs before the overlay are Huffman-decoded only
- * to learn the DC predictors and where the overlay's first MCU begins;
- * the MCUs from the overlay's first to its last, and the one after it
- * (whose DC difference changes), or up to the next restart marker, are
- * decoded to coefficients for the caller to change, and coded again with
- * the source's own Huffman tables; every other byte is the source's: the
- * markers and the data before the overlay as they are, the data after it
- * shifted by as many bits as the new MCUs are longer or shorter.
+ * JPEG of one scan, and a rectangle of MCUs to change: in each of its rows
+ * of MCUs, its MCUs and the one after them (whose DC differences follow
+ * from theirs), a segment, are decoded to coefficients for the caller to
+ * change, and coded again with the source's own Huffman tables.  The MCUs
+ * between segments are Huffman-decoded only to learn where they begin and
+ * end, and their bits copied, shifted by as many bits as the segments
+ * before them grew or shrank; before a restart marker the data is padded
+ * to the byte again, and from the marker on copied as it is.  The markers
+ * before the scan and anything after the last segment's restart interval
+ * (or its EOI) are the source's bytes.
  *
  * Anything it cannot do exactly (a symbol the tables lack, a stream it
  * does not understand) it declines, and the caller takes another path.
@@ -74,8 +76,28 @@ typedef struct {
 } ngx_http_overlay_splice_reader_t;
 
 
+/* where a bit of the source is: its byte, and the bits of it before */
 typedef struct {
-    /* set by the caller before ngx_http_overlay_splice_init() */
+    size_t                            byte;
+    unsigned                          bit;
+} ngx_http_overlay_splice_pos_t;
+
+
+/* MCUs a..e-1, coded again, and what lies between them and the next */
+typedef struct {
+    unsigned                          a, e;
+    int                               pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
+    ngx_http_overlay_splice_pos_t     at;       /* where MCU a begins */
+    ngx_http_overlay_splice_pos_t     after;    /* where MCU e begins */
+    unsigned                          r;        /* the first restart after */
+    ngx_http_overlay_splice_pos_t     r_end;    /* the data's end before it */
+    size_t                            r_marker; /* its 0xff; 0: none before
+                                                   the next segment */
+} ngx_http_overlay_splice_seg_t;
+
+
+typedef struct {
+    /* set by the caller, all else zero, before splice_init() */
 
     unsigned                          ncomps;   /* in the scan: 1 or all */
     ngx_http_overlay_splice_comp_t    comp[NGX_HTTP_OVERLAY_SPLICE_COMPS];
@@ -104,19 +126,15 @@ typedef struct {
     size_t                            scan;     /* the entropy-coded data */
     size_t                            eoi;      /* the EOI marker */
     size_t                            out_size;
+    unsigned                          width;    /* MCUs in a row */
     unsigned                          total;    /* MCUs in the scan */
-    unsigned                          first;    /* the first MCU changed */
-    unsigned                          end;      /* the first MCU after */
     unsigned                          next;     /* the next MCU to decode */
     unsigned                          restarted;    /* its marker read */
     unsigned                          blocks;   /* in an MCU */
-    size_t                            first_byte;
-    unsigned                          first_bit;
-    int                               first_pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
     int                               pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
-    size_t                            end_byte; /* where MCU end begins */
-    unsigned                          end_bit;
-    size_t                            tail;     /* the marker after end */
+    ngx_http_overlay_splice_seg_t    *gap;      /* whose gap is decoded */
+    unsigned                          nsegs;
+    ngx_http_overlay_splice_seg_t    *seg;      /* malloc()ed */
     ngx_http_overlay_splice_reader_t  rd;
     ngx_http_overlay_splice_huff_t    huff[2][4];   /* DC, AC */
 } ngx_http_overlay_splice_t;
@@ -130,19 +148,18 @@ int ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
     const unsigned char *p, size_t len, size_t scan);
 
 /*
- * Decodes the MCUs from first to last (in scan order) and those after them
- * that must be coded again, to s->block(); returns 0, or -1 with s->why.
- * The blocks to change are those of MCUs first..last.
+ * Decodes the MCUs of columns x0..x1-1 and rows y0..y1-1 (of blocks, for a
+ * component alone in its scan), and those that must be coded again with
+ * them, to s->block(); 0, or -1 with s->why.
  */
 int ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s,
-    unsigned first, unsigned last);
+    unsigned x0, unsigned y0, unsigned x1, unsigned y1);
 
 /* the output, with the blocks as s->block() now has them, in s->out */
 int ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s);
 
-/* the MCUs ngx_http_overlay_splice_decode() decoded: first, and the end */
-void ngx_http_overlay_splice_range(ngx_http_overlay_splice_t *s,
-    unsigned *first, unsigned *end);
+/* frees what s holds, but the output handed over (s->out set to NULL) */
+void ngx_http_overlay_splice_free(ngx_http_overlay_splice_t *s);
 
 
 #endif /* _NGX_HTTP_OVERLAY_JPEG_SPLICE_H_INCLUDED_ */
