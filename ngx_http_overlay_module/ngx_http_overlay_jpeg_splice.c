@@ -23,9 +23,10 @@
 /* bytes an MCU can take coded: 10 blocks of 64 symbols, stuffed */
 #define NGX_HTTP_OVERLAY_SPLICE_MCU_MAX  8192
 
-/* the top bit of each 0xff byte of a word (and maybe of bytes below one) */
-#define ngx_http_overlay_splice_has_ff(w)                                     \
-    (((~(w)) - 0x01010101u) & (w) & 0x80808080u)
+/*
+ * the top bit of each 0xff byte of a word, and maybe of bytes above one:
+ * not zero if and only if there is one
+ */
 #define ngx_http_overlay_splice_has_ff64(w)                                   \
     (((~(w)) - 0x0101010101010101ull) & (w) & 0x8080808080808080ull)
 
@@ -1446,8 +1447,9 @@ ngx_http_overlay_splice_block_encode(ngx_http_overlay_splice_writer_t *w,
 
 
 /*
- * The source's data bits from bit k of byte b to bit ek of byte eb, each
- * stuffed 0xff 0x00 one byte: four bytes at a time where none is 0xff.
+ * The source's data bits from one position to another, each stuffed
+ * 0xff 0x00 one byte: eight bytes at a time where none is 0xff, before or
+ * after the shift.
  */
 
 static void
@@ -1458,7 +1460,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
 {
     int                   i;
     size_t                b, eb;
-    uint32_t              v, x;
+    uint64_t              v, x;
     unsigned              c, n, k, ek;
     const unsigned char  *p;
 
@@ -1489,24 +1491,25 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
 
     while (b < eb) {
 
-        if (b + 4 <= eb) {
-            v = (uint32_t) p[b] << 24 | (uint32_t) p[b + 1] << 16
-                | (uint32_t) p[b + 2] << 8 | p[b + 3];
+        if (b + 8 <= eb) {
+            v = ngx_http_overlay_splice_load64(p + b);
 
-            if (!ngx_http_overlay_splice_has_ff(v)) {
-                w->acc = w->acc << 32 | v;
-                x = (uint32_t) (w->acc >> w->nb);
+            if (!ngx_http_overlay_splice_has_ff64(v)) {
 
-                if (!ngx_http_overlay_splice_has_ff(x)) {
-                    w->o[0] = (unsigned char) (x >> 24);
-                    w->o[1] = (unsigned char) (x >> 16);
-                    w->o[2] = (unsigned char) (x >> 8);
-                    w->o[3] = (unsigned char) x;
-                    w->o += 4;
+                /* the pending bits, then all but the last nb of v */
+
+                x = (w->nb == 0) ? v : w->acc << (64 - w->nb) | v >> w->nb;
+                w->acc = v;
+
+                if (!ngx_http_overlay_splice_has_ff64(x)) {
+                    x = ngx_http_overlay_splice_load64(
+                            (const unsigned char *) &x);
+                    memcpy(w->o, &x, 8);
+                    w->o += 8;
 
                 } else {
-                    for (i = 24; i >= 0; i -= 8) {
-                        c = (x >> i) & 0xff;
+                    for (i = 56; i >= 0; i -= 8) {
+                        c = (unsigned) (x >> i) & 0xff;
                         *w->o++ = (unsigned char) c;
 
                         if (c == 0xff) {
@@ -1515,7 +1518,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
                     }
                 }
 
-                b += 4;
+                b += 8;
                 continue;
             }
         }
