@@ -17,8 +17,14 @@
 #include "ngx_http_overlay_jpeg_splice.h"
 
 
-/* a skip table entry: the end of block */
-#define NGX_HTTP_OVERLAY_SPLICE_EOB      0x8000
+/*
+ * An entry of the skip and pair tables: the bits of the AC codes and
+ * their values (5 bits), the positions they fill (7 bits), whether the
+ * last is the end of block, whether there are two
+ */
+#define NGX_HTTP_OVERLAY_SPLICE_EOB      0x4000
+#define NGX_HTTP_OVERLAY_SPLICE_TWO      0x2000
+#define ngx_http_overlay_splice_adv(t)   (((t) >> 5) & 0x7f)
 
 /* bytes an MCU can take coded: 10 blocks of 64 symbols, stuffed */
 #define NGX_HTTP_OVERLAY_SPLICE_MCU_MAX  8192
@@ -60,6 +66,8 @@ typedef struct {
 static uint64_t ngx_http_overlay_splice_native64(const unsigned char *q);
 static int ngx_http_overlay_splice_table(ngx_http_overlay_splice_huff_t *h,
     const ngx_http_overlay_splice_dht_t *t, int dc);
+static void ngx_http_overlay_splice_pairs(uint16_t *pair,
+    const ngx_http_overlay_splice_huff_t *h);
 static void ngx_http_overlay_splice_fill(ngx_http_overlay_splice_reader_t *rd);
 static int ngx_http_overlay_splice_symbol(
     ngx_http_overlay_splice_reader_t *rd,
@@ -188,6 +196,12 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
         {
             s->why = "Huffman table";
             return -1;
+        }
+    }
+
+    for (t = 0; t < 4; t++) {
+        if (used[1][t]) {
+            ngx_http_overlay_splice_pairs(s->pair[t], &s->huff[1][t]);
         }
     }
 
@@ -329,6 +343,50 @@ ngx_http_overlay_splice_table(ngx_http_overlay_splice_huff_t *h,
     }
 
     return 0;
+}
+
+
+/*
+ * Two AC symbols at once, where both codes and values are within the next
+ * NGX_HTTP_OVERLAY_SPLICE_PAIR bits and the first is not the end of block;
+ * else the first alone, as the skip table has it
+ */
+
+static void
+ngx_http_overlay_splice_pairs(uint16_t *pair,
+    const ngx_http_overlay_splice_huff_t *h)
+{
+    unsigned  v, t, u, n;
+
+#define ngx_http_overlay_splice_top(v)                                        \
+    ((v) >> (NGX_HTTP_OVERLAY_SPLICE_PAIR - NGX_HTTP_OVERLAY_SPLICE_LOOK))
+
+    for (v = 0; v < (1u << NGX_HTTP_OVERLAY_SPLICE_PAIR); v++) {
+        t = h->skip[ngx_http_overlay_splice_top(v)];
+        n = t & 31;
+        pair[v] = (uint16_t) t;
+
+        if (t == 0 || (t & NGX_HTTP_OVERLAY_SPLICE_EOB)
+            || n >= NGX_HTTP_OVERLAY_SPLICE_PAIR)
+        {
+            continue;
+        }
+
+        u = h->skip[ngx_http_overlay_splice_top(
+                        (v << n) & ((1u << NGX_HTTP_OVERLAY_SPLICE_PAIR) - 1))];
+
+        if (u == 0 || (u & 31) > NGX_HTTP_OVERLAY_SPLICE_PAIR - n) {
+            continue;
+        }
+
+        pair[v] = (uint16_t) (NGX_HTTP_OVERLAY_SPLICE_TWO
+                              | (u & NGX_HTTP_OVERLAY_SPLICE_EOB)
+                              | (ngx_http_overlay_splice_adv(t)
+                                 + ngx_http_overlay_splice_adv(u)) << 5
+                              | (n + (u & 31)));
+    }
+
+#undef ngx_http_overlay_splice_top
 }
 
 
@@ -767,6 +825,7 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
                                            pred;
     uint64_t                               acc, w;
     unsigned                               m, c, b, ri, nr, nblocks[4];
+    const uint16_t                        *pair;
     const ngx_http_overlay_splice_huff_t  *dc, *ac,
                                           *dcs[NGX_HTTP_OVERLAY_SPLICE_COMPS],
                                           *acs[NGX_HTTP_OVERLAY_SPLICE_COMPS];
@@ -842,6 +901,7 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
         for (c = 0; c < s->ncomps; c++) {
             dc = dcs[c];
             ac = acs[c];
+            pair = s->pair[s->comp[c].ac];
             pred = s->pred[c];
 
             for (b = 0; b < nblocks[c]; b++) {
@@ -874,26 +934,41 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
                 acc <<= l + sym;
                 bits -= l + sym;
 
-                /* k: the next position; a symbol fills up to 64 */
+                /*
+                 * k: the next position; a symbol fills up to 64.  Two
+                 * symbols at once, but where a code is long or the block
+                 * may end, one as carefully as ever.
+                 */
 
                 for (k = 1; k < 64; /* void */ ) {
 
                     ngx_http_overlay_splice_refill();
 
-                    t = ac->skip[acc >> (64 - NGX_HTTP_OVERLAY_SPLICE_LOOK)];
+                    t = pair[acc >> (64 - NGX_HTTP_OVERLAY_SPLICE_PAIR)];
 
-                    if (t == 0) {
-                        sym = ngx_http_overlay_splice_long(ac, acc, &l);
-                        n = sym & 15;
-                        r = sym >> 4;
+                    if (t == 0 || k + ngx_http_overlay_splice_adv(t) >= 64) {
+                        t = ac->skip[acc
+                                     >> (64 - NGX_HTTP_OVERLAY_SPLICE_LOOK)];
 
-                        if (sym < 0 || n > 10 || (n == 0 && r != 0 && r != 15))
-                        {
-                            goto failed;
+                        if (t == 0) {
+                            sym = ngx_http_overlay_splice_long(ac, acc, &l);
+                            n = sym & 15;
+                            r = sym >> 4;
+
+                            if (sym < 0 || n > 10
+                                || (n == 0 && r != 0 && r != 15))
+                            {
+                                goto failed;
+                            }
+
+                            t = (sym == 0)
+                                ? NGX_HTTP_OVERLAY_SPLICE_EOB | l
+                                : (n == 0 ? 16 : r + 1) << 5 | (l + n);
                         }
 
-                        t = (sym == 0) ? NGX_HTTP_OVERLAY_SPLICE_EOB | l
-                                       : (n == 0 ? 16 : r + 1) << 5 | (l + n);
+                        if (k + ngx_http_overlay_splice_adv(t) > 64) {
+                            goto failed;
+                        }
                     }
 
                     if ((t & 31) > bits) {
@@ -902,15 +977,10 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
 
                     acc <<= t & 31;
                     bits -= t & 31;
+                    k += ngx_http_overlay_splice_adv(t);
 
                     if (t & NGX_HTTP_OVERLAY_SPLICE_EOB) {
                         break;
-                    }
-
-                    k += (t >> 5) & 31;
-
-                    if (k > 64) {
-                        goto failed;
                     }
                 }
             }

@@ -30,6 +30,11 @@
 #define NGX_HTTP_OVERLAY_SPLICE_COMPS   4
 #define NGX_HTTP_OVERLAY_SPLICE_BLOCKS  10      /* per MCU, as T.81 allows */
 #define NGX_HTTP_OVERLAY_SPLICE_LOOK    9       /* bits of the lookahead */
+#define NGX_HTTP_OVERLAY_SPLICE_PAIR    12      /* of two AC symbols' */
+
+#if (NGX_HTTP_OVERLAY_SPLICE_PAIR != 12)
+#error the pair tables are of 12 bits
+#endif
 
 
 /* a block of the caller's: 64 coefficients in natural (row) order */
@@ -137,6 +142,7 @@ typedef struct {
     ngx_http_overlay_splice_seg_t    *seg;      /* malloc()ed */
     ngx_http_overlay_splice_reader_t  rd;
     ngx_http_overlay_splice_huff_t    huff[2][4];   /* DC, AC */
+    uint16_t                          pair[4][1 << 12];     /* AC's */
 } ngx_http_overlay_splice_t;
 
 
