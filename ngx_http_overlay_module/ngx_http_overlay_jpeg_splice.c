@@ -109,6 +109,8 @@ static void ngx_http_overlay_splice_verbatim(ngx_http_overlay_splice_t *s,
     const ngx_http_overlay_splice_pos_t *at);
 static int ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
     ngx_http_overlay_splice_writer_t *w, ngx_http_overlay_splice_seg_t *g);
+static int ngx_http_overlay_splice_align(ngx_http_overlay_splice_t *s,
+    unsigned d);
 
 
 /* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */
@@ -620,6 +622,11 @@ ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s, unsigned x0,
         s->why = "MCUs";
         return -1;
     }
+
+    s->x0 = x0;
+    s->y0 = y0;
+    s->x1 = x1;
+    s->y1 = y1;
 
     /*
      * A segment per row: the rectangle's MCUs in it, and the one after
@@ -1136,7 +1143,7 @@ ngx_http_overlay_splice_where(const ngx_http_overlay_splice_reader_t *rd,
 int
 ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
 {
-    unsigned                        i, t, q, last;
+    unsigned                        i, t, q, last, adjusted;
     ngx_http_overlay_splice_pos_t   end;
     ngx_http_overlay_splice_seg_t  *g, *next;
     ngx_http_overlay_splice_writer_t  w;
@@ -1148,6 +1155,10 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
         s->why = "no memory";
         return -1;
     }
+
+    adjusted = 0;
+
+again:
 
     /* the source up to the first segment, to its bit */
 
@@ -1234,7 +1245,22 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
 
             q = (g->after.bit - (unsigned) w.nb) & 7;
 
+            /*
+             * The data is coded again 8 - q bits shorter (mod 8), so
+             * that the rest is copied at its own place in a byte, and
+             * ends with its own padding
+             */
+
+            if (q != 0 && t + q >= 8 && s->adjust && !adjusted
+                && ngx_http_overlay_splice_align(s, 8 - q) == 0)
+            {
+                adjusted = 1;
+                goto again;
+            }
+
             if (q != 0 && t + q >= 8) {
+
+                s->rest_decoded = 1;
 
                 if (ngx_http_overlay_splice_run(s, s->total, 0) != 0
                     || ngx_http_overlay_splice_marker(s, s->total) != 0)
@@ -1274,6 +1300,130 @@ ngx_http_overlay_splice_free(ngx_http_overlay_splice_t *s)
 
     s->seg = NULL;
     s->out = NULL;
+}
+
+
+/*
+ * Drops the last AC coefficient, a 1 or a -1, of one to three blocks of
+ * the rectangle's MCUs, so that the data is d bits shorter (mod 8): each
+ * saves its code and value bit, and the runs of 16 zeros before it; the
+ * end of block stays.  0, or -1 when no such blocks add up to d.
+ */
+
+static int
+ngx_http_overlay_splice_align(ngx_http_overlay_splice_t *s, unsigned d)
+{
+    int                              k, r;
+    short                           *block, *found[8][3];
+    unsigned                         i, m, c, x, y, a, b, e, row, col, n,
+                                     save, count[8], need[8];
+    ngx_http_overlay_splice_seg_t   *g;
+    ngx_http_overlay_splice_comp_t  *ci;
+    ngx_http_overlay_splice_huff_t  *ac;
+
+    memset(count, 0, sizeof(count));
+
+    /* up to three blocks of each saving, mod 8 */
+
+    for (i = 0; i < s->nsegs; i++) {
+        g = &s->seg[i];
+
+        for (m = g->a; m < g->e; m++) {
+            row = m / s->width;
+            col = m % s->width;
+
+            if (row < s->y0 || row >= s->y1 || col < s->x0 || col >= s->x1) {
+                continue;
+            }
+
+            for (c = 0; c < s->ncomps; c++) {
+                ci = &s->comp[c];
+                ac = &s->huff[1][ci->ac];
+
+                for (n = 0; n < ci->h * ci->v; n++) {
+                    x = n % ci->h;
+                    y = n / ci->h;
+
+                    block = (s->ncomps == 1)
+                            ? s->block(s->data, ci->index, col, row)
+                            : s->block(s->data, ci->index, col * ci->h + x,
+                                       row * ci->v + y);
+
+                    for (k = 62; k > 0; k--) {
+                        if (block[ngx_http_overlay_splice_zigzag[k]] != 0) {
+                            break;
+                        }
+                    }
+
+                    if (k == 0 || block[ngx_http_overlay_splice_zigzag[63]]
+                        || (block[ngx_http_overlay_splice_zigzag[k]] != 1
+                            && block[ngx_http_overlay_splice_zigzag[k]] != -1))
+                    {
+                        continue;
+                    }
+
+                    for (r = 0; k - r - 1 > 0
+                                && block[ngx_http_overlay_splice_zigzag[
+                                             k - r - 1]] == 0;
+                         r++)
+                    {
+                        /* void */
+                    }
+
+                    save = (unsigned) (r >> 4) * ac->size[0xf0]
+                           + ac->size[(r & 15) << 4 | 1] + 1;
+
+                    if (count[save & 7] < 3) {
+                        found[save & 7][count[save & 7]++] = block
+                                          + ngx_http_overlay_splice_zigzag[k];
+                    }
+                }
+            }
+        }
+    }
+
+    /* one, two or three savings that add up to d, mod 8 */
+
+    if (count[d] > 0) {
+        *found[d][0] = 0;
+        return 0;
+    }
+
+    for (a = 1; a < 8; a++) {
+        b = (d + 8 - a) & 7;
+
+        if (b != 0 && count[a] > 0 && count[b] > (a == b)) {
+            *found[a][0] = 0;
+            *found[b][a == b] = 0;
+            return 0;
+        }
+    }
+
+    for (a = 1; a < 8; a++) {
+        for (b = a; b < 8; b++) {
+            e = (d + 16 - a - b) & 7;
+
+            if (e < b) {
+                continue;
+            }
+
+            memset(need, 0, sizeof(need));
+            need[a]++;
+            need[b]++;
+            need[e]++;
+
+            if (count[a] >= need[a] && count[b] >= need[b]
+                && count[e] >= need[e])
+            {
+                *found[a][0] = 0;
+                *found[b][a == b] = 0;
+                *found[e][(e == a) + (e == b)] = 0;
+                return 0;
+            }
+        }
+    }
+
+    return -1;
 }
 
 

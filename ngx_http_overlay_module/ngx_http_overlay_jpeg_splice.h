@@ -115,6 +115,15 @@ typedef struct {
     ngx_http_overlay_splice_block_pt  block;
     void                             *data;
 
+    /*
+     * The rectangle's blocks are new: one may lose its last AC
+     * coefficient where that is a 1 or a -1, as a rate-distortion
+     * quantizer would drop it, to keep the source's padding before EOI
+     * (see ngx_http_overlay_splice_encode())
+     */
+
+    unsigned                          adjust;
+
     /* the output, malloc()ed: the caller frees it */
 
     unsigned char                    *out;
@@ -124,6 +133,10 @@ typedef struct {
 
     const char                       *why;
 
+    /* the rest of the scan was decoded to find its padding before EOI */
+
+    unsigned                          rest_decoded;
+
     /* private */
 
     const unsigned char              *src;
@@ -131,6 +144,7 @@ typedef struct {
     size_t                            scan;     /* the entropy-coded data */
     size_t                            eoi;      /* the EOI marker */
     size_t                            out_size;
+    unsigned                          x0, y0, x1, y1;   /* the rectangle */
     unsigned                          width;    /* MCUs in a row */
     unsigned                          total;    /* MCUs in the scan */
     unsigned                          next;     /* the next MCU to decode */
