@@ -59,7 +59,7 @@
 typedef struct {
     unsigned char                    *o;
     uint64_t                          acc;      /* bits from the bottom */
-    int                               nb;       /* how many, below 8 */
+    int                               nb;       /* how many, below 32 */
 } ngx_http_overlay_splice_writer_t;
 
 
@@ -95,6 +95,8 @@ static int ngx_http_overlay_splice_reserve(ngx_http_overlay_splice_t *s,
     ngx_http_overlay_splice_writer_t *w, size_t n);
 static void ngx_http_overlay_splice_put(ngx_http_overlay_splice_writer_t *w,
     uint32_t v, int n);
+static void ngx_http_overlay_splice_bytes(
+    ngx_http_overlay_splice_writer_t *w);
 static void ngx_http_overlay_splice_pad(ngx_http_overlay_splice_writer_t *w);
 static int ngx_http_overlay_splice_block_encode(
     ngx_http_overlay_splice_writer_t *w, const short *block, int *pred,
@@ -1243,6 +1245,7 @@ again:
                 /* void */
             }
 
+            ngx_http_overlay_splice_bytes(&w);
             q = (g->after.bit - (unsigned) w.nb) & 7;
 
             /*
@@ -1554,16 +1557,55 @@ ngx_http_overlay_splice_reserve(ngx_http_overlay_splice_t *s,
 }
 
 
-/* n (up to 27) bits of v, each 0xff byte stuffed with a zero */
+/*
+ * n (up to 27) bits of v: written 32 at a time, each 0xff byte stuffed
+ * with a zero; up to 31 stay in the word
+ */
 
 static void
 ngx_http_overlay_splice_put(ngx_http_overlay_splice_writer_t *w, uint32_t v,
     int n)
 {
+    int       i;
     unsigned  c;
+    uint32_t  x;
 
     w->acc = w->acc << n | v;
     w->nb += n;
+
+    if (w->nb < 32) {
+        return;
+    }
+
+    w->nb -= 32;
+    x = (uint32_t) (w->acc >> w->nb);
+
+    if (!ngx_http_overlay_splice_has_ff64((uint64_t) x)) {
+        w->o[0] = (unsigned char) (x >> 24);
+        w->o[1] = (unsigned char) (x >> 16);
+        w->o[2] = (unsigned char) (x >> 8);
+        w->o[3] = (unsigned char) x;
+        w->o += 4;
+        return;
+    }
+
+    for (i = 24; i >= 0; i -= 8) {
+        c = (x >> i) & 0xff;
+        *w->o++ = (unsigned char) c;
+
+        if (c == 0xff) {
+            *w->o++ = 0x00;
+        }
+    }
+}
+
+
+/* the whole bytes in the word written: fewer than 8 bits stay */
+
+static void
+ngx_http_overlay_splice_bytes(ngx_http_overlay_splice_writer_t *w)
+{
+    unsigned  c;
 
     while (w->nb >= 8) {
         w->nb -= 8;
@@ -1582,8 +1624,11 @@ ngx_http_overlay_splice_put(ngx_http_overlay_splice_writer_t *w, uint32_t v,
 static void
 ngx_http_overlay_splice_pad(ngx_http_overlay_splice_writer_t *w)
 {
+    ngx_http_overlay_splice_bytes(w);
+
     if (w->nb != 0) {
         ngx_http_overlay_splice_put(w, (1u << (8 - w->nb)) - 1, 8 - w->nb);
+        ngx_http_overlay_splice_bytes(w);
     }
 }
 
@@ -1606,7 +1651,8 @@ ngx_http_overlay_splice_block_encode(ngx_http_overlay_splice_writer_t *w,
     const short *block, int *pred, const ngx_http_overlay_splice_huff_t *dc,
     const ngx_http_overlay_splice_huff_t *ac)
 {
-    int  v, n, r, k, sym;
+    int       v, n, r, k, sym, last;
+    uint64_t  nz;
 
     v = block[0] - *pred;
     *pred = block[0];
@@ -1622,15 +1668,20 @@ ngx_http_overlay_splice_block_encode(ngx_http_overlay_splice_writer_t *w,
                                    | ((uint32_t) v & ((1u << n) - 1)),
                                 dc->size[n] + n);
 
-    r = 0;
+    /* the nonzero coefficients, bit 63 - k for the k-th in zigzag order */
+
+    nz = 0;
 
     for (k = 1; k < 64; k++) {
-        v = block[ngx_http_overlay_splice_zigzag[k]];
+        nz |= (uint64_t) (block[ngx_http_overlay_splice_zigzag[k]] != 0)
+              << (63 - k);
+    }
 
-        if (v == 0) {
-            r++;
-            continue;
-        }
+    for (last = 0; nz != 0; last = k) {
+        k = __builtin_clzll(nz);
+        nz &= ~(1ull << (63 - k));
+        r = k - last - 1;
+        v = block[ngx_http_overlay_splice_zigzag[k]];
 
         for ( /* void */ ; r > 15; r -= 16) {
             if (ac->size[0xf0] == 0) {
@@ -1651,8 +1702,9 @@ ngx_http_overlay_splice_block_encode(ngx_http_overlay_splice_writer_t *w,
         ngx_http_overlay_splice_put(w, (uint32_t) ac->code[sym] << n
                                        | ((uint32_t) v & ((1u << n) - 1)),
                                     ac->size[sym] + n);
-        r = 0;
     }
+
+    r = 63 - last;
 
     if (r != 0) {
         if (ac->size[0x00] == 0) {
@@ -1690,6 +1742,8 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
     eb = to->byte;
     ek = to->bit;
 
+    ngx_http_overlay_splice_bytes(w);
+
     if (k != 0) {
         c = p[b];
 
@@ -1706,6 +1760,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
 
         n = 8 - k;
         ngx_http_overlay_splice_put(w, c & ((1u << n) - 1), (int) n);
+        ngx_http_overlay_splice_bytes(w);
         b += (c == 0xff) ? 2 : 1;
     }
 
@@ -1746,6 +1801,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
         c = p[b];
         b += (c == 0xff) ? 2 : 1;
         ngx_http_overlay_splice_put(w, c, 8);
+        ngx_http_overlay_splice_bytes(w);
     }
 
     if (ek != 0) {
