@@ -579,6 +579,7 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     s->block = ngx_http_overlay_jpeg_splice_block;
     s->data = j;
     s->adjust = 1;
+    s->jump = 1;
 
     if (ngx_http_overlay_splice_init(s, p, len,
                                      (size_t) (d->src->next_input_byte - p))

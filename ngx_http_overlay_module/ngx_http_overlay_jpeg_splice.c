@@ -82,6 +82,8 @@ static int ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s,
     unsigned to, int store);
 static int ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s,
     unsigned to);
+static int ngx_http_overlay_splice_jump(ngx_http_overlay_splice_t *s,
+    unsigned to);
 static int ngx_http_overlay_splice_long(const ngx_http_overlay_splice_huff_t *h,
     uint64_t acc, int *len);
 static int ngx_http_overlay_splice_restart(ngx_http_overlay_splice_t *s,
@@ -745,6 +747,19 @@ ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
     const ngx_http_overlay_splice_huff_t   *dc, *ac;
 
     if (!store) {
+
+        /*
+         * Restart intervals passed over, but when the data's end before
+         * the first marker after a segment is still to be noted
+         */
+
+        if (s->jump && s->restart_interval != 0
+            && !(s->gap != NULL && s->gap->r_marker == 0 && s->gap->r <= to)
+            && ngx_http_overlay_splice_jump(s, to) != 0)
+        {
+            return -1;
+        }
+
         return ngx_http_overlay_splice_skip(s, to);
     }
 
@@ -1010,6 +1025,76 @@ failed:
 
     s->why = "corrupt data";
     return -1;
+}
+
+
+/*
+ * From MCU s->next to the last restart interval that begins by MCU to
+ * (before the last interval of the scan), by the markers: 0, or -1 when
+ * they are not there in order.
+ */
+
+static int
+ngx_http_overlay_splice_jump(ngx_http_overlay_splice_t *s, unsigned to)
+{
+    size_t                             pos, j;
+    unsigned                           ri, b, m, count, n;
+    const unsigned char               *q;
+    ngx_http_overlay_splice_reader_t  *rd;
+
+    rd = &s->rd;
+    ri = s->restart_interval;
+
+    /* b: where to go; m: the MCU the next marker comes before */
+
+    b = to / ri * ri;
+    m = (s->next != 0 && s->next % ri == 0 && s->next != s->restarted)
+        ? s->next : (s->next / ri + 1) * ri;
+
+    if (b <= s->next || b < m || b >= s->total) {
+        return 0;
+    }
+
+    count = (b - m) / ri + 1;
+    n = m / ri - 1;
+
+    for (pos = rd->pos; count > 0; pos = j + 2) {
+
+        q = (pos < rd->limit) ? memchr(rd->p + pos, 0xff, rd->limit - pos)
+                              : NULL;
+
+        if (q == NULL) {
+            s->why = "restart marker";
+            return -1;
+        }
+
+        /* before limit, the EOI's 0xff: the byte after is there */
+
+        j = (size_t) (q - rd->p);
+
+        if (rd->p[j + 1] == 0x00) {
+            continue;
+        }
+
+        if (rd->p[j + 1] != 0xd0 + (n & 7)) {
+            s->why = "restart marker";
+            return -1;
+        }
+
+        n++;
+        count--;
+    }
+
+    rd->pos = pos;
+    rd->start = pos;
+    rd->acc = 0;
+    rd->bits = 0;
+
+    s->next = b;
+    s->restarted = b;
+    memset(s->pred, 0, sizeof(s->pred));
+
+    return 0;
 }
 
 

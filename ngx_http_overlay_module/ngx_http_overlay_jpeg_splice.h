@@ -124,6 +124,13 @@ typedef struct {
 
     unsigned                          adjust;
 
+    /*
+     * Whole restart intervals before the rectangle are passed over by
+     * their markers, neither decoded nor checked
+     */
+
+    unsigned                          jump;
+
     /* the output, malloc()ed: the caller frees it */
 
     unsigned char                    *out;

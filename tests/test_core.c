@@ -2016,7 +2016,8 @@ dropped_last(const JCOEF *want, const JCOEF *got)
  * bits), it decodes without a warning to the source's coefficients but
  * that block's.  With adjust (every other change), blocks of the
  * rectangle may also have lost their last AC coefficient, a 1 or -1, and
- * some did.
+ * some did; with jump (every other pair), restart intervals are passed
+ * over by their markers, to the same output.
  */
 
 static void
@@ -2106,6 +2107,7 @@ test_jpeg_splice_unit(void)
                 (void) splice_setup(&s, &arr, jpeg, jlen);
 
                 s.adjust = v & 1;
+                s.jump = (v >> 1) & 1;
 
                 if (ngx_http_overlay_splice_decode(&s, x0, y0, x1, y1)
                     != 0)
@@ -2548,6 +2550,49 @@ test_jpeg_splice(void)
               || (rc == NGX_HTTP_OVERLAY_OK && blob.len > t
                   && memcmp(blob.data + blob.len - t, trailer, t) != 0),
               "splice: corrupt data before the overlay: %s: %s",
+              ngx_http_overlay_reason(rc), err.msg);
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            ngx_http_overlay_codec_free(&blob);
+        }
+
+        free(jpeg);
+    }
+
+    /*
+     * Restart markers out of order before the overlay: the intervals
+     * passed over by their markers are not decoded, but the markers are
+     * checked; libjpeg refuses the image, as it always did
+     */
+
+    {
+        static const jpeg_variant_t  restarts = {
+            JCS_YCbCr, 2, 2, 0, 0, 85, 0, 0, 3
+        };
+
+        im = gdImageCreateTrueColor(600, 390);
+        gdImageCopy(im, photo, 0, 0, 0, 0, 600, 390);
+        jpeg = make_jpeg(im, &restarts, &jlen);
+        gdImageDestroy(im);
+
+        off = rst_offset(jpeg, jlen, 20);
+        offo = rst_offset(jpeg, jlen, 21);
+
+        CHECK(off != 0 && offo != 0, "splice: no restart markers");
+
+        if (off != 0 && offo != 0) {
+            k = jpeg[off + 1];
+            jpeg[off + 1] = jpeg[offo + 1];
+            jpeg[offo + 1] = (unsigned char) k;
+        }
+
+        one_text(&spec, &opts, "Last Chance!");
+        spec.layers[0].position = NGX_HTTP_OVERLAY_BOTTOM_LEFT;
+
+        rc = ngx_http_overlay_composite(jpeg, jlen, &spec, &opts, &info,
+                                        &blob, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE,
+              "splice: restart markers out of order: %s: %s",
               ngx_http_overlay_reason(rc), err.msg);
 
         if (rc == NGX_HTTP_OVERLAY_OK) {
