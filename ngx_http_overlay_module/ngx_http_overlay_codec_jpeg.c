@@ -15,6 +15,7 @@
 #include <jerror.h>
 
 #include "ngx_http_overlay_codec_jpeg.h"
+#include "ngx_http_overlay_jpeg_splice.h"
 
 
 #define NGX_HTTP_OVERLAY_JPEG_MEMORY  (512L * 1024 * 1024)
@@ -71,7 +72,16 @@ typedef struct {
     unsigned char                   *row;
     gdImagePtr                       im;
     gdImagePtr                       view;
+    unsigned                         no_splice:1;
+    ngx_http_overlay_splice_t        splice;
+    ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
+    JBLOCKARRAY                      rows[MAX_COMPONENTS];
 } ngx_http_overlay_jpeg_t;
+
+
+/* the splice hands libjpeg's blocks about as arrays of short */
+typedef char  ngx_http_overlay_jpeg_jcoef_t[sizeof(JCOEF) == sizeof(short)
+                                            ? 1 : -1];
 
 
 static void ngx_http_overlay_jpeg_error_exit(j_common_ptr cinfo);
@@ -83,6 +93,19 @@ static void ngx_http_overlay_jpeg_compress(ngx_http_overlay_jpeg_t *j,
     struct jpeg_compress_struct *c);
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_check(
     ngx_http_overlay_jpeg_t *j, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_zero_quant(
+    ngx_http_overlay_jpeg_t *j, ngx_http_overlay_error_t *err);
+static int ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err);
+static short *ngx_http_overlay_jpeg_splice_block(void *data, unsigned c,
+    unsigned bx, unsigned by);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_region(
+    ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
+    const ngx_http_overlay_rect_t *r, unsigned orientation,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err);
 static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
     size_t len);
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
@@ -138,7 +161,7 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
     unsigned                  orientation;
     jvirt_barray_ptr         *coefs;
     ngx_http_overlay_rc_e     rc;
-    ngx_http_overlay_rect_t   r, whole;
+    ngx_http_overlay_rect_t   r;
     ngx_http_overlay_jpeg_t  *j;
 
     /* the struct is large, and its members must survive a longjmp */
@@ -148,6 +171,8 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "calloc() failed");
     }
+
+again:
 
     if (setjmp(j->jerr.jmp)) {
         rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
@@ -227,91 +252,69 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
     r.h = (y1 < (int) j->src.image_height ? y1 : (int) j->src.image_height)
           - r.y;
 
-    coefs = jpeg_read_coefficients(&j->src);
-
     /*
-     * a zero quantizer decodes, but the region's blocks could not be
-     * quantized with it again (a division by zero in libjpeg)
+     * A sequential Huffman-coded JPEG is changed in its entropy-coded data:
+     * only the MCUs from the region's first to its last are decoded and
+     * coded again.  When that cannot be done exactly, j is made anew for
+     * the transcode of all coefficients below.
      */
 
-    for (i = 0; i < NUM_QUANT_TBLS; i++) {
-        int  q;
-
-        for (q = 0; j->src.quant_tbl_ptrs[i] != NULL && q < DCTSIZE2; q++) {
-            if (j->src.quant_tbl_ptrs[i]->quantval[q] == 0) {
-                rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                            "jpeg: quantization table %d "
-                                            "has a zero", i);
+    if (!j->no_splice) {
+        i = ngx_http_overlay_jpeg_splice(j, p, len, &r, orientation, painter,
+                                         &rc, err);
+        if (i == 1) {
+            if (rc != NGX_HTTP_OVERLAY_OK) {
                 goto done;
             }
+
+            goto encoded;
+        }
+
+        if (i == -1) {
+            ngx_http_overlay_jpeg_release(j);
+            memset(j, 0, sizeof(ngx_http_overlay_jpeg_t));
+            j->no_splice = 1;
+            goto again;
         }
     }
 
-    /*
-     * the region's pixels from its blocks, already read: cut out as a JPEG
-     * of their own, without decoding the rest of the image again
-     */
+    coefs = jpeg_read_coefficients(&j->src);
 
-    ngx_http_overlay_jpeg_cut(j, coefs, &r);
-
-    whole.x = 0;
-    whole.y = 0;
-    whole.w = r.w;
-    whole.h = r.h;
-
-    rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data, j->piece.len,
-                                             &whole, err);
+    rc = ngx_http_overlay_jpeg_zero_quant(j, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         goto done;
     }
 
-    rc = ngx_http_overlay_jpeg_paint(j, orientation, &r, painter, err);
+    rc = ngx_http_overlay_jpeg_region(j, coefs, &r, orientation, painter,
+                                      err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         goto done;
     }
 
-    {
-        /* the region through the image's own transform and tables */
+    j->have_out = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->out);
 
-        j->have_enc = 1;
-        ngx_http_overlay_jpeg_compress(j, &j->enc);
+    ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
+    jpeg_copy_critical_parameters(&j->src, &j->out);
 
-        ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
-        ngx_http_overlay_jpeg_start(j, &j->enc, 0);
-        ngx_http_overlay_jpeg_rows(j, &j->enc, 0, gdImageSY(j->im));
-        jpeg_finish_compress(&j->enc);
+    j->out.restart_interval = j->src.restart_interval;
+    j->out.arith_code = j->src.arith_code;
 
-        j->have_blk = 1;
-        ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region.data,
-                                         j->region.len);
+    if (ngx_http_overlay_jpeg_own_tables(j, coefs, p, len, &r)) {
+        ngx_http_overlay_jpeg_use_tables(j);
+        j->out.optimize_coding = FALSE;
 
-        ngx_http_overlay_jpeg_replace_blocks(j, coefs, &r);
-
-        j->have_out = 1;
-        ngx_http_overlay_jpeg_compress(j, &j->out);
-
-        ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
-        jpeg_copy_critical_parameters(&j->src, &j->out);
-
-        j->out.restart_interval = j->src.restart_interval;
-        j->out.arith_code = j->src.arith_code;
-
-        if (ngx_http_overlay_jpeg_own_tables(j, coefs, p, len, &r)) {
-            ngx_http_overlay_jpeg_use_tables(j);
-            j->out.optimize_coding = FALSE;
-
-        } else {
-            j->out.optimize_coding = j->src.arith_code ? FALSE : TRUE;
-        }
-
-        if (j->src.progressive_mode) {
-            jpeg_simple_progression(&j->out);
-        }
-
-        jpeg_write_coefficients(&j->out, coefs);
-        ngx_http_overlay_jpeg_markers(j);
-        jpeg_finish_compress(&j->out);
+    } else {
+        j->out.optimize_coding = j->src.arith_code ? FALSE : TRUE;
     }
+
+    if (j->src.progressive_mode) {
+        jpeg_simple_progression(&j->out);
+    }
+
+    jpeg_write_coefficients(&j->out, coefs);
+    ngx_http_overlay_jpeg_markers(j);
+    jpeg_finish_compress(&j->out);
 
 encoded:
 
@@ -459,6 +462,296 @@ ngx_http_overlay_jpeg_check(ngx_http_overlay_jpeg_t *j,
                                       "space %d", d->num_components,
                                       (int) d->jpeg_color_space);
     }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * a zero quantizer decodes, but the region's blocks could not be quantized
+ * with it again (a division by zero in libjpeg)
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_zero_quant(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_error_t *err)
+{
+    int  i, q;
+
+    for (i = 0; i < NUM_QUANT_TBLS; i++) {
+        for (q = 0; j->src.quant_tbl_ptrs[i] != NULL && q < DCTSIZE2; q++) {
+            if (j->src.quant_tbl_ptrs[i]->quantval[q] == 0) {
+                return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                              "jpeg: quantization table %d "
+                                              "has a zero", i);
+            }
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The region r (whole iMCUs) changed in the source's entropy-coded data,
+ * for a sequential Huffman-coded JPEG of one scan (see
+ * ngx_http_overlay_jpeg_splice.h): the coefficients of the MCUs it decodes
+ * go to arrays of the image's size, of which nothing else is touched, the
+ * region's blocks are replaced there as on the other path, and the splice
+ * codes them.  Returns 1 with *rc; 0: declined, j as it was; -1:
+ * declined, j to be made anew.
+ */
+
+static int
+ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err)
+{
+    int                             c, t;
+    size_t                          bytes;
+    unsigned                        mcu_w, mcu_h, x0, x1, y0, y1, w, h;
+    JHUFF_TBL                      *tbl;
+    JDIMENSION                      aw[MAX_COMPONENTS], ah[MAX_COMPONENTS],
+                                    by, bh;
+    jvirt_barray_ptr                coefs[MAX_COMPONENTS];
+    jpeg_component_info            *ci;
+    ngx_http_overlay_splice_t      *s;
+    struct jpeg_decompress_struct  *d;
+
+    d = &j->src;
+    s = &j->splice;
+
+    if (d->progressive_mode || d->arith_code
+        || d->comps_in_scan != d->num_components
+        || d->num_components > NGX_HTTP_OVERLAY_SPLICE_COMPS
+        || d->Ss != 0 || d->Se != DCTSIZE2 - 1 || d->Ah != 0 || d->Al != 0
+        || d->src->next_input_byte < p
+        || d->src->next_input_byte > p + len)
+    {
+        return 0;
+    }
+
+    memset(s, 0, sizeof(ngx_http_overlay_splice_t));
+
+    s->ncomps = (unsigned) d->comps_in_scan;
+
+    for (c = 0; c < d->comps_in_scan; c++) {
+        ci = d->cur_comp_info[c];
+
+        s->comp[c].index = (unsigned) ci->component_index;
+        s->comp[c].h = (unsigned) ci->h_samp_factor;
+        s->comp[c].v = (unsigned) ci->v_samp_factor;
+        s->comp[c].width = ci->width_in_blocks;
+        s->comp[c].height = ci->height_in_blocks;
+        s->comp[c].dc = (unsigned) ci->dc_tbl_no;
+        s->comp[c].ac = (unsigned) ci->ac_tbl_no;
+    }
+
+    mcu_w = (unsigned) d->max_h_samp_factor * DCTSIZE;
+    mcu_h = (unsigned) d->max_v_samp_factor * DCTSIZE;
+
+    s->mcus_per_row = (d->image_width + mcu_w - 1) / mcu_w;
+    s->mcu_rows = (d->image_height + mcu_h - 1) / mcu_h;
+    s->restart_interval = d->restart_interval;
+
+    for (t = 0; t < NUM_HUFF_TBLS; t++) {
+        for (c = 0; c < 2; c++) {
+            tbl = c ? d->ac_huff_tbl_ptrs[t] : d->dc_huff_tbl_ptrs[t];
+
+            if (tbl == NULL) {
+                continue;
+            }
+
+            memcpy(j->dht[c][t].bits, tbl->bits, sizeof(tbl->bits));
+            memcpy(j->dht[c][t].huffval, tbl->huffval,
+                   sizeof(tbl->huffval));
+
+            if (c) {
+                s->ac[t] = &j->dht[c][t];
+
+            } else {
+                s->dc[t] = &j->dht[c][t];
+            }
+        }
+    }
+
+    s->block = ngx_http_overlay_jpeg_splice_block;
+    s->data = j;
+    s->adjust = 1;
+    s->jump = 1;
+
+    if (ngx_http_overlay_splice_init(s, p, len,
+                                     (size_t) (d->src->next_input_byte - p))
+        != 0)
+    {
+        return 0;
+    }
+
+    *rc = ngx_http_overlay_jpeg_zero_quant(j, err);
+    if (*rc != NGX_HTTP_OVERLAY_OK) {
+        return 1;
+    }
+
+    /* the MCUs of the region, in the scan's order */
+
+    if (s->ncomps == 1) {
+        w = s->comp[0].width;
+        h = s->comp[0].height;
+        x0 = (unsigned) r->x / DCTSIZE;
+        y0 = (unsigned) r->y / DCTSIZE;
+        x1 = ((unsigned) (r->x + r->w) + DCTSIZE - 1) / DCTSIZE;
+        y1 = ((unsigned) (r->y + r->h) + DCTSIZE - 1) / DCTSIZE;
+
+    } else {
+        w = s->mcus_per_row;
+        h = s->mcu_rows;
+        x0 = (unsigned) r->x / mcu_w;
+        y0 = (unsigned) r->y / mcu_h;
+        x1 = ((unsigned) (r->x + r->w) + mcu_w - 1) / mcu_w;
+        y1 = ((unsigned) (r->y + r->h) + mcu_h - 1) / mcu_h;
+    }
+
+    x1 = x1 < w ? x1 : w;
+    y1 = y1 < h ? y1 : h;
+
+    if (x0 >= x1 || y0 >= y1) {
+        return 0;
+    }
+
+    /*
+     * Arrays as libjpeg's for the whole image, padded to whole iMCUs, but
+     * not zeroed: only the rows decoded are ever written to (a page never
+     * touched costs nothing); the one access of all rows marks them all
+     * defined for libjpeg's checks.
+     */
+
+    bytes = 0;
+
+    for (c = 0; c < d->num_components; c++) {
+        ci = &d->comp_info[c];
+
+        aw[c] = (ci->width_in_blocks + ci->h_samp_factor - 1)
+                / ci->h_samp_factor * ci->h_samp_factor;
+        ah[c] = (ci->height_in_blocks + ci->v_samp_factor - 1)
+                / ci->v_samp_factor * ci->v_samp_factor;
+
+        bytes += (size_t) aw[c] * ah[c] * sizeof(JBLOCK);
+    }
+
+    if (bytes > NGX_HTTP_OVERLAY_JPEG_MEMORY) {
+        return 0;
+    }
+
+    for (c = 0; c < d->num_components; c++) {
+        coefs[c] = (*d->mem->request_virt_barray)((j_common_ptr) d,
+                                                  JPOOL_IMAGE, FALSE, aw[c],
+                                                  ah[c], ah[c]);
+    }
+
+    (*d->mem->realize_virt_arrays)((j_common_ptr) d);
+
+    for (c = 0; c < d->num_components; c++) {
+        j->rows[c] = (*d->mem->access_virt_barray)((j_common_ptr) d,
+                                                   coefs[c], 0, ah[c], TRUE);
+    }
+
+    /*
+     * A component alone in its scan codes only its blocks in the image;
+     * those its arrays have to pad iMCUs are zeros, as libjpeg's are.
+     */
+
+    if (s->ncomps == 1) {
+        ci = &d->comp_info[0];
+
+        by = (JDIMENSION) r->y / mcu_h * ci->v_samp_factor;
+        bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
+        bh = (bh + ci->v_samp_factor - 1) / ci->v_samp_factor
+             * ci->v_samp_factor;
+
+        for (bh += by; by < bh && by < ah[0]; by++) {
+            memset(j->rows[0][by], 0, aw[0] * sizeof(JBLOCK));
+        }
+    }
+
+    if (ngx_http_overlay_splice_decode(s, x0, y0, x1, y1) != 0) {
+        return -1;
+    }
+
+    *rc = ngx_http_overlay_jpeg_region(j, coefs, r, orientation, painter,
+                                       err);
+    if (*rc != NGX_HTTP_OVERLAY_OK) {
+        return 1;
+    }
+
+    if (ngx_http_overlay_splice_encode(s) != 0) {
+        return -1;
+    }
+
+    j->dest.data = s->out;
+    j->dest.len = s->out_len;
+    s->out = NULL;
+
+    return 1;
+}
+
+
+static short *
+ngx_http_overlay_jpeg_splice_block(void *data, unsigned c, unsigned bx,
+    unsigned by)
+{
+    ngx_http_overlay_jpeg_t  *j = data;
+
+    return (short *) j->rows[c][by][bx];
+}
+
+
+/*
+ * The region's new blocks in coefs: its pixels from its blocks, cut out
+ * as a JPEG of their own (without decoding the rest of the image again),
+ * drawn on, and through the image's own transform and tables.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_rc_e    rc;
+    ngx_http_overlay_rect_t  whole;
+
+    ngx_http_overlay_jpeg_cut(j, coefs, r);
+
+    whole.x = 0;
+    whole.y = 0;
+    whole.w = r->w;
+    whole.h = r->h;
+
+    rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data, j->piece.len,
+                                             &whole, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_jpeg_paint(j, orientation, r, painter, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    j->have_enc = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->enc);
+
+    ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
+    ngx_http_overlay_jpeg_start(j, &j->enc, 0);
+    ngx_http_overlay_jpeg_rows(j, &j->enc, 0, gdImageSY(j->im));
+    jpeg_finish_compress(&j->enc);
+
+    j->have_blk = 1;
+    ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region.data,
+                                     j->region.len);
+
+    ngx_http_overlay_jpeg_replace_blocks(j, coefs, r);
 
     return NGX_HTTP_OVERLAY_OK;
 }
@@ -1623,6 +1916,8 @@ ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
     free(j->piece.data);
     free(j->dest.data);
     free(j->row);
+
+    ngx_http_overlay_splice_free(&j->splice);
 
     if (j->im != NULL) {
         gdImageDestroy(j->im);

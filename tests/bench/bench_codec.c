@@ -5,7 +5,7 @@
  * transcode the same image at all.
  *
  * usage: bench_codec [-t SECONDS] [-n ROUNDS] [-b BLOCKS] [-c CASE]
- *                    [-T NAME] [-o TSV] IMAGE...
+ *                    [-T NAME] [-o TSV] [-V VALUE] IMAGE...
  *
  * The cases, for each JPEG:
  *
@@ -18,21 +18,25 @@
  *             the floor of a transcode that keeps the coefficients
  *   dct       ngx_http_overlay_composite() with the module's defaults
  *             (overlay_jpeg_quality source: the DCT path)
- *   dct-warm  the same, with the floors' malloc settings (below)
+ *   dct-cold  the same, with glibc's malloc defaults (below)
  *   full      ngx_http_overlay_composite() at jpeg_quality 90 (the whole
  *             image decoded, drawn on and encoded again)
  *
  * PNG and WebP have pixels (libgd's decode and encode, as the codec does
  * them) and dct (the composite, through libgd).  The overlay is the
  * catalogue's, {"overlay":"Last Chance!"}: a badge in the top-right corner,
- * parsed once with ngx_http_overlay_parse_value().
+ * parsed once with ngx_http_overlay_parse_value(); -V takes another value
+ * (base64url or JSON, as the parameter), e.g. a badge at the bottom left.
  *
  * Each case runs in a process of its own, forked for it, so that what one
- * case leaves in malloc's state cannot speed up or slow down another: the
- * module's cases see malloc as a fresh nginx worker does.  The floors (and
- * dct-warm) tell glibc's malloc to keep what is freed (mmap threshold
- * 32 MB, no trimming): a floor is the codec's work, not the kernel's, and
- * on the VM this was written on a page fault costs about 14 us of CPU.
+ * case leaves in malloc's state cannot speed up or slow down another.
+ * The module's cases (dct, full) set glibc's malloc as an nginx worker
+ * does with overlay_heap_keep's default (mmap threshold 32 MB, trimming
+ * above 128 MB), so that freed memory is used again; the floors tell it
+ * to keep all that is freed (mmap threshold 32 MB, no trimming): a floor
+ * is the codec's work, not the kernel's, and on the VM this was written on
+ * a page fault costs about 14 us of CPU.  dct-cold leaves glibc's
+ * defaults, as with overlay_heap_keep 0: every render's memory fresh.
  *
  * The cases of an image run in turn, BLOCKS (3) times, each time for
  * SECONDS / BLOCKS after a warm-up, so that a busy moment of a shared
@@ -71,12 +75,15 @@
 #define NGX_HTTP_OVERLAY_BENCH_MMAP    (32 * 1024 * 1024)
 #define NGX_HTTP_OVERLAY_BENCH_TRIM    (1024 * 1024 * 1024)
 
+/* a worker's, with overlay_heap_keep's default */
+#define NGX_HTTP_OVERLAY_BENCH_KEEP    (128 * 1024 * 1024)
+
 
 typedef enum {
     NGX_HTTP_OVERLAY_BENCH_PIXELS = 0,
     NGX_HTTP_OVERLAY_BENCH_COEFS,
     NGX_HTTP_OVERLAY_BENCH_DCT,
-    NGX_HTTP_OVERLAY_BENCH_WARM,
+    NGX_HTTP_OVERLAY_BENCH_COLD,
     NGX_HTTP_OVERLAY_BENCH_FULL,
     NGX_HTTP_OVERLAY_BENCH_NCASES
 } ngx_http_overlay_bench_case_e;
@@ -106,7 +113,7 @@ typedef struct {
     ngx_http_overlay_spec_t         spec;
     ngx_http_overlay_options_t      dct;
     ngx_http_overlay_options_t      full;
-    unsigned char                   value[64];
+    unsigned char                   value[1024];
     double                          seconds;    /* per block and case */
     unsigned                        rounds;     /* per block and case */
     int                             only;       /* -c, or -1 */
@@ -146,7 +153,7 @@ static void ngx_http_overlay_bench_ratio(double a, double b);
 
 
 static const char  *ngx_http_overlay_bench_names[] = {
-    "pixels", "coefs", "dct", "dct-warm", "full"
+    "pixels", "coefs", "dct", "dct-cold", "full"
 };
 
 
@@ -157,7 +164,7 @@ main(int argc, char **argv)
     FILE                            *tsv;
     double                           seconds, ratio, dct, coefs;
     unsigned                         i, c, k, n, rounds, blocks, found;
-    const char                      *target, *tsv_path, *slash;
+    const char                      *target, *tsv_path, *slash, *value;
     ngx_http_overlay_rc_e            orc;
     ngx_http_overlay_error_t         err;
     ngx_http_overlay_bench_t         b;
@@ -168,9 +175,10 @@ main(int argc, char **argv)
     blocks = 3;
     target = NULL;
     tsv_path = NULL;
+    value = NGX_HTTP_OVERLAY_BENCH_VALUE;
     b.only = -1;
 
-    while ((opt = getopt(argc, argv, "t:n:b:c:T:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "t:n:b:c:T:o:V:")) != -1) {
         switch (opt) {
         case 't':
             seconds = atof(optarg);
@@ -200,6 +208,9 @@ main(int argc, char **argv)
         case 'o':
             tsv_path = optarg;
             break;
+        case 'V':
+            value = optarg;
+            break;
         default:
             ngx_http_overlay_bench_usage();
             return 2;
@@ -207,7 +218,8 @@ main(int argc, char **argv)
     }
 
     if (optind >= argc || rounds < 1 || blocks < 1 || seconds < 0
-        || (b.only != -1 && target != NULL))
+        || (b.only != -1 && target != NULL)
+        || strlen(value) >= sizeof(b.value))
     {
         ngx_http_overlay_bench_usage();
         return 2;
@@ -224,8 +236,8 @@ main(int argc, char **argv)
     ngx_http_overlay_options_init(&b.full);
     b.full.codec.jpeg_quality = 90;
 
-    n = sizeof(NGX_HTTP_OVERLAY_BENCH_VALUE) - 1;
-    memcpy(b.value, NGX_HTTP_OVERLAY_BENCH_VALUE, n);
+    n = (unsigned) strlen(value);
+    memcpy(b.value, value, n);
 
     orc = ngx_http_overlay_parse_value(b.value, n, &b.dct, NULL, &b.spec,
                                        NULL, &err);
@@ -346,8 +358,9 @@ static void
 ngx_http_overlay_bench_usage(void)
 {
     fprintf(stderr, "usage: bench_codec [-t SECONDS] [-n ROUNDS] "
-                    "[-b BLOCKS] [-c pixels|coefs|dct|dct-warm|full]\n"
-                    "                   [-T NAME] [-o TSV] IMAGE...\n");
+                    "[-b BLOCKS] [-c pixels|coefs|dct|dct-cold|full]\n"
+                    "                   [-T NAME] [-o TSV] [-V VALUE] "
+                    "IMAGE...\n");
 }
 
 
@@ -533,9 +546,14 @@ ngx_http_overlay_bench_child(ngx_http_overlay_bench_t *b,
     size_t    out, again;
     unsigned  i;
 
-    if (c != NGX_HTTP_OVERLAY_BENCH_DCT && c != NGX_HTTP_OVERLAY_BENCH_FULL) {
+    if (c != NGX_HTTP_OVERLAY_BENCH_COLD) {
         if (mallopt(M_MMAP_THRESHOLD, NGX_HTTP_OVERLAY_BENCH_MMAP) != 1
-            || mallopt(M_TRIM_THRESHOLD, NGX_HTTP_OVERLAY_BENCH_TRIM) != 1)
+            || mallopt(M_TRIM_THRESHOLD,
+                       (c == NGX_HTTP_OVERLAY_BENCH_DCT
+                        || c == NGX_HTTP_OVERLAY_BENCH_FULL)
+                       ? NGX_HTTP_OVERLAY_BENCH_KEEP
+                       : NGX_HTTP_OVERLAY_BENCH_TRIM)
+               != 1)
         {
             fprintf(stderr, "bench_codec: mallopt() failed\n");
             _exit(1);
@@ -623,7 +641,7 @@ ngx_http_overlay_bench_run(ngx_http_overlay_bench_t *b,
     case NGX_HTTP_OVERLAY_BENCH_FULL:
         return ngx_http_overlay_bench_composite(img, &b->spec, &b->full);
 
-    default: /* NGX_HTTP_OVERLAY_BENCH_DCT, NGX_HTTP_OVERLAY_BENCH_WARM */
+    default: /* NGX_HTTP_OVERLAY_BENCH_DCT, NGX_HTTP_OVERLAY_BENCH_COLD */
         return ngx_http_overlay_bench_composite(img, &b->spec, &b->dct);
     }
 }
@@ -906,7 +924,7 @@ ngx_http_overlay_bench_print(ngx_http_overlay_bench_image_t *imgs,
            "image", "size", "times", "pixels", "coefs", "module", "DCT",
            "module", "DCT /", "q90 /");
     printf("%-11s %-9s %6s %9s %9s %9s %9s %9s %9s %9s\n",
-           "", "", "", "floor", "floor", "DCT", "warm", "q90", "coefs",
+           "", "", "", "floor", "floor", "DCT", "cold", "q90", "coefs",
            "DCT");
 
     for (i = 0; i < n; i++) {
@@ -946,14 +964,16 @@ ngx_http_overlay_bench_print(ngx_http_overlay_bench_image_t *imgs,
         "libjpeg's defaults\n"
         "module DCT    ngx_http_overlay_composite(), "
         "overlay_jpeg_quality source\n"
-        "DCT warm      the same, with the floors' malloc settings\n"
+        "DCT cold      the same, with glibc's malloc defaults "
+        "(overlay_heap_keep 0)\n"
         "module q90    the same, overlay_jpeg_quality 90 "
         "(the whole image re-encoded)\n"
-        "Each case in a process of its own; the floors and DCT warm with "
-        "malloc keeping\n"
-        "freed memory (no page faults for fresh memory), the module's "
-        "with malloc's\n"
-        "defaults, as in an nginx worker.\n");
+        "Each case in a process of its own; the floors with malloc keeping "
+        "all freed\n"
+        "memory (no page faults for fresh memory), the module's as an "
+        "nginx worker has\n"
+        "it with overlay_heap_keep's default (128m), DCT cold with "
+        "glibc's defaults.\n");
 }
 
 
