@@ -1408,27 +1408,6 @@ ngx_http_overlay_jpeg_block_rect(ngx_http_overlay_jpeg_t *j, int c,
 }
 
 
-/* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */
-
-static const int  ngx_http_overlay_zigzag[DCTSIZE2] = {
-     0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
-    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63
-};
-
-
-static int
-ngx_http_overlay_jpeg_nbits(int v)
-{
-    unsigned  u;
-
-    u = (unsigned) (v < 0 ? -v : v);
-
-    return u ? 32 - __builtin_clz(u) : 0;
-}
-
-
 /*
  * Whether the output can be coded with the source's own Huffman tables.
  * Otherwise libjpeg gathers statistics over every block and builds
@@ -1526,7 +1505,7 @@ ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
                 run = 0;
 
                 for (k = 1; k < DCTSIZE2; k++) {
-                    n = block[0][ngx_http_overlay_zigzag[k]];
+                    n = block[0][ngx_http_overlay_splice_zigzag[k]];
 
                     if (n == 0) {
                         run++;
@@ -1541,7 +1520,7 @@ ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
                     }
 
                     run &= 15;
-                    n = ngx_http_overlay_jpeg_nbits(n);
+                    n = ngx_http_overlay_splice_nbits(n);
 
                     if (n > 10) {
                         return 0;
@@ -1628,7 +1607,7 @@ ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
                     ? 1 : ci->h_samp_factor * ci->v_samp_factor;
 
                 for (i = 0; i < n; i++, blkn++) {
-                    k = ngx_http_overlay_jpeg_nbits(dc_val[blkn]
+                    k = ngx_http_overlay_splice_nbits(dc_val[blkn]
                                                     - last_dc[c]);
                     last_dc[c] = dc_val[blkn];
 

@@ -119,7 +119,7 @@ static int ngx_http_overlay_splice_align(ngx_http_overlay_splice_t *s,
 
 /* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */
 
-static const unsigned char  ngx_http_overlay_splice_zigzag[64] = {
+const unsigned char  ngx_http_overlay_splice_zigzag[64] = {
      0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
     12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
     35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
@@ -1718,7 +1718,7 @@ ngx_http_overlay_splice_pad(ngx_http_overlay_splice_writer_t *w)
 }
 
 
-static int
+int
 ngx_http_overlay_splice_nbits(int v)
 {
     unsigned  u;

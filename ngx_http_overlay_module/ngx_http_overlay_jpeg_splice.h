@@ -189,4 +189,11 @@ int ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s);
 void ngx_http_overlay_splice_free(ngx_http_overlay_splice_t *s);
 
 
+/* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */
+extern const unsigned char  ngx_http_overlay_splice_zigzag[64];
+
+/* the magnitude category of a coefficient or a DC difference (T.81 F.1.2) */
+int ngx_http_overlay_splice_nbits(int v);
+
+
 #endif /* _NGX_HTTP_OVERLAY_JPEG_SPLICE_H_INCLUDED_ */
