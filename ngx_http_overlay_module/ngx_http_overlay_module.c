@@ -236,6 +236,10 @@ static char *ngx_http_overlay_asset(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_overlay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_overlay_parse(ngx_http_request_t *r,
+    ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
+    ngx_str_t *value, unsigned *repairs, ngx_http_overlay_error_t *err,
+    ngx_http_overlay_rc_e *rc);
 static ngx_int_t ngx_http_overlay_signed(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_signed_t *req);
 static ngx_http_overlay_named_t *ngx_http_overlay_add_name(ngx_conf_t *cf,
@@ -643,11 +647,10 @@ static ngx_int_t
 ngx_http_overlay_header_filter(ngx_http_request_t *r)
 {
     char                      repaired[128];
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_overlay_signed_t req;
-    u_char                   *buf;
     unsigned                  repairs;
     ngx_str_t                 value;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_overlay_rc_e     parsed;
     ngx_http_overlay_ctx_t   *ctx;
     ngx_http_overlay_conf_t  *conf;
     ngx_http_overlay_error_t  err;
@@ -701,20 +704,14 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
         ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
-        buf = ngx_pnalloc(r->pool, value.len);
-        if (buf == NULL) {
+        if (ngx_http_overlay_parse(r, conf, ctx, &value, &repairs, &err,
+                                   &parsed)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
-        ngx_memcpy(buf, value.data, value.len);
-
-        if (ngx_http_overlay_signed(r, conf, &req) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts, &req,
-                                         &ctx->spec, &repairs, &err)
-            == NGX_HTTP_OVERLAY_OK
+        if (parsed == NGX_HTTP_OVERLAY_OK
             && (ngx_http_overlay_etag(r, ctx) == NGX_ERROR
                 || ngx_http_overlay_set_etag(r, ctx) != NGX_OK))
         {
@@ -739,23 +736,14 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
         return ngx_http_overlay_fail(r, ctx, &err, NULL);
     }
 
-    /* decoded in place: a copy, as variables' values may be shared */
-
-    buf = ngx_pnalloc(r->pool, value.len);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(buf, value.data, value.len);
-
-    if (ngx_http_overlay_signed(r, conf, &req) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_overlay_parse_value(buf, value.len, &conf->opts, &req,
-                                     &ctx->spec, &repairs, &err)
-        != NGX_HTTP_OVERLAY_OK)
+    if (ngx_http_overlay_parse(r, conf, ctx, &value, &repairs, &err,
+                               &parsed)
+        != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    if (parsed != NGX_HTTP_OVERLAY_OK) {
         return ngx_http_overlay_fail(r, ctx, &err, NULL);
     }
 
@@ -1134,6 +1122,37 @@ ngx_http_overlay_etag_matches(ngx_table_elt_t *h, ngx_str_t *etag)
 
 
 /* what a signature covers: the request's path; and the signature */
+
+/*
+ * The value to ctx->spec, the core's verdict in *rc.  It is decoded in
+ * place: a copy, as variables' values may be shared.  NGX_ERROR: no memory.
+ */
+
+static ngx_int_t
+ngx_http_overlay_parse(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
+    ngx_http_overlay_ctx_t *ctx, ngx_str_t *value, unsigned *repairs,
+    ngx_http_overlay_error_t *err, ngx_http_overlay_rc_e *rc)
+{
+    u_char                     *buf;
+    ngx_http_overlay_signed_t   req;
+
+    buf = ngx_pnalloc(r->pool, value->len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(buf, value->data, value->len);
+
+    if (ngx_http_overlay_signed(r, conf, &req) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    *rc = ngx_http_overlay_parse_value(buf, value->len, &conf->opts, &req,
+                                       &ctx->spec, repairs, err);
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_overlay_signed(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
