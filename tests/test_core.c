@@ -1131,6 +1131,24 @@ make_jpeg(gdImagePtr im, const jpeg_variant_t *v, unsigned long *len)
 }
 
 
+/* a JPEG of the top-left w x h of photo, made as v says */
+
+static unsigned char *
+crop_jpeg(gdImagePtr photo, int w, int h, const jpeg_variant_t *v,
+    unsigned long *len)
+{
+    gdImagePtr      im;
+    unsigned char  *jpeg;
+
+    im = gdImageCreateTrueColor(w, h);
+    gdImageCopy(im, photo, 0, 0, 0, 0, w, h);
+    jpeg = make_jpeg(im, v, len);
+    gdImageDestroy(im);
+
+    return jpeg;
+}
+
+
 /* the coefficients of a JPEG: blocks[c][by][bx] flattened, and the grid */
 
 typedef struct {
@@ -2031,7 +2049,7 @@ test_jpeg_splice_unit(void)
     char                        name[128];
     size_t                      len, i, r, n, nb;
     unsigned                    W, H, x0, y0, x1, y1, bx, by, v;
-    gdImagePtr                  photo, im;
+    gdImagePtr                  photo;
     unsigned char              *data, *jpeg;
     unsigned long               jlen;
     jpeg_coefs_t                a, b;
@@ -2070,10 +2088,8 @@ test_jpeg_splice_unit(void)
 
     for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
 
-        im = gdImageCreateTrueColor(sources[i].w, sources[i].h);
-        gdImageCopy(im, photo, 0, 0, 0, 0, sources[i].w, sources[i].h);
-        jpeg = make_jpeg(im, &sources[i].v, &jlen);
-        gdImageDestroy(im);
+        jpeg = crop_jpeg(photo, sources[i].w, sources[i].h, &sources[i].v,
+                         &jlen);
 
         read_coefs(jpeg, jlen, &a);
         memset(&arr, 0, sizeof(splice_arrays_t));
@@ -2296,7 +2312,7 @@ test_jpeg_splice(void)
     char                            name[128];
     size_t                          len, i, p, t, off, offo, same;
     unsigned                        ri, W, H, first, last, n;
-    gdImagePtr                      photo, im;
+    gdImagePtr                      photo;
     unsigned char                  *data, *jpeg;
     unsigned long                   jlen;
     jpeg_coefs_t                    a, b;
@@ -2349,10 +2365,7 @@ test_jpeg_splice(void)
     for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
         const jpeg_variant_t  *v = &sources[i].v;
 
-        im = gdImageCreateTrueColor(sources[i].w, sources[i].h);
-        gdImageCopy(im, photo, 0, 0, 0, 0, sources[i].w, sources[i].h);
-        jpeg = make_jpeg(im, v, &jlen);
-        gdImageDestroy(im);
+        jpeg = crop_jpeg(photo, sources[i].w, sources[i].h, v, &jlen);
 
         jpeg = realloc(jpeg, jlen + t);
         memcpy(jpeg + jlen, trailer, t);
@@ -2525,10 +2538,7 @@ test_jpeg_splice(void)
             JCS_YCbCr, 2, 2, 0, 0, 85, 0, 0, 0
         };
 
-        im = gdImageCreateTrueColor(600, 390);
-        gdImageCopy(im, photo, 0, 0, 0, 0, 600, 390);
-        jpeg = make_jpeg(im, &plain, &jlen);
-        gdImageDestroy(im);
+        jpeg = crop_jpeg(photo, 600, 390, &plain, &jlen);
 
         CHECK(rst_offset(jpeg, jlen, 1) == 0, "no restart markers");
 
@@ -2574,10 +2584,7 @@ test_jpeg_splice(void)
             JCS_YCbCr, 2, 2, 0, 0, 85, 0, 0, 3
         };
 
-        im = gdImageCreateTrueColor(600, 390);
-        gdImageCopy(im, photo, 0, 0, 0, 0, 600, 390);
-        jpeg = make_jpeg(im, &restarts, &jlen);
-        gdImageDestroy(im);
+        jpeg = crop_jpeg(photo, 600, 390, &restarts, &jlen);
 
         off = rst_offset(jpeg, jlen, 20);
         offo = rst_offset(jpeg, jlen, 21);
