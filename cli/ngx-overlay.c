@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_file.h"
 
 
 #define NGX_OVERLAY_CLI_MAX_FILE  (256 * 1024 * 1024)
@@ -588,42 +589,14 @@ ngx_overlay_cli_refused(const ngx_http_overlay_error_t *err)
 static unsigned char *
 ngx_overlay_cli_read(const char *path, size_t *len)
 {
-    long            size;
-    FILE           *f;
-    unsigned char  *data;
+    unsigned char             *data;
+    ngx_http_overlay_error_t   err;
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "ngx-overlay: %s: %s\n", path, strerror(errno));
-        return NULL;
+    data = ngx_http_overlay_file_read(path, NGX_OVERLAY_CLI_MAX_FILE, len,
+                                      &err);
+    if (data == NULL) {
+        fprintf(stderr, "ngx-overlay: %s: %s\n", path, err.msg);
     }
-
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0
-        || fseek(f, 0, SEEK_SET) != 0)
-    {
-        fprintf(stderr, "ngx-overlay: %s: %s\n", path, strerror(errno));
-        fclose(f);
-        return NULL;
-    }
-
-    if (size > NGX_OVERLAY_CLI_MAX_FILE) {
-        fprintf(stderr, "ngx-overlay: %s: %ld bytes, too large\n", path,
-                size);
-        fclose(f);
-        return NULL;
-    }
-
-    data = malloc(size ? (size_t) size : 1);
-
-    if (data == NULL || fread(data, 1, (size_t) size, f) != (size_t) size) {
-        fprintf(stderr, "ngx-overlay: %s: read failed\n", path);
-        free(data);
-        fclose(f);
-        return NULL;
-    }
-
-    fclose(f);
-    *len = (size_t) size;
 
     return data;
 }

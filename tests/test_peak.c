@@ -21,6 +21,7 @@
 #include <gd.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_file.h"
 
 
 extern void *__libc_malloc(size_t size);
@@ -126,28 +127,14 @@ free(void *p)
 static unsigned char *
 read_file(const char *path, size_t *len)
 {
-    long            size;
-    FILE           *f;
-    unsigned char  *data;
+    unsigned char             *data;
+    ngx_http_overlay_error_t   err;
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        printf("cannot open %s\n", path);
+    data = ngx_http_overlay_file_read(path, (size_t) 1 << 30, len, &err);
+    if (data == NULL) {
+        printf("cannot read %s: %s\n", path, err.msg);
         exit(2);
     }
-
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-
-    data = malloc((size_t) size);
-    if (data == NULL || fread(data, 1, (size_t) size, f) != (size_t) size) {
-        printf("cannot read %s\n", path);
-        exit(2);
-    }
-
-    fclose(f);
-    *len = (size_t) size;
 
     return data;
 }

@@ -66,6 +66,7 @@
 #include <jpeglib.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_file.h"
 
 
 #define NGX_HTTP_OVERLAY_BENCH_TARGET  1.25
@@ -367,31 +368,14 @@ ngx_http_overlay_bench_usage(void)
 static unsigned char *
 ngx_http_overlay_bench_read(const char *path, size_t *len)
 {
-    long            size;
-    FILE           *f;
-    unsigned char  *data;
+    unsigned char             *data;
+    ngx_http_overlay_error_t   err;
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "bench_codec: %s: %s\n", path, strerror(errno));
+    data = ngx_http_overlay_file_read(path, (size_t) 1 << 30, len, &err);
+    if (data == NULL) {
+        fprintf(stderr, "bench_codec: %s: %s\n", path, err.msg);
         exit(1);
     }
-
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0
-        || fseek(f, 0, SEEK_SET) != 0)
-    {
-        fprintf(stderr, "bench_codec: %s: cannot tell its size\n", path);
-        exit(1);
-    }
-
-    data = malloc((size_t) size);
-    if (data == NULL || fread(data, 1, (size_t) size, f) != (size_t) size) {
-        fprintf(stderr, "bench_codec: %s: cannot read it\n", path);
-        exit(1);
-    }
-
-    fclose(f);
-    *len = (size_t) size;
 
     return data;
 }
