@@ -26,8 +26,8 @@ BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
-                  error.c param.c spec.c render.c codec.c codec_jpeg.c \
-                  codec_png.c codec_webp.c jpeg_splice.c sign.c core.c \
+                  error.c param.c spec.c layout.c render.c codec.c codec_jpeg.c \
+                  codec_png.c codec_webp.c jpeg_splice.c sign.c core.c tiles.c \
                   file.c)
 CORE_HDRS    := $(CORE_SRCS:.c=.h)
 MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)

@@ -60,7 +60,7 @@ static unsigned   ngx_overlay_cli_ncopies;
 int
 main(int argc, char **argv)
 {
-    ngx_http_overlay_render_init();
+    ngx_http_overlay_core_init();
 
     if (argc == 3 && strcmp(argv[1], "inspect") == 0) {
         return ngx_overlay_cli_inspect(argv[2]);
@@ -344,7 +344,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     const char                     *font_paths[NGX_OVERLAY_CLI_NAMES];
     const char                     *asset_names[NGX_OVERLAY_CLI_NAMES];
     const char                     *asset_paths[NGX_OVERLAY_CLI_NAMES];
-    gdImagePtr                      assets[NGX_OVERLAY_CLI_NAMES];
+    ngx_http_overlay_asset_t       *assets[NGX_OVERLAY_CLI_NAMES];
     unsigned char                  *data, *jbuf;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_spec_t         spec;
@@ -444,14 +444,26 @@ ngx_overlay_cli_render(int argc, char **argv)
         loaded++;
     }
 
-    opts.spec.fonts = font_names;
-    opts.spec.nfonts = nfonts;
-    opts.spec.assets = asset_names;
-    opts.spec.nassets = nassets;
-    opts.render.fonts = font_paths;
-    opts.render.nfonts = nfonts;
-    opts.render.assets = assets;
-    opts.render.nassets = nassets;
+    for (n = 0; n < nfonts; n++) {
+        if (ngx_http_overlay_options_add_font(&opts, font_names[n],
+                                              font_paths[n])
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            rc = 2;
+            goto done;
+        }
+    }
+
+    for (n = 0; n < nassets; n++) {
+        if (ngx_http_overlay_options_add_asset(&opts, asset_names[n],
+                                               assets[n])
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            rc = 2;
+            goto done;
+        }
+    }
+
     opts.codec.jpeg_quality = quality;
 
     jlen = strlen(json);
@@ -518,15 +530,16 @@ done:
     free(jbuf);
 
     for (n = 0; n < loaded; n++) {
-        gdImageDestroy(assets[n]);
+        ngx_http_overlay_asset_free(assets[n]);
     }
+
+    ngx_http_overlay_options_free(&opts);
 
     for (n = 0; n < ngx_overlay_cli_ncopies; n++) {
         free(ngx_overlay_cli_copies[n]);
     }
 
-    ngx_http_overlay_tiles_flush();
-    gdFontCacheShutdown();
+    ngx_http_overlay_core_shutdown();
 
     return rc;
 }

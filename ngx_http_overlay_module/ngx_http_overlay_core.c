@@ -1,77 +1,42 @@
 
 /*
- * ngx_http_overlay_module: the core pipeline.
+ * ngx_http_overlay_module: the core pipeline (ngx_http_overlay_core.h):
+ * the options and their defaults, the parameter to a spec, the spec drawn
+ * on an image through a codec.
  */
 
 
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gd.h>
+
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_tiles.h"
 
 
-/*
- * The overlay is drawn once on a transparent tile, which is then blended
- * onto the image; text-only tiles are kept, per thread, keyed by the
- * normalized spec, the fonts' paths and the image's size, so that FreeType
- * lays out and renders the same badge once, not for every image.
- */
-
-#define NGX_HTTP_OVERLAY_TILES          16
-#define NGX_HTTP_OVERLAY_TILES_BYTES    (8 * 1024 * 1024)
-#define NGX_HTTP_OVERLAY_TILE_MAX       (2 * 1024 * 1024)
-
-
-typedef struct {
-    char                       *key;
-    gdImagePtr                  tile;
-    ngx_http_overlay_rect_t     bounds;
-    unsigned long               used;
-} ngx_http_overlay_tile_t;
-
-
-typedef struct {
-    ngx_http_overlay_tile_t     tiles[NGX_HTTP_OVERLAY_TILES];
-    size_t                      bytes;
-    unsigned long               clock;
-    unsigned long               hits;
-    unsigned long               misses;
-} ngx_http_overlay_tiles_t;
-
-
-typedef struct {
-    gdImagePtr                  tile;
-    ngx_http_overlay_rect_t     bounds;
-} ngx_http_overlay_tile_ref_t;
-
-
-static ngx_http_overlay_rc_e ngx_http_overlay_tile_get(
-    const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height,
-    ngx_http_overlay_tile_ref_t *ref, int *owned,
-    ngx_http_overlay_error_t *err);
-static char *ngx_http_overlay_tile_key(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height);
-static ngx_http_overlay_rc_e ngx_http_overlay_tile_render(
-    const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height,
-    ngx_http_overlay_tile_ref_t *ref, ngx_http_overlay_error_t *err);
-static ngx_http_overlay_tiles_t *ngx_http_overlay_tiles(void);
-static void ngx_http_overlay_tiles_destroy(void *data);
-static void ngx_http_overlay_tiles_key_create(void);
-static ngx_http_overlay_rc_e ngx_http_overlay_draw_tile(void *data,
-    gdImagePtr im, int x0, int y0, ngx_http_overlay_error_t *err);
-
-
-static pthread_key_t   ngx_http_overlay_tiles_key;
-static pthread_once_t  ngx_http_overlay_tiles_once = PTHREAD_ONCE_INIT;
+static ngx_http_overlay_rc_e ngx_http_overlay_names_grow(const char ***names,
+    void *values, size_t size, unsigned *room, unsigned n);
 
 
 static const char *const  ngx_http_overlay_default_font_path[] = {
     NGX_HTTP_OVERLAY_DEFAULT_FONT
 };
+
+
+void
+ngx_http_overlay_core_init(void)
+{
+    ngx_http_overlay_render_init();
+}
+
+
+void
+ngx_http_overlay_core_shutdown(void)
+{
+    ngx_http_overlay_tiles_flush();
+    gdFontCacheShutdown();
+}
 
 
 void
@@ -89,9 +54,143 @@ ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
     opts->render.nassets = 0;
 
     opts->codec.jpeg_quality = 0;
-    opts->codec.webp_quality = 85;
+    opts->codec.webp_quality = NGX_HTTP_OVERLAY_WEBP_QUALITY;
     opts->codec.max_pixels = NGX_HTTP_OVERLAY_MAX_PIXELS;
     opts->codec.max_side = 0;
+
+    memset(&opts->names, 0, sizeof(ngx_http_overlay_names_t));
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_options_add_font(ngx_http_overlay_options_t *opts,
+    const char *name, const char *path)
+{
+    unsigned                   n;
+    ngx_http_overlay_names_t  *names;
+
+    names = &opts->names;
+
+    if (names->font_names == NULL) {
+
+        /* the built-in default first, as options_init() set it */
+
+        if (ngx_http_overlay_names_grow(&names->font_names,
+                                        &names->font_paths,
+                                        sizeof(char *), &names->font_room,
+                                        1)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            return NGX_HTTP_OVERLAY_NO_MEMORY;
+        }
+
+        names->font_names[0] = opts->spec.fonts[0];
+        names->font_paths[0] = opts->render.fonts[0];
+        opts->spec.fonts = names->font_names;
+        opts->render.fonts = names->font_paths;
+    }
+
+    if (strcmp(name, "default") == 0) {
+        names->font_paths[0] = path;
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    n = opts->spec.nfonts;
+
+    if (ngx_http_overlay_names_grow(&names->font_names, &names->font_paths,
+                                    sizeof(char *), &names->font_room, n + 1)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        return NGX_HTTP_OVERLAY_NO_MEMORY;
+    }
+
+    names->font_names[n] = name;
+    names->font_paths[n] = path;
+
+    opts->spec.fonts = names->font_names;
+    opts->render.fonts = names->font_paths;
+    opts->spec.nfonts = n + 1;
+    opts->render.nfonts = n + 1;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_options_add_asset(ngx_http_overlay_options_t *opts,
+    const char *name, ngx_http_overlay_asset_t *asset)
+{
+    unsigned                   n;
+    ngx_http_overlay_names_t  *names;
+
+    names = &opts->names;
+    n = opts->spec.nassets;
+
+    if (ngx_http_overlay_names_grow(&names->asset_names, &names->assets,
+                                    sizeof(ngx_http_overlay_asset_t *),
+                                    &names->asset_room, n + 1)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        return NGX_HTTP_OVERLAY_NO_MEMORY;
+    }
+
+    names->asset_names[n] = name;
+    names->assets[n] = asset;
+
+    opts->spec.assets = names->asset_names;
+    opts->render.assets = names->assets;
+    opts->spec.nassets = n + 1;
+    opts->render.nassets = n + 1;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* room for n in a table of names and the table of their values */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_names_grow(const char ***names, void *values, size_t size,
+    unsigned *room, unsigned n)
+{
+    void        *v, **pv;
+    unsigned     want;
+    const char **p;
+
+    if (n <= *room) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    want = *room ? 2 * *room : 4;
+
+    p = realloc(*names, want * sizeof(char *));
+    if (p == NULL) {
+        return NGX_HTTP_OVERLAY_NO_MEMORY;
+    }
+
+    *names = p;
+
+    pv = values;
+    v = realloc(*pv, want * size);
+    if (v == NULL) {
+        return NGX_HTTP_OVERLAY_NO_MEMORY;
+    }
+
+    *pv = v;
+    *room = want;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+void
+ngx_http_overlay_options_free(ngx_http_overlay_options_t *opts)
+{
+    free(opts->names.font_names);
+    free(opts->names.font_paths);
+    free(opts->names.asset_names);
+    free(opts->names.assets);
+
+    ngx_http_overlay_options_init(opts);
 }
 
 
@@ -174,339 +273,4 @@ ngx_http_overlay_composite(const unsigned char *in, size_t len,
     }
 
     return rc;
-}
-
-
-void
-ngx_http_overlay_tiles_flush(void)
-{
-    ngx_http_overlay_tiles_t  *tiles;
-
-    (void) pthread_once(&ngx_http_overlay_tiles_once,
-                        ngx_http_overlay_tiles_key_create);
-
-    tiles = pthread_getspecific(ngx_http_overlay_tiles_key);
-
-    if (tiles != NULL) {
-        (void) pthread_setspecific(ngx_http_overlay_tiles_key, NULL);
-        ngx_http_overlay_tiles_destroy(tiles);
-    }
-}
-
-
-void
-ngx_http_overlay_tiles_count(unsigned long *hits, unsigned long *misses)
-{
-    ngx_http_overlay_tiles_t  *tiles;
-
-    tiles = ngx_http_overlay_tiles();
-
-    *hits = tiles ? tiles->hits : 0;
-    *misses = tiles ? tiles->misses : 0;
-}
-
-
-/* the tile for spec on an image of width x height: cached, or *owned */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_tile_get(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height,
-    ngx_http_overlay_tile_ref_t *ref, int *owned,
-    ngx_http_overlay_error_t *err)
-{
-    char                      *key;
-    size_t                     bytes;
-    unsigned                   i, victim;
-    ngx_http_overlay_rc_e      rc;
-    ngx_http_overlay_tile_t   *t;
-    ngx_http_overlay_tiles_t  *tiles;
-
-    *owned = 1;
-
-    key = ngx_http_overlay_tile_key(spec, opts, width, height);
-    tiles = (key != NULL) ? ngx_http_overlay_tiles() : NULL;
-
-    if (tiles != NULL) {
-        for (i = 0; i < NGX_HTTP_OVERLAY_TILES; i++) {
-            t = &tiles->tiles[i];
-
-            if (t->key != NULL && strcmp(t->key, key) == 0) {
-                t->used = ++tiles->clock;
-                tiles->hits++;
-                ref->tile = t->tile;
-                ref->bounds = t->bounds;
-                *owned = 0;
-                free(key);
-                return NGX_HTTP_OVERLAY_OK;
-            }
-        }
-    }
-
-    if (tiles != NULL) {
-        tiles->misses++;
-    }
-
-    rc = ngx_http_overlay_tile_render(spec, opts, width, height, ref, err);
-
-    if (rc != NGX_HTTP_OVERLAY_OK || tiles == NULL || ref->tile == NULL) {
-        free(key);
-        return rc;
-    }
-
-    bytes = (size_t) gdImageSX(ref->tile) * gdImageSY(ref->tile) * 4;
-
-    if (bytes > NGX_HTTP_OVERLAY_TILE_MAX) {
-        free(key);
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    /* room: the least recently used go first */
-
-    for ( ;; ) {
-        victim = NGX_HTTP_OVERLAY_TILES;
-
-        for (i = 0; i < NGX_HTTP_OVERLAY_TILES; i++) {
-            t = &tiles->tiles[i];
-
-            if (t->key == NULL) {
-                if (tiles->bytes + bytes <= NGX_HTTP_OVERLAY_TILES_BYTES) {
-                    victim = i;
-                    break;
-                }
-
-                continue;
-            }
-
-            if (victim == NGX_HTTP_OVERLAY_TILES
-                || t->used < tiles->tiles[victim].used)
-            {
-                victim = i;
-            }
-        }
-
-        t = &tiles->tiles[victim];
-
-        if (t->key == NULL) {
-            break;
-        }
-
-        tiles->bytes -= (size_t) gdImageSX(t->tile) * gdImageSY(t->tile) * 4;
-        gdImageDestroy(t->tile);
-        free(t->key);
-        t->key = NULL;
-    }
-
-    t->key = key;
-    t->tile = ref->tile;
-    t->bounds = ref->bounds;
-    t->used = ++tiles->clock;
-    tiles->bytes += bytes;
-
-    *owned = 0;
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-/*
- * What a text-only tile depends on: the spec with every default filled,
- * the fonts' paths, the image's size.  NULL: not to be cached (image
- * layers: an asset is a pointer, not a name).
- */
-
-static char *
-ngx_http_overlay_tile_key(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height)
-{
-    char      *dump, *key, *p;
-    size_t     len;
-    unsigned   i;
-
-    for (i = 0; i < spec->nlayers; i++) {
-        if (spec->layers[i].type != NGX_HTTP_OVERLAY_LAYER_TEXT) {
-            return NULL;
-        }
-    }
-
-    dump = ngx_http_overlay_spec_dump(spec, &opts->spec);
-    if (dump == NULL) {
-        return NULL;
-    }
-
-    len = strlen(dump) + 32;
-
-    for (i = 0; i < opts->render.nfonts; i++) {
-        len += strlen(opts->render.fonts[i]) + 1;
-    }
-
-    key = malloc(len);
-    if (key == NULL) {
-        free(dump);
-        return NULL;
-    }
-
-    p = key + snprintf(key, len, "%dx%d\n%s", width, height, dump);
-
-    for (i = 0; i < opts->render.nfonts; i++) {
-        p += snprintf(p, len - (size_t) (p - key), "\n%s",
-                      opts->render.fonts[i]);
-    }
-
-    free(dump);
-
-    return key;
-}
-
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_tile_render(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height,
-    ngx_http_overlay_tile_ref_t *ref, ngx_http_overlay_error_t *err)
-{
-    ngx_http_overlay_rc_e      rc;
-    ngx_http_overlay_layout_t  layout;
-
-    ref->tile = NULL;
-
-    rc = ngx_http_overlay_render_layout(&layout, spec, &opts->render, width,
-                                        height, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        return rc;
-    }
-
-    ref->bounds = layout.bounds;
-
-    if (layout.bounds.w > 0 && layout.bounds.h > 0) {
-        ref->tile = gdImageCreateTrueColor(layout.bounds.w, layout.bounds.h);
-
-        if (ref->tile == NULL) {
-            ngx_http_overlay_render_free(&layout);
-            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                          "a %dx%d tile", layout.bounds.w,
-                                          layout.bounds.h);
-        }
-
-        gdImageAlphaBlending(ref->tile, 0);
-        gdImageFilledRectangle(ref->tile, 0, 0, layout.bounds.w - 1,
-                               layout.bounds.h - 1,
-                               gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
-        gdImageSaveAlpha(ref->tile, 1);
-
-        rc = ngx_http_overlay_render_draw(&layout, ref->tile,
-                                          layout.bounds.x, layout.bounds.y,
-                                          err);
-        if (rc != NGX_HTTP_OVERLAY_OK) {
-            gdImageDestroy(ref->tile);
-            ref->tile = NULL;
-        }
-    }
-
-    ngx_http_overlay_render_free(&layout);
-
-    return rc;
-}
-
-
-static ngx_http_overlay_tiles_t *
-ngx_http_overlay_tiles(void)
-{
-    ngx_http_overlay_tiles_t  *tiles;
-
-    if (pthread_once(&ngx_http_overlay_tiles_once,
-                     ngx_http_overlay_tiles_key_create)
-        != 0)
-    {
-        return NULL;
-    }
-
-    tiles = pthread_getspecific(ngx_http_overlay_tiles_key);
-
-    if (tiles == NULL) {
-        tiles = calloc(1, sizeof(ngx_http_overlay_tiles_t));
-
-        if (tiles != NULL
-            && pthread_setspecific(ngx_http_overlay_tiles_key, tiles) != 0)
-        {
-            free(tiles);
-            tiles = NULL;
-        }
-    }
-
-    return tiles;
-}
-
-
-static void
-ngx_http_overlay_tiles_key_create(void)
-{
-    (void) pthread_key_create(&ngx_http_overlay_tiles_key,
-                              ngx_http_overlay_tiles_destroy);
-}
-
-
-static void
-ngx_http_overlay_tiles_destroy(void *data)
-{
-    ngx_http_overlay_tiles_t *tiles = data;
-
-    unsigned  i;
-
-    for (i = 0; i < NGX_HTTP_OVERLAY_TILES; i++) {
-        if (tiles->tiles[i].key != NULL) {
-            gdImageDestroy(tiles->tiles[i].tile);
-            free(tiles->tiles[i].key);
-        }
-    }
-
-    free(tiles);
-}
-
-
-/* the tile over the image, of which im is the region at x0, y0 */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
-    ngx_http_overlay_error_t *err)
-{
-    ngx_http_overlay_tile_ref_t *ref = data;
-
-    int  x, y, dx, dy, c, a;
-
-    if (ref->tile == NULL) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    if (!gdImageTrueColor(im)) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "drawing needs a truecolor image");
-    }
-
-    for (y = 0; y < gdImageSY(ref->tile); y++) {
-        dy = ref->bounds.y + y - y0;
-
-        if (dy < 0 || dy >= gdImageSY(im)) {
-            continue;
-        }
-
-        for (x = 0; x < gdImageSX(ref->tile); x++) {
-            dx = ref->bounds.x + x - x0;
-
-            if (dx < 0 || dx >= gdImageSX(im)) {
-                continue;
-            }
-
-            c = ref->tile->tpixels[y][x];
-            a = gdTrueColorGetAlpha(c);
-
-            if (a == gdAlphaTransparent) {
-                continue;
-            }
-
-            im->tpixels[dy][dx] = (a == gdAlphaOpaque)
-                                  ? c
-                                  : gdAlphaBlend(im->tpixels[dy][dx], c);
-        }
-    }
-
-    return NGX_HTTP_OVERLAY_OK;
 }

@@ -26,6 +26,11 @@ static const char  *ngx_http_overlay_reasons[] = {
     "busy"
 };
 
+/* a name for every code: fails to compile when a code is added alone */
+typedef char  ngx_http_overlay_reasons_complete_t[
+    sizeof(ngx_http_overlay_reasons) / sizeof(char *)
+    == NGX_HTTP_OVERLAY_RC_COUNT ? 1 : -1];
+
 
 const char *
 ngx_http_overlay_reason(ngx_http_overlay_rc_e code)

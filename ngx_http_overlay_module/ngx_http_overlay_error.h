@@ -3,6 +3,7 @@
  * ngx_http_overlay_module: reasons why an overlay is not applied.
  *
  * Plain C, no nginx headers: shared by the module, the CLI and the tests.
+ * No state: every call is thread-safe.
  */
 
 
@@ -38,6 +39,11 @@ typedef struct {
 } ngx_http_overlay_error_t;
 
 
+/* the number of codes, for tables indexed by them */
+#define NGX_HTTP_OVERLAY_RC_COUNT  (NGX_HTTP_OVERLAY_BUSY + 1)
+
+
+/* the code's name as logs and $overlay_error say it: "bad_spec"... */
 const char *ngx_http_overlay_reason(ngx_http_overlay_rc_e code);
 
 /*

@@ -16,6 +16,8 @@
  *
  * The forms other than unpadded or padded base64url are reported as
  * repairs, so that the producers still sending them can be found.
+ *
+ * No allocation, no state: every call is thread-safe.
  */
 
 

@@ -1,12 +1,11 @@
 
 /*
- * ngx_http_overlay_module: layout and drawing of an overlay spec with libgd
- * and FreeType.
+ * ngx_http_overlay_module: what a configuration gives the drawing (font
+ * paths, decoded image assets), and libgd's messages.
  *
- * Plain C, no nginx headers.  The layout is computed for the whole image;
- * the drawing may be done on a region of it (x0, y0 is the region's
- * top-left corner in the image), so that a codec can decode only what is
- * drawn on.
+ * Plain C, no nginx headers, no libgd header: an asset is opaque to the
+ * callers.  The layout and the drawing themselves are the core's business
+ * (ngx_http_overlay_layout.h).
  */
 
 
@@ -14,7 +13,7 @@
 #define _NGX_HTTP_OVERLAY_RENDER_H_INCLUDED_
 
 
-#include <gd.h>
+#include <stddef.h>
 
 #include "ngx_http_overlay_error.h"
 #include "ngx_http_overlay_spec.h"
@@ -32,67 +31,51 @@ typedef struct {
 } ngx_http_overlay_rect_t;
 
 
+/* a decoded image for image layers: libgd's, which callers never open */
+typedef struct gdImageStruct  ngx_http_overlay_asset_t;
+
+
 /* what the spec's names stand for: font paths, decoded images */
 typedef struct {
     const char *const               *fonts;
     unsigned                         nfonts;
-    gdImagePtr const                *assets;
+    ngx_http_overlay_asset_t *const *assets;
     unsigned                         nassets;
 } ngx_http_overlay_render_conf_t;
 
 
-typedef struct {
-    const ngx_http_overlay_layer_t  *layer;
-    const char                      *font;
-    char                            *text;      /* for libgd; allocated */
-    double                           font_px;
-    double                           angle;     /* radians, ribbons */
-    ngx_http_overlay_rect_t          box;       /* the box or the image */
-    gdPoint                          band[4];   /* a ribbon's sash */
-    int                              text_x;    /* baseline origin */
-    int                              text_y;
-    int                              shadow;    /* plain: offset, pixels */
-    ngx_http_overlay_rect_t          bounds;
-} ngx_http_overlay_layer_layout_t;
-
-
-typedef struct {
-    const ngx_http_overlay_render_conf_t  *conf;
-    int                                    width;
-    int                                    height;
-    unsigned                               nlayers;
-    ngx_http_overlay_layer_layout_t        layers[
-                                               NGX_HTTP_OVERLAY_LAYERS_LIMIT];
-    ngx_http_overlay_rect_t                bounds;  /* all that is drawn */
-} ngx_http_overlay_layout_t;
-
-
-/* once per process, before any other call: routes libgd's messages */
+/*
+ * Once per process, before any other call (ngx_http_overlay_core_init()
+ * calls it): routes libgd's messages to a per-thread buffer and sets up
+ * libgd's font cache.  Not thread-safe: call it before threads draw.
+ */
 void ngx_http_overlay_render_init(void);
 
-/* the messages libgd reported in this thread since the last clear */
+/*
+ * The messages libgd reported in the calling thread since the last clear,
+ * "" when none; the buffer is the thread's own.  Thread-safe.
+ */
 const char *ngx_http_overlay_render_gd_message(void);
 void ngx_http_overlay_render_gd_message_clear(void);
 
-/* checks that path is a font FreeType can load and draw text with */
+/*
+ * Checks that path is a font FreeType can load and draw text with; err
+ * says why not.  For configuration time; thread-safe once
+ * ngx_http_overlay_render_init() has run.
+ */
 ngx_http_overlay_rc_e ngx_http_overlay_font_check(const char *path,
     ngx_http_overlay_error_t *err);
 
-/* decodes an overlay image (PNG or WebP, alpha kept) for overlay_asset */
-gdImagePtr ngx_http_overlay_asset_decode(const unsigned char *data,
-    size_t len, ngx_http_overlay_error_t *err);
+/*
+ * Decodes an image for overlay_asset (PNG or WebP, alpha kept, at most
+ * 64 MB of file).  Returns NULL with err set when it cannot; release what
+ * it returns with ngx_http_overlay_asset_free().  Thread-safe.
+ */
+ngx_http_overlay_asset_t *ngx_http_overlay_asset_decode(
+    const unsigned char *data, size_t len, ngx_http_overlay_error_t *err);
 
-/* on success, release with ngx_http_overlay_render_free() */
-ngx_http_overlay_rc_e ngx_http_overlay_render_layout(
-    ngx_http_overlay_layout_t *layout, const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_render_conf_t *conf, int width, int height,
-    ngx_http_overlay_error_t *err);
-
-ngx_http_overlay_rc_e ngx_http_overlay_render_draw(
-    const ngx_http_overlay_layout_t *layout, gdImagePtr im, int x0, int y0,
-    ngx_http_overlay_error_t *err);
-
-void ngx_http_overlay_render_free(ngx_http_overlay_layout_t *layout);
+/* releases an asset; NULL is ignored */
+void ngx_http_overlay_asset_free(ngx_http_overlay_asset_t *asset);
 
 
 #endif /* _NGX_HTTP_OVERLAY_RENDER_H_INCLUDED_ */

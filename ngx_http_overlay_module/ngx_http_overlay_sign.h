@@ -6,6 +6,8 @@
  * unpadded, of HMAC-SHA256(key, uri "\n" json): the path binds it to one
  * image, and the JSON is the decoded bytes, so that however a producer
  * encoded the value (padding, alphabet, a bytes literal) it verifies.
+ *
+ * Every call is thread-safe (OpenSSL 1.1 and later need no locks).
  */
 
 
@@ -32,8 +34,10 @@ void ngx_http_overlay_sign(const ngx_http_overlay_key_t *key,
     const unsigned char *uri, size_t uri_len, const unsigned char *json,
     size_t json_len, char *sig);
 
-/* NGX_HTTP_OVERLAY_OK if any of the keys made sig; compared in constant
- * time */
+/*
+ * NGX_HTTP_OVERLAY_OK if any of the keys made sig, compared in constant
+ * time; NGX_HTTP_OVERLAY_BAD_SIGNATURE otherwise, err saying why.
+ */
 ngx_http_overlay_rc_e ngx_http_overlay_verify(
     const ngx_http_overlay_key_t *keys, unsigned nkeys,
     const unsigned char *uri, size_t uri_len, const unsigned char *json,

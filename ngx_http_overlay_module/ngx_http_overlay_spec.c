@@ -158,8 +158,8 @@ ngx_http_overlay_spec_conf_init(ngx_http_overlay_spec_conf_t *conf)
     d->background.b = 0x28;
     d->background.a = 0xd9;                     /* 85% */
 
-    conf->max_layers = 4;
-    conf->max_text = 128;
+    conf->max_layers = NGX_HTTP_OVERLAY_LAYERS_DEFAULT;
+    conf->max_text = NGX_HTTP_OVERLAY_TEXT_DEFAULT;
     conf->fonts = ngx_http_overlay_default_fonts;
     conf->nfonts = 1;
 }

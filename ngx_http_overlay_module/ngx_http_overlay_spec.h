@@ -14,6 +14,9 @@
  *
  * Anything unknown, of the wrong type or out of range makes the whole spec
  * invalid, with a message naming the field and the value.
+ *
+ * Every call is thread-safe: nothing is kept between calls, and jansson's
+ * objects live only within a call.
  */
 
 
@@ -28,6 +31,10 @@
 
 #define NGX_HTTP_OVERLAY_LAYERS_LIMIT   16     /* overlay_max_layers' top */
 #define NGX_HTTP_OVERLAY_TEXT_LIMIT     1024   /* overlay_max_text's top */
+
+/* the defaults of overlay_max_layers and overlay_max_text */
+#define NGX_HTTP_OVERLAY_LAYERS_DEFAULT 4
+#define NGX_HTTP_OVERLAY_TEXT_DEFAULT   128
 
 
 typedef enum {

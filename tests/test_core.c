@@ -21,6 +21,7 @@
 #include <png.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_layout.h"
 #include "ngx_http_overlay_codec_jpeg.h"
 #include "ngx_http_overlay_codec_png.h"
 #include "ngx_http_overlay_jpeg_splice.h"

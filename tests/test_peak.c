@@ -229,7 +229,7 @@ main(int argc, char **argv)
         return 2;
     }
 
-    ngx_http_overlay_render_init();
+    ngx_http_overlay_core_init();
 
     snprintf(path, sizeof(path), "%s/coffee.jpg", argv[1]);
     data = read_file(path, &len);
@@ -287,8 +287,7 @@ main(int argc, char **argv)
     }
 
     gdImageDestroy(photo);
-    ngx_http_overlay_tiles_flush();
-    gdFontCacheShutdown();
+    ngx_http_overlay_core_shutdown();
 
     printf("%s\n", failed ? "peak: FAILED" : "peak: all within bounds");
 

@@ -229,7 +229,7 @@ main(int argc, char **argv)
     b.seconds = seconds / blocks;
     b.rounds = (rounds + blocks - 1) / blocks;
 
-    ngx_http_overlay_render_init();
+    ngx_http_overlay_core_init();
 
     /* the options and the spec, as a worker has them */
 

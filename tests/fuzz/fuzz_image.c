@@ -55,7 +55,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void) argc;
     (void) argv;
 
-    ngx_http_overlay_render_init();
+    ngx_http_overlay_core_init();
 
     ngx_http_overlay_options_init(&opts);
     opts.codec.max_pixels = FUZZ_MAX_PIXELS;

@@ -106,7 +106,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void) argc;
     (void) argv;
 
-    ngx_http_overlay_render_init();
+    ngx_http_overlay_core_init();
 
     ngx_http_overlay_options_init(&opts);
     conf = opts.codec;
