@@ -2702,7 +2702,7 @@ ngx_http_overlay_thread_pool(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\\"overlay_thread_pool\\" requires nginx built "
+                       "\"overlay_thread_pool\" requires nginx built "
                        "--with-threads");
 
     return NGX_CONF_ERROR;
