@@ -3,7 +3,11 @@
 #   make          builds build/ngx_http_overlay_module.so, the CLI and the
 #                 unit tests (names missing packages; installs nothing)
 #   make deps     installs the missing Debian packages
-#   make test     deps, build, unit tests (also under ASan+UBSan), t/ suites
+#   make test     deps, build, the module against a plain nginx (see
+#                 build-plain), unit tests (also under ASan+UBSan), t/ suites
+#   make build-plain
+#                 the module against nginx's sources configured with a plain
+#                 ./configure (no threads, no compat, nginx's own -Werror)
 #   make test-valgrind
 #                 the Test::Nginx suites of t/ with nginx under valgrind
 #                 (a few minutes; not part of make test)
@@ -18,6 +22,7 @@ NGX_SRC      ?= /usr/share/nginx/src
 NGINX        ?= /usr/sbin/nginx
 BUILD        := build
 NGX_BUILD    := $(BUILD)/nginx
+NGX_PLAIN    := $(BUILD)/nginx-plain
 MODULE       := $(BUILD)/ngx_http_overlay_module.so
 CLI          := $(BUILD)/ngx-overlay
 DEMO_PORT    ?= 8080
@@ -55,8 +60,8 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
 C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
                 tests/test_peak.c tests/bench/bench_codec.c
 
-.PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
-        deb bench soak test-valgrind fuzz-deps
+.PHONY: all build build-plain deps check-deps test unit t style demo clean \
+        fuzz golden deb bench soak test-valgrind fuzz-deps
 
 all: build
 
@@ -83,6 +88,21 @@ $(NGX_BUILD)/objs/Makefile: config $(NGX_SRC)/conf_flags
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS) $(CORE_HDRS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_overlay_module.so $@
+
+# the same sources configured as anyone may: a plain ./configure, without
+# --with-threads or --with-compat, with nginx's own flags (-Werror); only
+# the module is built, to catch what compiles in one build and not in the
+# other (#if (NGX_THREADS), NGX_COMPAT padding)
+$(NGX_PLAIN)/objs/Makefile: config $(NGX_SRC)/configure
+	rm -rf $(NGX_PLAIN)
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(NGX_PLAIN)
+	cd $(NGX_PLAIN) && ./configure --add-dynamic-module="$(CURDIR)" \
+	    > ../configure-plain.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure-plain.log; exit 1; }
+
+build-plain: check-deps $(NGX_PLAIN)/objs/Makefile
+	$(MAKE) -C $(NGX_PLAIN) -f objs/Makefile modules
 
 $(CLI): cli/ngx-overlay.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
@@ -243,6 +263,7 @@ style:
 test: deps
 	@$(MAKE) --no-print-directory style
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build-plain
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory deb
 	@$(MAKE) --no-print-directory t
