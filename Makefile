@@ -34,7 +34,12 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c render.c codec.c codec_jpeg.c \
                   codec_png.c codec_webp.c jpeg_splice.c sign.c core.c)
 CORE_HDRS    := $(CORE_SRCS:.c=.h)
-MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
+# the nginx glue: the module's files that include nginx's headers
+GLUE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
+                  module.c directive.c assets.c filter.c etag.c thread.c \
+                  stats.c variables.c)
+GLUE_HDRS    := $(SRC_DIR)/ngx_http_overlay_module.h
+MODULE_SRCS  := $(GLUE_SRCS) $(CORE_SRCS)
 
 # Debian's flags for nginx and its modules (nginx -V); nginx adds -Werror
 NGX_CC_OPT   := -g -O2 -fstack-protector-strong -Wformat \
@@ -57,7 +62,7 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
-C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
+C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
                 tests/test_peak.c tests/bench/bench_codec.c
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
@@ -85,7 +90,7 @@ $(NGX_BUILD)/objs/Makefile: config $(NGX_SRC)/conf_flags
 	        --add-dynamic-module="$(CURDIR)"' > ../configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }
 
-$(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS) $(CORE_HDRS)
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_overlay_module.so $@
 
