@@ -62,8 +62,8 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
-C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
-                tests/test_peak.c tests/bench/bench_codec.c
+C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
+                tests/test_core.c tests/test_peak.c tests/bench/bench_codec.c
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
         fuzz golden deb bench soak test-valgrind fuzz-deps
