@@ -3,7 +3,11 @@
 #   make          builds build/ngx_http_overlay_module.so, the CLI and the
 #                 unit tests (names missing packages; installs nothing)
 #   make deps     installs the missing Debian packages
-#   make test     deps, build, unit tests (also under ASan+UBSan), t/ suites
+#   make test     deps, build, the module against a plain nginx (see
+#                 build-plain), unit tests (also under ASan+UBSan), t/ suites
+#   make build-plain
+#                 the module against nginx's sources configured with a plain
+#                 ./configure (no threads, no compat, nginx's own -Werror)
 #   make test-valgrind
 #                 the Test::Nginx suites of t/ with nginx under valgrind
 #                 (a few minutes; not part of make test)
@@ -18,6 +22,7 @@ NGX_SRC      ?= /usr/share/nginx/src
 NGINX        ?= /usr/sbin/nginx
 BUILD        := build
 NGX_BUILD    := $(BUILD)/nginx
+NGX_PLAIN    := $(BUILD)/nginx-plain
 MODULE       := $(BUILD)/ngx_http_overlay_module.so
 CLI          := $(BUILD)/ngx-overlay
 DEMO_PORT    ?= 8080
@@ -30,7 +35,12 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   codec_png.c codec_webp.c jpeg_splice.c sign.c core.c tiles.c \
                   file.c)
 CORE_HDRS    := $(CORE_SRCS:.c=.h)
-MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
+# the nginx glue: the module's files that include nginx's headers
+GLUE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
+                  module.c directive.c assets.c filter.c etag.c thread.c \
+                  stats.c variables.c)
+GLUE_HDRS    := $(SRC_DIR)/ngx_http_overlay_module.h
+MODULE_SRCS  := $(GLUE_SRCS) $(CORE_SRCS)
 
 # Debian's flags for nginx and its modules (nginx -V); nginx adds -Werror
 NGX_CC_OPT   := -g -O2 -fstack-protector-strong -Wformat \
@@ -53,11 +63,11 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
-C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
-                tests/test_peak.c tests/bench/bench_codec.c
+C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
+                tests/test_core.c tests/test_peak.c tests/bench/bench_codec.c
 
-.PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
-        deb bench soak test-valgrind fuzz-deps
+.PHONY: all build build-plain deps check-deps test unit t style demo clean \
+        fuzz golden deb bench soak test-valgrind fuzz-deps
 
 all: build
 
@@ -81,9 +91,24 @@ $(NGX_BUILD)/objs/Makefile: config $(NGX_SRC)/conf_flags
 	        --add-dynamic-module="$(CURDIR)"' > ../configure.log 2>&1 \
 	    || { tail -30 $(BUILD)/configure.log; exit 1; }
 
-$(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS) $(CORE_HDRS)
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS)
 	$(MAKE) -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_overlay_module.so $@
+
+# the same sources configured as anyone may: a plain ./configure, without
+# --with-threads or --with-compat, with nginx's own flags (-Werror); only
+# the module is built, to catch what compiles in one build and not in the
+# other (#if (NGX_THREADS), NGX_COMPAT padding)
+$(NGX_PLAIN)/objs/Makefile: config $(NGX_SRC)/configure
+	rm -rf $(NGX_PLAIN)
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(NGX_PLAIN)
+	cd $(NGX_PLAIN) && ./configure --add-dynamic-module="$(CURDIR)" \
+	    > ../configure-plain.log 2>&1 \
+	    || { tail -30 $(BUILD)/configure-plain.log; exit 1; }
+
+build-plain: check-deps $(NGX_PLAIN)/objs/Makefile
+	$(MAKE) -C $(NGX_PLAIN) -f objs/Makefile modules
 
 $(CLI): cli/ngx-overlay.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
@@ -244,6 +269,7 @@ style:
 test: deps
 	@$(MAKE) --no-print-directory style
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory build-plain
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory deb
 	@$(MAKE) --no-print-directory t

@@ -14,10 +14,12 @@
 set -u
 
 # build: the nginx the module is for, its module sources, the libraries,
-# Debian's packaging tools
+# Debian's packaging tools; PCRE and zlib for a plain ./configure of those
+# sources (make build-plain: rewrite and gzip are built by default)
 # test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
+libpcre2-dev zlib1g-dev
 libgd-dev libpng-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl"

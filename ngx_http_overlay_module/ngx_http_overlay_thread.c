@@ -1,0 +1,190 @@
+
+/*
+ * ngx_http_overlay_module: overlay_thread_pool, the composite in a thread.
+ *
+ * The body filter posts the composite of a body it holds to the
+ * location's pool and blocks the request, as aio does; the pool's thread
+ * runs the core on the body, and the task's event, back in the worker's
+ * event loop, hands the result to ngx_http_overlay_finish().  Only with
+ * nginx built --with-threads.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_overlay_module.h"
+
+#if (NGX_THREADS) && (NGX_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
+
+
+#if (NGX_THREADS)
+
+
+#define NGX_HTTP_OVERLAY_THREAD_NICE   10
+
+
+/* a render in a thread: what it reads, and what it gives back */
+
+typedef struct {
+    ngx_http_overlay_ctx_t             *ctx;
+    const ngx_http_overlay_options_t   *opts;
+    ngx_http_overlay_rc_e               rc;
+    ngx_msec_int_t                      usec;
+    ngx_http_overlay_image_info_t       info;
+    ngx_http_overlay_error_t            err;
+} ngx_http_overlay_thread_ctx_t;
+
+
+static void ngx_http_overlay_thread_handler(void *data, ngx_log_t *log);
+static void ngx_http_overlay_thread_event_handler(ngx_event_t *ev);
+
+
+/*
+ * Decoding, drawing and encoding go to a thread of overlay_thread_pool;
+ * the request waits, blocked as for aio, and the event loop goes on.
+ * The thread reads the body, the spec and the location's options, all
+ * left alone until it is done, and writes only its own task context and
+ * the output blob.
+ */
+
+ngx_int_t
+ngx_http_overlay_thread_post(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_conf_t *conf)
+{
+    ngx_thread_task_t              *task;
+    ngx_http_overlay_thread_ctx_t  *tctx;
+
+    task = ngx_thread_task_alloc(r->pool,
+                                 sizeof(ngx_http_overlay_thread_ctx_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
+
+    tctx = task->ctx;
+    tctx->ctx = ctx;
+    tctx->opts = &conf->opts;
+
+    task->handler = ngx_http_overlay_thread_handler;
+    task->event.data = r;
+    task->event.handler = ngx_http_overlay_thread_event_handler;
+
+    if (ngx_thread_task_post(conf->thread_pool, task) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    r->main->blocked++;
+    r->aio = 1;
+    r->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
+
+    ctx->phase = NGX_HTTP_OVERLAY_RENDER;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_overlay_thread_handler(void *data, ngx_log_t *log)
+{
+    ngx_http_overlay_thread_ctx_t *tctx = data;
+
+    ngx_http_overlay_ctx_t  *ctx;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, log, 0, "overlay: thread render");
+
+#if (NGX_LINUX)
+    {
+        static __thread ngx_uint_t  niced;
+
+        /*
+         * renders are background work to the event loop: on a machine
+         * whose cores the pool's threads keep busy, the scheduler runs
+         * the worker's own thread first
+         */
+
+        if (!niced) {
+            niced = 1;
+
+            if (setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid),
+                            NGX_HTTP_OVERLAY_THREAD_NICE)
+                == -1)
+            {
+                ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                              "overlay: setpriority() of a thread failed");
+            }
+        }
+    }
+#endif
+
+    ctx = tctx->ctx;
+
+    tctx->usec = ngx_http_overlay_usec();
+
+    tctx->rc = ngx_http_overlay_composite(ctx->image,
+                                          ctx->last - ctx->image,
+                                          &ctx->spec, tctx->opts,
+                                          &tctx->info, ctx->blob,
+                                          &tctx->err);
+
+    tctx->usec = ngx_http_overlay_usec() - tctx->usec;
+}
+
+
+static void
+ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
+{
+    ngx_int_t                       rc;
+    ngx_connection_t               *c;
+    ngx_thread_task_t              *task;
+    ngx_http_request_t             *r;
+    ngx_http_overlay_ctx_t         *ctx;
+    ngx_http_overlay_thread_ctx_t  *tctx;
+
+    r = ev->data;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "overlay: thread done: \"%V?%V\"", &r->uri, &r->args);
+
+    r->main->blocked--;
+    r->aio = 0;
+    r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
+
+    /* the event is a member of the task */
+
+    task = (ngx_thread_task_t *) ((u_char *) ev
+                                  - offsetof(ngx_thread_task_t, event));
+    tctx = task->ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
+
+    if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error) {
+        /* the request was finalized meanwhile: it is closed now */
+        r->write_event_handler(r);
+        ngx_http_run_posted_requests(c);
+        return;
+    }
+
+    ctx->usec = tctx->usec;
+
+    rc = ngx_http_overlay_finish(r, ctx, tctx->rc, &tctx->info, &tctx->err);
+
+    if (rc == NGX_ERROR) {
+        /* as ngx_http_output_filter() does for any filter's error */
+        c->error = 1;
+        ngx_http_finalize_request(r, NGX_ERROR);
+
+    } else {
+        r->write_event_handler(r);
+    }
+
+    ngx_http_run_posted_requests(c);
+}
+
+#endif
