@@ -25,7 +25,7 @@
 typedef struct {
     ngx_str_t                   name;
     ngx_str_t                   path;
-    gdImagePtr                  image;          /* assets */
+    ngx_http_overlay_asset_t   *image;          /* assets */
 } ngx_http_overlay_named_t;
 
 
@@ -35,6 +35,7 @@ static char *ngx_http_overlay_check_font(ngx_conf_t *cf, ngx_str_t *path);
 static char *ngx_http_overlay_read_asset(ngx_conf_t *cf,
     ngx_http_overlay_named_t *asset);
 static void ngx_http_overlay_asset_cleanup(void *data);
+static void ngx_http_overlay_names_cleanup(void *data);
 static void ngx_http_overlay_font_cleanup(void *data);
 
 
@@ -300,7 +301,7 @@ failed:
 static void
 ngx_http_overlay_asset_cleanup(void *data)
 {
-    gdImageDestroy(data);
+    ngx_http_overlay_asset_free(data);
 }
 
 
@@ -311,10 +312,25 @@ ngx_http_overlay_merge_names(ngx_conf_t *cf, ngx_http_overlay_conf_t *conf)
 {
     ngx_str_t                      path;
     ngx_uint_t                     i, n, have_default;
-    const char                   **names, **paths;
-    gdImagePtr                    *images;
+    ngx_pool_cleanup_t            *cln;
     ngx_http_overlay_named_t      *named;
     ngx_http_overlay_main_conf_t  *omcf;
+
+    if ((conf->fonts != NULL && conf->fonts->nelts > 0)
+        || (conf->assets != NULL && conf->assets->nelts > 0))
+    {
+        /* the core's tables of names, freed with the configuration */
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_overlay_names_cleanup;
+        cln->data = &conf->opts;
+    }
+
+    /* "default" comes first, from fonts-dejavu-core unless configured */
 
     named = conf->fonts ? conf->fonts->elts : NULL;
     n = conf->fonts ? conf->fonts->nelts : 0;
@@ -325,38 +341,15 @@ ngx_http_overlay_merge_names(ngx_conf_t *cf, ngx_http_overlay_conf_t *conf)
         if (ngx_strcmp(named[i].name.data, "default") == 0) {
             have_default = 1;
         }
-    }
 
-    /* "default" comes first, from fonts-dejavu-core unless configured */
-
-    names = ngx_palloc(cf->pool, (n + 1) * sizeof(char *));
-    paths = ngx_palloc(cf->pool, (n + 1) * sizeof(char *));
-    if (names == NULL || paths == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    names[0] = "default";
-    paths[0] = NGX_HTTP_OVERLAY_DEFAULT_FONT;
-
-    for (i = 0; i < n; i++) {
-        if (ngx_strcmp(named[i].name.data, "default") == 0) {
-            paths[0] = (const char *) named[i].path.data;
+        if (ngx_http_overlay_options_add_font(&conf->opts,
+                                              (char *) named[i].name.data,
+                                              (char *) named[i].path.data)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            return NGX_CONF_ERROR;
         }
     }
-
-    conf->opts.spec.nfonts = 1;
-
-    for (i = 0; i < n; i++) {
-        if (ngx_strcmp(named[i].name.data, "default") != 0) {
-            names[conf->opts.spec.nfonts] = (const char *) named[i].name.data;
-            paths[conf->opts.spec.nfonts] = (const char *) named[i].path.data;
-            conf->opts.spec.nfonts++;
-        }
-    }
-
-    conf->opts.spec.fonts = names;
-    conf->opts.render.fonts = paths;
-    conf->opts.render.nfonts = conf->opts.spec.nfonts;
 
     /* the built-in default font is needed, and checked, only where used */
 
@@ -375,27 +368,24 @@ ngx_http_overlay_merge_names(ngx_conf_t *cf, ngx_http_overlay_conf_t *conf)
     named = conf->assets ? conf->assets->elts : NULL;
     n = conf->assets ? conf->assets->nelts : 0;
 
-    if (n == 0) {
-        return NGX_CONF_OK;
-    }
-
-    names = ngx_palloc(cf->pool, n * sizeof(char *));
-    images = ngx_palloc(cf->pool, n * sizeof(gdImagePtr));
-    if (names == NULL || images == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
     for (i = 0; i < n; i++) {
-        names[i] = (const char *) named[i].name.data;
-        images[i] = named[i].image;
+        if (ngx_http_overlay_options_add_asset(&conf->opts,
+                                               (char *) named[i].name.data,
+                                               named[i].image)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
     }
-
-    conf->opts.spec.assets = names;
-    conf->opts.spec.nassets = n;
-    conf->opts.render.assets = images;
-    conf->opts.render.nassets = n;
 
     return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_overlay_names_cleanup(void *data)
+{
+    ngx_http_overlay_options_free(data);
 }
 
 
@@ -417,9 +407,8 @@ ngx_http_overlay_font_cache_init(ngx_conf_t *cf)
      * faces, which would hide a font file changed since the last check
      */
 
-    ngx_http_overlay_render_init();
-    gdFontCacheShutdown();
-    (void) gdFontCacheSetup();
+    ngx_http_overlay_core_shutdown();
+    ngx_http_overlay_core_init();
     ngx_http_overlay_font_cycle = cf->cycle;
 
     return NGX_OK;
@@ -447,10 +436,10 @@ ngx_http_overlay_font_cleanup(void *data)
     }
 
     ngx_http_overlay_font_cycle = NULL;
-    gdFontCacheShutdown();
+    ngx_http_overlay_core_shutdown();
 
     if (!ngx_is_init_cycle(ngx_cycle) && ngx_cycle != cycle) {
-        (void) gdFontCacheSetup();
+        ngx_http_overlay_core_init();
         ngx_http_overlay_font_cycle = (ngx_cycle_t *) ngx_cycle;
     }
 }

@@ -437,13 +437,16 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_OVERLAY_PARAM_MAX);
 
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
-    ngx_conf_merge_value(conf->webp_quality, prev->webp_quality, 85);
-    ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers, 4);
+    ngx_conf_merge_value(conf->webp_quality, prev->webp_quality,
+                         NGX_HTTP_OVERLAY_WEBP_QUALITY);
+    ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers,
+                              NGX_HTTP_OVERLAY_LAYERS_DEFAULT);
     ngx_conf_merge_uint_value(conf->max_concurrent, prev->max_concurrent, 16);
     ngx_conf_merge_uint_value(conf->max_pixels, prev->max_pixels,
                               NGX_HTTP_OVERLAY_MAX_PIXELS);
     ngx_conf_merge_uint_value(conf->max_side, prev->max_side, 0);
-    ngx_conf_merge_uint_value(conf->max_text, prev->max_text, 128);
+    ngx_conf_merge_uint_value(conf->max_text, prev->max_text,
+                              NGX_HTTP_OVERLAY_TEXT_DEFAULT);
     ngx_conf_merge_value(conf->on_error, prev->on_error, 0);
     ngx_conf_merge_value(conf->subrequests, prev->subrequests, 0);
     ngx_conf_merge_uint_value(conf->log_level, prev->log_level,
@@ -639,8 +642,7 @@ static void
 ngx_http_overlay_exit(ngx_cycle_t *cycle)
 {
     /* the overlays this thread keeps, the faces libgd keeps open */
-    ngx_http_overlay_tiles_flush();
-    gdFontCacheShutdown();
+    ngx_http_overlay_core_shutdown();
 }
 
 

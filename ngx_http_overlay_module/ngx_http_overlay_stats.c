@@ -28,7 +28,7 @@
  * ngx_http_overlay_stats_reason() and ngx_http_overlay_stats_format()
  * check when compiled.
  */
-#define NGX_HTTP_OVERLAY_REASONS       (NGX_HTTP_OVERLAY_BUSY + 1)
+#define NGX_HTTP_OVERLAY_REASONS       NGX_HTTP_OVERLAY_RC_COUNT
 #define NGX_HTTP_OVERLAY_FORMATS       (NGX_HTTP_OVERLAY_FORMAT_GIF + 1)
 #define NGX_HTTP_OVERLAY_BUCKETS       12
 
