@@ -93,6 +93,7 @@
 
 
 typedef struct {
+    size_t                      size;           /* of this struct: layout */
     ngx_atomic_t                applied[NGX_HTTP_OVERLAY_FORMATS];
     ngx_atomic_t                passed[NGX_HTTP_OVERLAY_REASONS];
     ngx_atomic_t                rejected[NGX_HTTP_OVERLAY_REASONS];
@@ -405,20 +406,27 @@ ngx_http_overlay_stats_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
-    ngx_slab_pool_t  *shpool;
-
-    if (data != NULL) {
-        shm_zone->data = data;
-        ngx_http_overlay_stats_counters = data;
-        return NGX_OK;
-    }
+    ngx_slab_pool_t           *shpool;
+    ngx_http_overlay_stats_t  *old;
 
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (shm_zone->shm.exists) {
-        shm_zone->data = shpool->data;
-        ngx_http_overlay_stats_counters = shpool->data;
+    old = (data != NULL) ? data
+                         : (shm_zone->shm.exists ? shpool->data : NULL);
+
+    /*
+     * a zone of a module built with other counters (the .so replaced
+     * before a reload) is not read with this layout: counting starts anew
+     */
+
+    if (old != NULL && old->size == sizeof(ngx_http_overlay_stats_t)) {
+        shm_zone->data = old;
+        ngx_http_overlay_stats_counters = old;
         return NGX_OK;
+    }
+
+    if (old != NULL) {
+        ngx_slab_free(shpool, old);
     }
 
     ngx_http_overlay_stats_counters =
@@ -426,6 +434,8 @@ ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone, void *data)
     if (ngx_http_overlay_stats_counters == NULL) {
         return NGX_ERROR;
     }
+
+    ngx_http_overlay_stats_counters->size = sizeof(ngx_http_overlay_stats_t);
 
     shpool->data = ngx_http_overlay_stats_counters;
     shm_zone->data = ngx_http_overlay_stats_counters;
