@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_codec_int.h"
 
 
 /*
