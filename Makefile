@@ -27,8 +27,8 @@ BENCH_SECONDS ?= 5
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c render.c codec.c codec_jpeg.c \
-                  codec_png.c codec_webp.c codec_gif.c jpeg_splice.c sign.c \
-                  core.c)
+                  codec_png.c codec_webp.c codec_gif.c jpeg_splice.c \
+                  jpeg_splice_decode.c jpeg_splice_encode.c sign.c core.c)
 CORE_HDRS    := $(wildcard $(SRC_DIR)/*.h)
 MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
 

@@ -67,7 +67,7 @@ typedef struct {
 ngx_http_overlay_format_e ngx_http_overlay_codec_detect(
     const unsigned char *p, size_t len);
 
-/* "jpeg", "png", "webp", "gif" or "none": a static string */
+/* "jpeg", "png", "webp", "gif" or "none": a static string; thread-safe */
 const char *ngx_http_overlay_format_name(ngx_http_overlay_format_e format);
 
 /*
