@@ -31,10 +31,12 @@ BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
-                  error.c param.c spec.c layout.c render.c codec.c codec_jpeg.c \
-                  codec_png.c codec_webp.c jpeg_splice.c sign.c core.c tiles.c \
-                  file.c)
-CORE_HDRS    := $(CORE_SRCS:.c=.h)
+                  error.c param.c spec.c layout.c render.c tiles.c core.c \
+                  codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
+                  jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \
+                  sign.c file.c)
+# every header, private ones (no .c of their name) included
+CORE_HDRS    := $(wildcard $(SRC_DIR)/*.h)
 # the nginx glue: the module's files that include nginx's headers
 GLUE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   module.c directive.c assets.c filter.c etag.c thread.c \

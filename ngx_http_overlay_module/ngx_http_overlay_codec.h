@@ -1,12 +1,14 @@
 
 /*
- * ngx_http_overlay_module: image codecs.
+ * ngx_http_overlay_module: image codecs, as the nginx glue sees them.
  *
- * Plain C, no nginx headers.  The codec detects the format from the bytes,
- * reads the dimensions from the headers before any pixel is decoded, and
- * applies a painter: it decodes (at least) the region the painter draws on,
- * lets it draw, and encodes the result in the input's format.  Which
- * library decodes and encodes each format is the codec's business.
+ * Plain C, no nginx headers, no libgd types.  The codec detects the format
+ * from the bytes, reads the dimensions from the headers before any pixel
+ * is decoded, and applies a painter: it decodes (at least) the region the
+ * painter draws on, lets it draw, and encodes the result in the input's
+ * format.  Which library decodes and encodes each format is the codec's
+ * business.  The painter and the apply call are the core's, in
+ * ngx_http_overlay_codec_int.h.
  */
 
 
@@ -16,10 +18,7 @@
 
 #include <stddef.h>
 
-#include <gd.h>
-
 #include "ngx_http_overlay_error.h"
-#include "ngx_http_overlay_render.h"
 
 
 /* bytes needed to tell the formats apart */
@@ -52,17 +51,6 @@ typedef struct {
 } ngx_http_overlay_codec_conf_t;
 
 
-/* draws on im, whose top-left corner is at x0, y0 of the whole image */
-typedef ngx_http_overlay_rc_e (*ngx_http_overlay_draw_pt)(void *data,
-    gdImagePtr im, int x0, int y0, ngx_http_overlay_error_t *err);
-
-typedef struct {
-    ngx_http_overlay_rect_t    bounds;          /* what draw touches */
-    ngx_http_overlay_draw_pt   draw;
-    void                      *data;
-} ngx_http_overlay_painter_t;
-
-
 /* the encoded output; release with ngx_http_overlay_codec_free() */
 typedef struct {
     unsigned char             *data;
@@ -71,21 +59,33 @@ typedef struct {
 } ngx_http_overlay_blob_t;
 
 
+/*
+ * The format of the len bytes at p, from their first
+ * NGX_HTTP_OVERLAY_MAGIC_LEN bytes (fewer: what they tell); NONE when they
+ * are of none of the four.  Thread-safe.
+ */
 ngx_http_overlay_format_e ngx_http_overlay_codec_detect(
     const unsigned char *p, size_t len);
+
+/* "jpeg", "png", "webp", "gif" or "none": a static string; thread-safe */
 const char *ngx_http_overlay_format_name(ngx_http_overlay_format_e format);
 
-/* reads format and dimensions from the headers only, within conf's limits */
+/*
+ * Reads format and dimensions (as a viewer sees them: EXIF turns a JPEG)
+ * from the headers only, without decoding a pixel, and checks them against
+ * each other and against conf's limits: NOT_IMAGE (no format of the four),
+ * BAD_IMAGE (headers that disagree or are cut short), TOO_LARGE or
+ * UNSUPPORTED (animations, GIF frames smaller than the screen), with a
+ * reason in *err.  Nothing is allocated.  Thread-safe.
+ */
 ngx_http_overlay_rc_e ngx_http_overlay_codec_probe(const unsigned char *p,
     size_t len, const ngx_http_overlay_codec_conf_t *conf,
     ngx_http_overlay_image_info_t *info, ngx_http_overlay_error_t *err);
 
-ngx_http_overlay_rc_e ngx_http_overlay_codec_apply(const unsigned char *p,
-    size_t len, const ngx_http_overlay_image_info_t *info,
-    const ngx_http_overlay_codec_conf_t *conf,
-    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
-    ngx_http_overlay_error_t *err);
-
+/*
+ * Releases the blob's data (with the function the encoder set) and empties
+ * it; an empty blob is left as it is.  Thread-safe.
+ */
 void ngx_http_overlay_codec_free(ngx_http_overlay_blob_t *blob);
 
 

@@ -73,7 +73,7 @@ typedef struct {
     gdImagePtr                       im;
     gdImagePtr                       view;
     unsigned                         no_splice:1;
-    ngx_http_overlay_splice_t        splice;
+    ngx_http_overlay_splice_t       *splice;
     ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
     JBLOCKARRAY                      rows[MAX_COMPONENTS];
 } ngx_http_overlay_jpeg_t;
@@ -518,9 +518,9 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     jpeg_component_info            *ci;
     ngx_http_overlay_splice_t      *s;
     struct jpeg_decompress_struct  *d;
+    ngx_http_overlay_splice_conf_t  sc;
 
     d = &j->src;
-    s = &j->splice;
 
     if (d->progressive_mode || d->arith_code
         || d->comps_in_scan != d->num_components
@@ -532,28 +532,28 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
         return 0;
     }
 
-    memset(s, 0, sizeof(ngx_http_overlay_splice_t));
+    memset(&sc, 0, sizeof(ngx_http_overlay_splice_conf_t));
 
-    s->ncomps = (unsigned) d->comps_in_scan;
+    sc.ncomps = (unsigned) d->comps_in_scan;
 
     for (c = 0; c < d->comps_in_scan; c++) {
         ci = d->cur_comp_info[c];
 
-        s->comp[c].index = (unsigned) ci->component_index;
-        s->comp[c].h = (unsigned) ci->h_samp_factor;
-        s->comp[c].v = (unsigned) ci->v_samp_factor;
-        s->comp[c].width = ci->width_in_blocks;
-        s->comp[c].height = ci->height_in_blocks;
-        s->comp[c].dc = (unsigned) ci->dc_tbl_no;
-        s->comp[c].ac = (unsigned) ci->ac_tbl_no;
+        sc.comp[c].index = (unsigned) ci->component_index;
+        sc.comp[c].h = (unsigned) ci->h_samp_factor;
+        sc.comp[c].v = (unsigned) ci->v_samp_factor;
+        sc.comp[c].width = ci->width_in_blocks;
+        sc.comp[c].height = ci->height_in_blocks;
+        sc.comp[c].dc = (unsigned) ci->dc_tbl_no;
+        sc.comp[c].ac = (unsigned) ci->ac_tbl_no;
     }
 
     mcu_w = (unsigned) d->max_h_samp_factor * DCTSIZE;
     mcu_h = (unsigned) d->max_v_samp_factor * DCTSIZE;
 
-    s->mcus_per_row = (d->image_width + mcu_w - 1) / mcu_w;
-    s->mcu_rows = (d->image_height + mcu_h - 1) / mcu_h;
-    s->restart_interval = d->restart_interval;
+    sc.mcus_per_row = (d->image_width + mcu_w - 1) / mcu_w;
+    sc.mcu_rows = (d->image_height + mcu_h - 1) / mcu_h;
+    sc.restart_interval = d->restart_interval;
 
     for (t = 0; t < NUM_HUFF_TBLS; t++) {
         for (c = 0; c < 2; c++) {
@@ -568,18 +568,27 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
                    sizeof(tbl->huffval));
 
             if (c) {
-                s->ac[t] = &j->dht[c][t];
+                sc.ac[t] = &j->dht[c][t];
 
             } else {
-                s->dc[t] = &j->dht[c][t];
+                sc.dc[t] = &j->dht[c][t];
             }
         }
     }
 
-    s->block = ngx_http_overlay_jpeg_splice_block;
-    s->data = j;
-    s->adjust = 1;
-    s->jump = 1;
+    sc.block = ngx_http_overlay_jpeg_splice_block;
+    sc.data = j;
+    sc.adjust = 1;
+    sc.jump = 1;
+
+    /* in j, to be destroyed with it should libjpeg longjmp out below */
+
+    s = ngx_http_overlay_splice_create(&sc);
+    if (s == NULL) {
+        return 0;
+    }
+
+    j->splice = s;
 
     if (ngx_http_overlay_splice_init(s, p, len,
                                      (size_t) (d->src->next_input_byte - p))
@@ -595,17 +604,17 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
 
     /* the MCUs of the region, in the scan's order */
 
-    if (s->ncomps == 1) {
-        w = s->comp[0].width;
-        h = s->comp[0].height;
+    if (sc.ncomps == 1) {
+        w = sc.comp[0].width;
+        h = sc.comp[0].height;
         x0 = (unsigned) r->x / DCTSIZE;
         y0 = (unsigned) r->y / DCTSIZE;
         x1 = ((unsigned) (r->x + r->w) + DCTSIZE - 1) / DCTSIZE;
         y1 = ((unsigned) (r->y + r->h) + DCTSIZE - 1) / DCTSIZE;
 
     } else {
-        w = s->mcus_per_row;
-        h = s->mcu_rows;
+        w = sc.mcus_per_row;
+        h = sc.mcu_rows;
         x0 = (unsigned) r->x / mcu_w;
         y0 = (unsigned) r->y / mcu_h;
         x1 = ((unsigned) (r->x + r->w) + mcu_w - 1) / mcu_w;
@@ -661,7 +670,7 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
      * those its arrays have to pad iMCUs are zeros, as libjpeg's are.
      */
 
-    if (s->ncomps == 1) {
+    if (sc.ncomps == 1) {
         ci = &d->comp_info[0];
 
         by = (JDIMENSION) r->y / mcu_h * ci->v_samp_factor;
@@ -688,9 +697,7 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
         return -1;
     }
 
-    j->dest.data = s->out;
-    j->dest.len = s->out_len;
-    s->out = NULL;
+    j->dest.data = ngx_http_overlay_splice_output(s, &j->dest.len);
 
     return 1;
 }
@@ -1896,7 +1903,7 @@ ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
     free(j->dest.data);
     free(j->row);
 
-    ngx_http_overlay_splice_free(&j->splice);
+    ngx_http_overlay_splice_destroy(j->splice);
 
     if (j->im != NULL) {
         gdImageDestroy(j->im);

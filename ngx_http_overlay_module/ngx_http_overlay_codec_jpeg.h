@@ -17,6 +17,7 @@
 
 
 #include "ngx_http_overlay_codec.h"
+#include "ngx_http_overlay_codec_int.h"
 
 
 /* EXIF orientation (1..8) from the APP1 segment, 1 when there is none */

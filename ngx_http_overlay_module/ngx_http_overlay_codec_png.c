@@ -1,14 +1,20 @@
 
 /*
- * ngx_http_overlay_module: the PNG decoder.
+ * ngx_http_overlay_module: the PNG codec.
+ *
+ * The probe walks the chunks' headers; the decoder is libpng's, with the
+ * limits of ngx_http_overlay_codec_png.h, into a libgd image; the encoder
+ * is libgd's, after which the source's colour chunks are put back.
  */
 
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <png.h>
 
+#include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_png.h"
 
 
@@ -25,6 +31,16 @@ typedef struct {
 } ngx_http_overlay_png_t;
 
 
+static size_t ngx_http_overlay_png_find(const unsigned char *p, size_t len,
+    size_t pos, const char *type);
+static void *ngx_http_overlay_png_encode(gdImagePtr im, int *size,
+    const void *data);
+static ngx_http_overlay_rc_e ngx_http_overlay_png_chunks(
+    const unsigned char *p, size_t len,
+    const ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err);
+static int ngx_http_overlay_png_colour_chunk(const unsigned char *type,
+    const ngx_http_overlay_traits_t *traits);
 static void ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn);
 static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info);
@@ -35,6 +51,279 @@ static void ngx_http_overlay_png_error(png_structp png, png_const_charp msg);
 static void ngx_http_overlay_png_warning(png_structp png,
     png_const_charp msg);
 static ngx_http_overlay_rc_e ngx_http_overlay_png_code(const char *msg);
+
+
+/* the bit depths of each PNG colour type, as bits 1, 2, 4, 8 and 16 */
+static const unsigned long  ngx_http_overlay_png_depths[] = {
+    0x10116,                                    /* grey: 1 to 16 */
+    0,
+    0x10100,                                    /* RGB: 8, 16 */
+    0x00116,                                    /* palette: 1 to 8 */
+    0x10100,                                    /* grey and alpha */
+    0,
+    0x10100                                     /* RGBA */
+};
+
+
+/*
+ * IHDR, first and once, with a valid colour type and depth; the chunks
+ * after it up to IEND: tRNS tells of alpha, acTL of an animation (APNG).
+ * A chunk running past the body stops the walk: the decoder reports it.
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_png_probe(const unsigned char *p, size_t len,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err)
+{
+    size_t         pos;
+    unsigned       depth, colour, idat;
+    unsigned long  chunk, width, height;
+
+    if (len < 16 || memcmp(&p[12], "IHDR", 4) != 0) {
+
+        pos = ngx_http_overlay_png_find(p, len, 8, "IHDR");
+
+        if (pos != 0) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: PNG IHDR at "
+                                          "%zu, not first", pos);
+        }
+
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG without an IHDR chunk");
+    }
+
+    if (ngx_http_overlay_be32(&p[8]) != 13) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG IHDR of %lu bytes",
+                                      ngx_http_overlay_be32(&p[8]));
+    }
+
+    if (len < 8 + 8 + 13) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG cut short in its IHDR");
+    }
+
+    width = ngx_http_overlay_be32(&p[16]);
+    height = ngx_http_overlay_be32(&p[20]);
+
+    if (width > INT_MAX || height > INT_MAX) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG of %lux%lu pixels", width, height);
+    }
+
+    info->width = (unsigned) width;
+    info->height = (unsigned) height;
+
+    depth = p[24];
+    colour = p[25];
+
+    if (colour > 6 || depth > 16
+        || (ngx_http_overlay_png_depths[colour] & (1UL << depth)) == 0)
+    {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG IHDR: colour type %u with %u-bit "
+                                      "samples", colour, depth);
+    }
+
+    if (p[26] != 0 || p[27] != 0 || p[28] > 1) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "PNG IHDR: compression %u, filter %u, "
+                                      "interlace %u", p[26], p[27], p[28]);
+    }
+
+    /* colour types 4 and 6 have alpha; others may have a tRNS chunk */
+
+    traits->alpha = (colour == 4 || colour == 6);
+    traits->gray = (colour == 0 || colour == 4);
+
+    idat = 0;
+
+    for (pos = 8 + 8 + 13 + 4; pos + 8 <= len; pos += chunk + 12) {
+        chunk = ngx_http_overlay_be32(&p[pos]);
+
+        if (memcmp(&p[pos + 4], "IHDR", 4) == 0) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: a second PNG "
+                                          "IHDR at %zu", pos);
+        }
+
+        if (memcmp(&p[pos + 4], "IEND", 4) == 0) {
+            break;
+        }
+
+        if (memcmp(&p[pos + 4], "IDAT", 4) == 0) {
+            idat = 1;
+
+        } else if (!idat && memcmp(&p[pos + 4], "tRNS", 4) == 0) {
+            traits->alpha = 1;
+
+        } else if (!idat && memcmp(&p[pos + 4], "acTL", 4) == 0) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                          "animated PNG");
+        }
+
+        if (chunk + 12 > len - pos) {
+            break;
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* where a chunk of the type starts, walking the chunks from pos; 0: none */
+
+static size_t
+ngx_http_overlay_png_find(const unsigned char *p, size_t len, size_t pos,
+    const char *type)
+{
+    unsigned long  chunk;
+
+    for ( /* void */ ; pos + 8 <= len; pos += chunk + 12) {
+
+        if (memcmp(&p[pos + 4], type, 4) == 0) {
+            return pos;
+        }
+
+        chunk = ngx_http_overlay_be32(&p[pos]);
+
+        if (chunk + 12 > len - pos) {
+            break;
+        }
+    }
+
+    return 0;
+}
+
+
+/* decoded by libpng, drawn on, encoded by libgd, the colour chunks copied */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_codec_conf_t *conf,
+    const ngx_http_overlay_traits_t *traits,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err)
+{
+    gdImagePtr             im;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_png_decode(p, len, conf->max_pixels,
+                                     conf->max_side, &im, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_codec_gd_apply(im, info, painter,
+                                         ngx_http_overlay_png_encode, traits,
+                                         out, err);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        rc = ngx_http_overlay_png_chunks(p, len, traits, out, err);
+    }
+
+    gdImageDestroy(im);
+
+    return rc;
+}
+
+
+/* with alpha where the source has it (data: its traits) */
+
+static void *
+ngx_http_overlay_png_encode(gdImagePtr im, int *size, const void *data)
+{
+    const ngx_http_overlay_traits_t  *traits = data;
+
+    gdImageSaveAlpha(im, traits->alpha);
+
+    return gdImagePngPtr(im, size);
+}
+
+
+/*
+ * libgd writes no colour chunks: the source's iCCP, sRGB, gAMA and cHRM
+ * go back in after IHDR, as they were, CRCs included.  A grey image comes
+ * out as RGB, which its ICC profile would not describe: iCCP is left out.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_png_chunks(const unsigned char *p, size_t len,
+    const ngx_http_overlay_traits_t *traits, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err)
+{
+    size_t          pos, chunk, extra, at;
+    unsigned char  *data, *d;
+
+    extra = 0;
+
+    for (pos = 33; pos + 12 <= len; pos += chunk + 12) {
+        chunk = ngx_http_overlay_be32(&p[pos]);
+
+        if (chunk > len - pos - 12 || memcmp(&p[pos + 4], "IDAT", 4) == 0) {
+            break;
+        }
+
+        if (ngx_http_overlay_png_colour_chunk(&p[pos + 4], traits)) {
+            extra += chunk + 12;
+        }
+    }
+
+    if (extra == 0 || out->len < 33) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    data = malloc(out->len + extra);
+    if (data == NULL) {
+        ngx_http_overlay_codec_free(out);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
+
+    /* the signature and IHDR, the colour chunks, the rest */
+
+    at = 33;
+    d = data;
+    memcpy(d, out->data, at);
+    d += at;
+
+    for (pos = 33; pos + 12 <= len; pos += chunk + 12) {
+        chunk = ngx_http_overlay_be32(&p[pos]);
+
+        if (chunk > len - pos - 12 || memcmp(&p[pos + 4], "IDAT", 4) == 0) {
+            break;
+        }
+
+        if (ngx_http_overlay_png_colour_chunk(&p[pos + 4], traits)) {
+            memcpy(d, &p[pos], chunk + 12);
+            d += chunk + 12;
+        }
+    }
+
+    memcpy(d, out->data + at, out->len - at);
+    d += out->len - at;
+
+    ngx_http_overlay_codec_free(out);
+
+    out->data = data;
+    out->len = (size_t) (d - data);
+    out->free = free;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static int
+ngx_http_overlay_png_colour_chunk(const unsigned char *type,
+    const ngx_http_overlay_traits_t *traits)
+{
+    return memcmp(type, "sRGB", 4) == 0 || memcmp(type, "gAMA", 4) == 0
+           || memcmp(type, "cHRM", 4) == 0
+           || (memcmp(type, "iCCP", 4) == 0 && !traits->gray);
+}
 
 
 ngx_http_overlay_rc_e

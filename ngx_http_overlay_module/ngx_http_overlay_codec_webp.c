@@ -2,6 +2,7 @@
 /*
  * ngx_http_overlay_module: the WebP codec, with libwebp.
  *
+ * The probe walks the RIFF chunks' headers and reads the frame's.
  * libgd's WebP codec decodes into a buffer of its own, copies it into an
  * image, and to encode copies the image into another buffer again: at the
  * peak, the image and its copy beside libwebp's encoder (3.8 times the
@@ -18,13 +19,236 @@
 #include <webp/decode.h>
 #include <webp/encode.h>
 
+#include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_webp.h"
 
 
+static ngx_http_overlay_rc_e ngx_http_overlay_webp_chunk(
+    const unsigned char *p, size_t end, size_t pos, unsigned long *size,
+    ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_webp_frame(
+    const unsigned char *p, unsigned long size,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_webp_encode(uint8_t *bgra,
     int w, int h, int lossless, int quality, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_webp_free(void *data);
+
+
+/*
+ * The RIFF and its chunks must fit each other: each chunk within the RIFF
+ * size, the RIFF size within the body (bytes after it are ignored, as
+ * libwebp does).  The size is VP8X's canvas, or the frame of a simple VP8
+ * or VP8L file; with VP8X, the VP8 or VP8L frame must have the canvas's
+ * size, as libwebp requires of a still image.
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_webp_probe(const unsigned char *p, size_t len,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err)
+{
+    size_t                 pos, end;
+    unsigned               width, height;
+    unsigned long          riff, chunk;
+    ngx_http_overlay_rc_e  rc;
+
+    if (len < 12 + 8) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "WebP of %zu bytes", len);
+    }
+
+    riff = ngx_http_overlay_le32(p + 4);
+
+    if (riff > len - 8 || riff < 4 + 8) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "headers disagree: WebP of %zu bytes, "
+                                      "the RIFF header says %lu", len,
+                                      riff + 8);
+    }
+
+    end = 8 + riff;
+    pos = 12;
+
+    rc = ngx_http_overlay_webp_chunk(p, end, pos, &chunk, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    if (memcmp(p + pos, "VP8X", 4) != 0) {
+        return ngx_http_overlay_webp_frame(p + pos, chunk, info, traits, err);
+    }
+
+    if (chunk != 10) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "headers disagree: a WebP VP8X chunk "
+                                      "of %lu bytes", chunk);
+    }
+
+    if (p[20] & 0x02) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "animated WebP");
+    }
+
+    width = (unsigned) ngx_http_overlay_le24(p + 24) + 1;
+    height = (unsigned) ngx_http_overlay_le24(p + 27) + 1;
+
+    /* the frame, after any ICCP, ALPH, EXIF, XMP or unknown chunks */
+
+    for (pos += 8 + 10; pos < end; pos += 8 + chunk + (chunk & 1)) {
+
+        rc = ngx_http_overlay_webp_chunk(p, end, pos, &chunk, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        if (memcmp(p + pos, "ANIM", 4) == 0
+            || memcmp(p + pos, "ANMF", 4) == 0)
+        {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: a WebP chunk "
+                                          "\"%.4s\" in a still image",
+                                          (const char *) p + pos);
+        }
+
+        if (memcmp(p + pos, "VP8 ", 4) != 0
+            && memcmp(p + pos, "VP8L", 4) != 0)
+        {
+            continue;
+        }
+
+        rc = ngx_http_overlay_webp_frame(p + pos, chunk, info, traits, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        if (info->width != width || info->height != height) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: a WebP canvas "
+                                          "of %ux%u, a %s frame of %ux%u",
+                                          width, height,
+                                          traits->lossless ? "VP8L" : "VP8",
+                                          info->width, info->height);
+        }
+
+        /* VP8X says whether there is alpha (an ALPH chunk, or VP8L's) */
+
+        traits->alpha = (p[20] & 0x10) != 0;
+
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                  "WebP without a VP8 or VP8L chunk");
+}
+
+
+/* the chunk header at pos, and its size, within the RIFF ending at end */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_webp_chunk(const unsigned char *p, size_t end, size_t pos,
+    unsigned long *size, ngx_http_overlay_error_t *err)
+{
+    if (end - pos < 8) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "headers disagree: a WebP chunk "
+                                      "header at %zu, the RIFF ends at %zu",
+                                      pos, end);
+    }
+
+    *size = ngx_http_overlay_le32(p + pos + 4);
+
+    if (*size > end - pos - 8) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "headers disagree: a WebP chunk "
+                                      "\"%.4s\" of %lu bytes at %zu, the "
+                                      "RIFF ends at %zu",
+                                      (const char *) p + pos, *size, pos,
+                                      end);
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* a VP8 or VP8L chunk (at p, its data size bytes): the frame's size */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_webp_frame(const unsigned char *p, unsigned long size,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
+    ngx_http_overlay_error_t *err)
+{
+    unsigned long  tag;
+
+    if (memcmp(p, "VP8L", 4) == 0) {
+
+        /* the signature, 14-bit sizes less one, alpha, a 3-bit version */
+
+        if (size < 5 || p[8] != 0x2f) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "VP8L without its signature");
+        }
+
+        if (p[12] >> 5) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "VP8L version %u", p[12] >> 5);
+        }
+
+        info->width = ((unsigned) p[9] | (unsigned) (p[10] & 0x3f) << 8)
+                      + 1;
+        info->height = ((unsigned) p[10] >> 6 | (unsigned) p[11] << 2
+                        | (unsigned) (p[12] & 0x0f) << 10) + 1;
+        traits->alpha = (p[12] & 0x10) != 0;
+        traits->lossless = 1;
+
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    if (memcmp(p, "VP8 ", 4) == 0) {
+
+        /*
+         * A shown key frame: the frame tag (a key frame bit, a version, a
+         * show bit, the first partition's size), the start code and the
+         * 14-bit sizes.  The first partition lies within the chunk.
+         */
+
+        if (size < 10) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "VP8 of %lu bytes", size);
+        }
+
+        tag = ngx_http_overlay_le24(p + 8);
+
+        if ((tag & 1) || p[11] != 0x9d || p[12] != 0x01 || p[13] != 0x2a) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "VP8 without a key frame");
+        }
+
+        if (((tag >> 1) & 7) > 3 || !((tag >> 4) & 1)) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "VP8 frame of version %lu, %s",
+                                          (tag >> 1) & 7,
+                                          (tag >> 4) & 1 ? "shown"
+                                                         : "not shown");
+        }
+
+        if ((tag >> 5) >= size) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: a VP8 first "
+                                          "partition of %lu bytes in a "
+                                          "chunk of %lu", tag >> 5, size);
+        }
+
+        info->width = ngx_http_overlay_le16(p + 14) & 0x3fff;
+        info->height = ngx_http_overlay_le16(p + 16) & 0x3fff;
+
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                  "WebP without a VP8, VP8L or VP8X chunk");
+}
 
 
 ngx_http_overlay_rc_e

@@ -2,7 +2,8 @@
 /*
  * ngx_http_overlay_module: the WebP codec, with libwebp.
  *
- * Plain C, no nginx headers.
+ * Plain C, no nginx headers; for the core and the codecs.  Still images
+ * only, lossy (VP8) or lossless (VP8L), simple or extended (VP8X).
  */
 
 
@@ -10,12 +11,26 @@
 #define _NGX_HTTP_OVERLAY_CODEC_WEBP_H_INCLUDED_
 
 
-#include "ngx_http_overlay_codec.h"
+#include "ngx_http_overlay_codec_int.h"
 
 
 /*
+ * The probe of a WebP (ngx_http_overlay_codec_probe() has told it by its
+ * RIFF header): the RIFF and its chunks must fit each other, the frame
+ * must be a shown VP8 key frame or a VP8L image of the canvas's size.
+ * Sets info's size and the traits (alpha, lossless); BAD_IMAGE or
+ * UNSUPPORTED (animations) with *err.  Reads only; thread-safe.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_webp_probe(const unsigned char *p,
+    size_t len, ngx_http_overlay_image_info_t *info,
+    ngx_http_overlay_traits_t *traits, ngx_http_overlay_error_t *err);
+
+/*
  * A still WebP of info's size decoded, drawn on by painter, and encoded
- * again: lossless if lossless, else at quality.
+ * again: lossless if lossless, else at quality.  *out is libwebp's memory,
+ * released with ngx_http_overlay_codec_free().  BAD_IMAGE (libwebp
+ * disagrees with the probe, or fails to decode), NO_MEMORY, RENDER_FAILED
+ * or what painter returns, with *err.  Thread-safe.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_webp_apply(const unsigned char *p,
     size_t len, const ngx_http_overlay_image_info_t *info, int lossless,

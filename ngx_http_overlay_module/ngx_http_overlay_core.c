@@ -12,6 +12,7 @@
 #include <gd.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_codec_int.h"
 #include "ngx_http_overlay_tiles.h"
 
 

@@ -16,6 +16,14 @@
  *
  * Anything it cannot do exactly (a symbol the tables lack, a stream it
  * does not understand) it declines, and the caller takes another path.
+ *
+ * The state is opaque here (ngx_http_overlay_jpeg_splice_int.h has it, for
+ * the splice's own files and its unit tests).  Its use: create(), init(),
+ * decode(), the caller changes the blocks, encode(), output(), destroy().
+ * Thread-safety: a state is used by one thread at a time; states are
+ * independent of each other, and the splice has no global mutable state,
+ * so any number of threads may splice at once.  Nothing is written to
+ * stderr; what went wrong is only ever a refusal (-1).
  */
 
 
@@ -28,13 +36,9 @@
 
 
 #define NGX_HTTP_OVERLAY_SPLICE_COMPS   4
-#define NGX_HTTP_OVERLAY_SPLICE_BLOCKS  10      /* per MCU, as T.81 allows */
-#define NGX_HTTP_OVERLAY_SPLICE_LOOK    9       /* bits of the lookahead */
-#define NGX_HTTP_OVERLAY_SPLICE_PAIR    12      /* of two AC symbols' */
 
-#if (NGX_HTTP_OVERLAY_SPLICE_PAIR != 12)
-#error the pair tables are of 12 bits
-#endif
+
+typedef struct ngx_http_overlay_splice_s  ngx_http_overlay_splice_t;
 
 
 /* a block of the caller's: 64 coefficients in natural (row) order */
@@ -59,51 +63,8 @@ typedef struct {
 } ngx_http_overlay_splice_comp_t;
 
 
-/* one table, for decoding and encoding */
+/* the scan, as the frame and scan headers tell of it, and the caller */
 typedef struct {
-    uint16_t                          look[1 << NGX_HTTP_OVERLAY_SPLICE_LOOK];
-    uint16_t                          skip[1 << NGX_HTTP_OVERLAY_SPLICE_LOOK];
-    int32_t                           maxcode[17];
-    int32_t                           valoff[17];
-    unsigned char                     huffval[256];
-    uint16_t                          code[256];
-    unsigned char                     size[256];    /* 0: not in the table */
-} ngx_http_overlay_splice_huff_t;
-
-
-typedef struct {
-    const unsigned char              *p;
-    size_t                            pos;      /* the next byte to load */
-    size_t                            limit;    /* the scan's end marker */
-    size_t                            start;    /* the restart interval's */
-    uint64_t                          acc;      /* bits from the top */
-    int                               bits;     /* how many */
-} ngx_http_overlay_splice_reader_t;
-
-
-/* where a bit of the source is: its byte, and the bits of it before */
-typedef struct {
-    size_t                            byte;
-    unsigned                          bit;
-} ngx_http_overlay_splice_pos_t;
-
-
-/* MCUs a..e-1, coded again, and what lies between them and the next */
-typedef struct {
-    unsigned                          a, e;
-    int                               pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
-    ngx_http_overlay_splice_pos_t     at;       /* where MCU a begins */
-    ngx_http_overlay_splice_pos_t     after;    /* where MCU e begins */
-    unsigned                          r;        /* the first restart after */
-    ngx_http_overlay_splice_pos_t     r_end;    /* the data's end before it */
-    size_t                            r_marker; /* its 0xff; 0: none before
-                                                   the next segment */
-} ngx_http_overlay_splice_seg_t;
-
-
-typedef struct {
-    /* set by the caller, all else zero, before splice_init() */
-
     unsigned                          ncomps;   /* in the scan: 1 or all */
     ngx_http_overlay_splice_comp_t    comp[NGX_HTTP_OVERLAY_SPLICE_COMPS];
     unsigned                          mcus_per_row;
@@ -111,6 +72,8 @@ typedef struct {
     unsigned                          restart_interval;     /* 0: none */
     const ngx_http_overlay_splice_dht_t  *dc[4];    /* NULL: not defined */
     const ngx_http_overlay_splice_dht_t  *ac[4];
+
+    /* the caller's blocks, which decode() fills and encode() reads */
 
     ngx_http_overlay_splice_block_pt  block;
     void                             *data;
@@ -130,46 +93,24 @@ typedef struct {
      */
 
     unsigned                          jump;
-
-    /* the output, malloc()ed: the caller frees it */
-
-    unsigned char                    *out;
-    size_t                            out_len;
-
-    /* why the splice was declined, for logs and tests */
-
-    const char                       *why;
-
-    /* the rest of the scan was decoded to find its padding before EOI */
-
-    unsigned                          rest_decoded;
-
-    /* private */
-
-    const unsigned char              *src;
-    size_t                            len;
-    size_t                            scan;     /* the entropy-coded data */
-    size_t                            eoi;      /* the EOI marker */
-    size_t                            out_size;
-    unsigned                          x0, y0, x1, y1;   /* the rectangle */
-    unsigned                          width;    /* MCUs in a row */
-    unsigned                          total;    /* MCUs in the scan */
-    unsigned                          next;     /* the next MCU to decode */
-    unsigned                          restarted;    /* its marker read */
-    unsigned                          blocks;   /* in an MCU */
-    int                               pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
-    ngx_http_overlay_splice_seg_t    *gap;      /* whose gap is decoded */
-    unsigned                          nsegs;
-    ngx_http_overlay_splice_seg_t    *seg;      /* malloc()ed */
-    ngx_http_overlay_splice_reader_t  rd;
-    ngx_http_overlay_splice_huff_t    huff[2][4];   /* DC, AC */
-    uint16_t                          pair[4][1 << 12];     /* AC's */
-} ngx_http_overlay_splice_t;
+} ngx_http_overlay_splice_conf_t;
 
 
 /*
+ * A state for the scan conf tells of (conf is copied; the tables and the
+ * data it points to must outlive the state), or NULL when malloc() fails.
+ * Release it with ngx_http_overlay_splice_destroy().
+ */
+ngx_http_overlay_splice_t *ngx_http_overlay_splice_create(
+    const ngx_http_overlay_splice_conf_t *conf);
+
+/* frees s and all it holds; s may be NULL */
+void ngx_http_overlay_splice_destroy(ngx_http_overlay_splice_t *s);
+
+/*
  * Checks the scan at p + scan (the byte after the SOS segment) up to its
- * EOI, and makes the tables: 0, or -1 with s->why.
+ * EOI, and makes the tables: 0, or -1 (declined).  The len bytes at p
+ * must stay as they are until the state is freed.
  */
 int ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
     const unsigned char *p, size_t len, size_t scan);
@@ -177,22 +118,40 @@ int ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
 /*
  * Decodes the MCUs of columns x0..x1-1 and rows y0..y1-1 (of blocks, for a
  * component alone in its scan), and those that must be coded again with
- * them, to s->block(); 0, or -1 with s->why.
+ * them, to the caller's blocks; once after init(): 0, or -1 (declined).
  */
 int ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s,
     unsigned x0, unsigned y0, unsigned x1, unsigned y1);
 
-/* the output, with the blocks as s->block() now has them, in s->out */
+/*
+ * The JPEG, with the blocks decode() decoded as the caller's blocks now
+ * have them, coded into memory the state holds: 0, or -1 (declined: a
+ * symbol the tables lack, or no memory).
+ */
 int ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s);
 
-/* frees what s holds, but the output handed over (s->out set to NULL) */
+/*
+ * Hands encode()'s output over: the bytes, malloc()ed, which the caller
+ * then frees with free(), and their number in *len; NULL (and 0) when
+ * there is none, or it was handed over already.
+ */
+unsigned char *ngx_http_overlay_splice_output(ngx_http_overlay_splice_t *s,
+    size_t *len);
+
+/*
+ * Frees what s holds (the segments, an output not handed over), but not
+ * s: it may be initialised again.
+ */
 void ngx_http_overlay_splice_free(ngx_http_overlay_splice_t *s);
 
 
 /* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */
 extern const unsigned char  ngx_http_overlay_splice_zigzag[64];
 
-/* the magnitude category of a coefficient or a DC difference (T.81 F.1.2) */
+/*
+ * The magnitude category of a coefficient or a DC difference (T.81
+ * F.1.2): the bits of |v|.  Thread-safe.
+ */
 int ngx_http_overlay_splice_nbits(int v);
 
 

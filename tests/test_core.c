@@ -25,6 +25,7 @@
 #include "ngx_http_overlay_codec_jpeg.h"
 #include "ngx_http_overlay_codec_png.h"
 #include "ngx_http_overlay_jpeg_splice.h"
+#include "ngx_http_overlay_jpeg_splice_int.h"
 
 
 static unsigned     passed;

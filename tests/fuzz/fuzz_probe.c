@@ -44,6 +44,7 @@
 #include <sanitizer/allocator_interface.h>
 
 #include "ngx_http_overlay_core.h"
+#include "ngx_http_overlay_codec_int.h"
 #include "fuzz_common.h"
 
 
