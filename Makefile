@@ -31,6 +31,10 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
 CORE_HDRS    := $(CORE_SRCS:.c=.h)
 MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
 
+# the unit tests of the core: a file per core source (tests/unit/)
+UNIT_SRCS    := $(sort $(wildcard tests/unit/*.c))
+UNIT_HDRS    := tests/unit/unit.h
+
 # Debian's flags for nginx and its modules (nginx -V); nginx adds -Werror
 NGX_CC_OPT   := -g -O2 -fstack-protector-strong -Wformat \
                 -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
@@ -52,15 +56,15 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
-C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c tests/test_core.c \
-                tests/test_peak.c tests/bench/bench_codec.c
+C_FILES      := $(MODULE_SRCS) $(CORE_HDRS) cli/ngx-overlay.c $(UNIT_SRCS) \
+                $(UNIT_HDRS) tests/test_peak.c tests/bench/bench_codec.c
 
 .PHONY: all build deps check-deps test unit t style demo clean fuzz golden \
         deb bench soak test-valgrind fuzz-deps
 
 all: build
 
-build: check-deps $(MODULE) $(CLI) $(BUILD)/test_core
+build: check-deps $(MODULE) $(CLI) $(BUILD)/unit
 
 check-deps:
 	@tools/deps.sh check
@@ -88,24 +92,30 @@ $(CLI): cli/ngx-overlay.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) -o $@ cli/ngx-overlay.c $(CORE_SRCS) $(LIBS)
 
-$(BUILD)/test_core: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/unit: $(UNIT_SRCS) $(UNIT_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_CORE) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
+	$(CC) $(CFLAGS_CORE) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIBS)
 
 # malloc interposed: every library's allocations are counted
 $(BUILD)/test_peak: tests/test_peak.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) -o $@ tests/test_peak.c $(CORE_SRCS) $(LIBS)
 
-$(BUILD)/test_core_san: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/unit_san: $(UNIT_SRCS) $(UNIT_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_CORE) $(SAN) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
+	$(CC) $(CFLAGS_CORE) $(SAN) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIBS)
 
-unit: $(BUILD)/test_core $(BUILD)/test_core_san $(BUILD)/test_peak $(CLI)
-	$(BUILD)/test_core t/fixtures
-	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_core_san t/fixtures
+# make unit [ONLY=GROUP[,GROUP...]]: the unit tests, plainly and under
+# ASan+UBSan, then the peak test and the golden images; with ONLY, only
+# those groups of the unit tests, in both builds (build/unit with a wrong
+# name lists the groups)
+unit: $(BUILD)/unit $(BUILD)/unit_san $(BUILD)/test_peak $(CLI)
+	$(BUILD)/unit t/fixtures $(ONLY)
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit_san t/fixtures $(ONLY)
+ifeq ($(ONLY),)
 	$(BUILD)/test_peak t/fixtures
 	TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) prove tests/golden.t
+endif
 
 # writes the golden references anew: look at them before committing
 golden: $(CLI)
