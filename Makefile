@@ -4,6 +4,9 @@
 #                 unit tests (names missing packages; installs nothing)
 #   make deps     installs the missing Debian packages
 #   make test     deps, build, unit tests (also under ASan+UBSan), t/ suites
+#   make unit [ONLY=GROUP[,GROUP...]]
+#                 the unit tests (tests/unit/), plainly and under ASan+UBSan,
+#                 the peak test, the golden images; ONLY: those groups only
 #   make test-valgrind
 #                 the Test::Nginx suites of t/ with nginx under valgrind
 #                 (a few minutes; not part of make test)
@@ -47,9 +50,11 @@ SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
 LIBS         := -lgd -lpng -lwebp -ljpeg -ljansson -lcrypto -lm
 
-# the real Test::Nginx when it is installed, else the bundled runner
+# the real Test::Nginx when it is installed (or on PERL5LIB), else the
+# bundled runner: t/lib/fallback is on PERL5LIB only then, so it never
+# shadows the real one (the suites' own `use lib 't/lib'` does not reach it)
 HAVE_TN      := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null && echo y)
-TN_LIB       := $(if $(HAVE_TN),,$(CURDIR)/tests/lib)
+TN_LIB       := $(if $(HAVE_TN),,$(CURDIR)/t/lib/fallback)
 TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
                 TEST_NGINX_OVERLAY_FIXTURES=$(CURDIR)/t/fixtures \
