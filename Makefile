@@ -8,6 +8,9 @@
 #   make build-plain
 #                 the module against nginx's sources configured with a plain
 #                 ./configure (no threads, no compat, nginx's own -Werror)
+#   make unit [ONLY=GROUP[,GROUP...]]
+#                 the unit tests (tests/unit/), plainly and under ASan+UBSan,
+#                 the peak test, the golden images; ONLY: those groups only
 #   make test-valgrind
 #                 the Test::Nginx suites of t/ with nginx under valgrind
 #                 (a few minutes; not part of make test)
@@ -44,6 +47,10 @@ GLUE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
 GLUE_HDRS    := $(SRC_DIR)/ngx_http_overlay_module.h
 MODULE_SRCS  := $(GLUE_SRCS) $(CORE_SRCS)
 
+# the unit tests of the core: a file per core source (tests/unit/)
+UNIT_SRCS    := $(sort $(wildcard tests/unit/*.c))
+UNIT_HDRS    := tests/unit/unit.h
+
 # Debian's flags for nginx and its modules (nginx -V); nginx adds -Werror
 NGX_CC_OPT   := -g -O2 -fstack-protector-strong -Wformat \
                 -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2
@@ -56,9 +63,11 @@ SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
 LIBS         := -lgd -lpng -lwebp -ljpeg -ljansson -lcrypto -lm
 
-# the real Test::Nginx when it is installed, else the bundled runner
+# the real Test::Nginx when it is installed (or on PERL5LIB), else the
+# bundled runner: t/lib/fallback is on PERL5LIB only then, so it never
+# shadows the real one (the suites' own `use lib 't/lib'` does not reach it)
 HAVE_TN      := $(shell perl -MTest::Nginx::Socket -e1 2>/dev/null && echo y)
-TN_LIB       := $(if $(HAVE_TN),,$(CURDIR)/tests/lib)
+TN_LIB       := $(if $(HAVE_TN),,$(CURDIR)/t/lib/fallback)
 TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(MODULE) \
                 TEST_NGINX_OVERLAY_FIXTURES=$(CURDIR)/t/fixtures \
@@ -66,14 +75,15 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
                 PERL5LIB=$(if $(TN_LIB),$(TN_LIB)$(if $(PERL5LIB),:))$(PERL5LIB)
 
 C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
-                tests/test_core.c tests/test_peak.c tests/bench/bench_codec.c
+                $(UNIT_SRCS) $(UNIT_HDRS) tests/test_peak.c \
+                tests/bench/bench_codec.c
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
         fuzz golden deb bench soak test-valgrind fuzz-deps
 
 all: build
 
-build: check-deps $(MODULE) $(CLI) $(BUILD)/test_core
+build: check-deps $(MODULE) $(CLI) $(BUILD)/unit
 
 check-deps:
 	@tools/deps.sh check
@@ -116,24 +126,30 @@ $(CLI): cli/ngx-overlay.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) -o $@ cli/ngx-overlay.c $(CORE_SRCS) $(LIBS)
 
-$(BUILD)/test_core: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/unit: $(UNIT_SRCS) $(UNIT_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_CORE) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
+	$(CC) $(CFLAGS_CORE) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIBS)
 
 # malloc interposed: every library's allocations are counted
 $(BUILD)/test_peak: tests/test_peak.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) -o $@ tests/test_peak.c $(CORE_SRCS) $(LIBS)
 
-$(BUILD)/test_core_san: tests/test_core.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/unit_san: $(UNIT_SRCS) $(UNIT_HDRS) $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS_CORE) $(SAN) -o $@ tests/test_core.c $(CORE_SRCS) $(LIBS)
+	$(CC) $(CFLAGS_CORE) $(SAN) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIBS)
 
-unit: $(BUILD)/test_core $(BUILD)/test_core_san $(BUILD)/test_peak $(CLI)
-	$(BUILD)/test_core t/fixtures
-	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/test_core_san t/fixtures
+# make unit [ONLY=GROUP[,GROUP...]]: the unit tests, plainly and under
+# ASan+UBSan, then the peak test and the golden images; with ONLY, only
+# those groups of the unit tests, in both builds (build/unit with a wrong
+# name lists the groups)
+unit: $(BUILD)/unit $(BUILD)/unit_san $(BUILD)/test_peak $(CLI)
+	$(BUILD)/unit t/fixtures $(ONLY)
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit_san t/fixtures $(ONLY)
+ifeq ($(ONLY),)
 	$(BUILD)/test_peak t/fixtures
 	TEST_NGINX_OVERLAY_CLI=$(CURDIR)/$(CLI) prove tests/golden.t
+endif
 
 # writes the golden references anew: look at them before committing
 golden: $(CLI)

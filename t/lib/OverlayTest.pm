@@ -4,7 +4,8 @@ package OverlayTest;
 # of a response image's pixels against the original, so that a test can
 # say "the badge is in the top-right corner, the rest is unchanged" in its
 # --- response_body section.  Works under the real Test::Nginx and under
-# the bundled runner alike.
+# the bundled runner alike (t/lib/fallback/Test/Nginx/Socket.pm, which the
+# Makefile puts on PERL5LIB only when the real one is not installed).
 
 use strict;
 use warnings;
@@ -346,8 +347,8 @@ sub jpeg_segment {
 
 # A 64x64 grey progressive JPEG, every coefficient 0 (grey 128), with as
 # many scans as progression allows: for each coefficient a first scan at
-# Al 10 and ten refinements, 704 in all (tests/test_core.c makes the same
-# with libjpeg).  Written by hand: one Huffman code, "0", in each table.
+# Al 10 and ten refinements, 704 in all (tests/unit/fixtures.c makes the
+# same with libjpeg).  Written by hand: one Huffman code, "0", in each table.
 sub scan_bomb {
     my $jpeg = "\xff\xd8"
         . jpeg_segment(0xdb, "\x00" . ("\x01" x 64))           # DQT 0

@@ -9,9 +9,12 @@ Test::Nginx::Socket - minimal stand-in for openresty's Test::Nginx::Socket
 =head1 DESCRIPTION
 
 A small re-implementation of the subset of Test::Nginx::Socket (CPAN
-distribution Test::Nginx) used by this project's F<.t> files.  The Makefile
-puts it on C<PERL5LIB> ONLY when C<perl -MTest::Nginx::Socket -e1> fails,
-i.e. when the real module is absent; test files run unchanged under both.
+distribution Test::Nginx) used by this project's F<.t> files.  It lives in
+F<t/lib/fallback/>, out of the suites' own C<use lib 't/lib'>, and the
+Makefile puts that directory on C<PERL5LIB> ONLY when
+C<perl -MTest::Nginx::Socket -e1> fails, i.e. when the real module is
+absent: it never shadows an installed one.  Test files run unchanged under
+both.
 
 Like upstream it subclasses Test::Base, so block parsing, section filters
 (C<eval>, C<chomp>, ...), C<blocks()>, C<plan> and C<__DATA__> are identical.
