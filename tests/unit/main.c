@@ -44,9 +44,7 @@ static const unit_group_t  unit_groups[] = {
     { "sign_verify", test_sign_verify },
 
     { "render_fonts", test_render_fonts },
-    { "render_layout", test_render_layout },
     { "render_styles", test_render_styles },
-    { "render_ellipsis", test_render_ellipsis },
     { "render_image_layer", test_render_image_layer },
     { "render_glyphs", test_render_glyphs },
     { "render_fringe", test_render_fringe },
@@ -54,7 +52,16 @@ static const unit_group_t  unit_groups[] = {
 
     { "core_composite", test_core_composite },
     { "core_failures", test_core_failures },
-    { "core_tiles", test_core_tiles },
+    { "core_options", test_core_options },
+
+    { "layout_positions", test_layout_positions },
+    { "layout_ellipsis", test_layout_ellipsis },
+
+    { "tiles_cache", test_tiles_cache },
+
+    { "file_read", test_file_read },
+
+    { "bytes_order", test_bytes_order },
 
     { "codec_detect", test_codec_detect },
 

@@ -3,7 +3,7 @@
  * Unit tests of ngx_http_overlay_core.c: the whole pipeline on real
  * images (the badge where it belongs, the rest the original within the
  * codec's loss), how it fails (a reason, a message, no output), and the
- * per-thread cache of rendered overlays.
+ * options: the defaults and the fonts and assets named in them.
  */
 
 
@@ -192,111 +192,102 @@ test_core_failures(void)
 }
 
 
+
+
 /*
- * The rendered overlay is cached per thread: the same spec on an image of
- * the same size is drawn from the cache, byte for byte what the first
- * render gave; another text, size or font is another entry; at most 16
- * are kept; specs with image layers are not cached.
+ * The options: the built-in defaults; fonts named ("default" replaces the
+ * built-in one's path, others are added, as many as wanted), assets, and
+ * what a spec's names then resolve to; freed back to the defaults.
  */
 
 void
-test_core_tiles(void)
+test_core_options(void)
 {
-    int                             i;
-    char                            text[32];
-    size_t                          len;
-    unsigned char                  *data;
-    unsigned long                   hits, misses, hits0, misses0;
-    ngx_http_overlay_rc_e           rc;
-    ngx_http_overlay_blob_t         first, again;
-    ngx_http_overlay_spec_t         spec;
-    ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
-    ngx_http_overlay_image_info_t   info;
+    char                        name[32][8], path[32][16];
+    unsigned                    i;
+    unsigned char               json[128];
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_options_t  opts;
 
-    ngx_http_overlay_tiles_flush();
     ngx_http_overlay_options_init(&opts);
-    one_text(&spec, &opts, "Tiles!");
 
-    data = read_fixture("rocket.jpg", &len);
+    CHECK(opts.spec.max_layers == NGX_HTTP_OVERLAY_LAYERS_DEFAULT
+          && opts.spec.max_text == NGX_HTTP_OVERLAY_TEXT_DEFAULT
+          && opts.codec.webp_quality == NGX_HTTP_OVERLAY_WEBP_QUALITY
+          && opts.codec.max_pixels == NGX_HTTP_OVERLAY_MAX_PIXELS
+          && opts.codec.jpeg_quality == 0
+          && opts.max_param == NGX_HTTP_OVERLAY_PARAM_MAX,
+          "the built-in defaults");
+    CHECK(opts.spec.nfonts == 1 && opts.render.nfonts == 1
+          && strcmp(opts.spec.fonts[0], "default") == 0
+          && strcmp(opts.render.fonts[0], NGX_HTTP_OVERLAY_DEFAULT_FONT) == 0
+          && opts.spec.nassets == 0 && opts.render.nassets == 0,
+          "the default font only");
 
-    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &first,
-                                    &err);
-    ngx_http_overlay_tiles_count(&hits0, &misses0);
-    CHECK(rc == NGX_HTTP_OVERLAY_OK && hits0 == 0 && misses0 == 1,
-          "tiles: first render: %s, %lu hits, %lu misses", err.msg, hits0,
-          misses0);
+    CHECK(ngx_http_overlay_options_add_font(&opts, "default", "/d.ttf")
+          == NGX_HTTP_OVERLAY_OK
+          && opts.spec.nfonts == 1
+          && strcmp(opts.spec.fonts[0], "default") == 0
+          && strcmp(opts.render.fonts[0], "/d.ttf") == 0,
+          "\"default\" replaces the built-in font's path");
 
-    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &again,
-                                    &err);
-    ngx_http_overlay_tiles_count(&hits, &misses);
-    CHECK(rc == NGX_HTTP_OVERLAY_OK && hits == 1 && misses == 1
-          && again.len == first.len
-          && memcmp(again.data, first.data, first.len) == 0,
-          "tiles: the second render from the cache, the same bytes "
-          "(%lu hits, %zu and %zu bytes)", hits, first.len, again.len);
+    for (i = 0; i < 32; i++) {
+        snprintf(name[i], sizeof(name[i]), "f%u", i);
+        snprintf(path[i], sizeof(path[i]), "/f%u.ttf", i);
 
-    ngx_http_overlay_codec_free(&first);
-
-    if (rc == NGX_HTTP_OVERLAY_OK) {
-        ngx_http_overlay_codec_free(&again);
+        if (ngx_http_overlay_options_add_font(&opts, name[i], path[i])
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            break;
+        }
     }
 
-    /* a flushed cache renders the same bytes again */
+    CHECK(i == 32 && opts.spec.nfonts == 33 && opts.render.nfonts == 33,
+          "32 fonts added: %u", opts.spec.nfonts);
 
-    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &first,
-                                    &err);
-    ngx_http_overlay_tiles_flush();
-    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &again,
-                                    &err);
-    ngx_http_overlay_tiles_count(&hits, &misses);
-    CHECK(rc == NGX_HTTP_OVERLAY_OK && hits == 0 && misses == 1
-          && again.len == first.len
-          && memcmp(again.data, first.data, first.len) == 0,
-          "tiles: rendered anew after a flush, the same bytes");
-    ngx_http_overlay_codec_free(&first);
-    ngx_http_overlay_codec_free(&again);
-
-    /* 20 texts: 20 misses, then the last 16 are hits, the first 4 not */
-
-    ngx_http_overlay_tiles_flush();
-
-    for (i = 0; i < 20; i++) {
-        snprintf(text, sizeof(text), "Text %d", i);
-        one_text(&spec, &opts, text);
-        rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,
-                                        &first, &err);
-        ngx_http_overlay_codec_free(&first);
+    for (i = 0; i < 32 && opts.spec.nfonts == 33; i++) {
+        if (strcmp(opts.spec.fonts[i + 1], name[i]) != 0
+            || strcmp(opts.render.fonts[i + 1], path[i]) != 0)
+        {
+            break;
+        }
     }
 
-    for (i = 19; i >= 0; i--) {
-        snprintf(text, sizeof(text), "Text %d", i);
-        one_text(&spec, &opts, text);
-        rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,
-                                        &first, &err);
-        ngx_http_overlay_codec_free(&first);
-    }
+    CHECK(i == 32 && strcmp(opts.render.fonts[0], "/d.ttf") == 0,
+          "every font in its place after the tables grew (%u)", i);
 
-    ngx_http_overlay_tiles_count(&hits, &misses);
-    CHECK(hits == 16 && misses == 24,
-          "tiles: 16 kept of 20: %lu hits, %lu misses", hits, misses);
+    CHECK(ngx_http_overlay_options_add_asset(&opts, "logo",
+                                             (ngx_http_overlay_asset_t *) 1)
+          == NGX_HTTP_OVERLAY_OK
+          && ngx_http_overlay_options_add_asset(&opts, "seal",
+                                            (ngx_http_overlay_asset_t *) 2)
+          == NGX_HTTP_OVERLAY_OK
+          && opts.spec.nassets == 2 && opts.render.nassets == 2
+          && strcmp(opts.spec.assets[1], "seal") == 0
+          && opts.render.assets[1] == (ngx_http_overlay_asset_t *) 2,
+          "assets named");
 
-    /* another size is another entry */
+    /* a spec's names resolve to the indexes of the tables */
 
-    ngx_http_overlay_tiles_flush();
-    one_text(&spec, &opts, "Tiles!");
-    free(data);
+    strcpy((char *) json, "{\"layers\": [{\"text\": \"a\", "
+           "\"font\": \"f31\"}, {\"image\": \"seal\"}]}");
 
-    for (i = 0; i < 2; i++) {
-        data = read_fixture(i ? "thumb.jpg" : "rocket.jpg", &len);
-        rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,
-                                        &first, &err);
-        ngx_http_overlay_codec_free(&first);
-        free(data);
-    }
+    CHECK(ngx_http_overlay_spec_parse(json, strlen((char *) json),
+                                      &opts.spec, &spec, &err)
+          == NGX_HTTP_OVERLAY_OK
+          && spec.nlayers == 2 && spec.layers[0].font == 32
+          && spec.layers[1].asset == 1,
+          "font \"f31\" is 32, image \"seal\" is 1");
 
-    ngx_http_overlay_tiles_count(&hits, &misses);
-    CHECK(hits == 0 && misses == 2, "tiles: two sizes, two entries");
+    ngx_http_overlay_options_free(&opts);
 
-    ngx_http_overlay_tiles_flush();
+    CHECK(opts.spec.nfonts == 1 && opts.spec.nassets == 0
+          && opts.render.nassets == 0
+          && strcmp(opts.render.fonts[0], NGX_HTTP_OVERLAY_DEFAULT_FONT) == 0
+          && opts.names.font_names == NULL && opts.names.assets == NULL,
+          "freed: the defaults again");
+
+    /* freeing options never added to is harmless */
+    ngx_http_overlay_options_free(&opts);
 }

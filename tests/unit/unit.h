@@ -203,18 +203,29 @@ void test_sign_verify(void);
 
 /* test_render.c */
 void test_render_fonts(void);
-void test_render_layout(void);
 void test_render_styles(void);
-void test_render_ellipsis(void);
 void test_render_image_layer(void);
 void test_render_glyphs(void);
 void test_render_fringe(void);
 void test_render_assets(void);
 
+/* test_layout.c */
+void test_layout_positions(void);
+void test_layout_ellipsis(void);
+
+/* test_tiles.c */
+void test_tiles_cache(void);
+
 /* test_core.c */
 void test_core_composite(void);
 void test_core_failures(void);
-void test_core_tiles(void);
+void test_core_options(void);
+
+/* test_file.c */
+void test_file_read(void);
+
+/* test_bytes.c */
+void test_bytes_order(void);
 
 /* test_codec.c */
 void test_codec_detect(void);
