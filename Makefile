@@ -27,8 +27,9 @@ BENCH_SECONDS ?= 5
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c render.c codec.c codec_jpeg.c \
-                  codec_png.c codec_webp.c jpeg_splice.c jpeg_marker.c \
-                  sign.c core.c)
+                  jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
+                  jpeg_lib.c jpeg_marker.c \
+                  codec_png.c codec_webp.c jpeg_splice.c sign.c core.c)
 CORE_HDRS    := $(wildcard $(CORE_SRCS:.c=.h) $(SRC_DIR)/*_int.h)
 MODULE_SRCS  := $(SRC_DIR)/ngx_http_overlay_module.c $(CORE_SRCS)
 
