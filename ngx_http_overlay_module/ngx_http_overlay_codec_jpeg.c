@@ -9,7 +9,9 @@
  * under the overlay coded again (the splice, below and
  * ngx_http_overlay_jpeg_splice.c); where that cannot be done exactly, or
  * for any other JPEG, all the coefficients are written again with the
- * region's replaced (the DCT path, ngx_http_overlay_jpeg_dct.c).
+ * region's replaced (the DCT path, ngx_http_overlay_jpeg_dct.c).  Each
+ * attempt has its own setjmp() frame for libjpeg's errors; falling back
+ * is a call.
  */
 
 
@@ -20,8 +22,35 @@
 #include "ngx_http_overlay_jpeg_int.h"
 
 
+/* the painter's bounds in the stored image: x0 <= x < x1, y0 <= y < y1 */
+typedef struct {
+    int                              x0, y0, x1, y1;
+} ngx_http_overlay_jpeg_box_t;
+
+
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_try_quality(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info, int quality,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err);
+static int ngx_http_overlay_jpeg_try_splice(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_rect_t *r,
+    ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_try_transcode(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter,
+    const ngx_http_overlay_rect_t *opened, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_open(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_jpeg_box_t *b, ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_check(
     ngx_http_overlay_jpeg_t *j, ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_jpeg_imcus(ngx_http_overlay_jpeg_t *j,
+    const ngx_http_overlay_jpeg_box_t *b, ngx_http_overlay_rect_t *r);
 static int ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
     unsigned orientation, const ngx_http_overlay_painter_t *painter,
@@ -37,9 +66,7 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err)
 {
-    int                       i, x0, y0, x1, y1, sx, sy, mcu_w, mcu_h;
-    unsigned                  orientation;
-    jvirt_barray_ptr         *coefs;
+    int                       spliced;
     ngx_http_overlay_rc_e     rc;
     ngx_http_overlay_rect_t   r;
     ngx_http_overlay_jpeg_t  *j;
@@ -52,26 +79,176 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
                                       "calloc() failed");
     }
 
-again:
+    if (conf->jpeg_quality != 0) {
+        rc = ngx_http_overlay_jpeg_try_quality(j, p, len, info,
+                                               conf->jpeg_quality, painter,
+                                               err);
+
+    } else {
+
+        /*
+         * The splice first; declined, the DCT path goes on with j as it
+         * is (0) or made anew (-1).
+         */
+
+        spliced = ngx_http_overlay_jpeg_try_splice(j, p, len, info, painter,
+                                                   &r, &rc, err);
+
+        if (spliced == -1) {
+            ngx_http_overlay_jpeg_release(j);
+            memset(j, 0, sizeof(ngx_http_overlay_jpeg_t));
+        }
+
+        if (spliced != 1) {
+            rc = ngx_http_overlay_jpeg_try_transcode(j, p, len, info,
+                                                     painter,
+                                                     spliced == 0 ? &r
+                                                                  : NULL,
+                                                     err);
+        }
+    }
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        out->data = j->dest.data;
+        out->len = j->dest.len;
+        out->free = free;
+        j->dest.data = NULL;
+    }
+
+    ngx_http_overlay_jpeg_release(j);
+    free(j);
+
+    return rc;
+}
+
+
+/* the whole image again, streamed: the bounds' rows drawn on */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_try_quality(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info, int quality,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
+{
+    int                          h;
+    ngx_http_overlay_rc_e        rc;
+    ngx_http_overlay_rect_t      r;
+    ngx_http_overlay_jpeg_box_t  b;
 
     if (setjmp(j->jerr.jmp)) {
-        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                    "jpeg: %s", j->jerr.msg);
-        goto done;
+        return ngx_http_overlay_jpeg_failed(j, err);
     }
+
+    rc = ngx_http_overlay_jpeg_open(j, p, len, info->orientation, painter,
+                                    &b, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    h = (int) j->src.image_height;
+
+    r.x = 0;
+    r.w = (int) j->src.image_width;
+    r.y = b.y0;
+    r.h = (b.y1 < h ? b.y1 : h) - b.y0;
+
+    return ngx_http_overlay_jpeg_reencode(j, p, len, &r, info->orientation,
+                                          painter, quality, err);
+}
+
+
+/*
+ * The splice, on the region *r of whole iMCUs under the bounds: 1 with
+ * *rc; 0: declined, j->src's header read; -1: declined, j to be made anew
+ */
+
+static int
+ngx_http_overlay_jpeg_try_splice(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_rect_t *r,
+    ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_jpeg_box_t  b;
+
+    if (setjmp(j->jerr.jmp)) {
+        *rc = ngx_http_overlay_jpeg_failed(j, err);
+        return 1;
+    }
+
+    *rc = ngx_http_overlay_jpeg_open(j, p, len, info->orientation, painter,
+                                     &b, err);
+    if (*rc != NGX_HTTP_OVERLAY_OK) {
+        return 1;
+    }
+
+    ngx_http_overlay_jpeg_imcus(j, &b, r);
+
+    return ngx_http_overlay_jpeg_splice(j, p, len, r, info->orientation,
+                                        painter, rc, err);
+}
+
+
+/*
+ * The DCT path: on j as the splice declined it, with the region opened;
+ * or, opened NULL, on j made anew
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_try_transcode(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter,
+    const ngx_http_overlay_rect_t *opened, ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_rc_e        rc;
+    ngx_http_overlay_rect_t      r;
+    ngx_http_overlay_jpeg_box_t  b;
+
+    if (setjmp(j->jerr.jmp)) {
+        return ngx_http_overlay_jpeg_failed(j, err);
+    }
+
+    if (opened != NULL) {
+        r = *opened;
+
+    } else {
+        rc = ngx_http_overlay_jpeg_open(j, p, len, info->orientation,
+                                        painter, &b, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        ngx_http_overlay_jpeg_imcus(j, &b, &r);
+    }
+
+    return ngx_http_overlay_jpeg_transcode(j, p, len, &r, info->orientation,
+                                           painter, err);
+}
+
+
+/*
+ * j->src made and its header read (in the caller's setjmp frame), checked;
+ * *b, the box of the stored points that the bounds' corners map to
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_open(ngx_http_overlay_jpeg_t *j, const unsigned char *p,
+    size_t len, unsigned orientation,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_jpeg_box_t *b,
+    ngx_http_overlay_error_t *err)
+{
+    int                      i, sx, sy;
+    ngx_http_overlay_rc_e    rc;
+    ngx_http_overlay_rect_t  r;
 
     j->have_src = 1;
     ngx_http_overlay_jpeg_decompress(j, &j->src, p, len);
 
     rc = ngx_http_overlay_jpeg_check(j, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
-        goto done;
+        return rc;
     }
-
-    orientation = info->orientation;
-    coefs = NULL;
-
-    /* the bounds in the stored image */
 
     r = painter->bounds;
 
@@ -82,135 +259,23 @@ again:
         r.h = 1;
     }
 
-    x0 = INT_MAX;
-    y0 = INT_MAX;
-    x1 = 0;
-    y1 = 0;
+    b->x0 = INT_MAX;
+    b->y0 = INT_MAX;
+    b->x1 = 0;
+    b->y1 = 0;
 
     for (i = 0; i < 4; i++) {
         ngx_http_overlay_orient_point(orientation, (int) j->src.image_width,
                                       (int) j->src.image_height,
                                       r.x + (i & 1) * (r.w - 1),
                                       r.y + (i >> 1) * (r.h - 1), &sx, &sy);
-        x0 = sx < x0 ? sx : x0;
-        y0 = sy < y0 ? sy : y0;
-        x1 = sx + 1 > x1 ? sx + 1 : x1;
-        y1 = sy + 1 > y1 ? sy + 1 : y1;
+        b->x0 = sx < b->x0 ? sx : b->x0;
+        b->y0 = sy < b->y0 ? sy : b->y0;
+        b->x1 = sx + 1 > b->x1 ? sx + 1 : b->x1;
+        b->y1 = sy + 1 > b->y1 ? sy + 1 : b->y1;
     }
 
-    if (conf->jpeg_quality != 0) {
-
-        /* the whole image again, streamed: the bounds' rows drawn on */
-
-        r.x = 0;
-        r.w = (int) j->src.image_width;
-        r.y = y0;
-        r.h = (y1 < (int) j->src.image_height ? y1
-                                              : (int) j->src.image_height)
-              - y0;
-
-        rc = ngx_http_overlay_jpeg_reencode(j, p, len, &r, orientation,
-                                            painter, conf->jpeg_quality, err);
-        if (rc != NGX_HTTP_OVERLAY_OK) {
-            goto done;
-        }
-
-        goto encoded;
-    }
-
-    /* the iMCUs under the bounds */
-
-    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
-    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
-
-    r.x = x0 / mcu_w * mcu_w;
-    r.y = y0 / mcu_h * mcu_h;
-    x1 = (x1 + mcu_w - 1) / mcu_w * mcu_w;
-    y1 = (y1 + mcu_h - 1) / mcu_h * mcu_h;
-    r.w = (x1 < (int) j->src.image_width ? x1 : (int) j->src.image_width)
-          - r.x;
-    r.h = (y1 < (int) j->src.image_height ? y1 : (int) j->src.image_height)
-          - r.y;
-
-    /*
-     * A sequential Huffman-coded JPEG is changed in its entropy-coded data:
-     * only the MCUs from the region's first to its last are decoded and
-     * coded again.  When that cannot be done exactly, j is made anew for
-     * the transcode of all coefficients below.
-     */
-
-    if (!j->no_splice) {
-        i = ngx_http_overlay_jpeg_splice(j, p, len, &r, orientation, painter,
-                                         &rc, err);
-        if (i == 1) {
-            if (rc != NGX_HTTP_OVERLAY_OK) {
-                goto done;
-            }
-
-            goto encoded;
-        }
-
-        if (i == -1) {
-            ngx_http_overlay_jpeg_release(j);
-            memset(j, 0, sizeof(ngx_http_overlay_jpeg_t));
-            j->no_splice = 1;
-            goto again;
-        }
-    }
-
-    coefs = jpeg_read_coefficients(&j->src);
-
-    rc = ngx_http_overlay_jpeg_zero_quant(j, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        goto done;
-    }
-
-    rc = ngx_http_overlay_jpeg_region(j, coefs, &r, orientation, painter,
-                                      err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        goto done;
-    }
-
-    j->have_out = 1;
-    ngx_http_overlay_jpeg_compress(j, &j->out);
-
-    ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
-    jpeg_copy_critical_parameters(&j->src, &j->out);
-
-    j->out.restart_interval = j->src.restart_interval;
-    j->out.arith_code = j->src.arith_code;
-
-    if (ngx_http_overlay_jpeg_own_tables(j, coefs, p, len, &r)) {
-        ngx_http_overlay_jpeg_use_tables(j);
-        j->out.optimize_coding = FALSE;
-
-    } else {
-        j->out.optimize_coding = j->src.arith_code ? FALSE : TRUE;
-    }
-
-    if (j->src.progressive_mode) {
-        jpeg_simple_progression(&j->out);
-    }
-
-    jpeg_write_coefficients(&j->out, coefs);
-    ngx_http_overlay_jpeg_markers(j);
-    jpeg_finish_compress(&j->out);
-
-encoded:
-
-    out->data = j->dest.data;
-    out->len = j->dest.len;
-    out->free = free;
-    j->dest.data = NULL;
-
-    rc = NGX_HTTP_OVERLAY_OK;
-
-done:
-
-    ngx_http_overlay_jpeg_release(j);
-    free(j);
-
-    return rc;
+    return NGX_HTTP_OVERLAY_OK;
 }
 
 
@@ -244,6 +309,28 @@ ngx_http_overlay_jpeg_check(ngx_http_overlay_jpeg_t *j,
     }
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* the iMCUs under the box b, within the image */
+
+static void
+ngx_http_overlay_jpeg_imcus(ngx_http_overlay_jpeg_t *j,
+    const ngx_http_overlay_jpeg_box_t *b, ngx_http_overlay_rect_t *r)
+{
+    int  x1, y1, mcu_w, mcu_h;
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    r->x = b->x0 / mcu_w * mcu_w;
+    r->y = b->y0 / mcu_h * mcu_h;
+    x1 = (b->x1 + mcu_w - 1) / mcu_w * mcu_w;
+    y1 = (b->y1 + mcu_h - 1) / mcu_h * mcu_h;
+    r->w = (x1 < (int) j->src.image_width ? x1 : (int) j->src.image_width)
+           - r->x;
+    r->h = (y1 < (int) j->src.image_height ? y1 : (int) j->src.image_height)
+           - r->y;
 }
 
 

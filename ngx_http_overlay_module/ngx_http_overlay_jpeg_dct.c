@@ -5,9 +5,9 @@
  * source's coefficients as a JPEG of its own, decoded to pixels, drawn
  * on, encoded again with the source's sampling and quantization, and its
  * new blocks put in place of the old; every other block stays as it was
- * read.  The DCT path then writes all coefficients out again; the
- * entropy splice codes only the region's MCUs
- * (ngx_http_overlay_codec_jpeg.c).
+ * read.  ngx_http_overlay_jpeg_transcode() then writes all coefficients
+ * out again (the DCT path); the entropy splice codes only the region's
+ * MCUs (ngx_http_overlay_codec_jpeg.c).
  */
 
 
@@ -24,6 +24,64 @@ static void ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
 static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
+
+
+/*
+ * The DCT path, for j->src with its header read: all its coefficients,
+ * the region r's (whole iMCUs) replaced, written again to j->dest with
+ * the source's parameters, markers, restart interval and progression;
+ * with its own Huffman tables where they do, else with optimal ones.
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_transcode(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err)
+{
+    jvirt_barray_ptr       *coefs;
+    ngx_http_overlay_rc_e   rc;
+
+    coefs = jpeg_read_coefficients(&j->src);
+
+    rc = ngx_http_overlay_jpeg_zero_quant(j, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_jpeg_region(j, coefs, r, orientation, painter,
+                                      err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    j->have_out = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->out);
+
+    ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
+    jpeg_copy_critical_parameters(&j->src, &j->out);
+
+    j->out.restart_interval = j->src.restart_interval;
+    j->out.arith_code = j->src.arith_code;
+
+    if (ngx_http_overlay_jpeg_own_tables(j, coefs, p, len, r)) {
+        ngx_http_overlay_jpeg_use_tables(j);
+        j->out.optimize_coding = FALSE;
+
+    } else {
+        j->out.optimize_coding = j->src.arith_code ? FALSE : TRUE;
+    }
+
+    if (j->src.progressive_mode) {
+        jpeg_simple_progression(&j->out);
+    }
+
+    jpeg_write_coefficients(&j->out, coefs);
+    ngx_http_overlay_jpeg_markers(j);
+    jpeg_finish_compress(&j->out);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
 
 
 /*

@@ -9,8 +9,8 @@
  * ngx_http_overlay_jpeg_apply() for one call and released by it: nothing
  * is shared between calls, and calls in different threads do not meet.
  * Those that call libjpeg may longjmp to j->jerr.jmp, which the caller
- * has set with setjmp() (ngx_http_overlay_jpeg_apply() does); what they
- * allocated is in j, for ngx_http_overlay_jpeg_release().
+ * has set with setjmp() (ngx_http_overlay_codec_jpeg.c does, once per
+ * attempt); what they allocated is in j, for ngx_http_overlay_jpeg_release().
  */
 
 
@@ -77,7 +77,6 @@ typedef struct {
     unsigned char                   *row;
     gdImagePtr                       im;
     gdImagePtr                       view;
-    unsigned                         no_splice:1;
     ngx_http_overlay_splice_t        splice;
     ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
     JBLOCKARRAY                      rows[MAX_COMPONENTS];
@@ -94,6 +93,9 @@ typedef char  ngx_http_overlay_jpeg_jcoef_t[sizeof(JCOEF) == sizeof(short)
 /* d created with j's managers, reading the len bytes at p, its header read */
 void ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
     struct jpeg_decompress_struct *d, const unsigned char *p, size_t len);
+/* BAD_IMAGE with the message of the error that longjmp()ed to j->jerr.jmp */
+ngx_http_overlay_rc_e ngx_http_overlay_jpeg_failed(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_error_t *err);
 /* c created with j's managers */
 void ngx_http_overlay_jpeg_compress(ngx_http_overlay_jpeg_t *j,
     struct jpeg_compress_struct *c);
@@ -114,6 +116,12 @@ ngx_http_overlay_rc_e ngx_http_overlay_jpeg_zero_quant(
 /* the region r's (whole iMCUs) blocks in coefs drawn on and replaced */
 ngx_http_overlay_rc_e ngx_http_overlay_jpeg_region(
     ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
+    const ngx_http_overlay_rect_t *r, unsigned orientation,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err);
+/* j->src, its header read, to j->dest with the region r drawn on */
+ngx_http_overlay_rc_e ngx_http_overlay_jpeg_transcode(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
     const ngx_http_overlay_rect_t *r, unsigned orientation,
     const ngx_http_overlay_painter_t *painter,
     ngx_http_overlay_error_t *err);

@@ -69,6 +69,17 @@ ngx_http_overlay_jpeg_error_exit(j_common_ptr cinfo)
 }
 
 
+/* after the longjmp: BAD_IMAGE, with libjpeg's message */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_failed(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_error_t *err)
+{
+    return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                  "jpeg: %s", j->jerr.msg);
+}
+
+
 /* a warning is corrupt data: stop, rather than draw on a broken image */
 
 static void
