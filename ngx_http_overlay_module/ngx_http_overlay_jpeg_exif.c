@@ -10,8 +10,15 @@
 #include <limits.h>
 #include <string.h>
 
+#include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_jpeg_exif.h"
 #include "ngx_http_overlay_jpeg_int.h"
+#include "ngx_http_overlay_jpeg_marker.h"
+
+
+#define NGX_HTTP_OVERLAY_TIFF_MAGIC        42
+#define NGX_HTTP_OVERLAY_TIFF_SHORT        3
+#define NGX_HTTP_OVERLAY_EXIF_ORIENTATION  0x0112
 
 
 static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
@@ -21,49 +28,31 @@ static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
 unsigned
 ngx_http_overlay_jpeg_orientation(const unsigned char *p, size_t len)
 {
-    size_t    pos, seg;
-    unsigned  marker;
+    ngx_http_overlay_jpeg_walk_t     w;
+    ngx_http_overlay_jpeg_segment_t  m;
 
     /* APP1 "Exif" segments before the first frame header */
 
-    pos = 2;
+    ngx_http_overlay_jpeg_walk_init(&w, p, len,
+                                    NGX_HTTP_OVERLAY_JPEG_WALK_T81);
 
-    while (pos + 4 <= len && p[pos] == 0xff) {
-        marker = p[pos + 1];
-
-        if (marker == 0xd8 || marker == 0x01
-            || (marker >= 0xd0 && marker <= 0xd7))
+    while (ngx_http_overlay_jpeg_walk_next(&w, &m)
+           == NGX_HTTP_OVERLAY_JPEG_WALK_MARKER)
+    {
+        if (m.marker == NGX_HTTP_OVERLAY_JPEG_SOS
+            || m.marker == NGX_HTTP_OVERLAY_JPEG_EOI
+            || ngx_http_overlay_jpeg_is_sof(m.marker))
         {
-            pos += 2;
-            continue;
-        }
-
-        if (marker == 0xff) {
-            pos++;
-            continue;
-        }
-
-        if (marker == 0xda || marker == 0xd9
-            || (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4
-                && marker != 0xc8 && marker != 0xcc))
-        {
-            break;
-        }
-
-        seg = (size_t) p[pos + 2] << 8 | p[pos + 3];
-
-        if (seg < 2 || pos + 2 + seg > len) {
             break;
         }
 
         /* APP1 may hold XMP before (or instead of) Exif */
 
-        if (marker == 0xe1 && seg >= 8 && memcmp(&p[pos + 4], "Exif", 4) == 0)
+        if (m.marker == NGX_HTTP_OVERLAY_JPEG_APP1 && m.seg >= 8
+            && memcmp(m.data, "Exif", 4) == 0)
         {
-            return ngx_http_overlay_exif_orientation(&p[pos + 4], seg - 2);
+            return ngx_http_overlay_exif_orientation(m.data, m.seg - 2);
         }
-
-        pos += 2 + seg;
     }
 
     return 1;
@@ -97,26 +86,17 @@ ngx_http_overlay_exif_orientation(const unsigned char *p, size_t len)
         return 1;
     }
 
-#define ngx_http_overlay_tiff16(q)                                            \
-    (le ? (unsigned) (q)[0] | (unsigned) (q)[1] << 8                          \
-        : (unsigned) (q)[0] << 8 | (unsigned) (q)[1])
-#define ngx_http_overlay_tiff32(q)                                            \
-    (le ? (size_t) (q)[0] | (size_t) (q)[1] << 8 | (size_t) (q)[2] << 16     \
-          | (size_t) (q)[3] << 24                                             \
-        : (size_t) (q)[0] << 24 | (size_t) (q)[1] << 16                       \
-          | (size_t) (q)[2] << 8 | (size_t) (q)[3])
-
-    if (ngx_http_overlay_tiff16(t + 2) != 42) {
+    if (ngx_http_overlay_tiff16(le, t + 2) != NGX_HTTP_OVERLAY_TIFF_MAGIC) {
         return 1;
     }
 
-    ifd = ngx_http_overlay_tiff32(t + 4);
+    ifd = ngx_http_overlay_tiff32(le, t + 4);
 
     if (ifd > len - 2 || ifd < 8) {
         return 1;
     }
 
-    n = ngx_http_overlay_tiff16(t + ifd);
+    n = ngx_http_overlay_tiff16(le, t + ifd);
 
     for (i = 0; i < n; i++) {
         e = ifd + 2 + i * 12;
@@ -125,17 +105,16 @@ ngx_http_overlay_exif_orientation(const unsigned char *p, size_t len)
             break;
         }
 
-        tag = ngx_http_overlay_tiff16(t + e);
-        type = ngx_http_overlay_tiff16(t + e + 2);
+        tag = ngx_http_overlay_tiff16(le, t + e);
+        type = ngx_http_overlay_tiff16(le, t + e + 2);
 
-        if (tag == 0x0112 && type == 3) {
-            value = ngx_http_overlay_tiff16(t + e + 8);
+        if (tag == NGX_HTTP_OVERLAY_EXIF_ORIENTATION
+            && type == NGX_HTTP_OVERLAY_TIFF_SHORT)
+        {
+            value = ngx_http_overlay_tiff16(le, t + e + 8);
             return (value >= 1 && value <= 8) ? value : 1;
         }
     }
-
-#undef ngx_http_overlay_tiff16
-#undef ngx_http_overlay_tiff32
 
     return 1;
 }

@@ -15,6 +15,7 @@
 #include <jerror.h>
 
 #include "ngx_http_overlay_jpeg_int.h"
+#include "ngx_http_overlay_jpeg_marker.h"
 
 
 static void ngx_http_overlay_jpeg_error_exit(j_common_ptr cinfo);
@@ -45,10 +46,13 @@ ngx_http_overlay_jpeg_decompress(ngx_http_overlay_jpeg_t *j,
     jpeg_mem_src(d, p, (unsigned long) len);
 
     if (d == &j->src) {
-        jpeg_save_markers(d, JPEG_COM, 0xffff);
+        jpeg_save_markers(d, NGX_HTTP_OVERLAY_JPEG_COM, 0xffff);
 
-        for (m = 0; m < 16; m++) {
-            jpeg_save_markers(d, JPEG_APP0 + m, 0xffff);
+        for (m = NGX_HTTP_OVERLAY_JPEG_APP0;
+             m <= NGX_HTTP_OVERLAY_JPEG_APP15;
+             m++)
+        {
+            jpeg_save_markers(d, m, 0xffff);
         }
     }
 
@@ -212,13 +216,15 @@ ngx_http_overlay_jpeg_markers(ngx_http_overlay_jpeg_t *j)
 
     for (m = j->src.marker_list; m != NULL; m = m->next) {
 
-        if (j->out.write_JFIF_header && m->marker == JPEG_APP0
+        if (j->out.write_JFIF_header
+            && m->marker == NGX_HTTP_OVERLAY_JPEG_APP0
             && m->data_length >= 5 && memcmp(m->data, "JFIF", 5) == 0)
         {
             continue;
         }
 
-        if (j->out.write_Adobe_marker && m->marker == JPEG_APP0 + 14
+        if (j->out.write_Adobe_marker
+            && m->marker == NGX_HTTP_OVERLAY_JPEG_APP14
             && m->data_length >= 5 && memcmp(m->data, "Adobe", 5) == 0)
         {
             continue;

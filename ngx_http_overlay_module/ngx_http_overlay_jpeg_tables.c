@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_jpeg_int.h"
+#include "ngx_http_overlay_jpeg_marker.h"
 
 
 /* a set of Huffman symbols, one bit each */
@@ -324,32 +325,49 @@ ngx_http_overlay_jpeg_mcu_dc(struct jpeg_decompress_struct *d,
 static int
 ngx_http_overlay_jpeg_dht_after_sos(const unsigned char *p, size_t len)
 {
-    size_t                i;
-    const unsigned char  *q;
+    size_t                            i;
+    const unsigned char              *q;
+    ngx_http_overlay_jpeg_walk_e      rc;
+    ngx_http_overlay_jpeg_walk_t      w;
+    ngx_http_overlay_jpeg_segment_t   m;
 
-    /* the segments before the scan, by their lengths */
+    /* the segments before the scan, by their lengths alone */
 
-    for (i = 2; i + 4 <= len; i += 2 + ((size_t) p[i + 2] << 8 | p[i + 3])) {
+    ngx_http_overlay_jpeg_walk_init(&w, p, len, 0);
 
-        if (p[i] != 0xff) {
-            return 1;
-        }
+    do {
+        rc = ngx_http_overlay_jpeg_walk_next(&w, &m);
+    } while (rc == NGX_HTTP_OVERLAY_JPEG_WALK_MARKER
+             && m.marker != NGX_HTTP_OVERLAY_JPEG_SOS);
 
-        if (p[i + 1] == 0xda) {
-            break;
-        }
+    switch (rc) {
+
+    case NGX_HTTP_OVERLAY_JPEG_WALK_MARKER:
+        break;
+
+    case NGX_HTTP_OVERLAY_JPEG_WALK_DATA:
+        return 1;
+
+    case NGX_HTTP_OVERLAY_JPEG_WALK_SHORT:
+
+        /* walked on by the length, into it: no marker, unless at the end */
+
+        return m.at + 2 + m.seg + 4 <= len;
+
+    default:
+        return 0;                               /* no scan */
     }
 
     /* in the entropy-coded data, 0xff is always followed by 0x00 or RSTn */
 
-    for (i += 2; i + 1 < len; i = (size_t) (q - p) + 1) {
-        q = memchr(p + i, 0xff, len - i - 1);
+    for (i = m.at + 2; i + 1 < len; i = (size_t) (q - p) + 1) {
+        q = memchr(p + i, NGX_HTTP_OVERLAY_JPEG_MARK, len - i - 1);
 
         if (q == NULL) {
             return 0;
         }
 
-        if (q[1] == 0xc4) {
+        if (q[1] == NGX_HTTP_OVERLAY_JPEG_DHT) {
             return 1;
         }
     }
