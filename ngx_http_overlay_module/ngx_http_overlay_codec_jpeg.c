@@ -1,7 +1,7 @@
 
 /*
- * ngx_http_overlay_module: the JPEG codec: which path draws on a JPEG (see
- * ngx_http_overlay_codec_jpeg.h).
+ * ngx_http_overlay_module: the JPEG codec: its header probe, and which
+ * path draws on a JPEG (see ngx_http_overlay_codec_jpeg.h).
  *
  * With overlay_jpeg_quality N, the whole image is encoded again at N
  * (ngx_http_overlay_jpeg_reencode.c).  Otherwise a sequential
@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_jpeg_int.h"
+#include "ngx_http_overlay_jpeg_marker.h"
 
 
 /* the painter's bounds in the stored image: x0 <= x < x1, y0 <= y < y1 */
@@ -57,6 +59,94 @@ static int ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err);
 static short *ngx_http_overlay_jpeg_splice_block(void *data, unsigned c,
     unsigned bx, unsigned by);
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_probe(const unsigned char *p, size_t len,
+    ngx_http_overlay_image_info_t *info, unsigned *progressive,
+    ngx_http_overlay_error_t *err)
+{
+    size_t                           sof;
+    unsigned                         components;
+    ngx_http_overlay_jpeg_walk_t     w;
+    ngx_http_overlay_jpeg_segment_t  m;
+
+    sof = 0;
+
+    /*
+     * the segments up to the first scan: one frame header among them (a
+     * second SOI is read as a segment, as this probe always has)
+     */
+
+    ngx_http_overlay_jpeg_walk_init(&w, p, len,
+                                    NGX_HTTP_OVERLAY_JPEG_WALK_FILL
+                                    | NGX_HTTP_OVERLAY_JPEG_WALK_ALONE);
+
+    while (ngx_http_overlay_jpeg_walk_next(&w, &m)
+           == NGX_HTTP_OVERLAY_JPEG_WALK_MARKER)
+    {
+        if (m.marker == NGX_HTTP_OVERLAY_JPEG_EOI
+            || m.marker == NGX_HTTP_OVERLAY_JPEG_SOS)
+        {
+            break;
+        }
+
+        if (!ngx_http_overlay_jpeg_is_sof(m.marker)) {
+            continue;
+        }
+
+        if (sof) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: a second "
+                                          "JPEG frame header (SOF%u) at "
+                                          "%zu, the first at %zu",
+                                          m.marker
+                                          - NGX_HTTP_OVERLAY_JPEG_SOF0,
+                                          m.at, sof);
+        }
+
+        if (m.seg < 8) {
+            break;
+        }
+
+        /* P, Y, X, Nf, then 3 bytes a component */
+
+        components = m.data[5];
+
+        if (m.seg != 8 + 3 * components) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "headers disagree: a JPEG "
+                                          "frame header of %zu bytes "
+                                          "for %u components", m.seg,
+                                          components);
+        }
+
+        info->height = ngx_http_overlay_be16(&m.data[1]);
+        info->width = ngx_http_overlay_be16(&m.data[3]);
+        sof = m.at;
+
+        if (progressive != NULL) {
+            *progressive = ngx_http_overlay_jpeg_is_progressive(m.marker);
+        }
+
+        /* no lines means a DNL marker, which libjpeg cannot read */
+
+        if (info->width == 0 || info->height == 0) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "JPEG frame header of %ux%u "
+                                          "pixels", info->width,
+                                          info->height);
+        }
+    }
+
+    if (sof == 0) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "JPEG without a frame header in its "
+                                      "%zu bytes", len);
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
 
 
 ngx_http_overlay_rc_e

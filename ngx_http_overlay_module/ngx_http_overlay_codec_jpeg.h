@@ -27,6 +27,21 @@
 
 
 /*
+ * Reads the frame header of the JPEG of len bytes at p (which begins with
+ * SOI): info->width and info->height as stored (EXIF orientation not
+ * applied; ngx_http_overlay_jpeg_orientation() reads that), and, when
+ * progressive is not NULL, whether the frame is progressive.  Only the
+ * segments before the first scan are read, no pixel is decoded, nothing
+ * is allocated.  NGX_HTTP_OVERLAY_OK, or NGX_HTTP_OVERLAY_BAD_IMAGE with
+ * err's reason: no frame header, a second one, one whose length does not
+ * match its components, or one of no width or height.  Other members of
+ * info are not touched.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_jpeg_probe(const unsigned char *p,
+    size_t len, ngx_http_overlay_image_info_t *info, unsigned *progressive,
+    ngx_http_overlay_error_t *err);
+
+/*
  * Draws painter on the JPEG of len bytes at p, which
  * ngx_http_overlay_codec_probe() described in info (its orientation is
  * used), and encodes it as a JPEG again: with the source's own tables,
