@@ -133,6 +133,8 @@ void ngx_http_overlay_jpeg_block_rect(ngx_http_overlay_jpeg_t *j, int c,
 
 /* ngx_http_overlay_jpeg_tables.c: the source's Huffman tables */
 
+/* d is sequential, Huffman-coded, and its first scan codes all of it */
+int ngx_http_overlay_jpeg_one_scan(struct jpeg_decompress_struct *d);
 /* whether j->src's Huffman tables hold every symbol the output needs */
 int ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const unsigned char *p, size_t len,
