@@ -22,6 +22,9 @@ static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
     ngx_http_overlay_rect_t *r, ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
+static void ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j,
+    int c, const ngx_http_overlay_rect_t *r, JDIMENSION *bw,
+    JDIMENSION *bh);
 static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
 
@@ -256,14 +259,7 @@ ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
     for (c = 0; c < j->src.num_components; c++) {
         ci = &j->src.comp_info[c];
 
-        /* as libjpeg sizes a component, padded to whole iMCUs */
-
-        bw = ((JDIMENSION) r->w * ci->h_samp_factor + mcu_w - 1) / mcu_w;
-        bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
-        bw = (bw + ci->h_samp_factor - 1) / ci->h_samp_factor
-             * ci->h_samp_factor;
-        bh = (bh + ci->v_samp_factor - 1) / ci->v_samp_factor
-             * ci->v_samp_factor;
+        ngx_http_overlay_jpeg_cut_size(j, c, r, &bw, &bh);
 
         arrays[c] = (*j->cut.mem->request_virt_barray)(
                         (j_common_ptr) &j->cut, JPOOL_IMAGE, FALSE, bw, bh,
@@ -275,12 +271,7 @@ ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
     for (c = 0; c < j->src.num_components; c++) {
         ci = &j->src.comp_info[c];
 
-        bw = ((JDIMENSION) r->w * ci->h_samp_factor + mcu_w - 1) / mcu_w;
-        bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
-        bw = (bw + ci->h_samp_factor - 1) / ci->h_samp_factor
-             * ci->h_samp_factor;
-        bh = (bh + ci->v_samp_factor - 1) / ci->v_samp_factor
-             * ci->v_samp_factor;
+        ngx_http_overlay_jpeg_cut_size(j, c, r, &bw, &bh);
 
         bx0 = (JDIMENSION) (r->x / mcu_w * ci->h_samp_factor);
         by0 = (JDIMENSION) (r->y / mcu_h * ci->v_samp_factor);
@@ -298,6 +289,32 @@ ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
 
     jpeg_write_coefficients(&j->cut, arrays);
     jpeg_finish_compress(&j->cut);
+}
+
+
+/*
+ * The blocks of component c in a JPEG of the region r alone, as libjpeg
+ * sizes a component, padded to whole iMCUs
+ */
+
+static void
+ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j, int c,
+    const ngx_http_overlay_rect_t *r, JDIMENSION *bw, JDIMENSION *bh)
+{
+    int                   mcu_w, mcu_h;
+    jpeg_component_info  *ci;
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    ci = &j->src.comp_info[c];
+
+    *bw = ((JDIMENSION) r->w * ci->h_samp_factor + mcu_w - 1) / mcu_w;
+    *bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
+    *bw = (*bw + ci->h_samp_factor - 1) / ci->h_samp_factor
+          * ci->h_samp_factor;
+    *bh = (*bh + ci->v_samp_factor - 1) / ci->v_samp_factor
+          * ci->v_samp_factor;
 }
 
 

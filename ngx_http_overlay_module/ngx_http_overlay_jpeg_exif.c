@@ -23,6 +23,11 @@
 
 static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
     size_t len);
+static void ngx_http_overlay_orient_inverse(unsigned orientation, int w,
+    int h, int sx, int sy, int *vx, int *vy);
+static void ngx_http_overlay_jpeg_turn(ngx_http_overlay_jpeg_t *j,
+    unsigned orientation, const ngx_http_overlay_rect_t *r, int vx0,
+    int vy0, int back);
 
 
 unsigned
@@ -171,6 +176,25 @@ ngx_http_overlay_orient_point(unsigned orientation, int w, int h, int vx,
 }
 
 
+/* the inverse of ngx_http_overlay_orient_point() */
+
+static void
+ngx_http_overlay_orient_inverse(unsigned orientation, int w, int h, int sx,
+    int sy, int *vx, int *vy)
+{
+    switch (orientation) {
+    case 2:  *vx = w - 1 - sx; *vy = sy; break;
+    case 3:  *vx = w - 1 - sx; *vy = h - 1 - sy; break;
+    case 4:  *vx = sx; *vy = h - 1 - sy; break;
+    case 5:  *vx = sy; *vy = sx; break;
+    case 6:  *vx = h - 1 - sy; *vy = sx; break;
+    case 7:  *vx = h - 1 - sy; *vy = w - 1 - sx; break;
+    case 8:  *vx = sy; *vy = w - 1 - sx; break;
+    default: *vx = sx; *vy = sy; break;
+    }
+}
+
+
 /*
  * Lets the painter draw on the region as a viewer sees it: the region is
  * turned into the viewer's orientation, drawn on, and turned back.
@@ -181,7 +205,7 @@ ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
     const ngx_http_overlay_rect_t *r,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
 {
-    int                    w, h, vx, vy, sx, sy, vx0, vy0, i;
+    int                    w, h, vx, vy, vx0, vy0, i;
     ngx_http_overlay_rc_e  rc;
 
     if (orientation <= 1 || orientation > 8) {
@@ -197,20 +221,10 @@ ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
     vy0 = INT_MAX;
 
     for (i = 0; i < 4; i++) {
-        sx = r->x + (i & 1) * (r->w - 1);
-        sy = r->y + (i >> 1) * (r->h - 1);
-
-        /* the inverse of ngx_http_overlay_orient_point() */
-
-        switch (orientation) {
-        case 2:  vx = w - 1 - sx; vy = sy; break;
-        case 3:  vx = w - 1 - sx; vy = h - 1 - sy; break;
-        case 4:  vx = sx; vy = h - 1 - sy; break;
-        case 5:  vx = sy; vy = sx; break;
-        case 6:  vx = h - 1 - sy; vy = sx; break;
-        case 7:  vx = h - 1 - sy; vy = w - 1 - sx; break;
-        default: vx = sy; vy = w - 1 - sx; break;
-        }
+        ngx_http_overlay_orient_inverse(orientation, w, h,
+                                        r->x + (i & 1) * (r->w - 1),
+                                        r->y + (i >> 1) * (r->h - 1),
+                                        &vx, &vy);
 
         vx0 = vx < vx0 ? vx : vx0;
         vy0 = vy < vy0 ? vy : vy0;
@@ -223,26 +237,48 @@ ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
                                       "gdImageCreateTrueColor() failed");
     }
 
-    for (vy = 0; vy < gdImageSY(j->view); vy++) {
-        for (vx = 0; vx < gdImageSX(j->view); vx++) {
-            ngx_http_overlay_orient_point(orientation, w, h, vx0 + vx,
-                                          vy0 + vy, &sx, &sy);
-            j->view->tpixels[vy][vx] = j->im->tpixels[sy - r->y][sx - r->x];
-        }
-    }
+    ngx_http_overlay_jpeg_turn(j, orientation, r, vx0, vy0, 0);
 
     rc = painter->draw(painter->data, j->view, vx0, vy0, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
 
+    ngx_http_overlay_jpeg_turn(j, orientation, r, vx0, vy0, 1);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The pixels of j->im (the region r of the stored image) to j->view (its
+ * top left at vx0, vy0 of the image as the viewer sees it), or back
+ */
+
+static void
+ngx_http_overlay_jpeg_turn(ngx_http_overlay_jpeg_t *j, unsigned orientation,
+    const ngx_http_overlay_rect_t *r, int vx0, int vy0, int back)
+{
+    int   w, h, vx, vy, sx, sy;
+    int  *s, *v;
+
+    w = (int) j->src.image_width;
+    h = (int) j->src.image_height;
+
     for (vy = 0; vy < gdImageSY(j->view); vy++) {
         for (vx = 0; vx < gdImageSX(j->view); vx++) {
             ngx_http_overlay_orient_point(orientation, w, h, vx0 + vx,
                                           vy0 + vy, &sx, &sy);
-            j->im->tpixels[sy - r->y][sx - r->x] = j->view->tpixels[vy][vx];
+
+            s = &j->im->tpixels[sy - r->y][sx - r->x];
+            v = &j->view->tpixels[vy][vx];
+
+            if (back) {
+                *s = *v;
+
+            } else {
+                *v = *s;
+            }
         }
     }
-
-    return NGX_HTTP_OVERLAY_OK;
 }
