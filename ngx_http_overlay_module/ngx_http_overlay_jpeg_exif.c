@@ -25,9 +25,6 @@ static unsigned ngx_http_overlay_exif_orientation(const unsigned char *p,
     size_t len);
 static void ngx_http_overlay_orient_inverse(unsigned orientation, int w,
     int h, int sx, int sy, int *vx, int *vy);
-static void ngx_http_overlay_jpeg_turn(ngx_http_overlay_jpeg_t *j,
-    unsigned orientation, const ngx_http_overlay_rect_t *r, int vx0,
-    int vy0, int back);
 
 
 unsigned
@@ -205,7 +202,7 @@ ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
     const ngx_http_overlay_rect_t *r,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
 {
-    int                    w, h, vx, vy, vx0, vy0, i;
+    int                    w, h, vx, vy, sx, sy, vx0, vy0, i;
     ngx_http_overlay_rc_e  rc;
 
     if (orientation <= 1 || orientation > 8) {
@@ -237,48 +234,26 @@ ngx_http_overlay_jpeg_paint(ngx_http_overlay_jpeg_t *j, unsigned orientation,
                                       "gdImageCreateTrueColor() failed");
     }
 
-    ngx_http_overlay_jpeg_turn(j, orientation, r, vx0, vy0, 0);
+    for (vy = 0; vy < gdImageSY(j->view); vy++) {
+        for (vx = 0; vx < gdImageSX(j->view); vx++) {
+            ngx_http_overlay_orient_point(orientation, w, h, vx0 + vx,
+                                          vy0 + vy, &sx, &sy);
+            j->view->tpixels[vy][vx] = j->im->tpixels[sy - r->y][sx - r->x];
+        }
+    }
 
     rc = painter->draw(painter->data, j->view, vx0, vy0, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
 
-    ngx_http_overlay_jpeg_turn(j, orientation, r, vx0, vy0, 1);
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-/*
- * The pixels of j->im (the region r of the stored image) to j->view (its
- * top left at vx0, vy0 of the image as the viewer sees it), or back
- */
-
-static void
-ngx_http_overlay_jpeg_turn(ngx_http_overlay_jpeg_t *j, unsigned orientation,
-    const ngx_http_overlay_rect_t *r, int vx0, int vy0, int back)
-{
-    int   w, h, vx, vy, sx, sy;
-    int  *s, *v;
-
-    w = (int) j->src.image_width;
-    h = (int) j->src.image_height;
-
     for (vy = 0; vy < gdImageSY(j->view); vy++) {
         for (vx = 0; vx < gdImageSX(j->view); vx++) {
             ngx_http_overlay_orient_point(orientation, w, h, vx0 + vx,
                                           vy0 + vy, &sx, &sy);
-
-            s = &j->im->tpixels[sy - r->y][sx - r->x];
-            v = &j->view->tpixels[vy][vx];
-
-            if (back) {
-                *s = *v;
-
-            } else {
-                *v = *s;
-            }
+            j->im->tpixels[sy - r->y][sx - r->x] = j->view->tpixels[vy][vx];
         }
     }
+
+    return NGX_HTTP_OVERLAY_OK;
 }
