@@ -19,6 +19,10 @@
 #include "ngx_http_overlay_jpeg_marker.h"
 
 
+/* the AC symbols of no size: the end of block, a run of 16 zeros */
+#define NGX_HTTP_OVERLAY_JPEG_EOB  0x00
+#define NGX_HTTP_OVERLAY_JPEG_ZRL  0xf0
+
 /* a set of Huffman symbols, one bit each */
 #define ngx_http_overlay_sym_set(set, s)  (set)[(s) >> 5] |= 1u << ((s) & 31)
 #define ngx_http_overlay_sym_has(set, s)  ((set)[(s) >> 5] & 1u << ((s) & 31))
@@ -219,7 +223,9 @@ ngx_http_overlay_jpeg_ac_fit(ngx_http_overlay_jpeg_t *j,
     for (c = 0; c < d->num_components; c++) {
         ci = &d->comp_info[c];
 
-        if (!ngx_http_overlay_sym_has(ac_have[ci->ac_tbl_no], 0x00)) {
+        if (!ngx_http_overlay_sym_has(ac_have[ci->ac_tbl_no],
+                                      NGX_HTTP_OVERLAY_JPEG_EOB))
+        {
             return 0;
         }
 
@@ -261,7 +267,9 @@ ngx_http_overlay_jpeg_block_ac(JBLOCKROW block, const uint32_t *have)
             continue;
         }
 
-        if (run > 15 && !ngx_http_overlay_sym_has(have, 0xf0)) {
+        if (run > 15
+            && !ngx_http_overlay_sym_has(have, NGX_HTTP_OVERLAY_JPEG_ZRL))
+        {
             return 0;
         }
 
