@@ -36,6 +36,8 @@ SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c layout.c render.c tiles.c core.c \
                   codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
+                  jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
+                  jpeg_lib.c jpeg_marker.c \
                   jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \
                   sign.c file.c)
 # every header, private ones (no .c of their name) included

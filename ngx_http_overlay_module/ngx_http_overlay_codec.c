@@ -16,7 +16,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_int.h"
 #include "ngx_http_overlay_codec_jpeg.h"
 #include "ngx_http_overlay_codec_png.h"
@@ -24,9 +23,6 @@
 #include "ngx_http_overlay_codec_gif.h"
 
 
-static ngx_http_overlay_rc_e ngx_http_overlay_probe_jpeg(
-    const unsigned char *p, size_t len, ngx_http_overlay_image_info_t *info,
-    ngx_http_overlay_traits_t *traits, ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_probe(const unsigned char *p,
     size_t len, const ngx_http_overlay_codec_conf_t *conf,
     ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
@@ -120,7 +116,7 @@ ngx_http_overlay_probe(const unsigned char *p, size_t len,
     switch (info->format) {
 
     case NGX_HTTP_OVERLAY_FORMAT_JPEG:
-        rc = ngx_http_overlay_probe_jpeg(p, len, info, traits, err);
+        rc = ngx_http_overlay_jpeg_probe(p, len, info, NULL, err);
         break;
 
     case NGX_HTTP_OVERLAY_FORMAT_PNG:
@@ -186,112 +182,6 @@ ngx_http_overlay_probe(const unsigned char *p, size_t len,
             info->width = info->height;
             info->height = w;
         }
-    }
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_probe_jpeg(const unsigned char *p, size_t len,
-    ngx_http_overlay_image_info_t *info, ngx_http_overlay_traits_t *traits,
-    ngx_http_overlay_error_t *err)
-{
-    size_t    pos, seg, sof;
-    unsigned  marker, components;
-
-    pos = 2;
-    sof = 0;
-
-    /* the segments up to the first scan: one frame header among them */
-
-    for ( ;; ) {
-
-        /* a marker, after any number of 0xff fill bytes */
-
-        if (pos >= len || p[pos] != 0xff) {
-            break;
-        }
-
-        while (pos < len && p[pos] == 0xff) {
-            pos++;
-        }
-
-        if (pos >= len) {
-            break;
-        }
-
-        marker = p[pos++];
-
-        if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-            continue;                           /* no length */
-        }
-
-        if (marker == 0xd9 || marker == 0xda) {
-            break;                              /* EOI, SOS */
-        }
-
-        if (pos + 2 > len) {
-            break;
-        }
-
-        seg = ngx_http_overlay_be16(&p[pos]);
-
-        if (seg < 2 || pos + seg > len) {
-            break;
-        }
-
-        if (marker >= 0xc0 && marker <= 0xcf
-            && marker != 0xc4 && marker != 0xc8 && marker != 0xcc)
-        {
-            if (sof) {
-                return ngx_http_overlay_error(err,
-                                              NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                              "headers disagree: a second "
-                                              "JPEG frame header (SOF%u) at "
-                                              "%zu, the first at %zu",
-                                              marker - 0xc0, pos - 2, sof);
-            }
-
-            if (seg < 8) {
-                break;
-            }
-
-            components = p[pos + 7];
-
-            if (seg != 8 + 3 * components) {
-                return ngx_http_overlay_error(err,
-                                              NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                              "headers disagree: a JPEG "
-                                              "frame header of %zu bytes "
-                                              "for %u components", seg,
-                                              components);
-            }
-
-            info->height = ngx_http_overlay_be16(&p[pos + 3]);
-            info->width = ngx_http_overlay_be16(&p[pos + 5]);
-            traits->progressive = (marker == 0xc2 || marker == 0xc6
-                                   || marker == 0xca || marker == 0xce);
-            sof = pos - 2;
-
-            /* no lines means a DNL marker, which libjpeg cannot read */
-
-            if (info->width == 0 || info->height == 0) {
-                return ngx_http_overlay_error(err,
-                                              NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                              "JPEG frame header of %ux%u "
-                                              "pixels", info->width,
-                                              info->height);
-            }
-        }
-
-        pos += seg;
-    }
-
-    if (sof == 0) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                      "JPEG without a frame header in its "
-                                      "%zu bytes", len);
     }
 
     return NGX_HTTP_OVERLAY_OK;

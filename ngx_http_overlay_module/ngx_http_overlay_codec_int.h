@@ -38,7 +38,6 @@ typedef struct {
 
 /* what a probe learns of the image beside its info, for the encoder */
 typedef struct {
-    unsigned                   progressive:1;
     unsigned                   alpha:1;
     unsigned                   lossless:1;     /* WebP VP8L */
     unsigned                   gray:1;         /* PNG colour types 0, 4 */

@@ -1,0 +1,391 @@
+
+/*
+ * ngx_http_overlay_module: the JPEG codec's work in the DCT domain.  The
+ * region of whole iMCUs under the painter's bounds is cut out of the
+ * source's coefficients as a JPEG of its own, decoded to pixels, drawn
+ * on, encoded again with the source's sampling and quantization, and its
+ * new blocks put in place of the old; every other block stays as it was
+ * read.  ngx_http_overlay_jpeg_transcode() then writes all coefficients
+ * out again (the DCT path); the entropy splice codes only the region's
+ * MCUs (ngx_http_overlay_codec_jpeg.c).
+ */
+
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngx_http_overlay_jpeg_int.h"
+
+
+static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
+    ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
+    ngx_http_overlay_rect_t *r, ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
+static void ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j,
+    int c, const ngx_http_overlay_rect_t *r, JDIMENSION *bw,
+    JDIMENSION *bh);
+static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
+
+
+/*
+ * The DCT path, for j->src with its header read: all its coefficients,
+ * the region r's (whole iMCUs) replaced, written again to j->dest with
+ * the source's parameters, markers, restart interval and progression;
+ * with its own Huffman tables where they do, else with optimal ones.
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_transcode(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err)
+{
+    jvirt_barray_ptr       *coefs;
+    ngx_http_overlay_rc_e   rc;
+
+    coefs = jpeg_read_coefficients(&j->src);
+
+    rc = ngx_http_overlay_jpeg_zero_quant(j, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_jpeg_region(j, coefs, r, orientation, painter,
+                                      err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    j->have_out = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->out);
+
+    ngx_http_overlay_jpeg_dest(&j->out, &j->dest);
+    jpeg_copy_critical_parameters(&j->src, &j->out);
+
+    j->out.restart_interval = j->src.restart_interval;
+    j->out.arith_code = j->src.arith_code;
+
+    if (ngx_http_overlay_jpeg_own_tables(j, coefs, p, len, r)) {
+        ngx_http_overlay_jpeg_use_tables(j);
+        j->out.optimize_coding = FALSE;
+
+    } else {
+        j->out.optimize_coding = j->src.arith_code ? FALSE : TRUE;
+    }
+
+    if (j->src.progressive_mode) {
+        jpeg_simple_progression(&j->out);
+    }
+
+    jpeg_write_coefficients(&j->out, coefs);
+    ngx_http_overlay_jpeg_markers(j);
+    jpeg_finish_compress(&j->out);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * a zero quantizer decodes, but the region's blocks could not be quantized
+ * with it again (a division by zero in libjpeg)
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_zero_quant(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_error_t *err)
+{
+    int  i, q;
+
+    for (i = 0; i < NUM_QUANT_TBLS; i++) {
+        for (q = 0; j->src.quant_tbl_ptrs[i] != NULL && q < DCTSIZE2; q++) {
+            if (j->src.quant_tbl_ptrs[i]->quantval[q] == 0) {
+                return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                              "jpeg: quantization table %d "
+                                              "has a zero", i);
+            }
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The region's new blocks in coefs: its pixels from its blocks, cut out
+ * as a JPEG of their own (without decoding the rest of the image again),
+ * drawn on, and through the image's own transform and tables.
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_rc_e    rc;
+    ngx_http_overlay_rect_t  whole;
+
+    ngx_http_overlay_jpeg_cut(j, coefs, r);
+
+    whole.x = 0;
+    whole.y = 0;
+    whole.w = r->w;
+    whole.h = r->h;
+
+    rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data, j->piece.len,
+                                             &whole, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_jpeg_paint(j, orientation, r, painter, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    j->have_enc = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->enc);
+
+    ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
+    ngx_http_overlay_jpeg_start(j, &j->enc, 0);
+    ngx_http_overlay_jpeg_rows(j, &j->enc, 0, gdImageSY(j->im));
+    jpeg_finish_compress(&j->enc);
+
+    j->have_blk = 1;
+    ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region.data,
+                                     j->region.len);
+
+    ngx_http_overlay_jpeg_replace_blocks(j, coefs, r);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* decodes the region r (iMCU-aligned, grown as libjpeg needs) to j->im */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, ngx_http_overlay_rect_t *r,
+    ngx_http_overlay_error_t *err)
+{
+    int              x, y;
+    JSAMPROW         rows[1];
+    JDIMENSION       xoffset, width;
+    unsigned char   *s;
+
+    j->have_pix = 1;
+    ngx_http_overlay_jpeg_decompress(j, &j->pix, p, len);
+
+    j->pix.out_color_space = JCS_RGB;
+
+    (void) jpeg_start_decompress(&j->pix);
+
+    xoffset = (JDIMENSION) r->x;
+    width = (JDIMENSION) r->w;
+
+    if (xoffset != 0 || width != j->pix.output_width) {
+        jpeg_crop_scanline(&j->pix, &xoffset, &width);
+    }
+
+    r->x = (int) xoffset;
+    r->w = (int) width;
+
+    if (r->y > 0) {
+        (void) jpeg_skip_scanlines(&j->pix, (JDIMENSION) r->y);
+    }
+
+    j->im = gdImageCreateTrueColor(r->w, r->h);
+    j->row = malloc((size_t) j->pix.output_width * 3);
+
+    if (j->im == NULL || j->row == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "allocating a %dx%d region failed",
+                                      r->w, r->h);
+    }
+
+    rows[0] = j->row;
+
+    for (y = 0; y < r->h; y++) {
+
+        if (jpeg_read_scanlines(&j->pix, rows, 1) != 1) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "jpeg: no scanline %d", r->y + y);
+        }
+
+        s = j->row;
+
+        for (x = 0; x < r->w; x++, s += 3) {
+            j->im->tpixels[y][x] = gdTrueColor(s[0], s[1], s[2]);
+        }
+    }
+
+    jpeg_abort_decompress(&j->pix);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The blocks of the region r (whole iMCUs, from the image's top left) as a
+ * JPEG of their own, in j->piece: the same components, sampling and
+ * quantization, libjpeg's standard Huffman tables.
+ */
+
+static void
+ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j, jvirt_barray_ptr *coefs,
+    const ngx_http_overlay_rect_t *r)
+{
+    int                   c, mcu_w, mcu_h;
+    JDIMENSION            bx0, by0, bw, bh, by;
+    JBLOCKARRAY           from, to;
+    jvirt_barray_ptr      arrays[MAX_COMPONENTS];
+    jpeg_component_info  *ci;
+
+    j->have_cut = 1;
+    ngx_http_overlay_jpeg_compress(j, &j->cut);
+    ngx_http_overlay_jpeg_dest(&j->cut, &j->piece);
+
+    jpeg_copy_critical_parameters(&j->src, &j->cut);
+
+    j->cut.image_width = (JDIMENSION) r->w;
+    j->cut.image_height = (JDIMENSION) r->h;
+    j->cut.write_JFIF_header = FALSE;
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+
+        ngx_http_overlay_jpeg_cut_size(j, c, r, &bw, &bh);
+
+        arrays[c] = (*j->cut.mem->request_virt_barray)(
+                        (j_common_ptr) &j->cut, JPOOL_IMAGE, FALSE, bw, bh,
+                        (JDIMENSION) ci->v_samp_factor);
+    }
+
+    (*j->cut.mem->realize_virt_arrays)((j_common_ptr) &j->cut);
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+
+        ngx_http_overlay_jpeg_cut_size(j, c, r, &bw, &bh);
+
+        bx0 = (JDIMENSION) (r->x / mcu_w * ci->h_samp_factor);
+        by0 = (JDIMENSION) (r->y / mcu_h * ci->v_samp_factor);
+
+        for (by = 0; by < bh; by++) {
+            from = (*j->src.mem->access_virt_barray)((j_common_ptr) &j->src,
+                                                     coefs[c], by0 + by, 1,
+                                                     FALSE);
+            to = (*j->cut.mem->access_virt_barray)((j_common_ptr) &j->cut,
+                                                   arrays[c], by, 1, TRUE);
+
+            memcpy(to[0][0], from[0][bx0], bw * sizeof(JBLOCK));
+        }
+    }
+
+    jpeg_write_coefficients(&j->cut, arrays);
+    jpeg_finish_compress(&j->cut);
+}
+
+
+/*
+ * The blocks of component c in a JPEG of the region r alone, as libjpeg
+ * sizes a component, padded to whole iMCUs
+ */
+
+static void
+ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j, int c,
+    const ngx_http_overlay_rect_t *r, JDIMENSION *bw, JDIMENSION *bh)
+{
+    int                   mcu_w, mcu_h;
+    jpeg_component_info  *ci;
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    ci = &j->src.comp_info[c];
+
+    *bw = ((JDIMENSION) r->w * ci->h_samp_factor + mcu_w - 1) / mcu_w;
+    *bh = ((JDIMENSION) r->h * ci->v_samp_factor + mcu_h - 1) / mcu_h;
+    *bw = (*bw + ci->h_samp_factor - 1) / ci->h_samp_factor
+          * ci->h_samp_factor;
+    *bh = (*bh + ci->v_samp_factor - 1) / ci->v_samp_factor
+          * ci->v_samp_factor;
+}
+
+
+/* the region's blocks, from j->blk, over the source's, per component */
+
+static void
+ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r)
+{
+    int                   c;
+    JDIMENSION            bx0, by0, bx, by, w, h;
+    JBLOCKARRAY           src, dst;
+    jvirt_barray_ptr     *blocks;
+
+    blocks = jpeg_read_coefficients(&j->blk);
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ngx_http_overlay_jpeg_block_rect(j, c, r, &bx0, &by0, &w, &h);
+
+        for (by = 0; by < h; by++) {
+            src = (*j->blk.mem->access_virt_barray)((j_common_ptr) &j->blk,
+                                                    blocks[c], by, 1, FALSE);
+            dst = (*j->src.mem->access_virt_barray)((j_common_ptr) &j->src,
+                                                    coefs[c], by0 + by, 1,
+                                                    TRUE);
+
+            for (bx = 0; bx < w; bx++) {
+                memcpy(dst[0][bx0 + bx], src[0][bx], sizeof(JBLOCK));
+            }
+        }
+    }
+}
+
+
+/* the blocks of component c that the region r (whole iMCUs) covers */
+
+void
+ngx_http_overlay_jpeg_block_rect(ngx_http_overlay_jpeg_t *j, int c,
+    const ngx_http_overlay_rect_t *r, JDIMENSION *bx0, JDIMENSION *by0,
+    JDIMENSION *w, JDIMENSION *h)
+{
+    int                   mcu_w, mcu_h;
+    JDIMENSION            dst_w, dst_h;
+    jpeg_component_info  *sc, *dc;
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    dc = &j->src.comp_info[c];
+    sc = &j->blk.comp_info[c];
+
+    /* the arrays are padded to whole iMCUs; so is the region's */
+
+    *bx0 = (JDIMENSION) (r->x / mcu_w * dc->h_samp_factor);
+    *by0 = (JDIMENSION) (r->y / mcu_h * dc->v_samp_factor);
+
+    dst_w = (dc->width_in_blocks + dc->h_samp_factor - 1)
+            / dc->h_samp_factor * dc->h_samp_factor;
+    dst_h = (dc->height_in_blocks + dc->v_samp_factor - 1)
+            / dc->v_samp_factor * dc->v_samp_factor;
+
+    *w = (sc->width_in_blocks + sc->h_samp_factor - 1)
+         / sc->h_samp_factor * sc->h_samp_factor;
+    *h = (sc->height_in_blocks + sc->v_samp_factor - 1)
+         / sc->v_samp_factor * sc->v_samp_factor;
+
+    if (*bx0 + *w > dst_w) {
+        *w = dst_w - *bx0;
+    }
+
+    if (*by0 + *h > dst_h) {
+        *h = dst_h - *by0;
+    }
+}
