@@ -454,10 +454,8 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
 
     d = &j->src;
 
-    if (d->progressive_mode || d->arith_code
-        || d->comps_in_scan != d->num_components
+    if (!ngx_http_overlay_jpeg_one_scan(d)
         || d->num_components > NGX_HTTP_OVERLAY_SPLICE_COMPS
-        || d->Ss != 0 || d->Se != DCTSIZE2 - 1 || d->Ah != 0 || d->Al != 0
         || d->src->next_input_byte < p
         || d->src->next_input_byte > p + len)
     {
