@@ -176,7 +176,7 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
             return -1;
         }
 
-        q = memchr(p + i, 0xff, len - i);
+        q = memchr(p + i, NGX_HTTP_OVERLAY_JPEG_MARK, len - i);
 
         if (q == NULL || (size_t) (q - p) + 1 >= len) {
             s->why = "no EOI";
@@ -186,15 +186,15 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
         j = (size_t) (q - p);
         m = p[j + 1];
 
-        if (m == 0x00) {
+        if (m == NGX_HTTP_OVERLAY_JPEG_STUFFED) {
             continue;
         }
 
-        if (m >= 0xd0 && m <= 0xd7 && s->restart_interval != 0) {
+        if (ngx_http_overlay_jpeg_is_rst(m) && s->restart_interval != 0) {
             continue;
         }
 
-        if (m == 0xd9) {
+        if (m == NGX_HTTP_OVERLAY_JPEG_EOI) {
             break;
         }
 
@@ -434,10 +434,10 @@ again:
         } else {
             last = s->src[s->eoi - 1];
 
-            if (last == 0x00 && s->eoi >= s->scan + 2
-                && s->src[s->eoi - 2] == 0xff)
+            if (last == NGX_HTTP_OVERLAY_JPEG_STUFFED && s->eoi >= s->scan + 2
+                && s->src[s->eoi - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
             {
-                last = 0xff;
+                last = NGX_HTTP_OVERLAY_JPEG_MARK;
             }
 
             for (t = 0; t < 7 && (last & (1u << t)); t++) {

@@ -565,8 +565,9 @@ ngx_http_overlay_splice_jump(ngx_http_overlay_splice_t *s, unsigned to)
 
     for (pos = rd->pos; count > 0; pos = j + 2) {
 
-        q = (pos < rd->limit) ? memchr(rd->p + pos, 0xff, rd->limit - pos)
-                              : NULL;
+        q = (pos < rd->limit)
+            ? memchr(rd->p + pos, NGX_HTTP_OVERLAY_JPEG_MARK, rd->limit - pos)
+            : NULL;
 
         if (q == NULL) {
             s->why = "restart marker";
@@ -577,11 +578,11 @@ ngx_http_overlay_splice_jump(ngx_http_overlay_splice_t *s, unsigned to)
 
         j = (size_t) (q - rd->p);
 
-        if (rd->p[j + 1] == 0x00) {
+        if (rd->p[j + 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED) {
             continue;
         }
 
-        if (rd->p[j + 1] != 0xd0 + (n & 7)) {
+        if (rd->p[j + 1] != NGX_HTTP_OVERLAY_JPEG_RST0 + (n & 7)) {
             s->why = "restart marker";
             return -1;
         }
@@ -661,8 +662,9 @@ ngx_http_overlay_splice_marker(ngx_http_overlay_splice_t *s, unsigned m)
 
     /* pos < limit: the byte after pos is there */
 
-    if (rd->pos >= rd->limit || rd->p[rd->pos] != 0xff
-        || rd->p[rd->pos + 1] != 0xd0 + ((m / s->restart_interval - 1) & 7))
+    if (rd->pos >= rd->limit || rd->p[rd->pos] != NGX_HTTP_OVERLAY_JPEG_MARK
+        || rd->p[rd->pos + 1]
+           != NGX_HTTP_OVERLAY_JPEG_RST0 + ((m / s->restart_interval - 1) & 7))
     {
         s->why = "restart marker";
         return -1;
@@ -689,8 +691,8 @@ ngx_http_overlay_splice_where(const ngx_http_overlay_splice_reader_t *rd,
     n = (rd->bits + 7) >> 3;
 
     while (n-- > 0) {
-        if (x >= rd->start + 2 && rd->p[x - 1] == 0x00
-            && rd->p[x - 2] == 0xff)
+        if (x >= rd->start + 2 && rd->p[x - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
+            && rd->p[x - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
         {
             x -= 2;
 

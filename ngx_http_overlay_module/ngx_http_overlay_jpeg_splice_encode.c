@@ -415,7 +415,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
         n = 8 - k;
         ngx_http_overlay_splice_put(w, c & ((1u << n) - 1), (int) n);
         ngx_http_overlay_splice_bytes(w);
-        b += (c == 0xff) ? 2 : 1;
+        b += (c == NGX_HTTP_OVERLAY_JPEG_MARK) ? 2 : 1;
     }
 
     while (b < eb) {
@@ -440,7 +440,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
                         c = (unsigned) (x >> i) & 0xff;
                         *w->o++ = (unsigned char) c;
 
-                        if (c == 0xff) {
+                        if (c == NGX_HTTP_OVERLAY_JPEG_MARK) {
                             *w->o++ = 0x00;
                         }
                     }
@@ -452,7 +452,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
         }
 
         c = p[b];
-        b += (c == 0xff) ? 2 : 1;
+        b += (c == NGX_HTTP_OVERLAY_JPEG_MARK) ? 2 : 1;
         ngx_http_overlay_splice_put(w, c, 8);
         ngx_http_overlay_splice_bytes(w);
     }

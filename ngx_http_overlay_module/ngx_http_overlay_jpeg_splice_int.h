@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "ngx_http_overlay_bytes.h"
+#include "ngx_http_overlay_jpeg_marker.h"
 #include "ngx_http_overlay_jpeg_splice.h"
 
 
@@ -323,11 +324,11 @@ ngx_http_overlay_splice_fill(ngx_http_overlay_splice_reader_t *rd)
     while (rd->bits <= 56 && rd->pos < rd->limit) {
         c = p[rd->pos];
 
-        if (c == 0xff) {
+        if (c == NGX_HTTP_OVERLAY_JPEG_MARK) {
 
             /* p[limit] is the EOI's 0xff: the next byte is there */
 
-            if (p[rd->pos + 1] != 0x00) {
+            if (p[rd->pos + 1] != NGX_HTTP_OVERLAY_JPEG_STUFFED) {
                 return;
             }
 
@@ -441,7 +442,7 @@ ngx_http_overlay_splice_put(ngx_http_overlay_splice_writer_t *w, uint32_t v,
         c = (x >> i) & 0xff;
         *w->o++ = (unsigned char) c;
 
-        if (c == 0xff) {
+        if (c == NGX_HTTP_OVERLAY_JPEG_MARK) {
             *w->o++ = 0x00;
         }
     }
@@ -460,7 +461,7 @@ ngx_http_overlay_splice_bytes(ngx_http_overlay_splice_writer_t *w)
         c = (unsigned) (w->acc >> w->nb) & 0xff;
         *w->o++ = (unsigned char) c;
 
-        if (c == 0xff) {
+        if (c == NGX_HTTP_OVERLAY_JPEG_MARK) {
             *w->o++ = 0x00;
         }
     }
