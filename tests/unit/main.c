@@ -70,6 +70,12 @@ static const unit_group_t  unit_groups[] = {
     { "jpeg_apply", test_jpeg_apply },
     { "jpeg_hostile", test_jpeg_hostile },
 
+    { "jpeg_marker_walk", test_jpeg_marker_walk },
+    { "jpeg_marker_flags", test_jpeg_marker_flags },
+
+    { "jpeg_exif_orientation", test_jpeg_exif_orientation },
+    { "jpeg_exif_orient_point", test_jpeg_exif_orient_point },
+
     { "jpeg_dct", test_jpeg_dct },
 
     { "jpeg_tables", test_jpeg_tables },

@@ -236,6 +236,14 @@ void test_jpeg_headers(void);
 void test_jpeg_apply(void);
 void test_jpeg_hostile(void);
 
+/* test_jpeg_marker.c */
+void test_jpeg_marker_walk(void);
+void test_jpeg_marker_flags(void);
+
+/* test_jpeg_exif.c */
+void test_jpeg_exif_orientation(void);
+void test_jpeg_exif_orient_point(void);
+
 /* test_jpeg_dct.c */
 void test_jpeg_dct(void);
 
