@@ -38,17 +38,7 @@ ngx_http_overlay_splice_create(const ngx_http_overlay_splice_conf_t *conf)
         return NULL;
     }
 
-    s->ncomps = conf->ncomps;
-    memcpy(s->comp, conf->comp, sizeof(s->comp));
-    s->mcus_per_row = conf->mcus_per_row;
-    s->mcu_rows = conf->mcu_rows;
-    s->restart_interval = conf->restart_interval;
-    memcpy(s->dc, conf->dc, sizeof(s->dc));
-    memcpy(s->ac, conf->ac, sizeof(s->ac));
-    s->block = conf->block;
-    s->data = conf->data;
-    s->adjust = conf->adjust;
-    s->jump = conf->jump;
+    s->conf = *conf;
 
     return s;
 }
@@ -96,7 +86,7 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
     s->out_len = 0;
     s->why = NULL;
 
-    if (s->ncomps < 1 || s->ncomps > NGX_HTTP_OVERLAY_SPLICE_COMPS) {
+    if (s->conf.ncomps < 1 || s->conf.ncomps > NGX_HTTP_OVERLAY_SPLICE_COMPS) {
         s->why = "components";
         return -1;
     }
@@ -104,17 +94,17 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
     memset(used, 0, sizeof(used));
     s->blocks = 0;
 
-    for (c = 0; c < s->ncomps; c++) {
-        ci = &s->comp[c];
+    for (c = 0; c < s->conf.ncomps; c++) {
+        ci = &s->conf.comp[c];
 
-        if (s->ncomps == 1) {
+        if (s->conf.ncomps == 1) {
             ci->h = 1;
             ci->v = 1;
         }
 
         if (ci->h < 1 || ci->h > 4 || ci->v < 1 || ci->v > 4
             || ci->dc > 3 || ci->ac > 3
-            || s->dc[ci->dc] == NULL || s->ac[ci->ac] == NULL)
+            || s->conf.dc[ci->dc] == NULL || s->conf.ac[ci->ac] == NULL)
         {
             s->why = "component";
             return -1;
@@ -130,13 +120,13 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
         return -1;
     }
 
-    if (s->ncomps == 1) {
-        s->width = s->comp[0].width;
-        s->total = s->comp[0].width * s->comp[0].height;
+    if (s->conf.ncomps == 1) {
+        s->width = s->conf.comp[0].width;
+        s->total = s->conf.comp[0].width * s->conf.comp[0].height;
 
     } else {
-        s->width = s->mcus_per_row;
-        s->total = s->mcus_per_row * s->mcu_rows;
+        s->width = s->conf.mcus_per_row;
+        s->total = s->conf.mcus_per_row * s->conf.mcu_rows;
     }
 
     if (s->total == 0) {
@@ -146,10 +136,11 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
 
     for (t = 0; t < 4; t++) {
         if ((used[0][t]
-             && ngx_http_overlay_splice_table(&s->huff[0][t], s->dc[t], 1)
+             && ngx_http_overlay_splice_table(&s->huff[0][t], s->conf.dc[t], 1)
                 != 0)
             || (used[1][t]
-                && ngx_http_overlay_splice_table(&s->huff[1][t], s->ac[t], 0)
+                && ngx_http_overlay_splice_table(&s->huff[1][t],
+                                                 s->conf.ac[t], 0)
                    != 0))
         {
             s->why = "Huffman table";
@@ -190,7 +181,7 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
             continue;
         }
 
-        if (ngx_http_overlay_jpeg_is_rst(m) && s->restart_interval != 0) {
+        if (ngx_http_overlay_jpeg_is_rst(m) && s->conf.restart_interval != 0) {
             continue;
         }
 
@@ -226,7 +217,7 @@ ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s, unsigned x0,
     unsigned                        y, a, e, i, ri;
     ngx_http_overlay_splice_seg_t  *g;
 
-    ri = s->restart_interval;
+    ri = s->conf.restart_interval;
 
     if (x0 >= x1 || y0 >= y1 || x1 > s->width || y1 > s->total / s->width
         || s->next != 0)
@@ -453,7 +444,7 @@ again:
              * ends with its own padding
              */
 
-            if (q != 0 && t + q >= 8 && s->adjust && !adjusted
+            if (q != 0 && t + q >= 8 && s->conf.adjust && !adjusted
                 && ngx_http_overlay_splice_align(s, 8 - q) == 0)
             {
                 adjusted = 1;

@@ -238,7 +238,7 @@ ngx_http_overlay_splice_block_decode(ngx_http_overlay_splice_reader_t *rd,
 }
 
 
-/* decodes MCUs s->next up to to, their blocks to s->block() if store */
+/* decodes MCUs s->next up to to, their blocks to s->conf.block() if store */
 
 int
 ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
@@ -258,7 +258,7 @@ ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
          * the first marker after a segment is still to be noted
          */
 
-        if (s->jump && s->restart_interval != 0
+        if (s->conf.jump && s->conf.restart_interval != 0
             && !(s->gap != NULL && s->gap->r_marker == 0 && s->gap->r <= to)
             && ngx_http_overlay_splice_jump(s, to) != 0)
         {
@@ -269,7 +269,7 @@ ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
     }
 
     rd = &s->rd;
-    ri = s->restart_interval;
+    ri = s->conf.restart_interval;
     block = NULL;
 
     for (m = s->next; m < to; m++) {
@@ -280,12 +280,12 @@ ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
             }
         }
 
-        if (s->ncomps == 1) {
-            ci = &s->comp[0];
+        if (s->conf.ncomps == 1) {
+            ci = &s->conf.comp[0];
 
             if (store) {
-                block = s->block(s->data, ci->index, m % ci->width,
-                                 m / ci->width);
+                block = s->conf.block(s->conf.data, ci->index, m % ci->width,
+                                      m / ci->width);
             }
 
             if (ngx_http_overlay_splice_block_decode(rd,
@@ -299,11 +299,11 @@ ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
             continue;
         }
 
-        row = m / s->mcus_per_row;
-        col = m % s->mcus_per_row;
+        row = m / s->conf.mcus_per_row;
+        col = m % s->conf.mcus_per_row;
 
-        for (c = 0; c < s->ncomps; c++) {
-            ci = &s->comp[c];
+        for (c = 0; c < s->conf.ncomps; c++) {
+            ci = &s->conf.comp[c];
             dc = &s->huff[0][ci->dc];
             ac = &s->huff[1][ci->ac];
             pred = &s->pred[c];
@@ -315,7 +315,7 @@ ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
                     bx = col * ci->h + x;
 
                     if (store) {
-                        block = s->block(s->data, ci->index, bx, by);
+                        block = s->conf.block(s->conf.data, ci->index, bx, by);
                     }
 
                     if (ngx_http_overlay_splice_block_decode(rd, dc, ac, pred,
@@ -361,13 +361,13 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
     ngx_http_overlay_splice_reader_t      *rd;
 
     rd = &s->rd;
-    ri = s->restart_interval;
+    ri = s->conf.restart_interval;
     w = 0;
 
-    for (c = 0; c < s->ncomps; c++) {
-        dcs[c] = &s->huff[0][s->comp[c].dc];
-        acs[c] = &s->huff[1][s->comp[c].ac];
-        nblocks[c] = s->comp[c].h * s->comp[c].v;
+    for (c = 0; c < s->conf.ncomps; c++) {
+        dcs[c] = &s->huff[0][s->conf.comp[c].dc];
+        acs[c] = &s->huff[1][s->conf.comp[c].ac];
+        nblocks[c] = s->conf.comp[c].h * s->conf.comp[c].v;
     }
 
     /* the next MCU a restart marker comes before */
@@ -427,10 +427,10 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
             nr += ri;
         }
 
-        for (c = 0; c < s->ncomps; c++) {
+        for (c = 0; c < s->conf.ncomps; c++) {
             dc = dcs[c];
             ac = acs[c];
-            pair = s->pair[s->comp[c].ac];
+            pair = s->pair[s->conf.comp[c].ac];
             pred = s->pred[c];
 
             for (b = 0; b < nblocks[c]; b++) {
@@ -548,7 +548,7 @@ ngx_http_overlay_splice_jump(ngx_http_overlay_splice_t *s, unsigned to)
     ngx_http_overlay_splice_reader_t  *rd;
 
     rd = &s->rd;
-    ri = s->restart_interval;
+    ri = s->conf.restart_interval;
 
     /* b: where to go; m: the MCU the next marker comes before */
 
@@ -663,8 +663,8 @@ ngx_http_overlay_splice_marker(ngx_http_overlay_splice_t *s, unsigned m)
     /* pos < limit: the byte after pos is there */
 
     if (rd->pos >= rd->limit || rd->p[rd->pos] != NGX_HTTP_OVERLAY_JPEG_MARK
-        || rd->p[rd->pos + 1]
-           != NGX_HTTP_OVERLAY_JPEG_RST0 + ((m / s->restart_interval - 1) & 7))
+        || rd->p[rd->pos + 1] != NGX_HTTP_OVERLAY_JPEG_RST0
+                                 + ((m / s->conf.restart_interval - 1) & 7))
     {
         s->why = "restart marker";
         return -1;

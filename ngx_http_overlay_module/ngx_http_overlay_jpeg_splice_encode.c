@@ -55,18 +55,19 @@ ngx_http_overlay_splice_align(ngx_http_overlay_splice_t *s, unsigned d)
                 continue;
             }
 
-            for (c = 0; c < s->ncomps; c++) {
-                ci = &s->comp[c];
+            for (c = 0; c < s->conf.ncomps; c++) {
+                ci = &s->conf.comp[c];
                 ac = &s->huff[1][ci->ac];
 
                 for (n = 0; n < ci->h * ci->v; n++) {
                     x = n % ci->h;
                     y = n / ci->h;
 
-                    block = (s->ncomps == 1)
-                            ? s->block(s->data, ci->index, col, row)
-                            : s->block(s->data, ci->index, col * ci->h + x,
-                                       row * ci->v + y);
+                    block = (s->conf.ncomps == 1)
+                            ? s->conf.block(s->conf.data, ci->index, col, row)
+                            : s->conf.block(s->conf.data, ci->index,
+                                            col * ci->h + x,
+                                            row * ci->v + y);
 
                     for (k = 62; k > 0; k--) {
                         if (block[ngx_http_overlay_splice_zigzag[k]] != 0) {
@@ -177,7 +178,7 @@ ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
     const short                     *block;
     ngx_http_overlay_splice_comp_t  *ci;
 
-    ri = s->restart_interval;
+    ri = s->conf.restart_interval;
 
     memcpy(pred, g->pred, sizeof(pred));
 
@@ -197,10 +198,10 @@ ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
             memset(pred, 0, sizeof(pred));
         }
 
-        if (s->ncomps == 1) {
-            ci = &s->comp[0];
-            block = s->block(s->data, ci->index, m % ci->width,
-                             m / ci->width);
+        if (s->conf.ncomps == 1) {
+            ci = &s->conf.comp[0];
+            block = s->conf.block(s->conf.data, ci->index, m % ci->width,
+                                  m / ci->width);
 
             if (ngx_http_overlay_splice_block_encode(w, block, &pred[0],
                     &s->huff[0][ci->dc], &s->huff[1][ci->ac])
@@ -212,16 +213,16 @@ ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
             continue;
         }
 
-        row = m / s->mcus_per_row;
-        col = m % s->mcus_per_row;
+        row = m / s->conf.mcus_per_row;
+        col = m % s->conf.mcus_per_row;
 
-        for (c = 0; c < s->ncomps; c++) {
-            ci = &s->comp[c];
+        for (c = 0; c < s->conf.ncomps; c++) {
+            ci = &s->conf.comp[c];
 
             for (y = 0; y < ci->v; y++) {
                 for (x = 0; x < ci->h; x++) {
-                    block = s->block(s->data, ci->index, col * ci->h + x,
-                                     row * ci->v + y);
+                    block = s->conf.block(s->conf.data, ci->index,
+                                          col * ci->h + x, row * ci->v + y);
 
                     if (ngx_http_overlay_splice_block_encode(w, block,
                             &pred[c], &s->huff[0][ci->dc],

@@ -115,23 +115,12 @@ typedef struct {
 
 struct ngx_http_overlay_splice_s {
     /*
-     * The scan and the caller, as in ngx_http_overlay_splice_conf_t
-     * (copied by ngx_http_overlay_splice_create(); unit tests set them
-     * directly), all else zero, before ngx_http_overlay_splice_init()
+     * The scan and the caller (copied by ngx_http_overlay_splice_create();
+     * unit tests set it directly), all else zero, before
+     * ngx_http_overlay_splice_init()
      */
 
-    unsigned                          ncomps;   /* in the scan: 1 or all */
-    ngx_http_overlay_splice_comp_t    comp[NGX_HTTP_OVERLAY_SPLICE_COMPS];
-    unsigned                          mcus_per_row;
-    unsigned                          mcu_rows;
-    unsigned                          restart_interval;     /* 0: none */
-    const ngx_http_overlay_splice_dht_t  *dc[4];    /* NULL: not defined */
-    const ngx_http_overlay_splice_dht_t  *ac[4];
-
-    ngx_http_overlay_splice_block_pt  block;
-    void                             *data;
-    unsigned                          adjust;
-    unsigned                          jump;
+    ngx_http_overlay_splice_conf_t    conf;
 
     /* the output, malloc()ed: freed with the state unless handed over */
 
@@ -185,7 +174,7 @@ int ngx_http_overlay_splice_table(ngx_http_overlay_splice_huff_t *h,
 void ngx_http_overlay_splice_pairs(uint16_t *pair,
     const ngx_http_overlay_splice_huff_t *h);
 
-/* decodes MCUs s->next up to to, their blocks to s->block() if store */
+/* decodes MCUs s->next up to to, their blocks to s->conf.block() if store */
 int ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
     int store);
 

@@ -97,8 +97,8 @@ test_jpeg_splice(void)
             continue;
         }
 
-        W = s.ncomps == 1 ? s.comp[0].width : s.mcus_per_row;
-        H = s.ncomps == 1 ? s.comp[0].height : s.mcu_rows;
+        W = s.conf.ncomps == 1 ? s.conf.comp[0].width : s.conf.mcus_per_row;
+        H = s.conf.ncomps == 1 ? s.conf.comp[0].height : s.conf.mcu_rows;
 
         for (r = 0; r < 9; r++) {
             static const unsigned  rects[9][4] = {
@@ -122,8 +122,8 @@ test_jpeg_splice(void)
 
                 (void) splice_setup(&s, &arr, jpeg, jlen);
 
-                s.adjust = v & 1;
-                s.jump = (v >> 1) & 1;
+                s.conf.adjust = v & 1;
+                s.conf.jump = (v >> 1) & 1;
 
                 if (ngx_http_overlay_splice_decode(&s, x0, y0, x1, y1)
                     != 0)
@@ -135,10 +135,10 @@ test_jpeg_splice(void)
 
                 /* change 0: none; then the first block of the first MCU */
 
-                bx = x0 * s.comp[0].h;
-                by = y0 * s.comp[0].v;
+                bx = x0 * s.conf.comp[0].h;
+                by = y0 * s.conf.comp[0].v;
 
-                if (s.ncomps == 1) {
+                if (s.conf.ncomps == 1) {
                     bx = x0;
                     by = y0;
                 }
@@ -147,7 +147,7 @@ test_jpeg_splice(void)
 
                 if (v != 0) {
                     JCOEF  *blk = (JCOEF *) splice_block(&arr,
-                                                         s.comp[0].index,
+                                                         s.conf.comp[0].index,
                                                          bx, by);
 
                     blk[0] = (JCOEF) (blk[0] + (int) v - 6);
@@ -189,7 +189,7 @@ test_jpeg_splice(void)
 
                         nb = (size_t) by * a.w[c] + bx;
 
-                        if (c == (int) s.comp[0].index && n == nb) {
+                        if (c == (int) s.conf.comp[0].index && n == nb) {
                             want[0] = (JCOEF) (want[0] + (int) v - 6);
                             want[zz] = (JCOEF) (want[zz]
                                                 + ((v & 1) ? -1 : 1)
@@ -205,12 +205,12 @@ test_jpeg_splice(void)
                         mx = (int) (n % (size_t) a.w[c]);
                         my = (int) (n / (size_t) a.w[c]);
 
-                        if (s.ncomps > 1) {
-                            mx /= (int) s.comp[c].h;
-                            my /= (int) s.comp[c].v;
+                        if (s.conf.ncomps > 1) {
+                            mx /= (int) s.conf.comp[c].h;
+                            my /= (int) s.conf.comp[c].v;
                         }
 
-                        if (s.adjust && mx >= (int) x0 && mx < (int) x1
+                        if (s.conf.adjust && mx >= (int) x0 && mx < (int) x1
                             && my >= (int) y0 && my < (int) y1
                             && dropped_last(want, y))
                         {
@@ -603,17 +603,17 @@ splice_setup(ngx_http_overlay_splice_t *s, splice_arrays_t *a,
     jpeg_mem_src(&d, p, (unsigned long) len);
     (void) jpeg_read_header(&d, TRUE);
 
-    s->ncomps = (unsigned) d.comps_in_scan;
+    s->conf.ncomps = (unsigned) d.comps_in_scan;
 
     for (c = 0; c < d.comps_in_scan; c++) {
         ci = d.cur_comp_info[c];
-        s->comp[c].index = (unsigned) ci->component_index;
-        s->comp[c].h = (unsigned) ci->h_samp_factor;
-        s->comp[c].v = (unsigned) ci->v_samp_factor;
-        s->comp[c].width = ci->width_in_blocks;
-        s->comp[c].height = ci->height_in_blocks;
-        s->comp[c].dc = (unsigned) ci->dc_tbl_no;
-        s->comp[c].ac = (unsigned) ci->ac_tbl_no;
+        s->conf.comp[c].index = (unsigned) ci->component_index;
+        s->conf.comp[c].h = (unsigned) ci->h_samp_factor;
+        s->conf.comp[c].v = (unsigned) ci->v_samp_factor;
+        s->conf.comp[c].width = ci->width_in_blocks;
+        s->conf.comp[c].height = ci->height_in_blocks;
+        s->conf.comp[c].dc = (unsigned) ci->dc_tbl_no;
+        s->conf.comp[c].ac = (unsigned) ci->ac_tbl_no;
     }
 
     for (c = 0; c < d.num_components; c++) {
@@ -630,9 +630,9 @@ splice_setup(ngx_http_overlay_splice_t *s, splice_arrays_t *a,
 
     mcu_w = (unsigned) d.max_h_samp_factor * DCTSIZE;
     mcu_h = (unsigned) d.max_v_samp_factor * DCTSIZE;
-    s->mcus_per_row = (d.image_width + mcu_w - 1) / mcu_w;
-    s->mcu_rows = (d.image_height + mcu_h - 1) / mcu_h;
-    s->restart_interval = d.restart_interval;
+    s->conf.mcus_per_row = (d.image_width + mcu_w - 1) / mcu_w;
+    s->conf.mcu_rows = (d.image_height + mcu_h - 1) / mcu_h;
+    s->conf.restart_interval = d.restart_interval;
 
     for (t = 0; t < 4; t++) {
         for (c = 0; c < 2; c++) {
@@ -646,16 +646,16 @@ splice_setup(ngx_http_overlay_splice_t *s, splice_arrays_t *a,
             memcpy(a->dht[c][t].huffval, tbl->huffval, 256);
 
             if (c) {
-                s->ac[t] = &a->dht[c][t];
+                s->conf.ac[t] = &a->dht[c][t];
 
             } else {
-                s->dc[t] = &a->dht[c][t];
+                s->conf.dc[t] = &a->dht[c][t];
             }
         }
     }
 
-    s->block = splice_block;
-    s->data = a;
+    s->conf.block = splice_block;
+    s->conf.data = a;
 
     rc = ngx_http_overlay_splice_init(s, p, len,
                                       (size_t) (d.src->next_input_byte - p));
@@ -686,8 +686,8 @@ splice_strict(const unsigned char *p, size_t len)
     rc = splice_setup(&s, &arr, p, len);
 
     if (rc == 0) {
-        W = s.ncomps == 1 ? s.comp[0].width : s.mcus_per_row;
-        H = s.ncomps == 1 ? s.comp[0].height : s.mcu_rows;
+        W = s.conf.ncomps == 1 ? s.conf.comp[0].width : s.conf.mcus_per_row;
+        H = s.conf.ncomps == 1 ? s.conf.comp[0].height : s.conf.mcu_rows;
         rc = ngx_http_overlay_splice_decode(&s, W - 1, H - 1, W, H);
     }
 
