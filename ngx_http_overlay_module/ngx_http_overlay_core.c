@@ -16,8 +16,9 @@
 #include "ngx_http_overlay_tiles.h"
 
 
-static ngx_http_overlay_rc_e ngx_http_overlay_names_grow(const char ***names,
-    void *values, size_t size, unsigned *room, unsigned n);
+static ngx_http_overlay_rc_e ngx_http_overlay_names_add(const char ***names,
+    void *values, size_t size, unsigned *room, unsigned n, const char *name,
+    const void *value);
 
 
 static const char *const  ngx_http_overlay_default_font_path[] = {
@@ -71,47 +72,41 @@ ngx_http_overlay_options_add_font(ngx_http_overlay_options_t *opts,
     ngx_http_overlay_names_t  *names;
 
     names = &opts->names;
+    n = opts->spec.nfonts;
 
     if (names->font_names == NULL) {
 
-        /* the built-in default first, as options_init() set it */
+        /* the tables begin with the built-in default, as options_init() */
 
-        if (ngx_http_overlay_names_grow(&names->font_names,
-                                        &names->font_paths,
-                                        sizeof(char *), &names->font_room,
-                                        1)
+        if (ngx_http_overlay_names_add(&names->font_names,
+                                       &names->font_paths, sizeof(char *),
+                                       &names->font_room, 0,
+                                       opts->spec.fonts[0],
+                                       &opts->render.fonts[0])
             != NGX_HTTP_OVERLAY_OK)
         {
             return NGX_HTTP_OVERLAY_NO_MEMORY;
         }
 
-        names->font_names[0] = opts->spec.fonts[0];
-        names->font_paths[0] = opts->render.fonts[0];
-        opts->spec.fonts = names->font_names;
-        opts->render.fonts = names->font_paths;
+        n = 1;
     }
 
     if (strcmp(name, "default") == 0) {
         names->font_paths[0] = path;
-        return NGX_HTTP_OVERLAY_OK;
-    }
 
-    n = opts->spec.nfonts;
-
-    if (ngx_http_overlay_names_grow(&names->font_names, &names->font_paths,
-                                    sizeof(char *), &names->font_room, n + 1)
-        != NGX_HTTP_OVERLAY_OK)
+    } else if (ngx_http_overlay_names_add(&names->font_names,
+                                          &names->font_paths,
+                                          sizeof(char *), &names->font_room,
+                                          n++, name, &path)
+               != NGX_HTTP_OVERLAY_OK)
     {
         return NGX_HTTP_OVERLAY_NO_MEMORY;
     }
 
-    names->font_names[n] = name;
-    names->font_paths[n] = path;
-
     opts->spec.fonts = names->font_names;
+    opts->spec.nfonts = n;
     opts->render.fonts = names->font_paths;
-    opts->spec.nfonts = n + 1;
-    opts->render.nfonts = n + 1;
+    opts->render.nfonts = n;
 
     return NGX_HTTP_OVERLAY_OK;
 }
@@ -127,57 +122,59 @@ ngx_http_overlay_options_add_asset(ngx_http_overlay_options_t *opts,
     names = &opts->names;
     n = opts->spec.nassets;
 
-    if (ngx_http_overlay_names_grow(&names->asset_names, &names->assets,
-                                    sizeof(ngx_http_overlay_asset_t *),
-                                    &names->asset_room, n + 1)
+    if (ngx_http_overlay_names_add(&names->asset_names, &names->assets,
+                                   sizeof(ngx_http_overlay_asset_t *),
+                                   &names->asset_room, n, name, &asset)
         != NGX_HTTP_OVERLAY_OK)
     {
         return NGX_HTTP_OVERLAY_NO_MEMORY;
     }
 
-    names->asset_names[n] = name;
-    names->assets[n] = asset;
-
     opts->spec.assets = names->asset_names;
-    opts->render.assets = names->assets;
     opts->spec.nassets = n + 1;
+    opts->render.assets = names->assets;
     opts->render.nassets = n + 1;
 
     return NGX_HTTP_OVERLAY_OK;
 }
 
 
-/* room for n in a table of names and the table of their values */
+/*
+ * Puts name at [n] of a table of names, and the size bytes at value at [n]
+ * of the table of their values beside it, both grown as needed.
+ */
 
 static ngx_http_overlay_rc_e
-ngx_http_overlay_names_grow(const char ***names, void *values, size_t size,
-    unsigned *room, unsigned n)
+ngx_http_overlay_names_add(const char ***names, void *values, size_t size,
+    unsigned *room, unsigned n, const char *name, const void *value)
 {
     void        *v, **pv;
     unsigned     want;
     const char **p;
 
-    if (n <= *room) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    want = *room ? 2 * *room : 4;
-
-    p = realloc(*names, want * sizeof(char *));
-    if (p == NULL) {
-        return NGX_HTTP_OVERLAY_NO_MEMORY;
-    }
-
-    *names = p;
-
     pv = values;
-    v = realloc(*pv, want * size);
-    if (v == NULL) {
-        return NGX_HTTP_OVERLAY_NO_MEMORY;
+
+    if (n >= *room) {
+        want = *room ? 2 * *room : 4;
+
+        p = realloc(*names, want * sizeof(char *));
+        if (p == NULL) {
+            return NGX_HTTP_OVERLAY_NO_MEMORY;
+        }
+
+        *names = p;
+
+        v = realloc(*pv, want * size);
+        if (v == NULL) {
+            return NGX_HTTP_OVERLAY_NO_MEMORY;
+        }
+
+        *pv = v;
+        *room = want;
     }
 
-    *pv = v;
-    *room = want;
+    (*names)[n] = name;
+    memcpy((char *) *pv + n * size, value, size);
 
     return NGX_HTTP_OVERLAY_OK;
 }
