@@ -49,20 +49,11 @@ ngx_http_overlay_rc_e
 ngx_http_overlay_measure(const char *font, double px, const char *text,
     ngx_http_overlay_extent_t *ext, ngx_http_overlay_error_t *err)
 {
-    int               brect[8];
-    char             *msg;
-    gdFTStringExtra   extra;
+    int    brect[8];
+    char  *msg;
 
-    memset(&extra, 0, sizeof(gdFTStringExtra));
-
-    /* 72 dpi: the size given is in pixels */
-
-    extra.flags = gdFTEX_RESOLUTION;
-    extra.hdpi = 72;
-    extra.vdpi = 72;
-
-    msg = gdImageStringFTEx(NULL, brect, 0, font, px, 0.0, 0, 0,
-                            (char *) text, &extra);
+    msg = ngx_http_overlay_ft_text(NULL, 0, font, px, 0.0, 0, 0, text,
+                                   brect);
 
     if (msg != NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,

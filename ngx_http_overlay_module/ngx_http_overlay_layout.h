@@ -78,6 +78,14 @@ ngx_http_overlay_rc_e ngx_http_overlay_render_draw(
 
 void ngx_http_overlay_render_free(ngx_http_overlay_layout_t *layout);
 
+/*
+ * The one way text reaches FreeType (libgd's gdImageStringFTEx() at 72 dpi,
+ * so that px is in pixels): drawn on im, or only measured when im is NULL;
+ * brect[8] is its box.  NULL, or libgd's message.
+ */
+char *ngx_http_overlay_ft_text(gdImagePtr im, int color, const char *font,
+    double px, double angle, int x, int y, const char *text, int *brect);
+
 /* the extent of text in font at px pixels (72 dpi), as FreeType draws it */
 ngx_http_overlay_rc_e ngx_http_overlay_measure(const char *font, double px,
     const char *text, ngx_http_overlay_extent_t *ext,

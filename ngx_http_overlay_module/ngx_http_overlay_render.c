@@ -433,22 +433,35 @@ ngx_http_overlay_draw_image(const ngx_http_overlay_layout_t *layout,
 }
 
 
+char *
+ngx_http_overlay_ft_text(gdImagePtr im, int color, const char *font,
+    double px, double angle, int x, int y, const char *text, int *brect)
+{
+    gdFTStringExtra  extra;
+
+    memset(&extra, 0, sizeof(gdFTStringExtra));
+
+    /* 72 dpi: the size given is in pixels */
+
+    extra.flags = gdFTEX_RESOLUTION;
+    extra.hdpi = 72;
+    extra.vdpi = 72;
+
+    return gdImageStringFTEx(im, brect, color, (char *) font, px, angle, x,
+                             y, (char *) text, &extra);
+}
+
+
 static ngx_http_overlay_rc_e
 ngx_http_overlay_string(gdImagePtr im, int color, const char *font,
     double px, double angle, int x, int y, const char *text,
     ngx_http_overlay_error_t *err)
 {
-    int               brect[8];
-    char             *msg;
-    gdFTStringExtra   extra;
+    int    brect[8];
+    char  *msg;
 
-    memset(&extra, 0, sizeof(gdFTStringExtra));
-    extra.flags = gdFTEX_RESOLUTION;
-    extra.hdpi = 72;
-    extra.vdpi = 72;
-
-    msg = gdImageStringFTEx(im, brect, color, font, px, angle, x, y,
-                            (char *) text, &extra);
+    msg = ngx_http_overlay_ft_text(im, color, font, px, angle, x, y, text,
+                                   brect);
 
     if (msg != NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
