@@ -81,11 +81,13 @@ C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
                 tests/bench/bench_codec.c
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
+        fuzz-syntax \
         fuzz golden deb bench soak test-valgrind fuzz-deps
 
 all: build
 
-build: check-deps $(MODULE) $(CLI) $(BUILD)/unit
+build: check-deps $(MODULE) $(CLI) $(BUILD)/unit $(BUILD)/bench_codec \
+       fuzz-syntax
 
 check-deps:
 	@tools/deps.sh check
@@ -216,6 +218,18 @@ fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
 	    exit 1; \
 	fi; \
 	echo "fuzz: no crash, leak or timeout in $(FUZZ_SECONDS) s per target"
+
+# the fuzz targets are compiled (not linked) by make build, so that a
+# change of the core's interfaces cannot leave them behind: with clang when
+# make fuzz installed it, else with cc, which lacks the sanitizer header
+# fuzz_probe.c reads the heap with
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+HAVE_CLANG   := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo y)
+
+fuzz-syntax: $(FUZZ_SRCS) tests/fuzz/fuzz_common.h $(CORE_HDRS)
+	$(if $(HAVE_CLANG),$(FUZZ_CC) $(CFLAGS_CORE) -fsyntax-only $(FUZZ_SRCS),\
+	    $(CC) $(CFLAGS_CORE) -fsyntax-only \
+	        $(filter-out tests/fuzz/fuzz_probe.c,$(FUZZ_SRCS)))
 
 fuzz-deps: deps
 	@tools/deps.sh install fuzz

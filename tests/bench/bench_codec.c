@@ -63,6 +63,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include <gd.h>
 #include <jpeglib.h>
 
 #include "ngx_http_overlay_core.h"
