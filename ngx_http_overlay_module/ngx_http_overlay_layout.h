@@ -76,6 +76,7 @@ ngx_http_overlay_rc_e ngx_http_overlay_render_draw(
     const ngx_http_overlay_layout_t *layout, gdImagePtr im, int x0, int y0,
     ngx_http_overlay_error_t *err);
 
+/* releases what ngx_http_overlay_render_layout() allocated in layout */
 void ngx_http_overlay_render_free(ngx_http_overlay_layout_t *layout);
 
 /*
