@@ -36,7 +36,7 @@ ngx_http_overlay_core_init(void)
 void
 ngx_http_overlay_core_shutdown(void)
 {
-    ngx_http_overlay_tiles_flush();
+    ngx_http_overlay_tiles_flush_all();
     gdFontCacheShutdown();
 }
 

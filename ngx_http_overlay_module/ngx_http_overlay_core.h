@@ -70,9 +70,9 @@ typedef struct {
 void ngx_http_overlay_core_init(void);
 
 /*
- * Drops the calling thread's tile cache, then libgd's font cache; call it
- * when no other thread draws (at exit, or when a configuration is
- * dropped), and ngx_http_overlay_core_init() before drawing again.
+ * Drops every thread's tile cache, then libgd's font cache; call it when
+ * no other thread draws (at exit, or when a configuration is dropped), and
+ * ngx_http_overlay_core_init() before drawing again.
  */
 void ngx_http_overlay_core_shutdown(void);
 
@@ -132,6 +132,15 @@ ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,
 
 /* drops the calling thread's cache of rendered overlays */
 void ngx_http_overlay_tiles_flush(void);
+
+/*
+ * Drops every thread's cache, those of threads that have exited too: call
+ * it when no other thread draws (ngx_http_overlay_core_shutdown() does).
+ */
+void ngx_http_overlay_tiles_flush_all(void);
+
+/* how many threads' caches there are, of threads gone or not */
+unsigned ngx_http_overlay_tiles_caches(void);
 
 /* how often the calling thread's cache had the overlay, and how often not */
 void ngx_http_overlay_tiles_count(unsigned long *hits,

@@ -27,13 +27,19 @@ typedef struct {
 } ngx_http_overlay_tile_t;
 
 
-typedef struct {
+typedef struct ngx_http_overlay_tiles_s  ngx_http_overlay_tiles_t;
+
+struct ngx_http_overlay_tiles_s {
     ngx_http_overlay_tile_t     tiles[NGX_HTTP_OVERLAY_TILES];
     size_t                      bytes;
     unsigned long               clock;
     unsigned long               hits;
     unsigned long               misses;
-} ngx_http_overlay_tiles_t;
+
+    /* every thread's cache, in a list: freed by tiles_flush_all() */
+    ngx_http_overlay_tiles_t   *prev;
+    ngx_http_overlay_tiles_t   *next;
+};
 
 
 static char *ngx_http_overlay_tile_key(const ngx_http_overlay_spec_t *spec,
@@ -43,12 +49,26 @@ static ngx_http_overlay_rc_e ngx_http_overlay_tile_render(
     const ngx_http_overlay_options_t *opts, int width, int height,
     ngx_http_overlay_tile_ref_t *ref, ngx_http_overlay_error_t *err);
 static ngx_http_overlay_tiles_t *ngx_http_overlay_tiles(void);
+static void ngx_http_overlay_tiles_unlink(ngx_http_overlay_tiles_t *tiles);
 static void ngx_http_overlay_tiles_destroy(void *data);
-static void ngx_http_overlay_tiles_key_create(void);
 
 
-static pthread_key_t   ngx_http_overlay_tiles_key;
-static pthread_once_t  ngx_http_overlay_tiles_once = PTHREAD_ONCE_INIT;
+/*
+ * A thread's cache is found through thread-local variables, with no
+ * destructor: a thread that exits leaves its cache in the list, for
+ * ngx_http_overlay_tiles_flush_all().  (nginx's pool threads exit as the
+ * worker unloads the module: a destructor in the module would be called
+ * after the module's code is gone.)  A thread whose generation is not the
+ * current one had its cache freed by flush_all(): its pointer is stale.
+ */
+
+static pthread_mutex_t           ngx_http_overlay_tiles_mutex =
+                                     PTHREAD_MUTEX_INITIALIZER;
+static ngx_http_overlay_tiles_t *ngx_http_overlay_tiles_list;
+static unsigned long             ngx_http_overlay_tiles_generation;
+
+static __thread ngx_http_overlay_tiles_t  *ngx_http_overlay_tiles_mine;
+static __thread unsigned long              ngx_http_overlay_tiles_seen;
 
 
 void
@@ -56,15 +76,59 @@ ngx_http_overlay_tiles_flush(void)
 {
     ngx_http_overlay_tiles_t  *tiles;
 
-    (void) pthread_once(&ngx_http_overlay_tiles_once,
-                        ngx_http_overlay_tiles_key_create);
+    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
 
-    tiles = pthread_getspecific(ngx_http_overlay_tiles_key);
+    tiles = ngx_http_overlay_tiles_mine;
 
-    if (tiles != NULL) {
-        (void) pthread_setspecific(ngx_http_overlay_tiles_key, NULL);
+    if (tiles != NULL
+        && ngx_http_overlay_tiles_seen == ngx_http_overlay_tiles_generation)
+    {
+        ngx_http_overlay_tiles_unlink(tiles);
         ngx_http_overlay_tiles_destroy(tiles);
     }
+
+    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
+
+    ngx_http_overlay_tiles_mine = NULL;
+}
+
+
+void
+ngx_http_overlay_tiles_flush_all(void)
+{
+    ngx_http_overlay_tiles_t  *tiles;
+
+    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
+
+    while (ngx_http_overlay_tiles_list != NULL) {
+        tiles = ngx_http_overlay_tiles_list;
+        ngx_http_overlay_tiles_unlink(tiles);
+        ngx_http_overlay_tiles_destroy(tiles);
+    }
+
+    ngx_http_overlay_tiles_generation++;
+
+    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
+}
+
+
+unsigned
+ngx_http_overlay_tiles_caches(void)
+{
+    unsigned                   n;
+    ngx_http_overlay_tiles_t  *tiles;
+
+    n = 0;
+
+    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
+
+    for (tiles = ngx_http_overlay_tiles_list; tiles; tiles = tiles->next) {
+        n++;
+    }
+
+    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
+
+    return n;
 }
 
 
@@ -286,35 +350,56 @@ ngx_http_overlay_tiles(void)
 {
     ngx_http_overlay_tiles_t  *tiles;
 
-    if (pthread_once(&ngx_http_overlay_tiles_once,
-                     ngx_http_overlay_tiles_key_create)
-        != 0)
+    /* the generation only changes while no thread draws */
+
+    if (ngx_http_overlay_tiles_mine != NULL
+        && ngx_http_overlay_tiles_seen == ngx_http_overlay_tiles_generation)
     {
+        return ngx_http_overlay_tiles_mine;
+    }
+
+    tiles = calloc(1, sizeof(ngx_http_overlay_tiles_t));
+    if (tiles == NULL) {
         return NULL;
     }
 
-    tiles = pthread_getspecific(ngx_http_overlay_tiles_key);
+    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
 
-    if (tiles == NULL) {
-        tiles = calloc(1, sizeof(ngx_http_overlay_tiles_t));
+    tiles->next = ngx_http_overlay_tiles_list;
 
-        if (tiles != NULL
-            && pthread_setspecific(ngx_http_overlay_tiles_key, tiles) != 0)
-        {
-            free(tiles);
-            tiles = NULL;
-        }
+    if (tiles->next != NULL) {
+        tiles->next->prev = tiles;
     }
+
+    ngx_http_overlay_tiles_list = tiles;
+    ngx_http_overlay_tiles_seen = ngx_http_overlay_tiles_generation;
+
+    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
+
+    ngx_http_overlay_tiles_mine = tiles;
 
     return tiles;
 }
 
 
+/* with the mutex held */
+
 static void
-ngx_http_overlay_tiles_key_create(void)
+ngx_http_overlay_tiles_unlink(ngx_http_overlay_tiles_t *tiles)
 {
-    (void) pthread_key_create(&ngx_http_overlay_tiles_key,
-                              ngx_http_overlay_tiles_destroy);
+    if (tiles->prev != NULL) {
+        tiles->prev->next = tiles->next;
+
+    } else {
+        ngx_http_overlay_tiles_list = tiles->next;
+    }
+
+    if (tiles->next != NULL) {
+        tiles->next->prev = tiles->prev;
+    }
+
+    tiles->prev = NULL;
+    tiles->next = NULL;
 }
 
 

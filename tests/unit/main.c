@@ -58,6 +58,7 @@ static const unit_group_t  unit_groups[] = {
     { "layout_ellipsis", test_layout_ellipsis },
 
     { "tiles_cache", test_tiles_cache },
+    { "tiles_threads", test_tiles_threads },
 
     { "file_read", test_file_read },
 

@@ -5,7 +5,12 @@
  */
 
 
+#include <pthread.h>
+
 #include "unit.h"
+
+
+static void *tiles_thread(void *data);
 
 
 /*
@@ -115,4 +120,110 @@ test_tiles_cache(void)
     CHECK(hits == 0 && misses == 2, "tiles: two sizes, two entries");
 
     ngx_http_overlay_tiles_flush();
+}
+
+
+/*
+ * Threads that draw and exit, as nginx's pool threads do when a worker
+ * exits: their caches are not freed by the thread (a destructor in the
+ * module could run after nginx unloaded it), but stay listed until
+ * ngx_http_overlay_tiles_flush_all(), which frees them all (LeakSanitizer
+ * checks it); a thread whose cache was freed so draws again with a new one.
+ */
+
+void
+test_tiles_threads(void)
+{
+    int                             i, ok;
+    size_t                          len;
+    unsigned char                  *data;
+    pthread_t                       t[3];
+    unsigned long                   hits, misses;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         out;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    ngx_http_overlay_tiles_flush_all();
+    CHECK(ngx_http_overlay_tiles_caches() == 0, "no cache to begin with");
+
+    ok = 0;
+
+    for (i = 0; i < 3; i++) {
+        if (pthread_create(&t[i], NULL, tiles_thread, NULL) == 0) {
+            ok += (pthread_join(t[i], NULL) == 0);
+        }
+    }
+
+    CHECK(ok == 3 && ngx_http_overlay_tiles_caches() == 3,
+          "3 threads drew and exited: %u caches kept",
+          ngx_http_overlay_tiles_caches());
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Threads!");
+    data = read_fixture("thumb.jpg", &len);
+
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &out,
+                                    &err);
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_codec_free(&out);
+    }
+
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && ngx_http_overlay_tiles_caches() == 4,
+          "and this thread's: %u", ngx_http_overlay_tiles_caches());
+
+    ngx_http_overlay_tiles_flush_all();
+    CHECK(ngx_http_overlay_tiles_caches() == 0, "all freed: %u left",
+          ngx_http_overlay_tiles_caches());
+
+    /* this thread's key still names its freed cache: a new one is made */
+
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &out,
+                                    &err);
+    ngx_http_overlay_tiles_count(&hits, &misses);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_codec_free(&out);
+    }
+
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && hits == 0 && misses == 1
+          && ngx_http_overlay_tiles_caches() == 1,
+          "drawn again with a new cache: %lu hits, %lu misses", hits,
+          misses);
+
+    ngx_http_overlay_tiles_flush();
+    CHECK(ngx_http_overlay_tiles_caches() == 0,
+          "the thread's own flush unlists its cache");
+
+    free(data);
+}
+
+
+static void *
+tiles_thread(void *data)
+{
+    size_t                          len;
+    unsigned char                  *image;
+    ngx_http_overlay_blob_t         out;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Threads!");
+    image = read_fixture("thumb.jpg", &len);
+
+    if (ngx_http_overlay_composite(image, len, &spec, &opts, &info, &out,
+                                   &err)
+        == NGX_HTTP_OVERLAY_OK)
+    {
+        ngx_http_overlay_codec_free(&out);
+    }
+
+    free(image);
+
+    return data;
 }

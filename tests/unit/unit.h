@@ -215,6 +215,7 @@ void test_layout_ellipsis(void);
 
 /* test_tiles.c */
 void test_tiles_cache(void);
+void test_tiles_threads(void);
 
 /* test_core.c */
 void test_core_composite(void);
