@@ -2,13 +2,26 @@
 /*
  * ngx_http_overlay_module: the header and body filters.
  *
- * The header filter decides, from the response's status and headers and
- * the parameter, whether to read the body, and holds the header back if
- * so; the body filter reads the body into one buffer, hands the byte range
- * to the core (ngx_http_overlay_composite(), here or through
- * ngx_http_overlay_thread.c), and sends the result with its length and
- * ETag.  Anything that goes wrong with the parameter or the image fails
- * open: the original response goes out unchanged, and one line says why.
+ * Two modules share them, as nginx's range filter is two, because the
+ * decision has to come before nginx's not modified filter and the reading
+ * after its copy filter (see "config" for where each is placed):
+ *
+ * - ngx_http_overlay_etag_filter_module's header filter runs before
+ *   not_modified's.  It decides, from the status, the Content-Type
+ *   (overlay_types), the encoding and the parameter, whether the module
+ *   will draw on the response.  A response it will not draw on goes on as
+ *   it came.  For one it will, it puts the overlay's ETag in place of the
+ *   original's, which it keeps: nginx's not modified filter then answers
+ *   the conditionals against the overlay's validators.
+ * - ngx_http_overlay_module's header filter, after not_modified's, holds
+ *   the header of a response to draw on (not of a 304 or a HEAD); its
+ *   body filter, after copy's, reads the body into one buffer, hands the
+ *   byte range to the core (ngx_http_overlay_composite(), here or through
+ *   ngx_http_overlay_thread.c), and sends the result with its length.
+ *
+ * Anything that goes wrong with the parameter or the image fails open:
+ * the original response goes out unchanged, its own ETag restored, and
+ * one line says why.
  */
 
 
@@ -22,15 +35,21 @@
 #define NGX_HTTP_OVERLAY_FIRST_ALLOC   (64 * 1024)
 
 
+static ngx_int_t ngx_http_overlay_etag_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_overlay_decide(ngx_http_request_t *r,
+    ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
+    ngx_str_t *value);
 static ngx_int_t ngx_http_overlay_parse(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
     ngx_str_t *value, unsigned *repairs, ngx_http_overlay_error_t *err,
     ngx_http_overlay_rc_e *rc);
 static ngx_int_t ngx_http_overlay_signed(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_signed_t *req);
+static ngx_int_t ngx_http_overlay_refuse(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_error_t *err);
 static ngx_int_t ngx_http_overlay_fail(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_error_t *err,
     ngx_chain_t *rest);
@@ -47,47 +66,74 @@ static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, u_char *data, size_t len);
 static void ngx_http_overlay_in_flight_cleanup(void *data);
 static void ngx_http_overlay_blob_cleanup(void *data);
+static ngx_int_t ngx_http_overlay_etag_filter_init(ngx_conf_t *cf);
+
+
+static ngx_http_module_t  ngx_http_overlay_etag_filter_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_overlay_etag_filter_init,     /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_overlay_etag_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_http_overlay_etag_filter_module_ctx, /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
 
 
 /* the responses this worker holds to draw on: overlay_max_concurrent */
 static ngx_uint_t                 ngx_http_overlay_in_flight;
 
 
+static ngx_http_output_header_filter_pt  ngx_http_next_etag_header_filter;
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
+/*
+ * Before not_modified: the response is one to draw on, or is left alone
+ * (ctx->phase stays NGX_HTTP_OVERLAY_PASS).  Only a 200 is considered: an
+ * error page that replaces a response comes with another status, and
+ * passes as any other.
+ */
+
 static ngx_int_t
-ngx_http_overlay_header_filter(ngx_http_request_t *r)
+ngx_http_overlay_etag_header_filter(ngx_http_request_t *r)
 {
-    char                      repaired[128];
-    unsigned                  repairs;
+    ngx_int_t                 rc;
     ngx_str_t                 value;
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_overlay_rc_e     parsed;
     ngx_http_overlay_ctx_t   *ctx;
     ngx_http_overlay_conf_t  *conf;
-    ngx_http_overlay_error_t  err;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
-
-    if (ctx != NULL && ctx->started) {
-        /* an error page, ours or another's, replaces the response */
-        ctx->phase = NGX_HTTP_OVERLAY_PASS;
-        r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
-        return ngx_http_next_header_filter(r);
-    }
 
     if (r->headers_out.status != NGX_HTTP_OK
-        && r->headers_out.status != NGX_HTTP_NOT_MODIFIED)
+        || ngx_http_get_module_ctx(r, ngx_http_overlay_module) != NULL)
     {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_next_etag_header_filter(r);
     }
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
     if (conf->value == NULL || (r != r->main && !conf->subrequests)) {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_next_etag_header_filter(r);
     }
 
     if (ngx_http_complex_value(r, conf->value, &value) != NGX_OK) {
@@ -95,127 +141,78 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     }
 
     if (value.len == 0) {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_next_etag_header_filter(r);
     }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_overlay_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
+
+    rc = ngx_http_overlay_decide(r, conf, ctx, &value);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_next_etag_header_filter(r);
+}
+
+
+/*
+ * After not_modified: holds the header of a response to draw on until the
+ * body is drawn.  A 304 (the client has the overlay) and a HEAD go on at
+ * once, with the overlay's ETag.
+ */
+
+static ngx_int_t
+ngx_http_overlay_header_filter(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_overlay_ctx_t   *ctx;
+    ngx_http_overlay_conf_t  *conf;
+    ngx_http_overlay_error_t  err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
 
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_overlay_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
-    }
-
-    ctx->started = 1;
-
-    if (r->headers_out.status == NGX_HTTP_NOT_MODIFIED) {
-
-        /*
-         * not modified by the original's validators (If-Modified-Since):
-         * the 304 carries the overlaid ETag, if the value is a spec
-         */
-
-        ctx->phase = NGX_HTTP_OVERLAY_PASS;
-
-        if (ngx_http_overlay_parse(r, conf, ctx, &value, &repairs, &err,
-                                   &parsed)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (parsed == NGX_HTTP_OVERLAY_OK
-            && (ngx_http_overlay_etag(r, ctx) == NGX_ERROR
-                || ngx_http_overlay_set_etag(r, ctx) != NGX_OK))
-        {
-            return NGX_ERROR;
-        }
-
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->subrequest_ranges) {
-        /* slice: the rest of the body comes in subrequests, unfiltered */
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_UNSUPPORTED,
-                                      "the response comes in slices");
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    if (r->headers_out.content_encoding != NULL
-        && r->headers_out.content_encoding->value.len)
-    {
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_NOT_IMAGE,
-                                      "the body has a Content-Encoding");
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    if (ngx_http_overlay_parse(r, conf, ctx, &value, &repairs, &err,
-                               &parsed)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (parsed != NGX_HTTP_OVERLAY_OK) {
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    if (repairs) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "overlay: repaired a legacy value: %s",
-                      ngx_http_overlay_repairs_text(repaired,
-                                                    sizeof(repaired),
-                                                    repairs));
-    }
-
-    if (r->headers_out.content_length_n > (off_t) conf->buffer_size) {
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
-                                      "the body's %lld bytes are more than "
-                                      "overlay_buffer %zu",
-                                      (long long)
-                                          r->headers_out.content_length_n,
-                                      conf->buffer_size);
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    r->allow_ranges = 0;
-
-    if (ngx_http_overlay_etag(r, ctx) == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_overlay_not_modified(r, ctx)) {
-
-        /* the client has this overlay already: 304, nothing drawn */
-
+    if (ctx->header) {
+        /* an error page, ours or another's, replaces the response */
         ctx->phase = NGX_HTTP_OVERLAY_PASS;
+        r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
+        return ngx_http_next_header_filter(r);
+    }
 
-        r->headers_out.status = NGX_HTTP_NOT_MODIFIED;
-        r->headers_out.status_line.len = 0;
-        r->headers_out.content_type.len = 0;
-        ngx_http_clear_content_length(r);
-        ngx_http_clear_accept_ranges(r);
+    ctx->header = 1;
 
-        if (ngx_http_overlay_set_etag(r, ctx) != NGX_OK) {
-            return NGX_ERROR;
-        }
+    if (ctx->phase != NGX_HTTP_OVERLAY_DRAW) {
+        return ngx_http_next_header_filter(r);
+    }
 
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
+
+    if (r->headers_out.status == NGX_HTTP_NOT_MODIFIED) {
+        /* the overlay's validators matched: nothing is read or drawn */
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status != NGX_HTTP_OK) {
+        ngx_http_overlay_restore_etag(r, ctx);
         return ngx_http_next_header_filter(r);
     }
 
     if (r->method == NGX_HTTP_HEAD) {
-        /* the overlaid image's size is not known without rendering it */
-        ctx->phase = NGX_HTTP_OVERLAY_PASS;
+        /* the overlaid image's size is not known without drawing it */
         ngx_http_clear_content_length(r);
-        ngx_http_clear_accept_ranges(r);
-
-        if (ngx_http_overlay_set_etag(r, ctx) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
         return ngx_http_next_header_filter(r);
     }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
     /* a bound on the bodies held and drawn on at once in this worker */
 
@@ -245,6 +242,8 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     } else {
         r->filter_need_in_memory = 1;
     }
+
+    r->allow_ranges = 0;
 
     return NGX_OK;
 }
@@ -328,6 +327,100 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
 
 /*
+ * Whether to draw on the response.  NGX_OK: ctx->phase is
+ * NGX_HTTP_OVERLAY_DRAW and the overlay's ETag is in place, or the response
+ * is left alone (ctx->error says why, where it was a candidate); else the
+ * response is the overlay_on_error status's, and this is what finalizing
+ * it returned; NGX_ERROR without memory.
+ */
+
+static ngx_int_t
+ngx_http_overlay_decide(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
+    ngx_http_overlay_ctx_t *ctx, ngx_str_t *value)
+{
+    char                      repaired[128];
+    unsigned                  repairs;
+    ngx_http_overlay_rc_e     parsed;
+    ngx_http_overlay_error_t  err;
+
+    /*
+     * a response of another type, or encoded, is not read: it goes on as
+     * it came, every flag and header as nginx set them (ranges, HEAD,
+     * validators, streaming), and the filters after these see it at once
+     */
+
+    if (ngx_http_test_content_type(r, &conf->types) == NULL) {
+        ctx->error = NGX_HTTP_OVERLAY_NOT_IMAGE;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: not_image: Content-Type \"%V\" is not in "
+                      "overlay_types, left untouched",
+                      &r->headers_out.content_type);
+
+        return NGX_OK;
+    }
+
+    if (r->headers_out.content_encoding != NULL
+        && r->headers_out.content_encoding->value.len)
+    {
+        ctx->error = NGX_HTTP_OVERLAY_NOT_IMAGE;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: not_image: the body has a Content-Encoding "
+                      "\"%V\", left untouched",
+                      &r->headers_out.content_encoding->value);
+
+        return NGX_OK;
+    }
+
+    if (r->subrequest_ranges) {
+        /* slice: the rest of the body comes in subrequests, unfiltered */
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "the response comes in slices");
+        return ngx_http_overlay_refuse(r, ctx, &err);
+    }
+
+    if (ngx_http_overlay_parse(r, conf, ctx, value, &repairs, &err, &parsed)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (parsed != NGX_HTTP_OVERLAY_OK) {
+        return ngx_http_overlay_refuse(r, ctx, &err);
+    }
+
+    if (repairs) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: repaired a legacy value: %s",
+                      ngx_http_overlay_repairs_text(repaired,
+                                                    sizeof(repaired),
+                                                    repairs));
+    }
+
+    if (r->headers_out.content_length_n > (off_t) conf->buffer_size) {
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                      "the body's %lld bytes are more than "
+                                      "overlay_buffer %zu",
+                                      (long long)
+                                          r->headers_out.content_length_n,
+                                      conf->buffer_size);
+        return ngx_http_overlay_refuse(r, ctx, &err);
+    }
+
+    if (ngx_http_overlay_etag(r, ctx) == NGX_ERROR
+        || ngx_http_overlay_set_etag(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->phase = NGX_HTTP_OVERLAY_DRAW;
+
+    return NGX_OK;
+}
+
+
+/*
  * The value to ctx->spec, the core's verdict in *rc.  It is decoded in
  * place: a copy, as variables' values may be shared.  NGX_ERROR: no memory.
  */
@@ -387,24 +480,19 @@ ngx_http_overlay_signed(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
 
 
 /*
- * The overlay cannot be drawn: log why, once, at overlay_log_level, then
- * either pass the original on (what was read of the body, then rest), or
- * answer with the overlay_on_error status.  From the header filter, with
- * nothing read, ctx->phase is 0.
+ * The overlay will not be drawn: log why, once, at overlay_log_level, and
+ * count it.  NGX_OK: the original is to go on; else the response is the
+ * overlay_on_error status's, and this is what finalizing it returned.
  */
 
 static ngx_int_t
-ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
-    ngx_http_overlay_error_t *err, ngx_chain_t *rest)
+ngx_http_overlay_refuse(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_error_t *err)
 {
-    ngx_uint_t                reading;
     ngx_http_overlay_conf_t  *conf;
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
-    /* the body is held: all read, or read and drawn on in a thread */
-    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ
-               || ctx->phase == NGX_HTTP_OVERLAY_RENDER);
     ctx->error = err->code;
     ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
@@ -427,6 +515,36 @@ ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     ctx->status = NGX_HTTP_OVERLAY_PASSED;
     ngx_http_overlay_count(r, ctx, NULL, 0, 0);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The overlay cannot be drawn after all: refused (see above), and the
+ * original passed on with its own ETag: what was read of the body, then
+ * rest.  From the header filter, with nothing read, ctx->phase is
+ * NGX_HTTP_OVERLAY_PASS.
+ */
+
+static ngx_int_t
+ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_error_t *err, ngx_chain_t *rest)
+{
+    ngx_int_t   rc;
+    ngx_uint_t  reading;
+
+    /* the body is held: all read, or read and drawn on in a thread */
+    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ
+               || ctx->phase == NGX_HTTP_OVERLAY_RENDER);
+
+    rc = ngx_http_overlay_refuse(r, ctx, err);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_http_overlay_restore_etag(r, ctx);
 
     if (!reading) {
         return ngx_http_next_header_filter(r);
@@ -646,11 +764,6 @@ ngx_http_overlay_finish(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     ngx_http_clear_accept_ranges(r);
 
-    if (ngx_http_overlay_set_etag(r, ctx) != NGX_OK) {
-        return ngx_http_filter_finalize_request(r, &ngx_http_overlay_module,
-                                              NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-
     return ngx_http_overlay_send(r, ctx, blob->data, blob->len);
 }
 
@@ -778,6 +891,16 @@ ngx_http_overlay_filter_init(ngx_conf_t *cf)
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_overlay_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_overlay_etag_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_etag_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_overlay_etag_header_filter;
 
     return NGX_OK;
 }

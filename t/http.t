@@ -5,6 +5,8 @@ use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
 use OverlayTest;
 
+use POSIX ();
+
 no_shuffle();
 run_tests();
 
@@ -200,3 +202,103 @@ sub { length($_[0]) == 100 && $_[0] eq substr(OverlayTest::fixture("rocket.jpg")
 ["the original's first 100 bytes\n", "302\n", "503\n"]
 --- no_error_log
 overlay:
+
+
+
+=== TEST 6: the original's ETag in If-None-Match: 200, the overlaid image
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/thumb.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- more_headers eval
+my @st = stat(OverlayTest::fixture_dir() . "/thumb.jpg");
+sprintf 'If-None-Match: "%x-%x"', $st[9], $st[7]
+--- error_code: 200
+--- response_headers_like
+ETag: W/"[0-9a-f]+-[0-9a-f]+-ov[0-9a-f]{16}"
+--- response_body_filters eval
+OverlayTest::pixels_against("thumb.jpg")
+--- response_body
+jpeg 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 7: If-Modified-Since as if_modified_since says, the overlay's ETag
+--- config
+    location /exact/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+    location /before/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        if_modified_since before;
+    }
+    location /off/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        if_modified_since off;
+    }
+--- request eval
+my $v = OverlayTest::b64url('{"overlay":"Last Chance!"}');
+["GET /exact/thumb.jpg?overlay=$v", "GET /exact/thumb.jpg?overlay=$v",
+ "GET /before/thumb.jpg?overlay=$v", "GET /off/thumb.jpg?overlay=$v"]
+--- more_headers eval
+my $t = (stat(OverlayTest::fixture_dir() . "/thumb.jpg"))[9];
+[map { "If-Modified-Since: "
+       . POSIX::strftime("%a, %d %b %Y %H:%M:%S GMT", gmtime($t + $_)) }
+     0, 1, 1, 0]
+--- error_code eval
+[304, 200, 304, 200]
+--- response_headers_like eval
+[('ETag: W/"[0-9a-f]+-[0-9a-f]+-ov[0-9a-f]{16}"') x 4]
+--- response_body_filters eval
+sub { $_[0] eq '' ? "empty\n" : OverlayTest::describe_image($_[0],
+                                    OverlayTest::fixture("thumb.jpg")) }
+--- response_body eval
+my $drawn = "jpeg 320x180\ntop-left: unchanged\ntop-right: badge\n"
+            . "bottom-left: unchanged\nbottom-right: unchanged\n";
+["empty\n", $drawn, "empty\n", $drawn]
+
+
+
+=== TEST 8: If-Match and If-Unmodified-Since, as nginx compares them
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request
+GET /img/thumb.jpg
+--- response_body_filters eval
+sub {
+    my $u = '/img/thumb.jpg?overlay='
+            . OverlayTest::b64url('{"overlay":"Last Chance!"}');
+    my $t = (stat(OverlayTest::fixture_dir() . "/thumb.jpg"))[9];
+    my $d = sub { POSIX::strftime("%a, %d %b %Y %H:%M:%S GMT",
+                                  gmtime($_[0])) };
+    my (undef, $h) = OverlayTest::http('HEAD', $u);
+    my (undef, $o) = OverlayTest::http('HEAD', '/img/thumb.jpg');
+    my @cases = (
+        ["If-Match: *", "If-Match *"],
+        ["If-Match: $h->{etag}", "If-Match the overlay's"],
+        ["If-Match: $o->{etag}", "If-Match the original's"],
+        ["If-Unmodified-Since: " . $d->($t), "If-Unmodified-Since its date"],
+        ["If-Unmodified-Since: " . $d->($t - 1),
+         "If-Unmodified-Since a second before"]);
+    join '', map { my ($s) = OverlayTest::http('GET', $u, $_->[0]);
+                   "$_->[1]: $s\n" } @cases;
+}
+--- response_body
+If-Match *: 200
+If-Match the overlay's: 200
+If-Match the original's: 412
+If-Unmodified-Since its date: 200
+If-Unmodified-Since a second before: 412
