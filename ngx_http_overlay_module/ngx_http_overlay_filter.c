@@ -236,14 +236,15 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
     ctx->phase = NGX_HTTP_OVERLAY_READ;
 
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "overlay: the header held, the body read");
+
     if (r == r->main) {
         r->main_filter_need_in_memory = 1;
 
     } else {
         r->filter_need_in_memory = 1;
     }
-
-    r->allow_ranges = 0;
 
     return NGX_OK;
 }
@@ -313,14 +314,14 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         /* nothing may follow the last buffer, and nothing goes out yet */
         return NGX_OK;
 
-    case NGX_HTTP_OVERLAY_DONE:
-
-        rc = ngx_http_next_body_filter(r, NULL);
-
-        /* nothing may follow the last buffer */
-        return (rc == NGX_OK) ? NGX_ERROR : rc;
-
     default: /* NGX_HTTP_OVERLAY_PASS */
+
+        /*
+         * not drawn on; or the overlay (ngx_http_overlay_send()) or the
+         * original (ngx_http_overlay_pass()) on its way, then whatever
+         * follows: another filter's last buffer, an SSI page's output
+         */
+
         return ngx_http_next_body_filter(r, in);
     }
 }
@@ -415,6 +416,9 @@ ngx_http_overlay_decide(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
     }
 
     ctx->phase = NGX_HTTP_OVERLAY_DRAW;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "overlay: to be drawn on, ETag %V", &ctx->etag);
 
     return NGX_OK;
 }
@@ -762,11 +766,19 @@ ngx_http_overlay_finish(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         r->headers_out.content_length = NULL;
     }
 
-    ngx_http_clear_accept_ranges(r);
-
     return ngx_http_overlay_send(r, ctx, blob->data, blob->len);
 }
 
+
+/*
+ * The original goes out after all, what was read of it first, then rest;
+ * with the whole body read, the request's last buffer too.  It is sent on
+ * from here, after the range filter's body filter, which has seen none
+ * of it: the response is whole, without ranges.  What is held is flushed,
+ * as the original's bytes would have been sent as they came: an upstream
+ * that is gone (ngx_http_upstream_finalize_request() flushes, then closes
+ * the connection) loses none of them.
+ */
 
 static ngx_int_t
 ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
@@ -776,22 +788,18 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    if (ctx->last_buf) {
-        /* the whole original body is in ctx */
-        return ngx_http_overlay_send(r, ctx, ctx->image,
-                                     ctx->last - ctx->image);
-    }
-
     ctx->phase = NGX_HTTP_OVERLAY_PASS;
+
+    r->allow_ranges = 0;
 
     rc = ngx_http_next_header_filter(r);
 
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+    if (rc == NGX_ERROR || r->header_only) {
         return rc;
     }
 
-    if (ctx->last == ctx->image) {
-        return rest != NULL ? ngx_http_next_body_filter(r, rest) : NGX_OK;
+    if (rc > NGX_OK) {
+        return ngx_http_special_response_handler(r, rc);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -799,9 +807,20 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    b->pos = ctx->image;
-    b->last = ctx->last;
-    b->memory = 1;
+    if (ctx->last != ctx->image) {
+        b->pos = ctx->image;
+        b->last = ctx->last;
+        b->memory = 1;
+    }
+
+    if (ctx->last_buf) {
+        /* a subrequest's body ends its part, not the response */
+        b->last_buf = (r == r->main) ? 1 : 0;
+        b->last_in_chain = 1;
+
+    } else {
+        b->flush = 1;
+    }
 
     cl = ngx_alloc_chain_link(r->pool);
     if (cl == NULL) {
@@ -815,6 +834,15 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 }
 
 
+/*
+ * The overlay goes out: its header, with its length; then its body, in
+ * one buffer, from the top of the body filter chain, so that the filters
+ * before this one see it as they see any body: for a Range request the
+ * range filter, which made the header a 206 and knows the ranges, sends
+ * those bytes of it (one range or several, If-Range checked against the
+ * overlay's ETag).  This filter passes it, and whatever follows, on.
+ */
+
 static ngx_int_t
 ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     u_char *data, size_t len)
@@ -823,12 +851,23 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
-    ctx->phase = NGX_HTTP_OVERLAY_DONE;
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
     rc = ngx_http_next_header_filter(r);
 
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+    if (rc == NGX_ERROR || r->header_only) {
         return rc;
+    }
+
+    if (rc > NGX_OK) {
+
+        /*
+         * a status from a filter after this one (the range filter's 416,
+         * image_filter's 415): its page, as when a handler gets the
+         * status from ngx_http_send_header() and finalizes with it
+         */
+
+        return ngx_http_special_response_handler(r, rc);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -850,7 +889,7 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_next_body_filter(r, &out);
+    return ngx_http_output_filter(r, &out);
 }
 
 

@@ -29,7 +29,6 @@
 #define NGX_HTTP_OVERLAY_DRAW          1    /* decided: to be drawn on */
 #define NGX_HTTP_OVERLAY_READ          2    /* the body is being read */
 #define NGX_HTTP_OVERLAY_RENDER        3    /* in a thread pool */
-#define NGX_HTTP_OVERLAY_DONE          4    /* the overlay is sent */
 
 /* ctx->status: $overlay_status, and the counter it goes to */
 #define NGX_HTTP_OVERLAY_NONE          0

@@ -2,7 +2,8 @@
 # response the module does not draw on is nginx's own: ranges, HEAD,
 # conditional requests, the filters after the module (addition, charset,
 # SSI), streaming and short upstream bodies, slice, proxy_store and
-# proxy_cache_revalidate behave as without the module.
+# proxy_cache_revalidate behave as without the module; and an image it
+# gives up on loses none of its bytes.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
@@ -298,7 +299,26 @@ upstream prematurely closed connection
 
 
 
-=== TEST 10: slice, and a range of a sliced text
+=== TEST 10: the same for an image: the module gives up, the 3 bytes come
+--- config
+    location /b/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_BACKEND_PORT/;
+    }
+--- request
+GET /b/cut.png
+--- timeout: 3
+--- response_body_filters eval
+sub { my ($body, $closed) = main::read_for('/b/cut.png', 2);
+      ($body eq "\x89PN" ? "the 3 bytes" : "\"$body\"")
+      . ($closed ? ", closed" : ", open") . "\n" }
+--- response_body
+the 3 bytes, closed
+--- error_log
+overlay: bad_image: the upstream closed after 3 bytes of the body, passing the original through
+
+
+
+=== TEST 11: slice, and a range of a sliced text
 --- config
     location /origin/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
@@ -322,7 +342,7 @@ upstream prematurely closed connection
 
 
 
-=== TEST 11: proxy_store after a HEAD: nothing stored
+=== TEST 12: proxy_store after a HEAD: nothing stored
 --- config
     location /origin/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
@@ -342,7 +362,7 @@ sub { my $f = "$ENV{TEST_NGINX_SERVER_ROOT}/html/store/SOURCES.txt";
 
 
 
-=== TEST 12: proxy_cache_revalidate with the module in the origin: 304s
+=== TEST 13: proxy_cache_revalidate with the module in the origin: 304s
 --- http_config
     proxy_cache_path cache levels=1 keys_zone=one:1m;
 --- config
@@ -373,7 +393,7 @@ HIT then 200 REVALIDATED, the file
 
 
 
-=== TEST 13: If-Modified-Since as if_modified_since says
+=== TEST 14: If-Modified-Since as if_modified_since says
 --- config
     location /exact/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
@@ -399,7 +419,7 @@ my $t = (stat(OverlayTest::fixture_dir() . "/SOURCES.txt"))[9];
 
 
 
-=== TEST 14: a 304 from a proxied origin keeps the origin's ETag
+=== TEST 15: a 304 from a proxied origin keeps the origin's ETag
 --- config
     location /origin/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
