@@ -1,6 +1,8 @@
 # The module among nginx's filters (README, "Filter order"): SSI and
 # addition include overlaid images; addition and gzip after an overlaid
-# or a failed-open image; gunzip after a compressed one.
+# or a failed-open image; gunzip after a compressed one; the header
+# filters' order; the range filter on an overlay sent while the copy
+# filter reads a file in chunks, in threads.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
@@ -183,3 +185,37 @@ sub {
 }
 --- response_body
 the ETag filter, not_modified, with the overlay's ETag, the header held
+
+
+
+=== TEST 7: the copy filter reading in small chunks, in threads (aio)
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        aio threads;
+        output_buffers 2 4k;
+        overlay $arg_overlay;
+    }
+--- request eval
+my $v = OverlayTest::b64url('{"overlay":"Last Chance!"}');
+["GET /img/rocket.jpg?overlay=$v", "GET /img/rocket.jpg?overlay=$v",
+ "GET /img/corrupt.jpg?overlay=$v"]
+--- more_headers eval
+["", "Range: bytes=10-19,70000-70009", "Range: bytes=0-9"]
+--- error_code eval
+[200, 206, 200]
+--- response_body_filters eval
+sub {
+    my $full = OverlayTest::cli_render("rocket.jpg",
+                                       '{"overlay":"Last Chance!"}');
+    my ($a, $b) = (substr($full, 10, 10), substr($full, 70000, 10));
+    $_[0] eq OverlayTest::fixture("corrupt.jpg") ? "the original\n"
+    : $_[0] eq $full ? "the overlay\n"
+    : $_[0] =~ /\r\n\r\n\Q$a\E\r\n.*\r\n\r\n\Q$b\E\r\n/s
+      ? "two ranges of the overlay\n"
+    : "other\n";
+}
+--- response_body eval
+["the overlay\n", "two ranges of the overlay\n", "the original\n"]
+--- no_error_log
+[alert]
