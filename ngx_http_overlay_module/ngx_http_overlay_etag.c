@@ -1,13 +1,13 @@
 
 /*
- * ngx_http_overlay_module: validators and conditional requests.
+ * ngx_http_overlay_module: the overlay's validator.
  *
  * An overlaid response has an ETag of its own, made of the original's
- * validator and the spec, and answers If-None-Match and If-Modified-Since
- * itself: the preaccess handler takes the conditionals away from the not
- * modified filter, which knows only the original, and the header filter
- * asks ngx_http_overlay_not_modified() whether to answer 304 without
- * drawing anything.
+ * validator and the spec.  The header filter that runs before nginx's not
+ * modified filter (ngx_http_overlay_filter.c) puts it in place of the
+ * original's, for a response the module will draw on: nginx then answers
+ * If-None-Match, If-Match, If-Range and the rest against it, as for any
+ * response.  When the module fails open, the original's goes back.
  */
 
 
@@ -16,10 +16,6 @@
 #include <ngx_http.h>
 
 #include "ngx_http_overlay_module.h"
-
-
-static ngx_int_t ngx_http_overlay_etag_matches(ngx_table_elt_t *h,
-    ngx_str_t *etag);
 
 
 /*
@@ -110,7 +106,10 @@ ngx_http_overlay_etag(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
 }
 
 
-/* the response is the overlaid one: its ETag replaces the original's */
+/*
+ * The response is to be the overlaid one: its ETag replaces the
+ * original's, kept for ngx_http_overlay_restore_etag().
+ */
 
 ngx_int_t
 ngx_http_overlay_set_etag(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
@@ -118,8 +117,7 @@ ngx_http_overlay_set_etag(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
     ngx_table_elt_t  *etag;
 
     if (ctx->etag.len == 0) {
-        ngx_http_clear_etag(r);
-        return NGX_OK;
+        return NGX_OK;                          /* the original has none */
     }
 
     etag = r->headers_out.etag;
@@ -132,155 +130,42 @@ ngx_http_overlay_set_etag(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
 
         ngx_str_set(&etag->key, "ETag");
         r->headers_out.etag = etag;
+
+        ngx_str_null(&ctx->orig_etag);
+
+    } else {
+        ctx->orig_etag = etag->value;
     }
 
     etag->hash = 1;
     etag->value = ctx->etag;
 
+    ctx->etag_set = 1;
+
     return NGX_OK;
 }
 
 
-/*
- * The conditionals, taken away from the not modified filter (see
- * ngx_http_overlay_conditionals()), against the overlaid response:
- * If-None-Match with its ETag; else If-Modified-Since with the original's
- * Last-Modified, which is the overlay's too.
- */
+/* the original goes out after all: with its own ETag, or none */
 
-ngx_int_t
-ngx_http_overlay_not_modified(ngx_http_request_t *r,
+void
+ngx_http_overlay_restore_etag(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx)
 {
-    time_t  ims;
-
-    if (ctx->if_none_match != NULL) {
-        return ctx->etag.len
-               && ngx_http_overlay_etag_matches(ctx->if_none_match,
-                                                &ctx->etag);
+    if (!ctx->etag_set) {
+        return;
     }
 
-    if (ctx->if_modified_since != NULL
-        && r->headers_out.last_modified_time != -1)
-    {
-        ims = ngx_parse_http_time(ctx->if_modified_since->value.data,
-                                  ctx->if_modified_since->value.len);
+    ctx->etag_set = 0;
 
-        return ims != NGX_ERROR
-               && ims >= r->headers_out.last_modified_time;
+    if (r->headers_out.etag == NULL) {
+        return;
     }
 
-    return 0;
-}
-
-
-/* If-None-Match: "*", or a list of tags, compared weakly */
-
-static ngx_int_t
-ngx_http_overlay_etag_matches(ngx_table_elt_t *h, ngx_str_t *etag)
-{
-    u_char           *p, *last, *start;
-    ngx_str_t         ours, tag;
-
-    ours = *etag;
-    ours.data += 2;                             /* "W/" */
-    ours.len -= 2;
-
-    p = h->value.data;
-    last = p + h->value.len;
-
-    while (p < last) {
-
-        while (p < last && (*p == ' ' || *p == ',' || *p == '\t')) {
-            p++;
-        }
-
-        start = p;
-
-        while (p < last && *p != ',') {
-            p++;
-        }
-
-        tag.data = start;
-        tag.len = p - start;
-
-        while (tag.len && (tag.data[tag.len - 1] == ' '
-                           || tag.data[tag.len - 1] == '\t'))
-        {
-            tag.len--;
-        }
-
-        if (tag.len == 1 && tag.data[0] == '*') {
-            return 1;
-        }
-
-        if (tag.len > 2 && tag.data[0] == 'W' && tag.data[1] == '/') {
-            tag.data += 2;
-            tag.len -= 2;
-        }
-
-        if (tag.len == ours.len
-            && ngx_strncmp(tag.data, ours.data, ours.len) == 0)
-        {
-            return 1;
-        }
+    if (ctx->orig_etag.len == 0) {
+        ngx_http_clear_etag(r);
+        return;
     }
 
-    return 0;
-}
-
-
-/*
- * A preaccess handler: where an overlay is requested, the conditional
- * headers are kept for the header filter and hidden from the not modified
- * filter, which would compare them with the original's validators and
- * could answer 304 to a client holding the original for an overlaid URL.
- */
-
-ngx_int_t
-ngx_http_overlay_conditionals(ngx_http_request_t *r)
-{
-    ngx_str_t                 value;
-    ngx_http_overlay_ctx_t   *ctx;
-    ngx_http_overlay_conf_t  *conf;
-
-    if (r != r->main
-        || (r->headers_in.if_none_match == NULL
-            && r->headers_in.if_modified_since == NULL))
-    {
-        return NGX_DECLINED;
-    }
-
-    conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
-
-    if (conf->value == NULL) {
-        return NGX_DECLINED;
-    }
-
-    if (ngx_http_complex_value(r, conf->value, &value) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (value.len == 0) {
-        return NGX_DECLINED;
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_overlay_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
-    }
-
-    ctx->if_none_match = r->headers_in.if_none_match;
-    ctx->if_modified_since = r->headers_in.if_modified_since;
-
-    r->headers_in.if_none_match = NULL;
-    r->headers_in.if_modified_since = NULL;
-
-    return NGX_DECLINED;
+    r->headers_out.etag->value = ctx->orig_etag;
 }

@@ -2,13 +2,26 @@
 /*
  * ngx_http_overlay_module: the header and body filters.
  *
- * The header filter decides, from the response's status and headers and
- * the parameter, whether to read the body, and holds the header back if
- * so; the body filter reads the body into one buffer, hands the byte range
- * to the core (ngx_http_overlay_composite(), here or through
- * ngx_http_overlay_thread.c), and sends the result with its length and
- * ETag.  Anything that goes wrong with the parameter or the image fails
- * open: the original response goes out unchanged, and one line says why.
+ * Two modules share them, as nginx's range filter is two, because the
+ * decision has to come before nginx's not modified filter and the reading
+ * after its copy filter (see "config" for where each is placed):
+ *
+ * - ngx_http_overlay_etag_filter_module's header filter runs before
+ *   not_modified's.  It decides, from the status, the Content-Type
+ *   (overlay_types), the encoding and the parameter, whether the module
+ *   will draw on the response.  A response it will not draw on goes on as
+ *   it came.  For one it will, it puts the overlay's ETag in place of the
+ *   original's, which it keeps: nginx's not modified filter then answers
+ *   the conditionals against the overlay's validators.
+ * - ngx_http_overlay_module's header filter, after not_modified's, holds
+ *   the header of a response to draw on (not of a 304 or a HEAD); its
+ *   body filter, after copy's, reads the body into one buffer, hands the
+ *   byte range to the core (ngx_http_overlay_composite(), here or through
+ *   ngx_http_overlay_thread.c), and sends the result with its length.
+ *
+ * Anything that goes wrong with the parameter or the image fails open:
+ * the original response goes out unchanged, its own ETag restored, and
+ * one line says why.
  */
 
 
@@ -22,15 +35,21 @@
 #define NGX_HTTP_OVERLAY_FIRST_ALLOC   (64 * 1024)
 
 
+static ngx_int_t ngx_http_overlay_etag_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_overlay_decide(ngx_http_request_t *r,
+    ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
+    ngx_str_t *value);
 static ngx_int_t ngx_http_overlay_parse(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
     ngx_str_t *value, unsigned *repairs, ngx_http_overlay_error_t *err,
     ngx_http_overlay_rc_e *rc);
 static ngx_int_t ngx_http_overlay_signed(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_signed_t *req);
+static ngx_int_t ngx_http_overlay_refuse(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_error_t *err);
 static ngx_int_t ngx_http_overlay_fail(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_error_t *err,
     ngx_chain_t *rest);
@@ -47,47 +66,74 @@ static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, u_char *data, size_t len);
 static void ngx_http_overlay_in_flight_cleanup(void *data);
 static void ngx_http_overlay_blob_cleanup(void *data);
+static ngx_int_t ngx_http_overlay_etag_filter_init(ngx_conf_t *cf);
+
+
+static ngx_http_module_t  ngx_http_overlay_etag_filter_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_overlay_etag_filter_init,     /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_overlay_etag_filter_module = {
+    NGX_MODULE_V1,
+    &ngx_http_overlay_etag_filter_module_ctx, /* module context */
+    NULL,                                  /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
 
 
 /* the responses this worker holds to draw on: overlay_max_concurrent */
 static ngx_uint_t                 ngx_http_overlay_in_flight;
 
 
+static ngx_http_output_header_filter_pt  ngx_http_next_etag_header_filter;
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 
+/*
+ * Before not_modified: the response is one to draw on, or is left alone
+ * (ctx->phase stays NGX_HTTP_OVERLAY_PASS).  Only a 200 is considered: an
+ * error page that replaces a response comes with another status, and
+ * passes as any other.
+ */
+
 static ngx_int_t
-ngx_http_overlay_header_filter(ngx_http_request_t *r)
+ngx_http_overlay_etag_header_filter(ngx_http_request_t *r)
 {
-    char                      repaired[128];
-    unsigned                  repairs;
+    ngx_int_t                 rc;
     ngx_str_t                 value;
-    ngx_pool_cleanup_t       *cln;
-    ngx_http_overlay_rc_e     parsed;
     ngx_http_overlay_ctx_t   *ctx;
     ngx_http_overlay_conf_t  *conf;
-    ngx_http_overlay_error_t  err;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
-
-    if (ctx != NULL && ctx->started) {
-        /* an error page, ours or another's, replaces the response */
-        ctx->phase = NGX_HTTP_OVERLAY_PASS;
-        r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
-        return ngx_http_next_header_filter(r);
-    }
 
     if (r->headers_out.status != NGX_HTTP_OK
-        && r->headers_out.status != NGX_HTTP_NOT_MODIFIED)
+        || ngx_http_get_module_ctx(r, ngx_http_overlay_module) != NULL)
     {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_next_etag_header_filter(r);
     }
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
     if (conf->value == NULL || (r != r->main && !conf->subrequests)) {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_next_etag_header_filter(r);
     }
 
     if (ngx_http_complex_value(r, conf->value, &value) != NGX_OK) {
@@ -95,127 +141,78 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     }
 
     if (value.len == 0) {
-        return ngx_http_next_header_filter(r);
+        return ngx_http_next_etag_header_filter(r);
     }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_overlay_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
+
+    rc = ngx_http_overlay_decide(r, conf, ctx, &value);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_next_etag_header_filter(r);
+}
+
+
+/*
+ * After not_modified: holds the header of a response to draw on until the
+ * body is drawn.  A 304 (the client has the overlay) and a HEAD go on at
+ * once, with the overlay's ETag.
+ */
+
+static ngx_int_t
+ngx_http_overlay_header_filter(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_overlay_ctx_t   *ctx;
+    ngx_http_overlay_conf_t  *conf;
+    ngx_http_overlay_error_t  err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
 
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_overlay_ctx_t));
-        if (ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_overlay_module);
-    }
-
-    ctx->started = 1;
-
-    if (r->headers_out.status == NGX_HTTP_NOT_MODIFIED) {
-
-        /*
-         * not modified by the original's validators (If-Modified-Since):
-         * the 304 carries the overlaid ETag, if the value is a spec
-         */
-
-        ctx->phase = NGX_HTTP_OVERLAY_PASS;
-
-        if (ngx_http_overlay_parse(r, conf, ctx, &value, &repairs, &err,
-                                   &parsed)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        if (parsed == NGX_HTTP_OVERLAY_OK
-            && (ngx_http_overlay_etag(r, ctx) == NGX_ERROR
-                || ngx_http_overlay_set_etag(r, ctx) != NGX_OK))
-        {
-            return NGX_ERROR;
-        }
-
         return ngx_http_next_header_filter(r);
     }
 
-    if (r->subrequest_ranges) {
-        /* slice: the rest of the body comes in subrequests, unfiltered */
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_UNSUPPORTED,
-                                      "the response comes in slices");
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    if (r->headers_out.content_encoding != NULL
-        && r->headers_out.content_encoding->value.len)
-    {
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_NOT_IMAGE,
-                                      "the body has a Content-Encoding");
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    if (ngx_http_overlay_parse(r, conf, ctx, &value, &repairs, &err,
-                               &parsed)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (parsed != NGX_HTTP_OVERLAY_OK) {
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    if (repairs) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "overlay: repaired a legacy value: %s",
-                      ngx_http_overlay_repairs_text(repaired,
-                                                    sizeof(repaired),
-                                                    repairs));
-    }
-
-    if (r->headers_out.content_length_n > (off_t) conf->buffer_size) {
-        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
-                                      "the body's %lld bytes are more than "
-                                      "overlay_buffer %zu",
-                                      (long long)
-                                          r->headers_out.content_length_n,
-                                      conf->buffer_size);
-        return ngx_http_overlay_fail(r, ctx, &err, NULL);
-    }
-
-    r->allow_ranges = 0;
-
-    if (ngx_http_overlay_etag(r, ctx) == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_overlay_not_modified(r, ctx)) {
-
-        /* the client has this overlay already: 304, nothing drawn */
-
+    if (ctx->header) {
+        /* an error page, ours or another's, replaces the response */
         ctx->phase = NGX_HTTP_OVERLAY_PASS;
+        r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
+        return ngx_http_next_header_filter(r);
+    }
 
-        r->headers_out.status = NGX_HTTP_NOT_MODIFIED;
-        r->headers_out.status_line.len = 0;
-        r->headers_out.content_type.len = 0;
-        ngx_http_clear_content_length(r);
-        ngx_http_clear_accept_ranges(r);
+    ctx->header = 1;
 
-        if (ngx_http_overlay_set_etag(r, ctx) != NGX_OK) {
-            return NGX_ERROR;
-        }
+    if (ctx->phase != NGX_HTTP_OVERLAY_DRAW) {
+        return ngx_http_next_header_filter(r);
+    }
 
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
+
+    if (r->headers_out.status == NGX_HTTP_NOT_MODIFIED) {
+        /* the overlay's validators matched: nothing is read or drawn */
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.status != NGX_HTTP_OK) {
+        ngx_http_overlay_restore_etag(r, ctx);
         return ngx_http_next_header_filter(r);
     }
 
     if (r->method == NGX_HTTP_HEAD) {
-        /* the overlaid image's size is not known without rendering it */
-        ctx->phase = NGX_HTTP_OVERLAY_PASS;
+        /* the overlaid image's size is not known without drawing it */
         ngx_http_clear_content_length(r);
-        ngx_http_clear_accept_ranges(r);
-
-        if (ngx_http_overlay_set_etag(r, ctx) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
         return ngx_http_next_header_filter(r);
     }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
     /* a bound on the bodies held and drawn on at once in this worker */
 
@@ -238,6 +235,9 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
     ngx_http_overlay_in_flight++;
 
     ctx->phase = NGX_HTTP_OVERLAY_READ;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "overlay: the header held, the body read");
 
     if (r == r->main) {
         r->main_filter_need_in_memory = 1;
@@ -314,16 +314,113 @@ ngx_http_overlay_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         /* nothing may follow the last buffer, and nothing goes out yet */
         return NGX_OK;
 
-    case NGX_HTTP_OVERLAY_DONE:
-
-        rc = ngx_http_next_body_filter(r, NULL);
-
-        /* nothing may follow the last buffer */
-        return (rc == NGX_OK) ? NGX_ERROR : rc;
-
     default: /* NGX_HTTP_OVERLAY_PASS */
+
+        /*
+         * not drawn on; or the overlay (ngx_http_overlay_send()) or the
+         * original (ngx_http_overlay_pass()) on its way, then whatever
+         * follows: another filter's last buffer, an SSI page's output
+         */
+
         return ngx_http_next_body_filter(r, in);
     }
+}
+
+
+/*
+ * Whether to draw on the response.  NGX_OK: ctx->phase is
+ * NGX_HTTP_OVERLAY_DRAW and the overlay's ETag is in place, or the response
+ * is left alone (ctx->error says why, where it was a candidate); else the
+ * response is the overlay_on_error status's, and this is what finalizing
+ * it returned; NGX_ERROR without memory.
+ */
+
+static ngx_int_t
+ngx_http_overlay_decide(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
+    ngx_http_overlay_ctx_t *ctx, ngx_str_t *value)
+{
+    char                      repaired[128];
+    unsigned                  repairs;
+    ngx_http_overlay_rc_e     parsed;
+    ngx_http_overlay_error_t  err;
+
+    /*
+     * a response of another type, or encoded, is not read: it goes on as
+     * it came, every flag and header as nginx set them (ranges, HEAD,
+     * validators, streaming), and the filters after these see it at once
+     */
+
+    if (ngx_http_test_content_type(r, &conf->types) == NULL) {
+        ctx->error = NGX_HTTP_OVERLAY_NOT_IMAGE;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: not_image: Content-Type \"%V\" is not in "
+                      "overlay_types, left untouched",
+                      &r->headers_out.content_type);
+
+        return NGX_OK;
+    }
+
+    if (r->headers_out.content_encoding != NULL
+        && r->headers_out.content_encoding->value.len)
+    {
+        ctx->error = NGX_HTTP_OVERLAY_NOT_IMAGE;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: not_image: the body has a Content-Encoding "
+                      "\"%V\", left untouched",
+                      &r->headers_out.content_encoding->value);
+
+        return NGX_OK;
+    }
+
+    if (r->subrequest_ranges) {
+        /* slice: the rest of the body comes in subrequests, unfiltered */
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_UNSUPPORTED,
+                                      "the response comes in slices");
+        return ngx_http_overlay_refuse(r, ctx, &err);
+    }
+
+    if (ngx_http_overlay_parse(r, conf, ctx, value, &repairs, &err, &parsed)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (parsed != NGX_HTTP_OVERLAY_OK) {
+        return ngx_http_overlay_refuse(r, ctx, &err);
+    }
+
+    if (repairs) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "overlay: repaired a legacy value: %s",
+                      ngx_http_overlay_repairs_text(repaired,
+                                                    sizeof(repaired),
+                                                    repairs));
+    }
+
+    if (r->headers_out.content_length_n > (off_t) conf->buffer_size) {
+        (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                      "the body's %lld bytes are more than "
+                                      "overlay_buffer %zu",
+                                      (long long)
+                                          r->headers_out.content_length_n,
+                                      conf->buffer_size);
+        return ngx_http_overlay_refuse(r, ctx, &err);
+    }
+
+    if (ngx_http_overlay_etag(r, ctx) == NGX_ERROR
+        || ngx_http_overlay_set_etag(r, ctx) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ctx->phase = NGX_HTTP_OVERLAY_DRAW;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "overlay: to be drawn on, ETag %V", &ctx->etag);
+
+    return NGX_OK;
 }
 
 
@@ -387,24 +484,19 @@ ngx_http_overlay_signed(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
 
 
 /*
- * The overlay cannot be drawn: log why, once, at overlay_log_level, then
- * either pass the original on (what was read of the body, then rest), or
- * answer with the overlay_on_error status.  From the header filter, with
- * nothing read, ctx->phase is 0.
+ * The overlay will not be drawn: log why, once, at overlay_log_level, and
+ * count it.  NGX_OK: the original is to go on; else the response is the
+ * overlay_on_error status's, and this is what finalizing it returned.
  */
 
 static ngx_int_t
-ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
-    ngx_http_overlay_error_t *err, ngx_chain_t *rest)
+ngx_http_overlay_refuse(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_error_t *err)
 {
-    ngx_uint_t                reading;
     ngx_http_overlay_conf_t  *conf;
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_overlay_module);
 
-    /* the body is held: all read, or read and drawn on in a thread */
-    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ
-               || ctx->phase == NGX_HTTP_OVERLAY_RENDER);
     ctx->error = err->code;
     ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
@@ -427,6 +519,36 @@ ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     ctx->status = NGX_HTTP_OVERLAY_PASSED;
     ngx_http_overlay_count(r, ctx, NULL, 0, 0);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The overlay cannot be drawn after all: refused (see above), and the
+ * original passed on with its own ETag: what was read of the body, then
+ * rest.  From the header filter, with nothing read, ctx->phase is
+ * NGX_HTTP_OVERLAY_PASS.
+ */
+
+static ngx_int_t
+ngx_http_overlay_fail(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
+    ngx_http_overlay_error_t *err, ngx_chain_t *rest)
+{
+    ngx_int_t   rc;
+    ngx_uint_t  reading;
+
+    /* the body is held: all read, or read and drawn on in a thread */
+    reading = (ctx->phase == NGX_HTTP_OVERLAY_READ
+               || ctx->phase == NGX_HTTP_OVERLAY_RENDER);
+
+    rc = ngx_http_overlay_refuse(r, ctx, err);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_http_overlay_restore_etag(r, ctx);
 
     if (!reading) {
         return ngx_http_next_header_filter(r);
@@ -644,16 +766,19 @@ ngx_http_overlay_finish(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         r->headers_out.content_length = NULL;
     }
 
-    ngx_http_clear_accept_ranges(r);
-
-    if (ngx_http_overlay_set_etag(r, ctx) != NGX_OK) {
-        return ngx_http_filter_finalize_request(r, &ngx_http_overlay_module,
-                                              NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-
     return ngx_http_overlay_send(r, ctx, blob->data, blob->len);
 }
 
+
+/*
+ * The original goes out after all, what was read of it first, then rest;
+ * with the whole body read, the request's last buffer too.  It is sent on
+ * from here, after the range filter's body filter, which has seen none
+ * of it: the response is whole, without ranges.  What is held is flushed,
+ * as the original's bytes would have been sent as they came: an upstream
+ * that is gone (ngx_http_upstream_finalize_request() flushes, then closes
+ * the connection) loses none of them.
+ */
 
 static ngx_int_t
 ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
@@ -663,22 +788,18 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    if (ctx->last_buf) {
-        /* the whole original body is in ctx */
-        return ngx_http_overlay_send(r, ctx, ctx->image,
-                                     ctx->last - ctx->image);
-    }
-
     ctx->phase = NGX_HTTP_OVERLAY_PASS;
+
+    r->allow_ranges = 0;
 
     rc = ngx_http_next_header_filter(r);
 
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+    if (rc == NGX_ERROR || r->header_only) {
         return rc;
     }
 
-    if (ctx->last == ctx->image) {
-        return rest != NULL ? ngx_http_next_body_filter(r, rest) : NGX_OK;
+    if (rc > NGX_OK) {
+        return ngx_http_special_response_handler(r, rc);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -686,9 +807,20 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         return NGX_ERROR;
     }
 
-    b->pos = ctx->image;
-    b->last = ctx->last;
-    b->memory = 1;
+    if (ctx->last != ctx->image) {
+        b->pos = ctx->image;
+        b->last = ctx->last;
+        b->memory = 1;
+    }
+
+    if (ctx->last_buf) {
+        /* a subrequest's body ends its part, not the response */
+        b->last_buf = (r == r->main) ? 1 : 0;
+        b->last_in_chain = 1;
+
+    } else {
+        b->flush = 1;
+    }
 
     cl = ngx_alloc_chain_link(r->pool);
     if (cl == NULL) {
@@ -702,6 +834,15 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 }
 
 
+/*
+ * The overlay goes out: its header, with its length; then its body, in
+ * one buffer, from the top of the body filter chain, so that the filters
+ * before this one see it as they see any body: for a Range request the
+ * range filter, which made the header a 206 and knows the ranges, sends
+ * those bytes of it (one range or several, If-Range checked against the
+ * overlay's ETag).  This filter passes it, and whatever follows, on.
+ */
+
 static ngx_int_t
 ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     u_char *data, size_t len)
@@ -710,12 +851,23 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
-    ctx->phase = NGX_HTTP_OVERLAY_DONE;
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
     rc = ngx_http_next_header_filter(r);
 
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+    if (rc == NGX_ERROR || r->header_only) {
         return rc;
+    }
+
+    if (rc > NGX_OK) {
+
+        /*
+         * a status from a filter after this one (the range filter's 416,
+         * image_filter's 415): its page, as when a handler gets the
+         * status from ngx_http_send_header() and finalizes with it
+         */
+
+        return ngx_http_special_response_handler(r, rc);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -737,7 +889,7 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_next_body_filter(r, &out);
+    return ngx_http_output_filter(r, &out);
 }
 
 
@@ -778,6 +930,16 @@ ngx_http_overlay_filter_init(ngx_conf_t *cf)
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
     ngx_http_top_body_filter = ngx_http_overlay_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_overlay_etag_filter_init(ngx_conf_t *cf)
+{
+    ngx_http_next_etag_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_overlay_etag_header_filter;
 
     return NGX_OK;
 }

@@ -11,8 +11,10 @@
  *
  *     ngx_http_overlay_directive.c    directive handlers
  *     ngx_http_overlay_assets.c       fonts, image assets, libgd's font cache
- *     ngx_http_overlay_filter.c       the header and body filters
- *     ngx_http_overlay_etag.c         ETag and conditional requests
+ *     ngx_http_overlay_filter.c       the header and body filters, and
+ *                                     the module whose header filter
+ *                                     runs before not_modified's
+ *     ngx_http_overlay_etag.c         the overlay's ETag, in and out
  *     ngx_http_overlay_thread.c       the composite in overlay_thread_pool
  *     ngx_http_overlay_stats.c        the counters and overlay_stats
  *     ngx_http_overlay_variables.c    the embedded variables
@@ -102,6 +104,16 @@ static ngx_http_overlay_fraction_bounds_t  ngx_http_overlay_opacity_bounds = {
     NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF
 
 
+/* the Content-Types read, unless overlay_types says otherwise */
+static ngx_str_t  ngx_http_overlay_default_types[] = {
+    ngx_string("image/jpeg"),
+    ngx_string("image/png"),
+    ngx_string("image/webp"),
+    ngx_string("image/gif"),
+    ngx_null_string
+};
+
+
 static ngx_command_t  ngx_http_overlay_commands[] = {
 
     { ngx_string("overlay"),
@@ -109,6 +121,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       ngx_http_overlay,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("overlay_types"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_1MORE,
+      ngx_http_types_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, types_keys),
       NULL },
 
     { ngx_string("overlay_font"),
@@ -382,6 +401,8 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     /*
      * set by ngx_pcalloc():
      *
+     *     conf->types = { NULL };
+     *     conf->types_keys = NULL;
      *     conf->default_font = { 0, NULL };
      *     conf->opts = { 0 };
      */
@@ -429,6 +450,14 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_overlay_options_t  *opts;
 
     ngx_conf_merge_ptr_value(conf->value, prev->value, NULL);
+
+    if (ngx_http_merge_types(cf, &conf->types_keys, &conf->types,
+                             &prev->types_keys, &prev->types,
+                             ngx_http_overlay_default_types)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     ngx_conf_merge_size_value(conf->buffer_size, prev->buffer_size,
                               16 * 1024 * 1024);
@@ -649,18 +678,6 @@ ngx_http_overlay_exit(ngx_cycle_t *cycle)
 static ngx_int_t
 ngx_http_overlay_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt        *h;
-    ngx_http_core_main_conf_t  *cmcf;
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_overlay_conditionals;
-
     /* counters for overlay_stats, shared by the workers, kept on reload */
 
     if (ngx_http_overlay_stats_init(cf) != NGX_OK) {

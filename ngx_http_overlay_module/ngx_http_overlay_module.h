@@ -24,11 +24,11 @@
 #include "ngx_http_overlay_core.h"
 
 
-/* ctx->phase: what the body filter does with what comes */
-#define NGX_HTTP_OVERLAY_READ          1
-#define NGX_HTTP_OVERLAY_PASS          2
-#define NGX_HTTP_OVERLAY_DONE          3
-#define NGX_HTTP_OVERLAY_RENDER        4    /* in a thread pool */
+/* ctx->phase: what the filters do with the response */
+#define NGX_HTTP_OVERLAY_PASS          0    /* it goes on as it comes */
+#define NGX_HTTP_OVERLAY_DRAW          1    /* decided: to be drawn on */
+#define NGX_HTTP_OVERLAY_READ          2    /* the body is being read */
+#define NGX_HTTP_OVERLAY_RENDER        3    /* in a thread pool */
 
 /* ctx->status: $overlay_status, and the counter it goes to */
 #define NGX_HTTP_OVERLAY_NONE          0
@@ -52,6 +52,8 @@ typedef struct {
 
 typedef struct {
     ngx_http_complex_value_t   *value;
+    ngx_hash_t                  types;          /* overlay_types */
+    ngx_array_t                *types_keys;
     size_t                      buffer_size;
     size_t                      max_param;
     ngx_int_t                   jpeg_quality;
@@ -100,10 +102,10 @@ typedef struct {
     ngx_uint_t                  status;         /* NGX_HTTP_OVERLAY_APPLIED */
     ngx_http_overlay_rc_e       error;
     ngx_str_t                   etag;           /* the overlaid one */
+    ngx_str_t                   orig_etag;      /* the original's, if any */
     ngx_msec_int_t              usec;           /* decoding to encoding */
-    ngx_table_elt_t            *if_none_match;
-    ngx_table_elt_t            *if_modified_since;
-    unsigned                    started:1;      /* by the header filter */
+    unsigned                    etag_set:1;     /* ours in the headers */
+    unsigned                    header:1;       /* seen by the 2nd filter */
     unsigned                    detected:1;
     unsigned                    last_buf:1;
     ngx_http_overlay_blob_t    *blob;           /* the output, in a cleanup */
@@ -126,6 +128,9 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_overlay_module;
+
+/* the header filter before not_modified's (ngx_http_overlay_filter.c) */
+extern ngx_module_t  ngx_http_overlay_etag_filter_module;
 
 
 /*
@@ -185,24 +190,18 @@ ngx_int_t ngx_http_overlay_etag(ngx_http_request_t *r,
 
 /*
  * Puts ctx->etag in the response's headers in place of the original's
- * ETag, or clears the ETag when ctx->etag is empty.  NGX_OK, NGX_ERROR.
+ * ETag, which is kept in ctx; nothing when ctx->etag is empty.  NGX_OK,
+ * NGX_ERROR.
  */
 ngx_int_t ngx_http_overlay_set_etag(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx);
 
 /*
- * 1 when the conditionals that ngx_http_overlay_conditionals() kept in
- * ctx say the client has the overlaid response already, else 0.
+ * Puts the original's ETag back (or none, if it had none) where
+ * ngx_http_overlay_set_etag() put the overlay's: the original goes out.
  */
-ngx_int_t ngx_http_overlay_not_modified(ngx_http_request_t *r,
+void ngx_http_overlay_restore_etag(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx);
-
-/*
- * The preaccess phase handler: keeps If-None-Match and If-Modified-Since
- * in the ctx, away from the not modified filter, where an overlay is
- * requested.  NGX_DECLINED, or NGX_ERROR without memory.
- */
-ngx_int_t ngx_http_overlay_conditionals(ngx_http_request_t *r);
 
 
 /*

@@ -69,6 +69,7 @@ http {
         location /h/ {
             alias $dir/hostile/;
             overlay \$arg_overlay;
+            overlay_types *;
             add_header X-Overlay "\$overlay_status:\$overlay_error";
         }
         location /slow/ {

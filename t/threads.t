@@ -15,6 +15,15 @@ our $NginxDebug = `$nginx -V 2>&1` =~ /--with-debug\b/;
 Test::More::diag("$nginx has no --with-debug: TEST 1 does not look for "
                  . "its debug line") unless $NginxDebug;
 
+# The fixtures' types as mime.types has them (nginx's own table knows .jpg
+# and .gif only): the module reads only the types overlay_types lists.
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value(http_config => "types { image/jpeg jpg; "
+                      . "image/png png; image/webp webp; image/gif gif; }\n"
+                      . ($block->http_config // ''));
+});
+
 no_shuffle();
 run_tests();
 
@@ -277,3 +286,49 @@ bottom-right: unchanged
 overlay: thread
 [error]
 --- log_level: debug
+
+
+
+=== TEST 11: ranges of an image drawn in the pool, and add_after_body after
+--- main_config
+    thread_pool overlay threads=1;
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_thread_pool overlay;
+    }
+    location /tail/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_thread_pool overlay;
+        addition_types image/jpeg;
+        add_after_body /end;
+    }
+    location = /end {
+        return 200 "<end>";
+    }
+--- request eval
+my $v = OverlayTest::b64url('{"overlay":"Last Chance!"}');
+["GET /img/coffee.jpg?overlay=$v", "GET /img/coffee.jpg?overlay=$v",
+ "GET /tail/coffee.jpg?overlay=$v"]
+--- more_headers eval
+["Range: bytes=1000-1999", "Range: bytes=0-1,-2", ""]
+--- error_code eval
+[206, 206, 200]
+--- response_body_filters eval
+sub {
+    my $full = OverlayTest::cli_render("coffee.jpg",
+                                       '{"overlay":"Last Chance!"}');
+    my $n = length $full;
+    $_[0] eq substr($full, 1000, 1000) ? "its bytes 1000 to 1999\n"
+    : $_[0] eq "$full<end>" ? "the overlay, then <end>\n"
+    : $_[0] =~ m{Content-Range: bytes 0-1/$n\r\n\r\n\Q${\ substr($full, 0, 2)}\E\r\n.*Content-Range: bytes ${\ ($n - 2)}-${\ ($n - 1)}/$n\r\n\r\n\Q${\ substr($full, -2)}\E\r\n}s
+      ? "two parts, its bytes\n" : "other\n";
+}
+--- response_body eval
+["its bytes 1000 to 1999\n", "two parts, its bytes\n",
+ "the overlay, then <end>\n"]
+--- no_error_log
+[alert]
+[error]
