@@ -8,12 +8,7 @@ use OverlayTest;
 
 # The fixtures' types as mime.types has them (nginx's own table knows .jpg
 # and .gif only): the module reads only the types overlay_types lists.
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(http_config => "types { image/jpeg jpg; "
-                      . "image/png png; image/webp webp; image/gif gif; }\n"
-                      . ($block->http_config // ''));
-});
+OverlayTest::image_types();
 
 no_shuffle();
 run_tests();

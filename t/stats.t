@@ -9,12 +9,7 @@ master_on();
 workers(2);
 # The fixtures' types as mime.types has them (nginx's own table knows .jpg
 # and .gif only): the module reads only the types overlay_types lists.
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(http_config => "types { image/jpeg jpg; "
-                      . "image/png png; image/webp webp; image/gif gif; }\n"
-                      . ($block->http_config // ''));
-});
+OverlayTest::image_types();
 
 no_shuffle();
 run_tests();

@@ -28,6 +28,18 @@ my $CORNER = 0.2;
 my %TOLERANCE = (jpeg => 0.0, png => 0.0, webp => 0.0, 'webp-lossy' => 6.0,
                  gif => 6.0);
 
+# nginx's built-in types know .jpg and .gif only: the blocks of a suite
+# get the image types too, so that overlay_types' default draws on them
+sub image_types {
+    main::add_block_preprocessor(sub {
+        my $block = shift;
+        $block->set_value(http_config => "types { image/jpeg jpg; "
+                          . "image/png png; image/webp webp; "
+                          . "image/gif gif; }\n"
+                          . ($block->http_config // ''));
+    });
+}
+
 sub fixture_dir {
     return $ENV{TEST_NGINX_OVERLAY_FIXTURES} || 't/fixtures';
 }
