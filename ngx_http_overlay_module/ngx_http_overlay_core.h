@@ -70,9 +70,10 @@ typedef struct {
 void ngx_http_overlay_core_init(void);
 
 /*
- * Drops the calling thread's tile cache, then libgd's font cache; call it
- * when no other thread draws (at exit, or when a configuration is
- * dropped), and ngx_http_overlay_core_init() before drawing again.
+ * Drops the calling thread's tile cache and FreeType faces, then libgd's
+ * font cache; call it when no other thread draws (at exit, or when a
+ * configuration is dropped), and ngx_http_overlay_core_init() before
+ * drawing again.  Other threads' faces go when the threads exit.
  */
 void ngx_http_overlay_core_shutdown(void);
 

@@ -207,9 +207,7 @@ test_layout_ellipsis(void)
           "cut with an ellipsis: %s", layout.layers[0].text);
 
     if (rc == NGX_HTTP_OVERLAY_OK) {
-        int   brect[8];
-        char  *msg;
-        gdFTStringExtra  extra;
+        ngx_http_overlay_extent_t  ext;
 
         margin = (int) lround(60 * 0.03);
         pad = (int) lround(layout.layers[0].font_px * 0.5);
@@ -225,18 +223,12 @@ test_layout_ellipsis(void)
         memcpy(cut, text, (size_t) k);
         memcpy(cut + k, "\xe2\x80\xa6", 4);
 
-        memset(&extra, 0, sizeof(extra));
-        extra.flags = gdFTEX_RESOLUTION;
-        extra.hdpi = 72;
-        extra.vdpi = 72;
-
-        msg = gdImageStringFTEx(NULL, brect, 0,
-                                (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT,
-                                layout.layers[0].font_px, 0.0, 0, 0, cut,
-                                &extra);
-        CHECK(msg == NULL && brect[2] - brect[0] > avail,
+        rc = ngx_http_overlay_measure(NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                                      layout.layers[0].font_px, cut, &ext,
+                                      &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && ext.width > avail,
               "a longer cut would fit: \"%s\" is %d of %d pixels", cut,
-              brect[2] - brect[0], avail);
+              ext.width, avail);
         free(cut);
 
         ngx_http_overlay_render_free(&layout);
