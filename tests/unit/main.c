@@ -56,6 +56,7 @@ static const unit_group_t  unit_groups[] = {
 
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },
+    { "layout_shaping", test_layout_shaping },
 
     { "tiles_cache", test_tiles_cache },
 

@@ -6,6 +6,7 @@
 
 
 #include <math.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "ngx_http_overlay_layout.h"
@@ -232,5 +233,222 @@ test_layout_ellipsis(void)
         free(cut);
 
         ngx_http_overlay_render_free(&layout);
+    }
+}
+
+
+/* --- shaping, against HarfBuzz's own hb-shape ------------------------- */
+
+#define HB_FONT      "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define HB_SHAPE     "/usr/bin/hb-shape"
+
+#define AR_TEXT      "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 "                       \
+                     "\xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1\xd8\xa9!"
+#define HE_TEXT      "\xd7\x94\xd7\x96\xd7\x93\xd7\x9e\xd7\xa0\xd7\x95" \
+                     "\xd7\xaa \xd7\x90\xd7\x97\xd7\xa8\xd7\x95" \
+                     "\xd7\xa0\xd7\x94!"
+#define AR_WORDS     "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 "                       \
+                     "\xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1\xd8\xa9"
+#define MIXED_TEXT   "Last Chance \xe2\x80\x94 " AR_WORDS " 2026"
+
+
+static int hb_shape(const char *text, const char *direction,
+    const char *script, double px, char *out, size_t size);
+static void shaped_string(const ngx_http_overlay_shaped_t *shaped,
+    size_t from, size_t to, char *out, size_t size);
+
+
+/*
+ * hb-shape's glyphs for a run of text, "[gid+advance@x,y|...]", in 1/64
+ * pixel (the font's scale is px * 64); FreeType's functions, as libraqm
+ * gives HarfBuzz
+ */
+
+static int
+hb_shape(const char *text, const char *direction, const char *script,
+    double px, char *out, size_t size)
+{
+    int    rc;
+    char   cmd[1024];
+    FILE  *f;
+
+    (void) snprintf(cmd, sizeof(cmd),
+                    HB_SHAPE " --font-funcs=ft --font-size=%ld"
+                    " --no-glyph-names --no-clusters --direction=%s"
+                    " --script=%s --font-file=" HB_FONT " --text='%s'",
+                    lround(px * 64), direction, script, text);
+
+    f = popen(cmd, "r");
+    if (f == NULL) {
+        return -1;
+    }
+
+    out[0] = '\0';
+
+    if (fgets(out, (int) size, f) == NULL) {
+        out[0] = '\0';
+    }
+
+    rc = pclose(f);
+
+    out[strcspn(out, "\n")] = '\0';
+
+    return rc == 0 && out[0] == '[' ? 0 : -1;
+}
+
+
+/* glyphs from..to of a shaped text in hb-shape's form, brackets aside */
+
+static void
+shaped_string(const ngx_http_overlay_shaped_t *shaped, size_t from,
+    size_t to, char *out, size_t size)
+{
+    size_t                           i, n;
+    const ngx_http_overlay_glyph_t  *g;
+
+    n = 0;
+    out[0] = '\0';
+
+    for (i = from; i < to && i < shaped->nglyphs && n < size; i++) {
+        g = &shaped->glyphs[i];
+
+        n += (size_t) snprintf(out + n, size - n, "%s%u+%d", i > from ? "|"
+                               : "", g->index, g->x_advance);
+
+        if ((g->x_offset != 0 || g->y_offset != 0) && n < size) {
+            n += (size_t) snprintf(out + n, size - n, "@%d,%d", g->x_offset,
+                                   g->y_offset);
+        }
+    }
+}
+
+
+void
+test_layout_shaping(void)
+{
+    int                         rtl;
+    char                        ours[4096], ref[4096], part[1024];
+    size_t                      i, n, ascii;
+    unsigned                    k;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    static const double  sizes[] = { 24.0, 13.5 };
+
+    static const struct {
+        const char  *name;
+        const char  *text;
+        const char  *direction;
+        const char  *script;
+    } runs[] = {
+        { "Arabic", AR_TEXT, "rtl", "Arab" },
+        { "Hebrew", HE_TEXT, "rtl", "Hebr" },
+    };
+
+    if (access(HB_SHAPE, X_OK) != 0) {
+        printf("SKIP layout_shaping: " HB_SHAPE " is missing (Debian "
+               "libharfbuzz-bin; make deps installs it)\n");
+        return;
+    }
+
+    for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+
+        /* one script, one run: the glyphs and advances hb-shape gives */
+
+        for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+            rtl = ngx_http_overlay_text_rtl(runs[i].text,
+                                            strlen(runs[i].text),
+                                            NGX_HTTP_OVERLAY_DIRECTION_AUTO);
+            CHECK(rtl == 1, "%s is right to left", runs[i].name);
+
+            rc = ngx_http_overlay_shape(HB_FONT, sizes[k], runs[i].text,
+                                        strlen(runs[i].text), rtl, &shaped,
+                                        &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s shaped: %s", runs[i].name,
+                  err.msg);
+
+            if (rc != NGX_HTTP_OVERLAY_OK) {
+                continue;
+            }
+
+            ours[0] = '[';
+            shaped_string(&shaped, 0, shaped.nglyphs, ours + 1,
+                          sizeof(ours) - 2);
+            strcat(ours, "]");
+
+            CHECK(hb_shape(runs[i].text, runs[i].direction, runs[i].script,
+                           sizes[k], ref, sizeof(ref)) == 0,
+                  "hb-shape runs for %s", runs[i].name);
+            CHECK(strcmp(ours, ref) == 0,
+                  "%s at %.1f px: ours %s, hb-shape %s", runs[i].name,
+                  sizes[k], ours, ref);
+
+            ngx_http_overlay_shaped_free(&shaped);
+        }
+
+        /*
+         * mixed, in a left-to-right paragraph (UAX #9): the Latin run,
+         * then the right-to-left one with the number inside it kept left
+         * to right and, being at its logical end, drawn at its left
+         */
+
+        rc = ngx_http_overlay_shape(HB_FONT, sizes[k], MIXED_TEXT,
+                                    strlen(MIXED_TEXT),
+                                    ngx_http_overlay_text_rtl(MIXED_TEXT,
+                                        strlen(MIXED_TEXT),
+                                        NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                                    &shaped, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && !shaped.rtl, "mixed shaped: %s",
+              err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            continue;
+        }
+
+        ascii = strlen("Last Chance \xe2\x80\x94 ");
+
+        ours[0] = '\0';
+        ref[0] = '[';
+        ref[1] = '\0';
+
+        CHECK(hb_shape("Last Chance \xe2\x80\x94 ", "ltr", "Latn", sizes[k],
+                       part, sizeof(part)) == 0, "hb-shape, Latin run");
+        strncat(ref, part + 1, strlen(part) - 2);
+        strcat(ref, "|");
+
+        CHECK(hb_shape("2026", "ltr", "Arab", sizes[k], part, sizeof(part))
+              == 0, "hb-shape, number");
+        strncat(ref, part + 1, strlen(part) - 2);
+        strcat(ref, "|");
+
+        CHECK(hb_shape(AR_WORDS " ", "rtl", "Arab", sizes[k], part,
+                       sizeof(part)) == 0, "hb-shape, Arabic run");
+        strcat(ref, part + 1);
+
+        ours[0] = '[';
+        shaped_string(&shaped, 0, shaped.nglyphs, ours + 1,
+                      sizeof(ours) - 2);
+        strcat(ours, "]");
+
+        CHECK(strcmp(ours, ref) == 0, "mixed at %.1f px: ours %s, "
+              "hb-shape's runs in visual order %s", sizes[k], ours, ref);
+
+        /* the clusters say the same: Latin, "2026", then Arabic reversed */
+
+        n = 0;
+
+        for (i = 0; i + 1 < shaped.nglyphs; i++) {
+            if (shaped.glyphs[i].cluster < ascii
+                && shaped.glyphs[i + 1].cluster < shaped.glyphs[i].cluster)
+            {
+                n++;
+            }
+        }
+
+        CHECK(n == 0 && shaped.glyphs[0].cluster == 0,
+              "the Latin run is left to right, first");
+
+        ngx_http_overlay_shaped_free(&shaped);
     }
 }

@@ -212,6 +212,7 @@ void test_render_assets(void);
 /* test_layout.c */
 void test_layout_positions(void);
 void test_layout_ellipsis(void);
+void test_layout_shaping(void);
 
 /* test_tiles.c */
 void test_tiles_cache(void);
