@@ -57,6 +57,7 @@ static const unit_group_t  unit_groups[] = {
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },
     { "layout_shaping", test_layout_shaping },
+    { "layout_bidi", test_layout_bidi },
 
     { "tiles_cache", test_tiles_cache },
 

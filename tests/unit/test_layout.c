@@ -452,3 +452,112 @@ test_layout_shaping(void)
         ngx_http_overlay_shaped_free(&shaped);
     }
 }
+
+
+/* the paragraph's direction, and a right-to-left text cut at its end */
+
+void
+test_layout_bidi(void)
+{
+    int                               pad;
+    char                              text[1024];
+    size_t                            i, len, cut;
+    ngx_http_overlay_rc_e             rc;
+    ngx_http_overlay_spec_t           spec;
+    ngx_http_overlay_error_t          err;
+    ngx_http_overlay_layout_t         layout;
+    ngx_http_overlay_shaped_t         shaped;
+    ngx_http_overlay_options_t        opts;
+    ngx_http_overlay_layer_layout_t  *ll;
+
+    static const struct {
+        const char                    *text;
+        ngx_http_overlay_direction_e   direction;
+        int                            rtl;
+    } cases[] = {
+        { AR_TEXT, NGX_HTTP_OVERLAY_DIRECTION_AUTO, 1 },
+        { HE_TEXT, NGX_HTTP_OVERLAY_DIRECTION_AUTO, 1 },
+        { MIXED_TEXT, NGX_HTTP_OVERLAY_DIRECTION_AUTO, 0 },
+        { "2026 \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+          NGX_HTTP_OVERLAY_DIRECTION_AUTO, 1 },
+        { "2026!", NGX_HTTP_OVERLAY_DIRECTION_AUTO, 0 },
+        { AR_TEXT, NGX_HTTP_OVERLAY_DIRECTION_LTR, 0 },
+        { "Last Chance!", NGX_HTTP_OVERLAY_DIRECTION_RTL, 1 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        len = strlen(cases[i].text);
+
+        CHECK(ngx_http_overlay_text_rtl(cases[i].text, len,
+                                        cases[i].direction)
+              == cases[i].rtl, "\"%s\" (%s) is %s", cases[i].text,
+              ngx_http_overlay_direction_name(cases[i].direction),
+              cases[i].rtl ? "rtl" : "ltr");
+
+        /* the final "!" or letter goes to the paragraph's end */
+
+        rc = ngx_http_overlay_shape(HB_FONT, 20.0, cases[i].text, len,
+                                    cases[i].rtl, &shaped, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && shaped.nglyphs > 0,
+              "shaped: %s", err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK || shaped.nglyphs == 0) {
+            continue;
+        }
+
+        if (cases[i].text[len - 1] == '!') {
+            CHECK(shaped.glyphs[cases[i].rtl ? 0 : shaped.nglyphs - 1]
+                  .cluster == len - 1, "\"%s\" (%s): \"!\" at the %s end",
+                  cases[i].text,
+                  ngx_http_overlay_direction_name(cases[i].direction),
+                  cases[i].rtl ? "left" : "right");
+        }
+
+        ngx_http_overlay_shaped_free(&shaped);
+    }
+
+    /* a long Hebrew text keeps its start; the ellipsis is on its left */
+
+    ngx_http_overlay_options_init(&opts);
+
+    text[0] = '\0';
+
+    for (i = 0; i < 6; i++) {
+        strcat(text, HE_TEXT " ");
+    }
+
+    one_text(&spec, &opts, text);
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 160,
+                                        90, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "Hebrew laid out: %s", err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    ll = &layout.layers[0];
+    len = strlen(ll->text);
+    cut = len - 3;
+
+    CHECK(len > 3 && len < strlen(text)
+          && strcmp(ll->text + cut, "\xe2\x80\xa6") == 0
+          && strncmp(ll->text, text, cut) == 0,
+          "cut at its logical end: \"%s\"", ll->text);
+
+    CHECK(ll->shaped.rtl && ll->shaped.nglyphs > 1
+          && ll->shaped.glyphs[0].cluster == cut
+          && ll->shaped.glyphs[ll->shaped.nglyphs - 1].cluster == 0,
+          "the ellipsis drawn at the left, the first letter at the right");
+
+    /* the badge fits the shaped text */
+
+    pad = (int) lround(ll->font_px * 0.5);
+
+    CHECK(ll->box.w == ll->shaped.ext.width + 2 * pad
+          && ll->box.x >= 0 && ll->box.x + ll->box.w <= 160,
+          "box %d wide for a text of %d and pads of %d", ll->box.w,
+          ll->shaped.ext.width, pad);
+
+    ngx_http_overlay_render_free(&layout);
+}

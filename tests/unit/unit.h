@@ -213,6 +213,7 @@ void test_render_assets(void);
 void test_layout_positions(void);
 void test_layout_ellipsis(void);
 void test_layout_shaping(void);
+void test_layout_bidi(void);
 
 /* test_tiles.c */
 void test_tiles_cache(void);
