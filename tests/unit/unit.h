@@ -208,6 +208,7 @@ void test_render_image_layer(void);
 void test_render_glyphs(void);
 void test_render_fringe(void);
 void test_render_assets(void);
+void test_render_pillow(void);
 
 /* test_layout.c */
 void test_layout_positions(void);
