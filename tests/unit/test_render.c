@@ -716,3 +716,123 @@ test_render_pillow(void)
     free(ours);
     free(theirs);
 }
+
+
+/*
+ * Text libgd could draw is drawn as libgd drew it: the same pixels as
+ * gdImageStringFTEx() (Debian's, without raqm) and the same extent, for
+ * Latin, Cyrillic and Greek, at any size and the ribbons' angles, on
+ * opaque, translucent and transparent pixels.  Where shaping changes
+ * text, it differs: HarfBuzz applies the font's ligatures ("ff" is one
+ * glyph) and its GPOS kerning ("Fr", "AV", as browsers and Pillow do),
+ * libgd only the old "kern" table; these texts have neither.
+ */
+
+void
+test_render_libgd(void)
+{
+    int                         x, y, brect[8], differ, bg;
+    char                       *msg;
+    size_t                      t, k, a, b;
+    gdImagePtr                  ref, im;
+    gdFTStringExtra             extra;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    static const char   *texts[] = {
+        "Last Chance!",
+        "Leaving soon, 50% OFF",
+        "\xd0\x9f\xd0\xbe\xd1\x81\xd0\xbb\xd0\xb5\xd0\xb4\xd0\xbd\xd0\xb8"
+        "\xd0\xb9 \xd1\x88\xd0\xb0\xd0\xbd\xd1\x81",
+        "\xce\xa4\xce\xb5\xce\xbb\xce\xb5\xcf\x85\xcf\x84\xce\xb1\xce\xaf"
+        "\xce\xb1",
+    };
+    static const double  sizes[] = { 6.0, 9.0, 13.5, 31.0 };
+    static const double  angles[] = { 0.0, M_PI / 4, -M_PI / 4 };
+    static const int     alphas[] = { 0, 19, 127 };
+
+    memset(&extra, 0, sizeof(extra));
+    extra.flags = gdFTEX_RESOLUTION;
+    extra.hdpi = 72;
+    extra.vdpi = 72;
+
+    for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+        for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+
+            rc = ngx_http_overlay_shape(NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                                        sizes[k], texts[t], strlen(texts[t]),
+                                        0, &shaped, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK, "shaped: %s", err.msg);
+
+            if (rc != NGX_HTTP_OVERLAY_OK) {
+                continue;
+            }
+
+            msg = gdImageStringFTEx(NULL, brect, 0,
+                                    (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                                    sizes[k], 0.0, 0, 0, (char *) texts[t],
+                                    &extra);
+
+            CHECK(msg == NULL && shaped.ext.left == brect[0]
+                  && shaped.ext.width == brect[2] - brect[0]
+                  && shaped.ext.ascent == -brect[7]
+                  && shaped.ext.descent == brect[1],
+                  "\"%s\" at %.1f px: extent %d+%d, %d/%d; libgd's "
+                  "%d+%d, %d/%d", texts[t], sizes[k], shaped.ext.left,
+                  shaped.ext.width, shaped.ext.ascent, shaped.ext.descent,
+                  brect[0], brect[2] - brect[0], -brect[7], brect[1]);
+
+            for (a = 0; a < sizeof(angles) / sizeof(angles[0]); a++) {
+                for (b = 0; b < sizeof(alphas) / sizeof(alphas[0]); b++) {
+                    bg = gdTrueColorAlpha(0xd6, 0x28, 0x28, alphas[b]);
+
+                    ref = gdImageCreateTrueColor(400, 400);
+                    im = gdImageCreateTrueColor(400, 400);
+
+                    if (ref == NULL || im == NULL) {
+                        CHECK(0, "gdImageCreateTrueColor() failed");
+                        break;
+                    }
+
+                    gdImageAlphaBlending(ref, 0);
+                    gdImageAlphaBlending(im, 0);
+                    gdImageFilledRectangle(ref, 0, 0, 399, 399, bg);
+                    gdImageFilledRectangle(im, 0, 0, 399, 399, bg);
+                    gdImageAlphaBlending(ref, 1);
+                    gdImageAlphaBlending(im, 1);
+
+                    msg = gdImageStringFTEx(ref, brect,
+                              gdTrueColorAlpha(255, 255, 255, 0),
+                              (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                              sizes[k], angles[a], 20, 200,
+                              (char *) texts[t], &extra);
+
+                    rc = ngx_http_overlay_draw_shaped(im,
+                             gdTrueColorAlpha(255, 255, 255, 0), &shaped,
+                             angles[a], 20, 200, &err);
+
+                    differ = 0;
+
+                    for (y = 0; y < 400; y++) {
+                        for (x = 0; x < 400; x++) {
+                            differ += gdImageGetTrueColorPixel(ref, x, y)
+                                      != gdImageGetTrueColorPixel(im, x, y);
+                        }
+                    }
+
+                    CHECK(msg == NULL && rc == NGX_HTTP_OVERLAY_OK
+                          && differ == 0,
+                          "\"%s\" at %.1f px, %.2f rad, background alpha "
+                          "%d: %d pixels differ from libgd's", texts[t],
+                          sizes[k], angles[a], alphas[b], differ);
+
+                    gdImageDestroy(ref);
+                    gdImageDestroy(im);
+                }
+            }
+
+            ngx_http_overlay_shaped_free(&shaped);
+        }
+    }
+}
