@@ -51,6 +51,7 @@ static const unit_group_t  unit_groups[] = {
     { "render_assets", test_render_assets },
     { "render_pillow", test_render_pillow },
     { "render_libgd", test_render_libgd },
+    { "render_threads", test_render_threads },
 
     { "core_composite", test_core_composite },
     { "core_failures", test_core_failures },

@@ -7,6 +7,7 @@
 
 
 #include <math.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -20,6 +21,8 @@ static int count_color(gdImagePtr im, int x0, int y0, int x1, int y1,
 static int glyph_bitmap(const char *utf8, unsigned char *bits, size_t size);
 static int pil_mask(const char *text, int px, unsigned char *mask);
 static double mask_iou(const unsigned char *a, const unsigned char *b);
+static gdImagePtr text_image(const char *font, const char *text);
+static void *text_thread(void *data);
 
 
 void
@@ -833,6 +836,151 @@ test_render_libgd(void)
             }
 
             ngx_http_overlay_shaped_free(&shaped);
+        }
+    }
+}
+
+
+/* --- threads: each has its own FreeType library and faces --------------- */
+
+#define THREAD_COUNT   4
+#define THREAD_ROUNDS  25
+#define THREAD_SERIF   "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+
+
+typedef struct {
+    const char  *text;
+    gdImagePtr   ref[2];        /* drawn by the main thread, in each font */
+    int          release;       /* ngx_http_overlay_render_thread_free() */
+    int          differ;
+    int          failed;
+} thread_job_t;
+
+
+static gdImagePtr
+text_image(const char *font, const char *text)
+{
+    gdImagePtr                  im;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    if (ngx_http_overlay_shape(font, 17.0, text, strlen(text),
+                               ngx_http_overlay_text_rtl(text, strlen(text),
+                                   NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                               &shaped, &err)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        return NULL;
+    }
+
+    im = gdImageCreateTrueColor(400, 40);
+
+    if (im != NULL) {
+        gdImageAlphaBlending(im, 1);
+
+        if (ngx_http_overlay_draw_shaped(im, gdTrueColor(255, 255, 255),
+                                         &shaped, 0.0, 5, 28, &err)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            gdImageDestroy(im);
+            im = NULL;
+        }
+    }
+
+    ngx_http_overlay_shaped_free(&shaped);
+
+    return im;
+}
+
+
+static void *
+text_thread(void *data)
+{
+    int            i, x, y;
+    gdImagePtr     im;
+    thread_job_t  *job;
+
+    job = data;
+
+    for (i = 0; i < THREAD_ROUNDS; i++) {
+        im = text_image(i % 2 ? THREAD_SERIF : NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                        job->text);
+
+        if (im == NULL) {
+            job->failed++;
+            continue;
+        }
+
+        for (y = 0; y < 40; y++) {
+            for (x = 0; x < 400; x++) {
+                job->differ += gdImageGetTrueColorPixel(im, x, y)
+                               != gdImageGetTrueColorPixel(job->ref[i % 2],
+                                                           x, y);
+            }
+        }
+
+        gdImageDestroy(im);
+    }
+
+    /* the others' faces go with their threads (the key's destructor) */
+
+    if (job->release) {
+        ngx_http_overlay_render_thread_free();
+    }
+
+    return NULL;
+}
+
+
+void
+test_render_threads(void)
+{
+    int           i, j;
+    pthread_t     tid[THREAD_COUNT];
+    thread_job_t  jobs[THREAD_COUNT];
+
+    static const char  *texts[THREAD_COUNT] = {
+        "Last Chance!",
+        "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 \xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1"
+        "\xd8\xa9!",
+        "\xd7\x94\xd7\x96\xd7\x93\xd7\x9e\xd7\xa0\xd7\x95\xd7\xaa \xd7\x90"
+        "\xd7\x97\xd7\xa8\xd7\x95\xd7\xa0\xd7\x94!",
+        "Last Chance \xe2\x80\x94 \xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 2026",
+    };
+
+    for (i = 0; i < THREAD_COUNT; i++) {
+        memset(&jobs[i], 0, sizeof(thread_job_t));
+        jobs[i].text = texts[i];
+        jobs[i].release = i % 2;
+        jobs[i].ref[0] = text_image(NGX_HTTP_OVERLAY_DEFAULT_FONT, texts[i]);
+        jobs[i].ref[1] = text_image(THREAD_SERIF, texts[i]);
+
+        CHECK(jobs[i].ref[0] != NULL && jobs[i].ref[1] != NULL,
+              "\"%s\" drawn by the main thread", texts[i]);
+    }
+
+    for (i = 0; i < THREAD_COUNT; i++) {
+        if (jobs[i].ref[0] == NULL || jobs[i].ref[1] == NULL
+            || pthread_create(&tid[i], NULL, text_thread, &jobs[i]) != 0)
+        {
+            CHECK(0, "thread %d not started", i);
+            tid[i] = 0;
+        }
+    }
+
+    for (i = 0; i < THREAD_COUNT; i++) {
+        if (tid[i] != 0) {
+            (void) pthread_join(tid[i], NULL);
+
+            CHECK(jobs[i].failed == 0 && jobs[i].differ == 0,
+                  "\"%s\" in a thread: %d failed, %d pixels differ",
+                  texts[i], jobs[i].failed, jobs[i].differ);
+        }
+
+        for (j = 0; j < 2; j++) {
+            if (jobs[i].ref[j] != NULL) {
+                gdImageDestroy(jobs[i].ref[j]);
+            }
         }
     }
 }

@@ -210,6 +210,7 @@ void test_render_fringe(void);
 void test_render_assets(void);
 void test_render_pillow(void);
 void test_render_libgd(void);
+void test_render_threads(void);
 
 /* test_layout.c */
 void test_layout_positions(void);
