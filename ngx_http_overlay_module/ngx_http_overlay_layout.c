@@ -276,6 +276,7 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
 /*
  * The longest start of the text, in logical order, that fits avail pixels
  * with "…" after it: a right-to-left text loses its end, on its left.
+ * ll->shaped is the whole text, shaped.
  */
 
 static ngx_http_overlay_rc_e
@@ -292,18 +293,27 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
     s = ll->layer->text;
     len = ll->layer->len;
 
-    /* the characters' starts: a cut never splits one */
+    /*
+     * where a cut may fall: the starts of the shaped text's clusters, so
+     * that a letter keeps its marks and a ligature stays whole
+     */
 
-    starts = malloc((len + 1) * sizeof(size_t));
+    starts = calloc(len + 1, sizeof(size_t));
     if (starts == NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "malloc() failed");
     }
 
+    for (i = 0; i < ll->shaped.nglyphs; i++) {
+        if (ll->shaped.glyphs[i].cluster < len) {
+            starts[ll->shaped.glyphs[i].cluster] = 1;
+        }
+    }
+
     n = 0;
 
     for (i = 0; i < len; i++) {
-        if (((unsigned char) s[i] & 0xc0) != 0x80) {
+        if (starts[i] || i == 0) {
             starts[n++] = i;
         }
     }

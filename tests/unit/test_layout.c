@@ -459,7 +459,7 @@ test_layout_shaping(void)
 void
 test_layout_bidi(void)
 {
-    int                               pad;
+    int                               pad, k;
     char                              text[1024];
     size_t                            i, len, cut;
     ngx_http_overlay_rc_e             rc;
@@ -560,4 +560,38 @@ test_layout_bidi(void)
           ll->shaped.ext.width, pad);
 
     ngx_http_overlay_render_free(&layout);
+
+    /*
+     * "salam" (sin, lam, alef, mim): lam and alef make one glyph, a cut
+     * never falls between them
+     */
+
+    text[0] = '\0';
+
+    for (i = 0; i < 20; i++) {
+        strcat(text, "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 ");
+    }
+
+    for (k = 0; k < 20; k++) {
+        one_text(&spec, &opts, text);
+        spec.layers[0].size = 0.1 + 0.01 * k;
+
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                            160, 90, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK, "Arabic laid out: %s", err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            continue;
+        }
+
+        ll = &layout.layers[0];
+        cut = strlen(ll->text) - 3;
+
+        CHECK(strcmp(ll->text + cut, "\xe2\x80\xa6") == 0 && cut >= 2
+              && memcmp(text + cut - 2, "\xd9\x84\xd8\xa7", 4) != 0,
+              "size %.2f: cut at byte %zu, inside lam-alef", 0.1 + 0.01 * k,
+              cut);
+
+        ngx_http_overlay_render_free(&layout);
+    }
 }
