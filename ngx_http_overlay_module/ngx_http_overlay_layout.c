@@ -301,7 +301,7 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
     starts = calloc(len + 1, sizeof(size_t));
     if (starts == NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "malloc() failed");
+                                      "calloc() failed");
     }
 
     for (i = 0; i < ll->shaped.nglyphs; i++) {
