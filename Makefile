@@ -60,10 +60,13 @@ NGX_LD_OPT   := -Wl,-z,relro -Wl,-z,now -fPIC
 
 CC           ?= cc
 WARN         := -Wall -Wextra -Wpointer-arith -Wshadow -Werror
-CFLAGS_CORE  := -std=gnu99 -g -O2 $(WARN) -I$(SRC_DIR)
+# FreeType's headers are in a directory of their own (pkg-config freetype2)
+FT_INCS      := -I/usr/include/freetype2
+CFLAGS_CORE  := -std=gnu99 -g -O2 $(WARN) -I$(SRC_DIR) $(FT_INCS)
 SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
-LIBS         := -lgd -lpng -lwebp -ljpeg -ljansson -lcrypto -lm
+LIBS         := -lgd -lraqm -lfreetype -lfribidi -lpng -lwebp -ljpeg \
+                -ljansson -lcrypto -lm
 
 # the real Test::Nginx when it is installed (or on PERL5LIB), else the
 # bundled runner: t/lib/fallback is on PERL5LIB only then, so it never
@@ -177,7 +180,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -std=gnu99 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer \
-                $(WARN) -I$(SRC_DIR)
+                $(WARN) -I$(SRC_DIR) $(FT_INCS)
 FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 FUZZ_RUN     := -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
                 -rss_limit_mb=2048 -print_final_stats=1

@@ -37,6 +37,7 @@ void
 ngx_http_overlay_core_shutdown(void)
 {
     ngx_http_overlay_tiles_flush_all();
+    ngx_http_overlay_render_thread_free();
     gdFontCacheShutdown();
 }
 

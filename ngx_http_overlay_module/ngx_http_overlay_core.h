@@ -70,8 +70,9 @@ typedef struct {
 void ngx_http_overlay_core_init(void);
 
 /*
- * Drops every thread's tile cache, then libgd's font cache; call it when
- * no other thread draws (at exit, or when a configuration is dropped), and
+ * Drops every thread's tile cache and FreeType faces (of threads gone or
+ * not), then libgd's font cache; call it when no other thread draws (at
+ * exit, or when a configuration is dropped), and
  * ngx_http_overlay_core_init() before drawing again.
  */
 void ngx_http_overlay_core_shutdown(void);

@@ -1,9 +1,10 @@
 
 /*
  * ngx_http_overlay_module: the layout of an overlay spec on an image of a
- * given size (ngx_http_overlay_layout.h): text measured with FreeType
- * through libgd, shrunk or cut to fit, boxes, ribbons' sashes and image
- * layers placed at their positions.  Nothing is drawn here.
+ * given size (ngx_http_overlay_layout.h): text shaped (libraqm, through
+ * ngx_http_overlay_shape()) and measured, shrunk or cut to fit, boxes,
+ * ribbons' sashes and image layers placed at their positions.  Nothing is
+ * drawn here.
  */
 
 
@@ -39,36 +40,10 @@ static int ngx_http_overlay_place(unsigned slot, int size, int extent,
 static ngx_http_overlay_rc_e ngx_http_overlay_cut_text(
     ngx_http_overlay_layer_layout_t *ll, double px, int avail,
     ngx_http_overlay_extent_t *text, ngx_http_overlay_error_t *err);
-static char *ngx_http_overlay_escape_text(const char *src, size_t len,
+static char *ngx_http_overlay_text_copy(const char *src, size_t len,
     const char *tail);
 static void ngx_http_overlay_rect_union(ngx_http_overlay_rect_t *acc,
     const ngx_http_overlay_rect_t *r);
-
-
-ngx_http_overlay_rc_e
-ngx_http_overlay_measure(const char *font, double px, const char *text,
-    ngx_http_overlay_extent_t *ext, ngx_http_overlay_error_t *err)
-{
-    int    brect[8];
-    char  *msg;
-
-    msg = ngx_http_overlay_ft_text(NULL, 0, font, px, 0.0, 0, 0, text,
-                                   brect);
-
-    if (msg != NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "%s", msg);
-    }
-
-    /* brect: lower left, lower right, upper right, upper left; y down */
-
-    ext->left = brect[0];
-    ext->width = brect[2] - brect[0];
-    ext->ascent = -brect[7];
-    ext->descent = brect[1];
-
-    return NGX_HTTP_OVERLAY_OK;
-}
 
 
 ngx_http_overlay_rc_e
@@ -132,6 +107,7 @@ ngx_http_overlay_render_free(ngx_http_overlay_layout_t *layout)
     for (i = 0; i < layout->nlayers; i++) {
         free(layout->layers[i].text);
         layout->layers[i].text = NULL;
+        ngx_http_overlay_shaped_free(&layout->layers[i].shaped);
     }
 }
 
@@ -141,7 +117,7 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
     ngx_http_overlay_layer_layout_t *ll, ngx_http_overlay_error_t *err)
 {
     int                              shorter, margin, pad_x, pad_y, avail;
-    int                              ascent, descent, band, tries;
+    int                              ascent, descent, band, tries, rtl;
     double                           px;
     ngx_http_overlay_rc_e            rc;
     ngx_http_overlay_extent_t        text, metrics;
@@ -157,7 +133,7 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
 
     ll->font = layout->conf->fonts[layer->font];
 
-    ll->text = ngx_http_overlay_escape_text(layer->text, layer->len, "");
+    ll->text = ngx_http_overlay_text_copy(layer->text, layer->len, "");
     if (ll->text == NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "malloc() failed");
@@ -183,12 +159,22 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
         avail = 1;
     }
 
+    /* one direction for the text and any cut of it */
+
+    rtl = ngx_http_overlay_text_rtl(layer->text, layer->len,
+                                    layer->direction);
+
     for (tries = 0; /* void */; tries++) {
 
-        rc = ngx_http_overlay_measure(ll->font, px, ll->text, &text, err);
+        ngx_http_overlay_shaped_free(&ll->shaped);
+
+        rc = ngx_http_overlay_shape(ll->font, px, ll->text, layer->len, rtl,
+                                    &ll->shaped, err);
         if (rc != NGX_HTTP_OVERLAY_OK) {
             return rc;
         }
+
+        text = ll->shaped.ext;
 
         pad_x = layer->style == NGX_HTTP_OVERLAY_STYLE_PLAIN
                 ? 0 : (int) lround(px * NGX_HTTP_OVERLAY_PAD_X);
@@ -287,7 +273,11 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
 }
 
 
-/* the longest start of the text that fits avail pixels with "…" after it */
+/*
+ * The longest start of the text, in logical order, that fits avail pixels
+ * with "…" after it: a right-to-left text loses its end, on its left.
+ * ll->shaped is the whole text, shaped.
+ */
 
 static ngx_http_overlay_rc_e
 ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
@@ -298,23 +288,32 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
     size_t                      lo, hi, mid, len, i, n, *starts;
     const char                 *s;
     ngx_http_overlay_rc_e       rc;
-    ngx_http_overlay_extent_t   ext;
+    ngx_http_overlay_shaped_t   shaped;
 
     s = ll->layer->text;
     len = ll->layer->len;
 
-    /* the characters' starts: a cut never splits one */
+    /*
+     * where a cut may fall: the starts of the shaped text's clusters, so
+     * that a letter keeps its marks and a ligature stays whole
+     */
 
-    starts = malloc((len + 1) * sizeof(size_t));
+    starts = calloc(len + 1, sizeof(size_t));
     if (starts == NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "malloc() failed");
+                                      "calloc() failed");
+    }
+
+    for (i = 0; i < ll->shaped.nglyphs; i++) {
+        if (ll->shaped.glyphs[i].cluster < len) {
+            starts[ll->shaped.glyphs[i].cluster] = 1;
+        }
     }
 
     n = 0;
 
     for (i = 0; i < len; i++) {
-        if (((unsigned char) s[i] & 0xc0) != 0x80) {
+        if (starts[i] || i == 0) {
             starts[n++] = i;
         }
     }
@@ -329,14 +328,15 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
     while (hi - lo > 1) {
         mid = lo + (hi - lo) / 2;
 
-        cut = ngx_http_overlay_escape_text(s, starts[mid], "\xe2\x80\xa6");
+        cut = ngx_http_overlay_text_copy(s, starts[mid], "\xe2\x80\xa6");
         if (cut == NULL) {
             free(starts);
             return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                           "malloc() failed");
         }
 
-        rc = ngx_http_overlay_measure(ll->font, px, cut, &ext, err);
+        rc = ngx_http_overlay_shape(ll->font, px, cut, strlen(cut),
+                                    ll->shaped.rtl, &shaped, err);
         free(cut);
 
         if (rc != NGX_HTTP_OVERLAY_OK) {
@@ -344,27 +344,41 @@ ngx_http_overlay_cut_text(ngx_http_overlay_layer_layout_t *ll, double px,
             return rc;
         }
 
-        if (ext.width <= avail) {
+        if (shaped.ext.width <= avail) {
             lo = mid;
 
         } else {
             hi = mid;
         }
+
+        ngx_http_overlay_shaped_free(&shaped);
     }
 
     lo = starts[lo];
     free(starts);
 
-    cut = ngx_http_overlay_escape_text(s, lo, "\xe2\x80\xa6");
+    cut = ngx_http_overlay_text_copy(s, lo, "\xe2\x80\xa6");
     if (cut == NULL) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "malloc() failed");
     }
 
+    rc = ngx_http_overlay_shape(ll->font, px, cut, strlen(cut),
+                                ll->shaped.rtl, &shaped, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        free(cut);
+        return rc;
+    }
+
     free(ll->text);
     ll->text = cut;
 
-    return ngx_http_overlay_measure(ll->font, px, cut, text, err);
+    ngx_http_overlay_shaped_free(&ll->shaped);
+    ll->shaped = shaped;
+
+    *text = shaped.ext;
+
+    return NGX_HTTP_OVERLAY_OK;
 }
 
 
@@ -548,43 +562,23 @@ ngx_http_overlay_place(unsigned slot, int size, int extent, int margin)
 }
 
 
+/* the len bytes at src and tail, NUL-terminated; free() it */
+
 static char *
-ngx_http_overlay_escape_text(const char *src, size_t len, const char *tail)
+ngx_http_overlay_text_copy(const char *src, size_t len, const char *tail)
 {
-    char    *text, *dst;
-    size_t   i, amps, tlen;
-
-    /* libgd reads "&#NNN;" as an entity: the text is drawn literally */
-
-    amps = 0;
-
-    for (i = 0; i < len; i++) {
-        if (src[i] == '&') {
-            amps++;
-        }
-    }
+    char    *text;
+    size_t   tlen;
 
     tlen = strlen(tail);
 
-    text = malloc(len + amps * 4 + tlen + 1);
+    text = malloc(len + tlen + 1);
     if (text == NULL) {
         return NULL;
     }
 
-    dst = text;
-
-    for (i = 0; i < len; i++) {
-
-        if (src[i] == '&') {
-            memcpy(dst, "&#38;", 5);
-            dst += 5;
-            continue;
-        }
-
-        *dst++ = src[i];
-    }
-
-    memcpy(dst, tail, tlen + 1);
+    memcpy(text, src, len);
+    memcpy(text + len, tail, tlen + 1);
 
     return text;
 }

@@ -57,6 +57,9 @@ static ngx_http_overlay_rc_e ngx_http_overlay_field_style(
 static ngx_http_overlay_rc_e ngx_http_overlay_field_position(
     ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
     ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_direction(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
 static ngx_http_overlay_rc_e ngx_http_overlay_field_enum(
     ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
     const char *const *names, unsigned count, int *n);
@@ -90,6 +93,10 @@ static const char *const  ngx_http_overlay_positions[] = {
     "bottom-left", "bottom", "bottom-right"
 };
 
+static const char *const  ngx_http_overlay_directions[] = {
+    "auto", "ltr", "rtl"
+};
+
 static const char *const  ngx_http_overlay_default_fonts[] = { "default" };
 
 
@@ -109,6 +116,8 @@ static const ngx_http_overlay_field_t  ngx_http_overlay_fields[] = {
     { "background", NGX_HTTP_OVERLAY_FOR_TEXT,
       ngx_http_overlay_field_color },
     { "font", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_font },
+    { "direction", NGX_HTTP_OVERLAY_FOR_TEXT,
+      ngx_http_overlay_field_direction },
     { "radius", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_number },
     { "opacity", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
       ngx_http_overlay_field_number },
@@ -536,6 +545,23 @@ ngx_http_overlay_field_position(ngx_http_overlay_parse_t *ps,
 }
 
 
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_direction(ngx_http_overlay_parse_t *ps,
+    const char *key, json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    int                    n;
+    ngx_http_overlay_rc_e  rc;
+
+    n = (int) layer->direction;
+    rc = ngx_http_overlay_field_enum(ps, key, value,
+                                     ngx_http_overlay_directions, 3, &n);
+
+    layer->direction = (ngx_http_overlay_direction_e) n;
+
+    return rc;
+}
+
+
 /* a string that is one of names; *n is its index, or unchanged */
 
 static ngx_http_overlay_rc_e
@@ -750,6 +776,14 @@ ngx_http_overlay_position_name(ngx_http_overlay_position_e position)
 }
 
 
+const char *
+ngx_http_overlay_direction_name(ngx_http_overlay_direction_e direction)
+{
+    return (unsigned) direction < 3 ? ngx_http_overlay_directions[direction]
+                                    : "?";
+}
+
+
 int
 ngx_http_overlay_color_parse(const char *s, size_t len,
     ngx_http_overlay_color_t *color)
@@ -829,6 +863,19 @@ ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,
                                   ? conf->fonts[l->font] : "?",
                           "opacity", l->opacity,
                           "radius", l->radius);
+
+            /*
+             * "auto", the default, is left out: the normalized spec, and
+             * so the ETag, of an overlay from before the field is the same
+             */
+
+            if (o != NULL && l->direction != NGX_HTTP_OVERLAY_DIRECTION_AUTO)
+            {
+                json_object_set_new(o, "direction",
+                                    json_string(
+                                        ngx_http_overlay_direction_name(
+                                            l->direction)));
+            }
 
         } else {
             o = json_pack("{s:s, s:s, s:f, s:f, s:f}",

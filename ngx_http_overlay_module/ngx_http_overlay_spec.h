@@ -51,6 +51,14 @@ typedef enum {
 } ngx_http_overlay_style_e;
 
 
+/* the paragraph direction of a text: auto follows its first strong letter */
+typedef enum {
+    NGX_HTTP_OVERLAY_DIRECTION_AUTO = 0,
+    NGX_HTTP_OVERLAY_DIRECTION_LTR,
+    NGX_HTTP_OVERLAY_DIRECTION_RTL
+} ngx_http_overlay_direction_e;
+
+
 /* row * 3 + column */
 typedef enum {
     NGX_HTTP_OVERLAY_TOP_LEFT = 0,
@@ -77,6 +85,7 @@ typedef struct {
     ngx_http_overlay_layer_type_e   type;
     ngx_http_overlay_style_e        style;
     ngx_http_overlay_position_e     position;
+    ngx_http_overlay_direction_e    direction;  /* text */
     double                          margin;     /* of the shorter side */
     double                          size;       /* text: of the shorter side */
     double                          scale;      /* image: of the width */
@@ -131,6 +140,8 @@ int ngx_http_overlay_position_is_corner(ngx_http_overlay_position_e position);
 const char *ngx_http_overlay_style_name(ngx_http_overlay_style_e style);
 const char *ngx_http_overlay_position_name(
     ngx_http_overlay_position_e position);
+const char *ngx_http_overlay_direction_name(
+    ngx_http_overlay_direction_e direction);
 
 /* the spec as normalized JSON (every field, defaults filled); free() it */
 char *ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,

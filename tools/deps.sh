@@ -16,13 +16,17 @@ set -u
 # build: the nginx the module is for, its module sources, the libraries,
 # Debian's packaging tools; PCRE and zlib for a plain ./configure of those
 # sources (make build-plain: rewrite and gzip are built by default)
-# test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts
+# text: libraqm (FriBidi, HarfBuzz) lays it out, FreeType draws it
+# test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts;
+# HarfBuzz's hb-shape and Pillow (its raqm layout) as references for text
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libpcre2-dev zlib1g-dev
 libgd-dev libpng-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
+libraqm-dev libfreetype-dev libfribidi-dev
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
-liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl"
+liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl
+libharfbuzz-bin python3-pil"
 
 # bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
 # for real photos, the font the Python service draws with

@@ -49,6 +49,9 @@ static const unit_group_t  unit_groups[] = {
     { "render_glyphs", test_render_glyphs },
     { "render_fringe", test_render_fringe },
     { "render_assets", test_render_assets },
+    { "render_pillow", test_render_pillow },
+    { "render_libgd", test_render_libgd },
+    { "render_threads", test_render_threads },
 
     { "core_composite", test_core_composite },
     { "core_failures", test_core_failures },
@@ -56,6 +59,8 @@ static const unit_group_t  unit_groups[] = {
 
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },
+    { "layout_shaping", test_layout_shaping },
+    { "layout_bidi", test_layout_bidi },
 
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },
