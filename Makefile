@@ -34,7 +34,8 @@ BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
-                  error.c param.c spec.c layout.c render.c tiles.c core.c \
+                  error.c param.c spec.c layout.c text.c render.c tiles.c tls.c \
+                  core.c \
                   codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \

@@ -14,6 +14,7 @@
 #include "ngx_http_overlay_core.h"
 #include "ngx_http_overlay_codec_int.h"
 #include "ngx_http_overlay_tiles.h"
+#include "ngx_http_overlay_tls.h"
 
 
 static ngx_http_overlay_rc_e ngx_http_overlay_names_add(const char ***names,
@@ -36,8 +37,7 @@ ngx_http_overlay_core_init(void)
 void
 ngx_http_overlay_core_shutdown(void)
 {
-    ngx_http_overlay_tiles_flush_all();
-    ngx_http_overlay_render_thread_free();
+    ngx_http_overlay_tls_free_all();
     gdFontCacheShutdown();
 }
 

@@ -134,11 +134,6 @@ ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,
 /* drops the calling thread's cache of rendered overlays */
 void ngx_http_overlay_tiles_flush(void);
 
-/*
- * Drops every thread's cache, those of threads that have exited too: call
- * it when no other thread draws (ngx_http_overlay_core_shutdown() does).
- */
-void ngx_http_overlay_tiles_flush_all(void);
 
 /* how many threads' caches there are, of threads gone or not */
 unsigned ngx_http_overlay_tiles_caches(void);

@@ -52,12 +52,6 @@ typedef struct {
 void ngx_http_overlay_render_init(void);
 
 /*
- * Releases the calling thread's FreeType library and the faces it opened
- * for text (they are opened again when it draws text again).
- */
-void ngx_http_overlay_render_thread_free(void);
-
-/*
  * The messages libgd reported in the calling thread since the last clear,
  * "" when none; the buffer is the thread's own.  Thread-safe.
  */

@@ -5,12 +5,12 @@
  */
 
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ngx_http_overlay_tiles.h"
+#include "ngx_http_overlay_tls.h"
 #include "ngx_http_overlay_layout.h"
 
 
@@ -30,15 +30,12 @@ typedef struct {
 typedef struct ngx_http_overlay_tiles_s  ngx_http_overlay_tiles_t;
 
 struct ngx_http_overlay_tiles_s {
+    ngx_http_overlay_tls_t      tls;            /* first: in every thread's */
     ngx_http_overlay_tile_t     tiles[NGX_HTTP_OVERLAY_TILES];
     size_t                      bytes;
     unsigned long               clock;
     unsigned long               hits;
     unsigned long               misses;
-
-    /* every thread's cache, in a list: freed by tiles_flush_all() */
-    ngx_http_overlay_tiles_t   *prev;
-    ngx_http_overlay_tiles_t   *next;
 };
 
 
@@ -49,24 +46,10 @@ static ngx_http_overlay_rc_e ngx_http_overlay_tile_render(
     const ngx_http_overlay_options_t *opts, int width, int height,
     ngx_http_overlay_tile_ref_t *ref, ngx_http_overlay_error_t *err);
 static ngx_http_overlay_tiles_t *ngx_http_overlay_tiles(void);
-static void ngx_http_overlay_tiles_unlink(ngx_http_overlay_tiles_t *tiles);
-static void ngx_http_overlay_tiles_destroy(void *data);
+static void ngx_http_overlay_tiles_destroy(ngx_http_overlay_tls_t *tls);
 
 
-/*
- * A thread's cache is found through thread-local variables, with no
- * destructor: a thread that exits leaves its cache in the list, for
- * ngx_http_overlay_tiles_flush_all().  (nginx's pool threads exit as the
- * worker unloads the module: a destructor in the module would be called
- * after the module's code is gone.)  A thread whose generation is not the
- * current one had its cache freed by flush_all(): its pointer is stale.
- */
-
-static pthread_mutex_t           ngx_http_overlay_tiles_mutex =
-                                     PTHREAD_MUTEX_INITIALIZER;
-static ngx_http_overlay_tiles_t *ngx_http_overlay_tiles_list;
-static unsigned long             ngx_http_overlay_tiles_generation;
-
+/* the calling thread's cache, and its generation (ngx_http_overlay_tls.h) */
 static __thread ngx_http_overlay_tiles_t  *ngx_http_overlay_tiles_mine;
 static __thread unsigned long              ngx_http_overlay_tiles_seen;
 
@@ -74,61 +57,18 @@ static __thread unsigned long              ngx_http_overlay_tiles_seen;
 void
 ngx_http_overlay_tiles_flush(void)
 {
-    ngx_http_overlay_tiles_t  *tiles;
-
-    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
-
-    tiles = ngx_http_overlay_tiles_mine;
-
-    if (tiles != NULL
-        && ngx_http_overlay_tiles_seen == ngx_http_overlay_tiles_generation)
-    {
-        ngx_http_overlay_tiles_unlink(tiles);
-        ngx_http_overlay_tiles_destroy(tiles);
+    if (ngx_http_overlay_tiles_mine != NULL) {
+        ngx_http_overlay_tls_drop(&ngx_http_overlay_tiles_mine->tls,
+                                  ngx_http_overlay_tiles_seen);
+        ngx_http_overlay_tiles_mine = NULL;
     }
-
-    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
-
-    ngx_http_overlay_tiles_mine = NULL;
-}
-
-
-void
-ngx_http_overlay_tiles_flush_all(void)
-{
-    ngx_http_overlay_tiles_t  *tiles;
-
-    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
-
-    while (ngx_http_overlay_tiles_list != NULL) {
-        tiles = ngx_http_overlay_tiles_list;
-        ngx_http_overlay_tiles_unlink(tiles);
-        ngx_http_overlay_tiles_destroy(tiles);
-    }
-
-    ngx_http_overlay_tiles_generation++;
-
-    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
 }
 
 
 unsigned
 ngx_http_overlay_tiles_caches(void)
 {
-    unsigned                   n;
-    ngx_http_overlay_tiles_t  *tiles;
-
-    n = 0;
-
-    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
-
-    for (tiles = ngx_http_overlay_tiles_list; tiles; tiles = tiles->next) {
-        n++;
-    }
-
-    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
-
-    return n;
+    return ngx_http_overlay_tls_count(ngx_http_overlay_tiles_destroy);
 }
 
 
@@ -350,10 +290,8 @@ ngx_http_overlay_tiles(void)
 {
     ngx_http_overlay_tiles_t  *tiles;
 
-    /* the generation only changes while no thread draws */
-
     if (ngx_http_overlay_tiles_mine != NULL
-        && ngx_http_overlay_tiles_seen == ngx_http_overlay_tiles_generation)
+        && ngx_http_overlay_tiles_seen == ngx_http_overlay_tls_generation())
     {
         return ngx_http_overlay_tiles_mine;
     }
@@ -363,50 +301,19 @@ ngx_http_overlay_tiles(void)
         return NULL;
     }
 
-    (void) pthread_mutex_lock(&ngx_http_overlay_tiles_mutex);
+    tiles->tls.free = ngx_http_overlay_tiles_destroy;
 
-    tiles->next = ngx_http_overlay_tiles_list;
-
-    if (tiles->next != NULL) {
-        tiles->next->prev = tiles;
-    }
-
-    ngx_http_overlay_tiles_list = tiles;
-    ngx_http_overlay_tiles_seen = ngx_http_overlay_tiles_generation;
-
-    (void) pthread_mutex_unlock(&ngx_http_overlay_tiles_mutex);
-
+    ngx_http_overlay_tiles_seen = ngx_http_overlay_tls_add(&tiles->tls);
     ngx_http_overlay_tiles_mine = tiles;
 
     return tiles;
 }
 
 
-/* with the mutex held */
-
 static void
-ngx_http_overlay_tiles_unlink(ngx_http_overlay_tiles_t *tiles)
+ngx_http_overlay_tiles_destroy(ngx_http_overlay_tls_t *tls)
 {
-    if (tiles->prev != NULL) {
-        tiles->prev->next = tiles->next;
-
-    } else {
-        ngx_http_overlay_tiles_list = tiles->next;
-    }
-
-    if (tiles->next != NULL) {
-        tiles->next->prev = tiles->prev;
-    }
-
-    tiles->prev = NULL;
-    tiles->next = NULL;
-}
-
-
-static void
-ngx_http_overlay_tiles_destroy(void *data)
-{
-    ngx_http_overlay_tiles_t *tiles = data;
+    ngx_http_overlay_tiles_t *tiles = (ngx_http_overlay_tiles_t *) tls;
 
     unsigned  i;
 

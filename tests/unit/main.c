@@ -49,9 +49,6 @@ static const unit_group_t  unit_groups[] = {
     { "render_glyphs", test_render_glyphs },
     { "render_fringe", test_render_fringe },
     { "render_assets", test_render_assets },
-    { "render_pillow", test_render_pillow },
-    { "render_libgd", test_render_libgd },
-    { "render_threads", test_render_threads },
 
     { "core_composite", test_core_composite },
     { "core_failures", test_core_failures },
@@ -59,8 +56,12 @@ static const unit_group_t  unit_groups[] = {
 
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },
-    { "layout_shaping", test_layout_shaping },
-    { "layout_bidi", test_layout_bidi },
+
+    { "text_shaping", test_text_shaping },
+    { "text_bidi", test_text_bidi },
+    { "text_pillow", test_text_pillow },
+    { "text_libgd", test_text_libgd },
+    { "text_threads", test_text_threads },
 
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },

@@ -127,7 +127,7 @@ test_tiles_cache(void)
  * Threads that draw and exit, as nginx's pool threads do when a worker
  * exits: their caches are not freed by the thread (a destructor in the
  * module could run after nginx unloaded it), but stay listed until
- * ngx_http_overlay_tiles_flush_all(), which frees them all (LeakSanitizer
+ * ngx_http_overlay_core_shutdown(), which frees them all (LeakSanitizer
  * checks it); a thread whose cache was freed so draws again with a new one.
  */
 
@@ -146,7 +146,8 @@ test_tiles_threads(void)
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
 
-    ngx_http_overlay_tiles_flush_all();
+    ngx_http_overlay_core_shutdown();
+    ngx_http_overlay_core_init();
     CHECK(ngx_http_overlay_tiles_caches() == 0, "no cache to begin with");
 
     ok = 0;
@@ -174,7 +175,8 @@ test_tiles_threads(void)
     CHECK(rc == NGX_HTTP_OVERLAY_OK && ngx_http_overlay_tiles_caches() == 4,
           "and this thread's: %u", ngx_http_overlay_tiles_caches());
 
-    ngx_http_overlay_tiles_flush_all();
+    ngx_http_overlay_core_shutdown();
+    ngx_http_overlay_core_init();
     CHECK(ngx_http_overlay_tiles_caches() == 0, "all freed: %u left",
           ngx_http_overlay_tiles_caches());
 

@@ -208,15 +208,17 @@ void test_render_image_layer(void);
 void test_render_glyphs(void);
 void test_render_fringe(void);
 void test_render_assets(void);
-void test_render_pillow(void);
-void test_render_libgd(void);
-void test_render_threads(void);
 
 /* test_layout.c */
 void test_layout_positions(void);
 void test_layout_ellipsis(void);
-void test_layout_shaping(void);
-void test_layout_bidi(void);
+
+/* test_text.c */
+void test_text_shaping(void);
+void test_text_bidi(void);
+void test_text_pillow(void);
+void test_text_libgd(void);
+void test_text_threads(void);
 
 /* test_tiles.c */
 void test_tiles_cache(void);

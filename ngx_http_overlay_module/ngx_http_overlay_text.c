@@ -1,0 +1,698 @@
+
+/*
+ * ngx_http_overlay_module: text laid out with libraqm (FriBidi's
+ * reordering, HarfBuzz's shaping) and its glyphs drawn with FreeType
+ * (ngx_http_overlay_text.h), not by libgd: Debian's libgd draws characters
+ * one by one, unshaped, left to right.  The glyphs are rendered and blended
+ * as libgd's gdImageStringFTEx() did (hinted, 72 dpi, its alpha levels),
+ * so that Latin text looks the same.  FreeType's library and faces are the
+ * calling thread's (a FT_Library must not be shared by threads that open
+ * faces): a few faces per thread, opened on first use, freed by
+ * ngx_http_overlay_core_shutdown() (ngx_http_overlay_tls.h).
+ */
+
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include FT_SIZES_H
+#include FT_ADVANCES_H
+#include <fribidi/fribidi.h>
+#include <raqm.h>
+
+#include "ngx_http_overlay_layout.h"
+#include "ngx_http_overlay_tls.h"
+
+
+#define NGX_HTTP_OVERLAY_FACES        8       /* per thread */
+
+/* libgd measured text at 300 dpi, and scaled it to the drawing's 72 */
+#define NGX_HTTP_OVERLAY_METRIC_DPI   300
+#define NGX_HTTP_OVERLAY_DRAW_DPI     72
+
+
+typedef struct {
+    char                            *path;      /* NULL: a free slot */
+    FT_Face                          face;
+    FT_Size                          draw;      /* px at 72 dpi */
+    FT_Size                          metric;    /* px at 300 dpi */
+    double                           draw_px;   /* 0: not set yet */
+    double                           metric_px;
+} ngx_http_overlay_face_t;
+
+
+typedef struct {
+    ngx_http_overlay_tls_t           tls;       /* first: every thread's */
+    FT_Library                       library;
+    unsigned                         next;      /* the slot taken next */
+    ngx_http_overlay_face_t          faces[NGX_HTTP_OVERLAY_FACES];
+} ngx_http_overlay_ft_t;
+
+
+static ngx_http_overlay_rc_e ngx_http_overlay_shape_extent(
+    ngx_http_overlay_face_t *f, ngx_http_overlay_shaped_t *shaped,
+    ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_blit(gdImagePtr im, int color,
+    const FT_Bitmap *bm, int x0, int y0);
+static ngx_http_overlay_rc_e ngx_http_overlay_face(const char *path,
+    ngx_http_overlay_face_t **face, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_face_size(
+    ngx_http_overlay_face_t *f, int metric, double px,
+    ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_face_close(ngx_http_overlay_face_t *f);
+static ngx_http_overlay_ft_t *ngx_http_overlay_ft(void);
+static void ngx_http_overlay_ft_destroy(ngx_http_overlay_tls_t *tls);
+
+
+/* the calling thread's FreeType state, and its generation */
+static __thread ngx_http_overlay_ft_t  *ngx_http_overlay_ft_mine;
+static __thread unsigned long           ngx_http_overlay_ft_seen;
+
+
+int
+ngx_http_overlay_text_rtl(const char *text, size_t len,
+    ngx_http_overlay_direction_e direction)
+{
+    size_t                i, n;
+    uint32_t              c;
+    FriBidiCharType       t;
+    const unsigned char  *u;
+
+    switch (direction) {
+
+    case NGX_HTTP_OVERLAY_DIRECTION_LTR:
+        return 0;
+
+    case NGX_HTTP_OVERLAY_DIRECTION_RTL:
+        return 1;
+
+    default:
+        break;
+    }
+
+    /* the first character of type L, R or AL decides (UAX #9, P2) */
+
+    u = (const unsigned char *) text;
+
+    for (i = 0; i < len; i += n) {
+
+        if (u[i] < 0x80) {
+            c = u[i];
+            n = 1;
+
+        } else if (u[i] >= 0xc0 && u[i] < 0xe0 && i + 1 < len) {
+            c = (uint32_t) (u[i] & 0x1f) << 6 | (u[i + 1] & 0x3f);
+            n = 2;
+
+        } else if (u[i] >= 0xe0 && u[i] < 0xf0 && i + 2 < len) {
+            c = (uint32_t) (u[i] & 0x0f) << 12
+                | (uint32_t) (u[i + 1] & 0x3f) << 6 | (u[i + 2] & 0x3f);
+            n = 3;
+
+        } else if (u[i] >= 0xf0 && i + 3 < len) {
+            c = (uint32_t) (u[i] & 0x07) << 18
+                | (uint32_t) (u[i + 1] & 0x3f) << 12
+                | (uint32_t) (u[i + 2] & 0x3f) << 6 | (u[i + 3] & 0x3f);
+            n = 4;
+
+        } else {
+            c = 0xfffd;
+            n = 1;
+        }
+
+        t = fribidi_get_bidi_type(c);
+
+        if (t == FRIBIDI_TYPE_LTR) {
+            return 0;
+        }
+
+        if (t == FRIBIDI_TYPE_RTL || t == FRIBIDI_TYPE_AL) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_shape(const char *font, double px, const char *text,
+    size_t len, int rtl, ngx_http_overlay_shaped_t *shaped,
+    ngx_http_overlay_error_t *err)
+{
+    size_t                    i, n;
+    raqm_t                   *rq;
+    raqm_glyph_t             *g;
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_face_t  *f;
+
+    memset(shaped, 0, sizeof(ngx_http_overlay_shaped_t));
+
+    shaped->font = font;
+    shaped->px = px;
+    shaped->rtl = rtl;
+
+    rc = ngx_http_overlay_face(font, &f, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    /* HarfBuzz takes the size from the face's active size */
+
+    rc = ngx_http_overlay_face_size(f, 0, px, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    if (len == 0) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    rq = raqm_create();
+    if (rq == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "raqm_create() failed");
+    }
+
+    if (!raqm_set_text_utf8(rq, text, len)
+        || !raqm_set_freetype_face(rq, f->face)
+        || !raqm_set_par_direction(rq, rtl ? RAQM_DIRECTION_RTL
+                                           : RAQM_DIRECTION_LTR)
+        || !raqm_layout(rq))
+    {
+        raqm_destroy(rq);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "raqm_layout() failed");
+    }
+
+    g = raqm_get_glyphs(rq, &n);
+
+    if (g == NULL || n == 0) {
+        raqm_destroy(rq);
+        return g == NULL ? ngx_http_overlay_error(err,
+                               NGX_HTTP_OVERLAY_RENDER_FAILED,
+                               "raqm_get_glyphs() failed")
+                         : NGX_HTTP_OVERLAY_OK;
+    }
+
+    shaped->glyphs = malloc(n * sizeof(ngx_http_overlay_glyph_t));
+    if (shaped->glyphs == NULL) {
+        raqm_destroy(rq);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
+
+    for (i = 0; i < n; i++) {
+        shaped->glyphs[i].index = g[i].index;
+        shaped->glyphs[i].x_advance = g[i].x_advance;
+        shaped->glyphs[i].x_offset = g[i].x_offset;
+        shaped->glyphs[i].y_offset = g[i].y_offset;
+        shaped->glyphs[i].cluster = g[i].cluster;
+        shaped->glyphs[i].pen_advance = 0;
+    }
+
+    shaped->nglyphs = n;
+
+    raqm_destroy(rq);
+
+    rc = ngx_http_overlay_shape_extent(f, shaped, err);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_shaped_free(shaped);
+    }
+
+    return rc;
+}
+
+
+/*
+ * Where the pen goes and the extent, as libgd's gdImageStringFTEx() placed
+ * and measured text, so that Latin text is drawn as before: the pen moves
+ * by each glyph's hinted advance at 300 dpi (scaled to 72 when placed),
+ * plus what shaping changed of the glyph's own advance (kerning, marks);
+ * the extent adds each glyph's hinted metrics at 300 dpi, the box's
+ * corners truncated to whole pixels.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_shape_extent(ngx_http_overlay_face_t *f,
+    ngx_http_overlay_shaped_t *shaped, ngx_http_overlay_error_t *err)
+{
+    long                       pen;
+    double                     k, x0, x1, y0, y1, gx0, gx1, gy0, gy1;
+    size_t                     i;
+    FT_Fixed                   nominal;
+    FT_Glyph_Metrics          *m;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_glyph_t  *g;
+
+    k = (double) NGX_HTTP_OVERLAY_DRAW_DPI / NGX_HTTP_OVERLAY_METRIC_DPI;
+
+    /*
+     * what shaping changed: HarfBuzz's advance less the glyph's own, as
+     * HarfBuzz reads it (unhinted, rounded to 1/64 pixel)
+     */
+
+    for (i = 0; i < shaped->nglyphs; i++) {
+        g = &shaped->glyphs[i];
+
+        if (FT_Get_Advance(f->face, g->index, FT_LOAD_NO_HINTING, &nominal)
+            != 0)
+        {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                          "FT_Get_Advance(%u) failed",
+                                          g->index);
+        }
+
+        g->pen_advance = lround((g->x_advance - ((nominal + 0x200) >> 10))
+                                / k);
+    }
+
+    rc = ngx_http_overlay_face_size(f, 1, shaped->px, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    FT_Set_Transform(f->face, NULL, NULL);
+
+    pen = 0;
+    x0 = 0.0;
+    x1 = 0.0;
+    y0 = 0.0;
+    y1 = 0.0;
+
+    for (i = 0; i < shaped->nglyphs; i++) {
+        g = &shaped->glyphs[i];
+
+        if (FT_Load_Glyph(f->face, g->index, FT_LOAD_DEFAULT) != 0) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                          "FT_Load_Glyph(%u) failed",
+                                          g->index);
+        }
+
+        m = &f->face->glyph->metrics;
+
+        g->pen_advance += m->horiAdvance;
+
+        gx0 = (pen + m->horiBearingX) * k;
+        gx1 = (pen + g->pen_advance) * k;
+        gy0 = -m->horiBearingY * k;
+        gy1 = gy0 + m->height * k;
+
+        if (i == 0 || gx0 < x0) {
+            x0 = gx0;
+        }
+
+        if (i == 0 || gx1 > x1) {
+            x1 = gx1;
+        }
+
+        if (i == 0 || gy0 < y0) {
+            y0 = gy0;
+        }
+
+        if (i == 0 || gy1 > y1) {
+            y1 = gy1;
+        }
+
+        pen += g->pen_advance;
+    }
+
+    shaped->ext.left = (int) (x0 / 64);
+    shaped->ext.width = (int) (x1 / 64) - shaped->ext.left;
+    shaped->ext.ascent = -(int) (y0 / 64);
+    shaped->ext.descent = (int) (y1 / 64);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+void
+ngx_http_overlay_shaped_free(ngx_http_overlay_shaped_t *shaped)
+{
+    free(shaped->glyphs);
+    shaped->glyphs = NULL;
+    shaped->nglyphs = 0;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_measure(const char *font, double px, const char *text,
+    ngx_http_overlay_extent_t *ext, ngx_http_overlay_error_t *err)
+{
+    size_t                     len;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_shaped_t  shaped;
+
+    len = strlen(text);
+
+    rc = ngx_http_overlay_shape(font, px, text, len,
+                                ngx_http_overlay_text_rtl(text, len,
+                                    NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                                &shaped, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    *ext = shaped.ext;
+
+    ngx_http_overlay_shaped_free(&shaped);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * Each glyph is loaded hinted at 72 dpi, turned by the face's transform,
+ * rendered anti-aliased, and placed at its pen position turned likewise,
+ * the position truncated to a pixel as libgd did.
+ */
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
+    const ngx_http_overlay_shaped_t *shaped, double angle, int x, int y,
+    ngx_http_overlay_error_t *err)
+{
+    int                              bx, by;
+    long                             pen;
+    double                           sin_a, cos_a, gx, gy, k;
+    size_t                           i;
+    FT_Matrix                        matrix;
+    FT_GlyphSlot                     slot;
+    ngx_http_overlay_rc_e            rc;
+    ngx_http_overlay_face_t         *f;
+    const ngx_http_overlay_glyph_t  *g;
+
+    if (shaped->nglyphs == 0) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    rc = ngx_http_overlay_face(shaped->font, &f, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_face_size(f, 0, shaped->px, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    sin_a = sin(angle);
+    cos_a = cos(angle);
+
+    matrix.xx = (FT_Fixed) (cos_a * 0x10000);
+    matrix.yx = (FT_Fixed) (sin_a * 0x10000);
+    matrix.xy = -matrix.yx;
+    matrix.yy = matrix.xx;
+
+    FT_Set_Transform(f->face, &matrix, NULL);
+
+    slot = f->face->glyph;
+    k = (double) NGX_HTTP_OVERLAY_DRAW_DPI / NGX_HTTP_OVERLAY_METRIC_DPI;
+    pen = 0;
+    rc = NGX_HTTP_OVERLAY_OK;
+
+    for (i = 0; i < shaped->nglyphs; i++) {
+        g = &shaped->glyphs[i];
+
+        if (FT_Load_Glyph(f->face, g->index, FT_LOAD_DEFAULT) != 0
+            || (slot->format != FT_GLYPH_FORMAT_BITMAP
+                && FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL) != 0))
+        {
+            rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                        "glyph %u cannot be rendered",
+                                        g->index);
+            break;
+        }
+
+        if (slot->bitmap.pixel_mode != FT_PIXEL_MODE_GRAY
+            && slot->bitmap.pixel_mode != FT_PIXEL_MODE_MONO)
+        {
+            rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                        "glyph %u has pixel mode %d",
+                                        g->index,
+                                        (int) slot->bitmap.pixel_mode);
+            break;
+        }
+
+        /* the pen, y up, in 1/64 pixel */
+
+        gx = pen * k + g->x_offset;
+        gy = -(double) g->y_offset;
+
+        bx = (int) (x + (gx * cos_a + gy * sin_a) / 64 + slot->bitmap_left);
+        by = (int) (y - (gx * sin_a - gy * cos_a) / 64 - slot->bitmap_top);
+
+        ngx_http_overlay_blit(im, color, &slot->bitmap, bx, by);
+
+        pen += g->pen_advance;
+    }
+
+    FT_Set_Transform(f->face, NULL, NULL);
+
+    return rc;
+}
+
+
+/*
+ * A glyph's coverage onto a truecolor image as libgd blends text: the
+ * coverage in 128 levels of alpha, scaled by the colour's own, blended
+ * over what is there, or set where nothing is (a transparent pixel).
+ */
+
+static void
+ngx_http_overlay_blit(gdImagePtr im, int color, const FT_Bitmap *bm,
+    int x0, int y0)
+{
+    int                   x, y, level, cx1, cy1, cx2, cy2, *t;
+    unsigned              row, col, grays;
+    const unsigned char  *line;
+
+    gdImageGetClip(im, &cx1, &cy1, &cx2, &cy2);
+
+    grays = bm->pixel_mode == FT_PIXEL_MODE_GRAY ? bm->num_grays : 2;
+
+    if (grays < 2) {
+        return;
+    }
+
+    for (row = 0; row < bm->rows; row++) {
+        y = y0 + (int) row;
+
+        if (y < cy1 || y > cy2) {
+            continue;
+        }
+
+        line = bm->buffer + (long) row * bm->pitch;
+
+        for (col = 0; col < bm->width; col++) {
+
+            if (bm->pixel_mode == FT_PIXEL_MODE_GRAY) {
+                level = line[col] * gdAlphaMax / (int) (grays - 1);
+
+            } else {
+                level = (line[col >> 3] & (0x80 >> (col & 7))) ? gdAlphaMax
+                                                               : 0;
+            }
+
+            if (level == 0) {
+                continue;
+            }
+
+            x = x0 + (int) col;
+
+            if (x < cx1 || x > cx2) {
+                continue;
+            }
+
+            level = level * (gdAlphaMax - gdTrueColorGetAlpha(color))
+                    / gdAlphaMax;
+            level = ((gdAlphaMax - level) << 24) + (color & 0xffffff);
+
+            t = &im->tpixels[y][x];
+
+            if (im->alphaBlendingFlag
+                && gdTrueColorGetAlpha(*t) != gdAlphaTransparent)
+            {
+                *t = gdAlphaBlend(*t, level);
+
+            } else {
+                *t = level;
+            }
+        }
+    }
+}
+
+
+/* the calling thread's face for path, opened (and sized) on first use */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_face(const char *path, ngx_http_overlay_face_t **face,
+    ngx_http_overlay_error_t *err)
+{
+    int                       e;
+    unsigned                  i;
+    ngx_http_overlay_ft_t    *ft;
+    ngx_http_overlay_face_t  *f;
+
+    ft = ngx_http_overlay_ft();
+    if (ft == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "FT_Init_FreeType() failed");
+    }
+
+    for (i = 0; i < NGX_HTTP_OVERLAY_FACES; i++) {
+        f = &ft->faces[i];
+
+        if (f->path != NULL && strcmp(f->path, path) == 0) {
+            *face = f;
+            return NGX_HTTP_OVERLAY_OK;
+        }
+    }
+
+    /* the slots are taken in turn: the oldest face goes */
+
+    f = &ft->faces[ft->next];
+    ft->next = (ft->next + 1) % NGX_HTTP_OVERLAY_FACES;
+
+    ngx_http_overlay_face_close(f);
+
+    e = FT_New_Face(ft->library, path, 0, &f->face);
+    if (e != 0) {
+        f->face = NULL;
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "FT_New_Face() failed: error 0x%02x",
+                                      e);
+    }
+
+    f->path = strdup(path);
+
+    if (f->path == NULL
+        || FT_New_Size(f->face, &f->draw) != 0
+        || FT_New_Size(f->face, &f->metric) != 0)
+    {
+        ngx_http_overlay_face_close(f);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "FT_New_Size() failed");
+    }
+
+    *face = f;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* makes the face's size for drawing (or for metrics) px pixels, active */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_face_size(ngx_http_overlay_face_t *f, int metric, double px,
+    ngx_http_overlay_error_t *err)
+{
+    FT_UInt   dpi;
+    FT_Size   size;
+    double   *current;
+
+    size = metric ? f->metric : f->draw;
+    current = metric ? &f->metric_px : &f->draw_px;
+    dpi = metric ? NGX_HTTP_OVERLAY_METRIC_DPI : NGX_HTTP_OVERLAY_DRAW_DPI;
+
+    if (FT_Activate_Size(size) != 0) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "FT_Activate_Size() failed");
+    }
+
+    if (*current == px) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    *current = 0.0;
+
+    if (FT_Set_Char_Size(f->face, 0, (FT_F26Dot6) (px * 64), dpi, dpi) != 0)
+    {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "FT_Set_Char_Size(%.2f) failed", px);
+    }
+
+    *current = px;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static void
+ngx_http_overlay_face_close(ngx_http_overlay_face_t *f)
+{
+    if (f->face != NULL) {
+        (void) FT_Done_Face(f->face);       /* and its sizes */
+    }
+
+    free(f->path);
+
+    memset(f, 0, sizeof(ngx_http_overlay_face_t));
+}
+
+
+static ngx_http_overlay_ft_t *
+ngx_http_overlay_ft(void)
+{
+    ngx_http_overlay_ft_t  *ft;
+
+    if (ngx_http_overlay_ft_mine != NULL
+        && ngx_http_overlay_ft_seen == ngx_http_overlay_tls_generation())
+    {
+        return ngx_http_overlay_ft_mine;
+    }
+
+    ft = calloc(1, sizeof(ngx_http_overlay_ft_t));
+    if (ft == NULL) {
+        return NULL;
+    }
+
+    if (FT_Init_FreeType(&ft->library) != 0) {
+        free(ft);
+        return NULL;
+    }
+
+    ft->tls.free = ngx_http_overlay_ft_destroy;
+
+    ngx_http_overlay_ft_seen = ngx_http_overlay_tls_add(&ft->tls);
+    ngx_http_overlay_ft_mine = ft;
+
+    return ft;
+}
+
+
+void
+ngx_http_overlay_text_thread_free(void)
+{
+    if (ngx_http_overlay_ft_mine != NULL) {
+        ngx_http_overlay_tls_drop(&ngx_http_overlay_ft_mine->tls,
+                                  ngx_http_overlay_ft_seen);
+        ngx_http_overlay_ft_mine = NULL;
+    }
+}
+
+
+/* a thread's FreeType state, when the core is shut down */
+
+static void
+ngx_http_overlay_ft_destroy(ngx_http_overlay_tls_t *tls)
+{
+    unsigned                i;
+    ngx_http_overlay_ft_t  *ft;
+
+    ft = (ngx_http_overlay_ft_t *) tls;
+
+    for (i = 0; i < NGX_HTTP_OVERLAY_FACES; i++) {
+        ngx_http_overlay_face_close(&ft->faces[i]);
+    }
+
+    (void) FT_Done_FreeType(ft->library);
+
+    free(ft);
+}

@@ -1,0 +1,109 @@
+
+/*
+ * ngx_http_overlay_module: text shaped by libraqm and drawn with FreeType;
+ * for the core only (the layout measures and cuts with it, the drawing
+ * draws it).
+ *
+ * Plain C, no nginx headers.  Each thread has its own FreeType library and
+ * faces: every call is thread-safe once ngx_http_overlay_core_init() has
+ * run; ngx_http_overlay_core_shutdown() frees every thread's.
+ */
+
+
+#ifndef _NGX_HTTP_OVERLAY_TEXT_H_INCLUDED_
+#define _NGX_HTTP_OVERLAY_TEXT_H_INCLUDED_
+
+
+#include <stddef.h>
+
+#include <gd.h>
+
+#include "ngx_http_overlay_error.h"
+#include "ngx_http_overlay_spec.h"
+
+
+typedef struct {
+    int                              left;
+    int                              width;
+    int                              ascent;
+    int                              descent;
+} ngx_http_overlay_extent_t;
+
+
+/*
+ * A glyph of a shaped text: HarfBuzz's advance and offsets, in 1/64 pixel,
+ * y up; and the advance the pen takes, hinted as libgd placed glyphs (the
+ * glyph's hinted advance at 300 dpi, plus what shaping changed of its
+ * advance, as kerning), in 1/64 pixel at 300 dpi.
+ */
+typedef struct {
+    unsigned                         index;     /* in the font */
+    int                              x_advance;
+    int                              x_offset;
+    int                              y_offset;
+    unsigned                         cluster;   /* its text's byte offset */
+    long                             pen_advance;
+} ngx_http_overlay_glyph_t;
+
+
+/*
+ * A text laid out in one line by libraqm (FriBidi's reordering, HarfBuzz's
+ * shaping) in one font at px pixels: its glyphs in visual order, left to
+ * right, whatever the direction.
+ */
+typedef struct {
+    const char                      *font;
+    double                           px;
+    int                              rtl;       /* paragraph direction */
+    size_t                           nglyphs;
+    ngx_http_overlay_glyph_t        *glyphs;    /* allocated */
+    ngx_http_overlay_extent_t        ext;       /* its ink and advance */
+} ngx_http_overlay_shaped_t;
+
+
+/*
+ * Whether the len bytes of UTF-8 at text are laid out right to left:
+ * direction, or with NGX_HTTP_OVERLAY_DIRECTION_AUTO that of the first
+ * strong character (UAX #9, P2 and P3; left to right when there is none).
+ */
+int ngx_http_overlay_text_rtl(const char *text, size_t len,
+    ngx_http_overlay_direction_e direction);
+
+/*
+ * The one way text reaches FreeType: shapes the len bytes at text in font
+ * at px pixels (72 dpi: the size is in pixels), in the paragraph direction
+ * rtl, and measures it (shaped->ext: its extent from the pen's origin, as
+ * libgd's gdImageStringFTEx() measured text).  On success release with
+ * ngx_http_overlay_shaped_free(); on failure nothing is held.  Uses the
+ * calling thread's FreeType library and faces.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_shape(const char *font, double px,
+    const char *text, size_t len, int rtl, ngx_http_overlay_shaped_t *shaped,
+    ngx_http_overlay_error_t *err);
+
+/* releases a shaped text's glyphs; a zeroed one is ignored */
+void ngx_http_overlay_shaped_free(ngx_http_overlay_shaped_t *shaped);
+
+/*
+ * Draws a shaped text on im in color (libgd's, with its alpha), the pen's
+ * origin at x, y, turned by angle radians counter-clockwise: FreeType's
+ * anti-aliased coverage blended as libgd blends its text.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
+    const ngx_http_overlay_shaped_t *shaped, double angle, int x, int y,
+    ngx_http_overlay_error_t *err);
+
+/* the extent of text in font at px pixels (72 dpi), shaped left to right */
+ngx_http_overlay_rc_e ngx_http_overlay_measure(const char *font, double px,
+    const char *text, ngx_http_overlay_extent_t *ext,
+    ngx_http_overlay_error_t *err);
+
+
+/*
+ * Releases the calling thread's FreeType library and the faces it opened
+ * (they are opened again when it draws text again).
+ */
+void ngx_http_overlay_text_thread_free(void);
+
+
+#endif /* _NGX_HTTP_OVERLAY_TEXT_H_INCLUDED_ */

@@ -1,0 +1,914 @@
+
+/*
+ * Unit tests of ngx_http_overlay_text.c: shaping equal to HarfBuzz's own
+ * hb-shape, directions resolved, text drawn as Pillow (raqm) and as libgd
+ * drew it, and threads each with their own FreeType state.
+ */
+
+
+#include <math.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "unit.h"
+#include "ngx_http_overlay_layout.h"
+
+
+static int pil_mask(const char *text, int px, unsigned char *mask);
+static double mask_iou(const unsigned char *a, const unsigned char *b);
+static gdImagePtr text_image(const char *font, const char *text);
+static void *text_thread(void *data);
+
+
+/* --- shaping, against HarfBuzz's own hb-shape ------------------------- */
+
+#define HB_FONT      "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define HB_SHAPE     "/usr/bin/hb-shape"
+
+#define AR_TEXT      "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 "                       \
+                     "\xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1\xd8\xa9!"
+#define HE_TEXT      "\xd7\x94\xd7\x96\xd7\x93\xd7\x9e\xd7\xa0\xd7\x95" \
+                     "\xd7\xaa \xd7\x90\xd7\x97\xd7\xa8\xd7\x95" \
+                     "\xd7\xa0\xd7\x94!"
+#define AR_WORDS     "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 "                       \
+                     "\xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1\xd8\xa9"
+#define MIXED_TEXT   "Last Chance \xe2\x80\x94 " AR_WORDS " 2026"
+
+
+static int hb_shape(const char *text, const char *direction,
+    const char *script, double px, char *out, size_t size);
+static void shaped_string(const ngx_http_overlay_shaped_t *shaped,
+    size_t from, size_t to, char *out, size_t size);
+
+
+/*
+ * hb-shape's glyphs for a run of text, "[gid+advance@x,y|...]", in 1/64
+ * pixel (the font's scale is px * 64); FreeType's functions, as libraqm
+ * gives HarfBuzz
+ */
+
+static int
+hb_shape(const char *text, const char *direction, const char *script,
+    double px, char *out, size_t size)
+{
+    int    rc;
+    char   cmd[1024];
+    FILE  *f;
+
+    (void) snprintf(cmd, sizeof(cmd),
+                    HB_SHAPE " --font-funcs=ft --font-size=%ld"
+                    " --no-glyph-names --no-clusters --direction=%s"
+                    " --script=%s --font-file=" HB_FONT " --text='%s'",
+                    lround(px * 64), direction, script, text);
+
+    f = popen(cmd, "r");
+    if (f == NULL) {
+        return -1;
+    }
+
+    out[0] = '\0';
+
+    if (fgets(out, (int) size, f) == NULL) {
+        out[0] = '\0';
+    }
+
+    rc = pclose(f);
+
+    out[strcspn(out, "\n")] = '\0';
+
+    return rc == 0 && out[0] == '[' ? 0 : -1;
+}
+
+
+/* glyphs from..to of a shaped text in hb-shape's form, brackets aside */
+
+static void
+shaped_string(const ngx_http_overlay_shaped_t *shaped, size_t from,
+    size_t to, char *out, size_t size)
+{
+    size_t                           i, n;
+    const ngx_http_overlay_glyph_t  *g;
+
+    n = 0;
+    out[0] = '\0';
+
+    for (i = from; i < to && i < shaped->nglyphs && n < size; i++) {
+        g = &shaped->glyphs[i];
+
+        n += (size_t) snprintf(out + n, size - n, "%s%u+%d", i > from ? "|"
+                               : "", g->index, g->x_advance);
+
+        if ((g->x_offset != 0 || g->y_offset != 0) && n < size) {
+            n += (size_t) snprintf(out + n, size - n, "@%d,%d", g->x_offset,
+                                   g->y_offset);
+        }
+    }
+}
+
+
+void
+test_text_shaping(void)
+{
+    int                         rtl;
+    char                        ours[4096], ref[4096], part[1024];
+    size_t                      i, n, ascii;
+    unsigned                    k;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    static const double  sizes[] = { 24.0, 13.5 };
+
+    static const struct {
+        const char  *name;
+        const char  *text;
+        const char  *direction;
+        const char  *script;
+    } runs[] = {
+        { "Arabic", AR_TEXT, "rtl", "Arab" },
+        { "Hebrew", HE_TEXT, "rtl", "Hebr" },
+    };
+
+    if (access(HB_SHAPE, X_OK) != 0) {
+        printf("SKIP text_shaping: " HB_SHAPE " is missing (Debian "
+               "libharfbuzz-bin; make deps installs it)\n");
+        return;
+    }
+
+    for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+
+        /* one script, one run: the glyphs and advances hb-shape gives */
+
+        for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+            rtl = ngx_http_overlay_text_rtl(runs[i].text,
+                                            strlen(runs[i].text),
+                                            NGX_HTTP_OVERLAY_DIRECTION_AUTO);
+            CHECK(rtl == 1, "%s is right to left", runs[i].name);
+
+            rc = ngx_http_overlay_shape(HB_FONT, sizes[k], runs[i].text,
+                                        strlen(runs[i].text), rtl, &shaped,
+                                        &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s shaped: %s", runs[i].name,
+                  err.msg);
+
+            if (rc != NGX_HTTP_OVERLAY_OK) {
+                continue;
+            }
+
+            ours[0] = '[';
+            shaped_string(&shaped, 0, shaped.nglyphs, ours + 1,
+                          sizeof(ours) - 2);
+            strcat(ours, "]");
+
+            CHECK(hb_shape(runs[i].text, runs[i].direction, runs[i].script,
+                           sizes[k], ref, sizeof(ref)) == 0,
+                  "hb-shape runs for %s", runs[i].name);
+            CHECK(strcmp(ours, ref) == 0,
+                  "%s at %.1f px: ours %s, hb-shape %s", runs[i].name,
+                  sizes[k], ours, ref);
+
+            ngx_http_overlay_shaped_free(&shaped);
+        }
+
+        /*
+         * mixed, in a left-to-right paragraph (UAX #9): the Latin run,
+         * then the right-to-left one with the number inside it kept left
+         * to right and, being at its logical end, drawn at its left
+         */
+
+        rc = ngx_http_overlay_shape(HB_FONT, sizes[k], MIXED_TEXT,
+                                    strlen(MIXED_TEXT),
+                                    ngx_http_overlay_text_rtl(MIXED_TEXT,
+                                        strlen(MIXED_TEXT),
+                                        NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                                    &shaped, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && !shaped.rtl, "mixed shaped: %s",
+              err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            continue;
+        }
+
+        ascii = strlen("Last Chance \xe2\x80\x94 ");
+
+        ours[0] = '\0';
+        ref[0] = '[';
+        ref[1] = '\0';
+
+        CHECK(hb_shape("Last Chance \xe2\x80\x94 ", "ltr", "Latn", sizes[k],
+                       part, sizeof(part)) == 0, "hb-shape, Latin run");
+        strncat(ref, part + 1, strlen(part) - 2);
+        strcat(ref, "|");
+
+        CHECK(hb_shape("2026", "ltr", "Arab", sizes[k], part, sizeof(part))
+              == 0, "hb-shape, number");
+        strncat(ref, part + 1, strlen(part) - 2);
+        strcat(ref, "|");
+
+        CHECK(hb_shape(AR_WORDS " ", "rtl", "Arab", sizes[k], part,
+                       sizeof(part)) == 0, "hb-shape, Arabic run");
+        strcat(ref, part + 1);
+
+        ours[0] = '[';
+        shaped_string(&shaped, 0, shaped.nglyphs, ours + 1,
+                      sizeof(ours) - 2);
+        strcat(ours, "]");
+
+        CHECK(strcmp(ours, ref) == 0, "mixed at %.1f px: ours %s, "
+              "hb-shape's runs in visual order %s", sizes[k], ours, ref);
+
+        /* the clusters say the same: Latin, "2026", then Arabic reversed */
+
+        n = 0;
+
+        for (i = 0; i + 1 < shaped.nglyphs; i++) {
+            if (shaped.glyphs[i].cluster < ascii
+                && shaped.glyphs[i + 1].cluster < shaped.glyphs[i].cluster)
+            {
+                n++;
+            }
+        }
+
+        CHECK(n == 0 && shaped.glyphs[0].cluster == 0,
+              "the Latin run is left to right, first");
+
+        ngx_http_overlay_shaped_free(&shaped);
+    }
+}
+
+
+/* the paragraph's direction, and a right-to-left text cut at its end */
+
+void
+test_text_bidi(void)
+{
+    int                               pad, k;
+    char                              text[1024];
+    size_t                            i, len, cut;
+    ngx_http_overlay_rc_e             rc;
+    ngx_http_overlay_spec_t           spec;
+    ngx_http_overlay_error_t          err;
+    ngx_http_overlay_layout_t         layout;
+    ngx_http_overlay_shaped_t         shaped;
+    ngx_http_overlay_options_t        opts;
+    ngx_http_overlay_layer_layout_t  *ll;
+
+    static const struct {
+        const char                    *text;
+        ngx_http_overlay_direction_e   direction;
+        int                            rtl;
+    } cases[] = {
+        { AR_TEXT, NGX_HTTP_OVERLAY_DIRECTION_AUTO, 1 },
+        { HE_TEXT, NGX_HTTP_OVERLAY_DIRECTION_AUTO, 1 },
+        { MIXED_TEXT, NGX_HTTP_OVERLAY_DIRECTION_AUTO, 0 },
+        { "2026 \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+          NGX_HTTP_OVERLAY_DIRECTION_AUTO, 1 },
+        { "2026!", NGX_HTTP_OVERLAY_DIRECTION_AUTO, 0 },
+        { AR_TEXT, NGX_HTTP_OVERLAY_DIRECTION_LTR, 0 },
+        { "Last Chance!", NGX_HTTP_OVERLAY_DIRECTION_RTL, 1 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        len = strlen(cases[i].text);
+
+        CHECK(ngx_http_overlay_text_rtl(cases[i].text, len,
+                                        cases[i].direction)
+              == cases[i].rtl, "\"%s\" (%s) is %s", cases[i].text,
+              ngx_http_overlay_direction_name(cases[i].direction),
+              cases[i].rtl ? "rtl" : "ltr");
+
+        /* the final "!" or letter goes to the paragraph's end */
+
+        rc = ngx_http_overlay_shape(HB_FONT, 20.0, cases[i].text, len,
+                                    cases[i].rtl, &shaped, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && shaped.nglyphs > 0,
+              "shaped: %s", err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK || shaped.nglyphs == 0) {
+            continue;
+        }
+
+        if (cases[i].text[len - 1] == '!') {
+            CHECK(shaped.glyphs[cases[i].rtl ? 0 : shaped.nglyphs - 1]
+                  .cluster == len - 1, "\"%s\" (%s): \"!\" at the %s end",
+                  cases[i].text,
+                  ngx_http_overlay_direction_name(cases[i].direction),
+                  cases[i].rtl ? "left" : "right");
+        }
+
+        ngx_http_overlay_shaped_free(&shaped);
+    }
+
+    /* a long Hebrew text keeps its start; the ellipsis is on its left */
+
+    ngx_http_overlay_options_init(&opts);
+
+    text[0] = '\0';
+
+    for (i = 0; i < 6; i++) {
+        strcat(text, HE_TEXT " ");
+    }
+
+    one_text(&spec, &opts, text);
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 160,
+                                        90, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "Hebrew laid out: %s", err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    ll = &layout.layers[0];
+    len = strlen(ll->text);
+    cut = len - 3;
+
+    CHECK(len > 3 && len < strlen(text)
+          && strcmp(ll->text + cut, "\xe2\x80\xa6") == 0
+          && strncmp(ll->text, text, cut) == 0,
+          "cut at its logical end: \"%s\"", ll->text);
+
+    CHECK(ll->shaped.rtl && ll->shaped.nglyphs > 1
+          && ll->shaped.glyphs[0].cluster == cut
+          && ll->shaped.glyphs[ll->shaped.nglyphs - 1].cluster == 0,
+          "the ellipsis drawn at the left, the first letter at the right");
+
+    /* the badge fits the shaped text */
+
+    pad = (int) lround(ll->font_px * 0.5);
+
+    CHECK(ll->box.w == ll->shaped.ext.width + 2 * pad
+          && ll->box.x >= 0 && ll->box.x + ll->box.w <= 160,
+          "box %d wide for a text of %d and pads of %d", ll->box.w,
+          ll->shaped.ext.width, pad);
+
+    ngx_http_overlay_render_free(&layout);
+
+    /*
+     * "salam" (sin, lam, alef, mim): lam and alef make one glyph, a cut
+     * never falls between them
+     */
+
+    text[0] = '\0';
+
+    for (i = 0; i < 20; i++) {
+        strcat(text, "\xd8\xb3\xd9\x84\xd8\xa7\xd9\x85 ");
+    }
+
+    for (k = 0; k < 20; k++) {
+        one_text(&spec, &opts, text);
+        spec.layers[0].size = 0.1 + 0.01 * k;
+
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                            160, 90, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK, "Arabic laid out: %s", err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            continue;
+        }
+
+        ll = &layout.layers[0];
+        cut = strlen(ll->text) - 3;
+
+        CHECK(strcmp(ll->text + cut, "\xe2\x80\xa6") == 0 && cut >= 2
+              && memcmp(text + cut - 2, "\xd9\x84\xd8\xa7", 4) != 0,
+              "size %.2f: cut at byte %zu, inside lam-alef", 0.1 + 0.01 * k,
+              cut);
+
+        ngx_http_overlay_render_free(&layout);
+    }
+}
+
+
+/* --- text masks against Pillow's (raqm layout), an independent drawing --- */
+
+#define PIL_PYTHON   "/usr/bin/python3"
+#define PIL_FONT     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+#define PIL_W        640
+#define PIL_H        120
+
+/* argv: font, size, text, output (PGM); exits 3 without raqm */
+#define PIL_SCRIPT                                                            \
+    "import sys\n"                                                            \
+    "from PIL import Image, ImageDraw, ImageFont, features\n"                 \
+    "if not features.check(\"raqm\"):\n"                                      \
+    "    sys.exit(3)\n"                                                       \
+    "f = ImageFont.truetype(sys.argv[1], int(sys.argv[2]),\n"                 \
+    "                       layout_engine=ImageFont.Layout.RAQM)\n"           \
+    "im = Image.new(\"L\", (640, 120), 0)\n"                                  \
+    "ImageDraw.Draw(im).text((20, 20), sys.argv[3], font=f, fill=255)\n"     \
+    "im.save(sys.argv[4])\n"
+
+
+/* Pillow's mask of text, or -1 (3: Pillow lacks raqm) */
+
+static int
+pil_mask(const char *text, int px, unsigned char *mask)
+{
+    int    w, h, max, rc;
+    char   cmd[2048], path[64];
+    FILE  *f;
+
+    /* room for ".pgm" after the name */
+
+    strcpy(path, "/tmp/overlay-pil-XXXXXX");
+
+    rc = mkstemp(path);
+    if (rc < 0) {
+        return -1;
+    }
+
+    close(rc);
+
+    (void) snprintf(cmd, sizeof(cmd), PIL_PYTHON " -c '%s' %s %d '%s' "
+                    "PPM:%s", PIL_SCRIPT, PIL_FONT, px, text, path);
+
+    /* Pillow picks the format by name: a ".pgm" name, then renamed */
+
+    (void) snprintf(strstr(cmd, "PPM:"), sizeof(cmd) - (size_t)
+                    (strstr(cmd, "PPM:") - cmd), "%s.pgm 2>/dev/null",
+                    path);
+
+    rc = system(cmd);
+
+    if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+        unlink(path);
+        return WIFEXITED(rc) && WEXITSTATUS(rc) == 3 ? 3 : -1;
+    }
+
+    strcat(path, ".pgm");
+
+    f = fopen(path, "rb");
+    rc = -1;
+
+    if (f != NULL
+        && fscanf(f, "P5 %d %d %d", &w, &h, &max) == 3
+        && fgetc(f) != EOF && w == PIL_W && h == PIL_H
+        && fread(mask, 1, PIL_W * PIL_H, f) == PIL_W * PIL_H)
+    {
+        rc = 0;
+    }
+
+    if (f != NULL) {
+        fclose(f);
+    }
+
+    unlink(path);
+    path[strlen(path) - 4] = '\0';
+    unlink(path);
+
+    return rc;
+}
+
+
+/*
+ * The inked pixels' (any coverage) intersection over union, the masks'
+ * boxes aligned, and the best of a pixel either way: the two drawings
+ * put the pen's origin differently
+ */
+
+static double
+mask_iou(const unsigned char *a, const unsigned char *b)
+{
+    int        x, y, i, box[2][4], dx, dy, sx, sy, ia, ib;
+    double     best;
+    unsigned   inter, uni;
+
+    const unsigned char  *m[2];
+
+    m[0] = a;
+    m[1] = b;
+
+    for (i = 0; i < 2; i++) {
+        box[i][0] = PIL_W;
+        box[i][1] = PIL_H;
+        box[i][2] = -1;
+        box[i][3] = -1;
+
+        for (y = 0; y < PIL_H; y++) {
+            for (x = 0; x < PIL_W; x++) {
+                if (m[i][y * PIL_W + x] > 0) {
+                    box[i][0] = x < box[i][0] ? x : box[i][0];
+                    box[i][1] = y < box[i][1] ? y : box[i][1];
+                    box[i][2] = x > box[i][2] ? x : box[i][2];
+                    box[i][3] = y > box[i][3] ? y : box[i][3];
+                }
+            }
+        }
+
+        if (box[i][2] < 0) {
+            return 0.0;
+        }
+    }
+
+    /* the boxes' corners aligned, and a pixel either way */
+
+    best = 0.0;
+
+    for (sy = -1; sy <= 1; sy++) {
+        for (sx = -1; sx <= 1; sx++) {
+            dx = box[1][0] - box[0][0] + sx;
+            dy = box[1][1] - box[0][1] + sy;
+            inter = 0;
+            uni = 0;
+
+            for (y = 0; y < PIL_H; y++) {
+                for (x = 0; x < PIL_W; x++) {
+                    ia = a[y * PIL_W + x] > 0;
+                    ib = x + dx >= 0 && x + dx < PIL_W && y + dy >= 0
+                         && y + dy < PIL_H
+                         && b[(y + dy) * PIL_W + x + dx] > 0;
+                    inter += ia && ib;
+                    uni += ia || ib;
+                }
+            }
+
+            if (uni > 0 && (double) inter / uni > best) {
+                best = (double) inter / uni;
+            }
+        }
+    }
+
+    return best;
+}
+
+
+void
+test_text_pillow(void)
+{
+    int                         x, y, rc;
+    double                      iou;
+    size_t                      i, len;
+    gdImagePtr                  im;
+    unsigned char              *ours, *theirs;
+    ngx_http_overlay_rc_e       orc;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    /*
+     * Pillow places each glyph at its unhinted pen position rounded up;
+     * this module as libgd did (hinted advances at 300 dpi, truncated), so
+     * that Latin text is unchanged.  A glyph may so land a pixel apart,
+     * which costs a bold stem a third of its pixels: at 16 to 28 pixels a
+     * Hebrew text's IoU is 0.85 to 0.93.  The shapes, their order and
+     * their joins are what is compared here (shaping is compared exactly
+     * with hb-shape in text_shaping).
+     */
+
+    static const struct {
+        const char  *name;
+        const char  *text;
+        int          px;
+    } cases[] = {
+        { "Arabic", "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 \xd8\xa3\xd8\xae"
+                    "\xd9\x8a\xd8\xb1\xd8\xa9!", 32 },
+        { "Hebrew", "\xd7\x94\xd7\x96\xd7\x93\xd7\x9e\xd7\xa0\xd7\x95\xd7\xaa"
+                    " \xd7\x90\xd7\x97\xd7\xa8\xd7\x95\xd7\xa0\xd7\x94!", 32 },
+        { "Arabic", "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 \xd8\xa3\xd8\xae"
+                    "\xd9\x8a\xd8\xb1\xd8\xa9!", 48 },
+        { "Hebrew", "\xd7\x94\xd7\x96\xd7\x93\xd7\x9e\xd7\xa0\xd7\x95\xd7\xaa"
+                    " \xd7\x90\xd7\x97\xd7\xa8\xd7\x95\xd7\xa0\xd7\x94!", 48 },
+    };
+
+    if (access(PIL_PYTHON, X_OK) != 0) {
+        printf("SKIP text_pillow: " PIL_PYTHON " is missing\n");
+        return;
+    }
+
+    ours = malloc(PIL_W * PIL_H);
+    theirs = malloc(PIL_W * PIL_H);
+
+    for (i = 0; ours != NULL && theirs != NULL
+                && i < sizeof(cases) / sizeof(cases[0]); i++)
+    {
+        rc = pil_mask(cases[i].text, cases[i].px, theirs);
+
+        if (rc == 3) {
+            printf("SKIP text_pillow: Pillow has no raqm layout "
+                   "(python3-pil, libraqm0)\n");
+            break;
+        }
+
+        CHECK(rc == 0, "%s: Pillow draws it (python3-pil; make deps)",
+              cases[i].name);
+
+        if (rc != 0) {
+            continue;
+        }
+
+        len = strlen(cases[i].text);
+
+        orc = ngx_http_overlay_shape(PIL_FONT, cases[i].px, cases[i].text,
+                                     len, ngx_http_overlay_text_rtl(
+                                         cases[i].text, len,
+                                         NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                                     &shaped, &err);
+        CHECK(orc == NGX_HTTP_OVERLAY_OK, "%s: shaped: %s", cases[i].name,
+              err.msg);
+
+        if (orc != NGX_HTTP_OVERLAY_OK) {
+            continue;
+        }
+
+        im = gdImageCreateTrueColor(PIL_W, PIL_H);
+
+        if (im != NULL) {
+            gdImageAlphaBlending(im, 1);
+
+            orc = ngx_http_overlay_draw_shaped(im, gdTrueColor(255, 255, 255),
+                                               &shaped, 0.0, 20,
+                                               20 + shaped.ext.ascent, &err);
+            CHECK(orc == NGX_HTTP_OVERLAY_OK, "%s: drawn: %s",
+                  cases[i].name, err.msg);
+
+            for (y = 0; y < PIL_H; y++) {
+                for (x = 0; x < PIL_W; x++) {
+                    ours[y * PIL_W + x] = (unsigned char) gdTrueColorGetRed(
+                                              gdImageGetTrueColorPixel(im, x,
+                                                                       y));
+                }
+            }
+
+            gdImageDestroy(im);
+
+            iou = mask_iou(ours, theirs);
+
+            printf("text_pillow: %s at %d px: inked pixels' IoU %.3f\n",
+                   cases[i].name, cases[i].px, iou);
+
+            CHECK(iou >= 0.9, "%s at %d px: IoU with Pillow's %.3f < 0.9",
+                  cases[i].name, cases[i].px, iou);
+        }
+
+        ngx_http_overlay_shaped_free(&shaped);
+    }
+
+    free(ours);
+    free(theirs);
+}
+
+
+/*
+ * Text libgd could draw is drawn as libgd drew it: the same pixels as
+ * gdImageStringFTEx() (Debian's, without raqm) and the same extent, for
+ * Latin, Cyrillic and Greek, at any size and the ribbons' angles, on
+ * opaque, translucent and transparent pixels.  Where shaping changes
+ * text, it differs: HarfBuzz applies the font's ligatures ("ff" is one
+ * glyph) and its GPOS kerning ("Fr", "AV", as browsers and Pillow do),
+ * libgd only the old "kern" table; these texts have neither.
+ */
+
+void
+test_text_libgd(void)
+{
+    int                         x, y, brect[8], differ, bg;
+    char                       *msg;
+    size_t                      t, k, a, b;
+    gdImagePtr                  ref, im;
+    gdFTStringExtra             extra;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    static const char   *texts[] = {
+        "Last Chance!",
+        "Leaving soon, 50% OFF",
+        "\xd0\x9f\xd0\xbe\xd1\x81\xd0\xbb\xd0\xb5\xd0\xb4\xd0\xbd\xd0\xb8"
+        "\xd0\xb9 \xd1\x88\xd0\xb0\xd0\xbd\xd1\x81",
+        "\xce\xa4\xce\xb5\xce\xbb\xce\xb5\xcf\x85\xcf\x84\xce\xb1\xce\xaf"
+        "\xce\xb1",
+    };
+    static const double  sizes[] = { 6.0, 9.0, 13.5, 31.0 };
+    static const double  angles[] = { 0.0, M_PI / 4, -M_PI / 4 };
+    static const int     alphas[] = { 0, 19, 127 };
+
+    memset(&extra, 0, sizeof(extra));
+    extra.flags = gdFTEX_RESOLUTION;
+    extra.hdpi = 72;
+    extra.vdpi = 72;
+
+    for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+        for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+
+            rc = ngx_http_overlay_shape(NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                                        sizes[k], texts[t], strlen(texts[t]),
+                                        0, &shaped, &err);
+            CHECK(rc == NGX_HTTP_OVERLAY_OK, "shaped: %s", err.msg);
+
+            if (rc != NGX_HTTP_OVERLAY_OK) {
+                continue;
+            }
+
+            msg = gdImageStringFTEx(NULL, brect, 0,
+                                    (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                                    sizes[k], 0.0, 0, 0, (char *) texts[t],
+                                    &extra);
+
+            CHECK(msg == NULL && shaped.ext.left == brect[0]
+                  && shaped.ext.width == brect[2] - brect[0]
+                  && shaped.ext.ascent == -brect[7]
+                  && shaped.ext.descent == brect[1],
+                  "\"%s\" at %.1f px: extent %d+%d, %d/%d; libgd's "
+                  "%d+%d, %d/%d", texts[t], sizes[k], shaped.ext.left,
+                  shaped.ext.width, shaped.ext.ascent, shaped.ext.descent,
+                  brect[0], brect[2] - brect[0], -brect[7], brect[1]);
+
+            for (a = 0; a < sizeof(angles) / sizeof(angles[0]); a++) {
+                for (b = 0; b < sizeof(alphas) / sizeof(alphas[0]); b++) {
+                    bg = gdTrueColorAlpha(0xd6, 0x28, 0x28, alphas[b]);
+
+                    ref = gdImageCreateTrueColor(400, 400);
+                    im = gdImageCreateTrueColor(400, 400);
+
+                    if (ref == NULL || im == NULL) {
+                        CHECK(0, "gdImageCreateTrueColor() failed");
+                        break;
+                    }
+
+                    gdImageAlphaBlending(ref, 0);
+                    gdImageAlphaBlending(im, 0);
+                    gdImageFilledRectangle(ref, 0, 0, 399, 399, bg);
+                    gdImageFilledRectangle(im, 0, 0, 399, 399, bg);
+                    gdImageAlphaBlending(ref, 1);
+                    gdImageAlphaBlending(im, 1);
+
+                    msg = gdImageStringFTEx(ref, brect,
+                              gdTrueColorAlpha(255, 255, 255, 0),
+                              (char *) NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                              sizes[k], angles[a], 20, 200,
+                              (char *) texts[t], &extra);
+
+                    rc = ngx_http_overlay_draw_shaped(im,
+                             gdTrueColorAlpha(255, 255, 255, 0), &shaped,
+                             angles[a], 20, 200, &err);
+
+                    differ = 0;
+
+                    for (y = 0; y < 400; y++) {
+                        for (x = 0; x < 400; x++) {
+                            differ += gdImageGetTrueColorPixel(ref, x, y)
+                                      != gdImageGetTrueColorPixel(im, x, y);
+                        }
+                    }
+
+                    CHECK(msg == NULL && rc == NGX_HTTP_OVERLAY_OK
+                          && differ == 0,
+                          "\"%s\" at %.1f px, %.2f rad, background alpha "
+                          "%d: %d pixels differ from libgd's", texts[t],
+                          sizes[k], angles[a], alphas[b], differ);
+
+                    gdImageDestroy(ref);
+                    gdImageDestroy(im);
+                }
+            }
+
+            ngx_http_overlay_shaped_free(&shaped);
+        }
+    }
+}
+
+
+/* --- threads: each has its own FreeType library and faces --------------- */
+
+#define THREAD_COUNT   4
+#define THREAD_ROUNDS  25
+#define THREAD_SERIF   "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+
+
+typedef struct {
+    const char  *text;
+    gdImagePtr   ref[2];        /* drawn by the main thread, in each font */
+    int          release;       /* ngx_http_overlay_text_thread_free() */
+    int          differ;
+    int          failed;
+} thread_job_t;
+
+
+static gdImagePtr
+text_image(const char *font, const char *text)
+{
+    gdImagePtr                  im;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_shaped_t   shaped;
+
+    if (ngx_http_overlay_shape(font, 17.0, text, strlen(text),
+                               ngx_http_overlay_text_rtl(text, strlen(text),
+                                   NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                               &shaped, &err)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        return NULL;
+    }
+
+    im = gdImageCreateTrueColor(400, 40);
+
+    if (im != NULL) {
+        gdImageAlphaBlending(im, 1);
+
+        if (ngx_http_overlay_draw_shaped(im, gdTrueColor(255, 255, 255),
+                                         &shaped, 0.0, 5, 28, &err)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            gdImageDestroy(im);
+            im = NULL;
+        }
+    }
+
+    ngx_http_overlay_shaped_free(&shaped);
+
+    return im;
+}
+
+
+static void *
+text_thread(void *data)
+{
+    int            i, x, y;
+    gdImagePtr     im;
+    thread_job_t  *job;
+
+    job = data;
+
+    for (i = 0; i < THREAD_ROUNDS; i++) {
+        im = text_image(i % 2 ? THREAD_SERIF : NGX_HTTP_OVERLAY_DEFAULT_FONT,
+                        job->text);
+
+        if (im == NULL) {
+            job->failed++;
+            continue;
+        }
+
+        for (y = 0; y < 40; y++) {
+            for (x = 0; x < 400; x++) {
+                job->differ += gdImageGetTrueColorPixel(im, x, y)
+                               != gdImageGetTrueColorPixel(job->ref[i % 2],
+                                                           x, y);
+            }
+        }
+
+        gdImageDestroy(im);
+    }
+
+    /* the others' faces stay until ngx_http_overlay_core_shutdown() */
+
+    if (job->release) {
+        ngx_http_overlay_text_thread_free();
+    }
+
+    return NULL;
+}
+
+
+void
+test_text_threads(void)
+{
+    int           i, j;
+    pthread_t     tid[THREAD_COUNT];
+    thread_job_t  jobs[THREAD_COUNT];
+
+    static const char  *texts[THREAD_COUNT] = {
+        "Last Chance!",
+        "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 \xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1"
+        "\xd8\xa9!",
+        "\xd7\x94\xd7\x96\xd7\x93\xd7\x9e\xd7\xa0\xd7\x95\xd7\xaa \xd7\x90"
+        "\xd7\x97\xd7\xa8\xd7\x95\xd7\xa0\xd7\x94!",
+        "Last Chance \xe2\x80\x94 \xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 2026",
+    };
+
+    for (i = 0; i < THREAD_COUNT; i++) {
+        memset(&jobs[i], 0, sizeof(thread_job_t));
+        jobs[i].text = texts[i];
+        jobs[i].release = i % 2;
+        jobs[i].ref[0] = text_image(NGX_HTTP_OVERLAY_DEFAULT_FONT, texts[i]);
+        jobs[i].ref[1] = text_image(THREAD_SERIF, texts[i]);
+
+        CHECK(jobs[i].ref[0] != NULL && jobs[i].ref[1] != NULL,
+              "\"%s\" drawn by the main thread", texts[i]);
+    }
+
+    for (i = 0; i < THREAD_COUNT; i++) {
+        if (jobs[i].ref[0] == NULL || jobs[i].ref[1] == NULL
+            || pthread_create(&tid[i], NULL, text_thread, &jobs[i]) != 0)
+        {
+            CHECK(0, "thread %d not started", i);
+            tid[i] = 0;
+        }
+    }
+
+    for (i = 0; i < THREAD_COUNT; i++) {
+        if (tid[i] != 0) {
+            (void) pthread_join(tid[i], NULL);
+
+            CHECK(jobs[i].failed == 0 && jobs[i].differ == 0,
+                  "\"%s\" in a thread: %d failed, %d pixels differ",
+                  texts[i], jobs[i].failed, jobs[i].differ);
+        }
+
+        for (j = 0; j < 2; j++) {
+            if (jobs[i].ref[j] != NULL) {
+                gdImageDestroy(jobs[i].ref[j]);
+            }
+        }
+    }
+}
