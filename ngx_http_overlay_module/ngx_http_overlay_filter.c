@@ -64,6 +64,7 @@ static ngx_int_t ngx_http_overlay_pass(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_chain_t *rest);
 static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, u_char *data, size_t len);
+static ngx_int_t ngx_http_overlay_header_out(ngx_http_request_t *r);
 static void ngx_http_overlay_in_flight_cleanup(void *data);
 static void ngx_http_overlay_blob_cleanup(void *data);
 static ngx_int_t ngx_http_overlay_etag_filter_init(ngx_conf_t *cf);
@@ -792,14 +793,10 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     r->allow_ranges = 0;
 
-    rc = ngx_http_next_header_filter(r);
+    rc = ngx_http_overlay_header_out(r);
 
-    if (rc == NGX_ERROR || r->header_only) {
+    if (rc != NGX_DECLINED) {
         return rc;
-    }
-
-    if (rc > NGX_OK) {
-        return ngx_http_special_response_handler(r, rc);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -853,21 +850,10 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
-    rc = ngx_http_next_header_filter(r);
+    rc = ngx_http_overlay_header_out(r);
 
-    if (rc == NGX_ERROR || r->header_only) {
+    if (rc != NGX_DECLINED) {
         return rc;
-    }
-
-    if (rc > NGX_OK) {
-
-        /*
-         * a status from a filter after this one (the range filter's 416,
-         * image_filter's 415): its page, as when a handler gets the
-         * status from ngx_http_send_header() and finalizes with it
-         */
-
-        return ngx_http_special_response_handler(r, rc);
     }
 
     b = ngx_calloc_buf(r->pool);
@@ -890,6 +876,33 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * The header goes on to the next filters: NGX_DECLINED when a body is to
+ * follow, else what the body filter returns.  A status from a filter
+ * after this one (the range filter's 416, image_filter's 415) gets its
+ * page, as when a handler gets the status from ngx_http_send_header() and
+ * finalizes with it.
+ */
+
+static ngx_int_t
+ngx_http_overlay_header_out(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_next_header_filter(r);
+
+    if (rc == NGX_ERROR || r->header_only) {
+        return rc;
+    }
+
+    if (rc > NGX_OK) {
+        return ngx_http_special_response_handler(r, rc);
+    }
+
+    return NGX_DECLINED;
 }
 
 
