@@ -43,25 +43,42 @@ static void ngx_http_overlay_font_cleanup(void *data);
 static ngx_cycle_t  *ngx_http_overlay_font_cycle;
 
 
-/* overlay_font PATH, the font named "default"; overlay_font NAME PATH */
+/*
+ * overlay_font PATH [PATH...], the chain named "default"; overlay_font NAME
+ * PATH [PATH...].  A name has no "/": a first argument with one is a path.
+ * The chain is given to the core as its paths joined by ";", each checked.
+ */
 
 char *
 ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_overlay_conf_t *olcf = conf;
 
+    u_char                     *p;
+    size_t                      len;
     ngx_str_t                  *value, name, path;
+    ngx_uint_t                  i, first;
     ngx_http_overlay_named_t   *font;
 
     value = cf->args->elts;
 
-    if (cf->args->nelts == 2) {
+    if (cf->args->nelts == 2
+        || ngx_strlchr(value[1].data, value[1].data + value[1].len, '/')
+           != NULL)
+    {
         ngx_str_set(&name, "default");
-        path = value[1];
+        first = 1;
 
     } else {
         name = value[1];
-        path = value[2];
+        first = 2;
+    }
+
+    if (cf->args->nelts - first > NGX_HTTP_OVERLAY_CHAIN_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "a font chain has at most %d paths",
+                           NGX_HTTP_OVERLAY_CHAIN_MAX);
+        return NGX_CONF_ERROR;
     }
 
     font = ngx_http_overlay_add_name(cf, &olcf->fonts, &name);
@@ -81,13 +98,43 @@ ngx_http_overlay_font(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    font->path = path;
+    /* each path in full and checked, then the chain "path;path..." */
 
-    if (ngx_conf_full_name(cf->cycle, &font->path, 1) != NGX_OK) {
+    len = 0;
+
+    for (i = first; i < cf->args->nelts; i++) {
+        if (ngx_conf_full_name(cf->cycle, &value[i], 1) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_overlay_check_font(cf, &value[i]) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        len += value[i].len + 1;
+    }
+
+    path.data = ngx_pnalloc(cf->pool, len);
+    if (path.data == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_overlay_check_font(cf, &font->path);
+    p = path.data;
+
+    for (i = first; i < cf->args->nelts; i++) {
+        if (i != first) {
+            *p++ = ';';
+        }
+
+        p = ngx_cpymem(p, value[i].data, value[i].len);
+    }
+
+    *p = '\0';
+    path.len = p - path.data;
+
+    font->path = path;
+
+    return NGX_CONF_OK;
 }
 
 

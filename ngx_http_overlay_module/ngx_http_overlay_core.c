@@ -52,6 +52,7 @@ ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
     ngx_http_overlay_spec_conf_init(&opts->spec);
 
     opts->render.fonts = ngx_http_overlay_default_font_path;
+    opts->render.font_names = opts->spec.fonts;
     opts->render.nfonts = 1;
     opts->render.assets = NULL;
     opts->render.nassets = 0;
@@ -107,6 +108,7 @@ ngx_http_overlay_options_add_font(ngx_http_overlay_options_t *opts,
     opts->spec.fonts = names->font_names;
     opts->spec.nfonts = n;
     opts->render.fonts = names->font_paths;
+    opts->render.font_names = names->font_names;
     opts->render.nfonts = n;
 
     return NGX_HTTP_OVERLAY_OK;

@@ -86,9 +86,13 @@ void ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts);
 
 /*
  * Names a font for the spec's "font": "default" replaces the built-in
- * default font's path, any other name is added.  The strings are the
- * caller's and must outlive opts.  Returns NGX_HTTP_OVERLAY_NO_MEMORY
- * when the table cannot grow; release it with
+ * default font's path, any other name is added.  path is a fallback chain:
+ * one path, or up to NGX_HTTP_OVERLAY_CHAIN_MAX joined by ";" (first
+ * first; a path has no ";"); each cluster of a text is drawn with the
+ * first font of the chain that has its glyphs, a text with a character
+ * none has is refused as bad_spec ("U+0915 is in no font of \"default\"").
+ * The strings are the caller's and must outlive opts.  Returns
+ * NGX_HTTP_OVERLAY_NO_MEMORY when the table cannot grow; release it with
  * ngx_http_overlay_options_free().  Checks neither the name nor the font
  * (ngx_http_overlay_font_check()).
  */

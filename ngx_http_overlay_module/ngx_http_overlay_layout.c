@@ -119,6 +119,7 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
     int                              shorter, margin, pad_x, pad_y, avail;
     int                              ascent, descent, band, tries, rtl;
     double                           px;
+    uint32_t                         missing;
     ngx_http_overlay_rc_e            rc;
     ngx_http_overlay_extent_t        text, metrics;
     const ngx_http_overlay_layer_t  *layer;
@@ -132,6 +133,23 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
     }
 
     ll->font = layout->conf->fonts[layer->font];
+
+    /* a character no font of the chain has is refused, not drawn as a box */
+
+    rc = ngx_http_overlay_text_cover(ll->font, layer->text, layer->len,
+                                     &missing, err);
+    if (rc == NGX_HTTP_OVERLAY_BAD_SPEC) {
+        return ngx_http_overlay_error(err, rc,
+                                      "U+%04X is in no font of \"%s\"",
+                                      (unsigned) missing,
+                                      layout->conf->font_names != NULL
+                                      ? layout->conf->font_names[layer->font]
+                                      : "?");
+    }
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
 
     ll->text = ngx_http_overlay_text_copy(layer->text, layer->len, "");
     if (ll->text == NULL) {

@@ -131,7 +131,7 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       NULL },
 
     { ngx_string("overlay_font"),
-      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE12,
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_1MORE,
       ngx_http_overlay_font,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,

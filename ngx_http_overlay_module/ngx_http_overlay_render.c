@@ -100,6 +100,7 @@ ngx_http_overlay_render_gd_message_clear(void)
 ngx_http_overlay_rc_e
 ngx_http_overlay_font_check(const char *path, ngx_http_overlay_error_t *err)
 {
+    ngx_http_overlay_rc_e      rc;
     ngx_http_overlay_extent_t  ext;
 
     /* libgd reads ";" and "," in a font name as a list of fonts */
@@ -110,11 +111,18 @@ ngx_http_overlay_font_check(const char *path, ngx_http_overlay_error_t *err)
                                       "\";\" or \",\"");
     }
 
-    if (ngx_http_overlay_measure(path, 24.0, NGX_HTTP_OVERLAY_METRICS_TEXT,
-                                 &ext, err)
-        != NGX_HTTP_OVERLAY_OK)
-    {
-        return err != NULL ? err->code : NGX_HTTP_OVERLAY_RENDER_FAILED;
+    rc = ngx_http_overlay_measure(path, 24.0, NGX_HTTP_OVERLAY_METRICS_TEXT,
+                                  &ext, err);
+
+    if (rc == NGX_HTTP_OVERLAY_BAD_SPEC) {
+
+        /* FreeType loads it, without Latin: a fallback for other scripts */
+
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
     }
 
     if (ext.width <= 0 || ext.ascent <= 0) {

@@ -35,9 +35,18 @@ typedef struct {
 typedef struct gdImageStruct  ngx_http_overlay_asset_t;
 
 
-/* what the spec's names stand for: font paths, decoded images */
+/* the most paths in a font chain */
+#define NGX_HTTP_OVERLAY_CHAIN_MAX      4
+
+
+/*
+ * What the spec's names stand for: fonts, each a chain of paths
+ * "path[;path...]" (ngx_http_overlay_text.h), with their names for
+ * messages (NULL: none), and decoded images.
+ */
 typedef struct {
     const char *const               *fonts;
+    const char *const               *font_names;
     unsigned                         nfonts;
     ngx_http_overlay_asset_t *const *assets;
     unsigned                         nassets;
@@ -59,7 +68,8 @@ const char *ngx_http_overlay_render_gd_message(void);
 void ngx_http_overlay_render_gd_message_clear(void);
 
 /*
- * Checks that path is a font FreeType can load and draw text with; err
+ * Checks that path is one font (no ";") FreeType can load and draw text
+ * with (one with no Latin is taken as a fallback for other scripts); err
  * says why not.  For configuration time; thread-safe once
  * ngx_http_overlay_render_init() has run.
  */

@@ -54,9 +54,21 @@ typedef struct {
 } ngx_http_overlay_ft_t;
 
 
-static ngx_http_overlay_rc_e ngx_http_overlay_shape_extent(
-    ngx_http_overlay_face_t *f, ngx_http_overlay_shaped_t *shaped,
+static size_t ngx_http_overlay_utf8_next(const unsigned char *u, size_t len,
+    uint32_t *c);
+static int ngx_http_overlay_joins(uint32_t c);
+static ngx_http_overlay_rc_e ngx_http_overlay_itemize(
+    ngx_http_overlay_face_t **faces, unsigned nfaces, const char *text,
+    size_t len, raqm_t *rq, uint32_t *missing);
+static ngx_http_overlay_rc_e ngx_http_overlay_chain(const char *chain,
+    ngx_http_overlay_face_t **faces, unsigned *nfaces,
     ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_chain_size(
+    ngx_http_overlay_face_t **faces, unsigned nfaces, int metric, double px,
+    ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_shape_extent(
+    ngx_http_overlay_face_t **faces, unsigned nfaces,
+    ngx_http_overlay_shaped_t *shaped, ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_blit(gdImagePtr im, int color,
     const FT_Bitmap *bm, int x0, int y0);
 static ngx_http_overlay_rc_e ngx_http_overlay_face(const char *path,
@@ -100,30 +112,7 @@ ngx_http_overlay_text_rtl(const char *text, size_t len,
     u = (const unsigned char *) text;
 
     for (i = 0; i < len; i += n) {
-
-        if (u[i] < 0x80) {
-            c = u[i];
-            n = 1;
-
-        } else if (u[i] >= 0xc0 && u[i] < 0xe0 && i + 1 < len) {
-            c = (uint32_t) (u[i] & 0x1f) << 6 | (u[i + 1] & 0x3f);
-            n = 2;
-
-        } else if (u[i] >= 0xe0 && u[i] < 0xf0 && i + 2 < len) {
-            c = (uint32_t) (u[i] & 0x0f) << 12
-                | (uint32_t) (u[i + 1] & 0x3f) << 6 | (u[i + 2] & 0x3f);
-            n = 3;
-
-        } else if (u[i] >= 0xf0 && i + 3 < len) {
-            c = (uint32_t) (u[i] & 0x07) << 18
-                | (uint32_t) (u[i + 1] & 0x3f) << 12
-                | (uint32_t) (u[i + 2] & 0x3f) << 6 | (u[i + 3] & 0x3f);
-            n = 4;
-
-        } else {
-            c = 0xfffd;
-            n = 1;
-        }
+        n = ngx_http_overlay_utf8_next(u + i, len - i, &c);
 
         t = fribidi_get_bidi_type(c);
 
@@ -140,6 +129,277 @@ ngx_http_overlay_text_rtl(const char *text, size_t len,
 }
 
 
+/* the code point at u (U+FFFD for a bad byte), and how many bytes it has */
+
+static size_t
+ngx_http_overlay_utf8_next(const unsigned char *u, size_t len, uint32_t *c)
+{
+    if (u[0] < 0x80) {
+        *c = u[0];
+        return 1;
+    }
+
+    if (u[0] >= 0xc0 && u[0] < 0xe0 && len > 1) {
+        *c = (uint32_t) (u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+        return 2;
+    }
+
+    if (u[0] >= 0xe0 && u[0] < 0xf0 && len > 2) {
+        *c = (uint32_t) (u[0] & 0x0f) << 12
+             | (uint32_t) (u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+        return 3;
+    }
+
+    if (u[0] >= 0xf0 && len > 3) {
+        *c = (uint32_t) (u[0] & 0x07) << 18
+             | (uint32_t) (u[1] & 0x3f) << 12
+             | (uint32_t) (u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+        return 4;
+    }
+
+    *c = 0xfffd;
+    return 1;
+}
+
+
+/*
+ * Whether c stays in the cluster of the character before it: combining
+ * marks (bidi type NSM: Mn, Me), joiners, variation selectors and the
+ * invisible format characters (bidi type BN, the explicit bidi controls),
+ * which HarfBuzz draws as nothing.
+ */
+
+static int
+ngx_http_overlay_joins(uint32_t c)
+{
+    FriBidiCharType  t;
+
+    t = fribidi_get_bidi_type(c);
+
+    return t == FRIBIDI_TYPE_NSM || t == FRIBIDI_TYPE_BN
+           || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
+           || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
+}
+
+
+/* whether c, in a cluster but first, needs a glyph: a mark, visible */
+
+static int
+ngx_http_overlay_mark(uint32_t c)
+{
+    return fribidi_get_bidi_type(c) == FRIBIDI_TYPE_NSM
+           && !(c >= 0xfe00 && c <= 0xfe0f)
+           && !(c >= 0xe0100 && c <= 0xe01ef);
+}
+
+
+/*
+ * Itemizes text by coverage: each cluster (a character and the marks and
+ * format characters that follow it) goes to the first face of the chain
+ * that has a glyph for each of its characters but the invisible ones, or,
+ * when none has them all, to the first that has its first character.  With
+ * rq, each run of clusters of one face is given to libraqm.  A character
+ * no face has is refused: *missing says which.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_itemize(ngx_http_overlay_face_t **faces, unsigned nfaces,
+    const char *text, size_t len, raqm_t *rq, uint32_t *missing)
+{
+    size_t                i, j, m, n, run;
+    uint32_t              c, base;
+    unsigned              k, best, run_face;
+    const unsigned char  *u;
+
+    u = (const unsigned char *) text;
+    run = 0;
+    run_face = 0;
+
+    for (i = 0; i < len; i = j) {
+
+        n = ngx_http_overlay_utf8_next(u + i, len - i, &base);
+
+        for (j = i + n; j < len; j += n) {
+            n = ngx_http_overlay_utf8_next(u + j, len - j, &c);
+
+            if (!ngx_http_overlay_joins(c)) {
+                break;
+            }
+        }
+
+        /* the cluster is [i, j) */
+
+        best = nfaces;
+
+        for (k = 0; k < nfaces && best == nfaces; k++) {
+
+            for (m = i; m < j; m += n) {
+                n = ngx_http_overlay_utf8_next(u + m, j - m, &c);
+
+                if ((m == i || ngx_http_overlay_mark(c))
+                    && FT_Get_Char_Index(faces[k]->face, c) == 0)
+                {
+                    break;
+                }
+            }
+
+            if (m >= j) {
+                best = k;
+            }
+        }
+
+        if (best == nfaces) {
+
+            /* the first character that needs a glyph no face has */
+
+            for (m = i; m < j; m += n) {
+                n = ngx_http_overlay_utf8_next(u + m, j - m, &c);
+
+                if (m != i && !ngx_http_overlay_mark(c)) {
+                    continue;
+                }
+
+                for (k = 0; k < nfaces; k++) {
+                    if (FT_Get_Char_Index(faces[k]->face, c) != 0) {
+                        break;
+                    }
+                }
+
+                if (k == nfaces) {
+                    *missing = c;
+                    return NGX_HTTP_OVERLAY_BAD_SPEC;
+                }
+            }
+
+            /* each has a face, but no face has them all: the base's */
+
+            for (k = 0; k < nfaces; k++) {
+                if (FT_Get_Char_Index(faces[k]->face, base) != 0) {
+                    break;
+                }
+            }
+
+            best = k;
+        }
+
+        if (i == 0) {
+            run_face = best;
+
+        } else if (best != run_face) {
+            if (rq != NULL
+                && !raqm_set_freetype_face_range(rq, faces[run_face]->face,
+                                                 run, i - run))
+            {
+                return NGX_HTTP_OVERLAY_RENDER_FAILED;
+            }
+
+            run = i;
+            run_face = best;
+        }
+    }
+
+    if (rq != NULL && len > 0
+        && !raqm_set_freetype_face_range(rq, faces[run_face]->face, run,
+                                         len - run))
+    {
+        return NGX_HTTP_OVERLAY_RENDER_FAILED;
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_text_cover(const char *chain, const char *text, size_t len,
+    uint32_t *missing, ngx_http_overlay_error_t *err)
+{
+    unsigned                  nfaces;
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_face_t  *faces[NGX_HTTP_OVERLAY_CHAIN_MAX];
+
+    rc = ngx_http_overlay_chain(chain, faces, &nfaces, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_itemize(faces, nfaces, text, len, NULL, missing);
+
+    if (rc == NGX_HTTP_OVERLAY_BAD_SPEC) {
+        return ngx_http_overlay_error(err, rc,
+                                      "U+%04X is in no font of the chain",
+                                      (unsigned) *missing);
+    }
+
+    return rc;
+}
+
+
+/* the calling thread's faces of a chain, "path[;path...]", in its order */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_chain(const char *chain, ngx_http_overlay_face_t **faces,
+    unsigned *nfaces, ngx_http_overlay_error_t *err)
+{
+    char                   path[4096];
+    size_t                 len;
+    unsigned               n;
+    const char            *p, *end;
+    ngx_http_overlay_rc_e  rc;
+
+    n = 0;
+
+    for (p = chain; /* void */; p = end + 1) {
+        end = strchr(p, ';');
+        len = end != NULL ? (size_t) (end - p) : strlen(p);
+
+        if (n == NGX_HTTP_OVERLAY_CHAIN_MAX || len >= sizeof(path)) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                          "a font chain has more than %d "
+                                          "fonts, or too long a path",
+                                          NGX_HTTP_OVERLAY_CHAIN_MAX);
+        }
+
+        memcpy(path, p, len);
+        path[len] = '\0';
+
+        rc = ngx_http_overlay_face(path, &faces[n], err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        n++;
+
+        if (end == NULL) {
+            break;
+        }
+    }
+
+    *nfaces = n;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_chain_size(ngx_http_overlay_face_t **faces, unsigned nfaces,
+    int metric, double px, ngx_http_overlay_error_t *err)
+{
+    unsigned               k;
+    ngx_http_overlay_rc_e  rc;
+
+    for (k = 0; k < nfaces; k++) {
+        rc = ngx_http_overlay_face_size(faces[k], metric, px, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        FT_Set_Transform(faces[k]->face, NULL, NULL);
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
 ngx_http_overlay_rc_e
 ngx_http_overlay_shape(const char *font, double px, const char *text,
     size_t len, int rtl, ngx_http_overlay_shaped_t *shaped,
@@ -147,9 +407,11 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
 {
     size_t                    i, n;
     raqm_t                   *rq;
+    uint32_t                  missing;
+    unsigned                  k, nfaces;
     raqm_glyph_t             *g;
     ngx_http_overlay_rc_e     rc;
-    ngx_http_overlay_face_t  *f;
+    ngx_http_overlay_face_t  *faces[NGX_HTTP_OVERLAY_CHAIN_MAX];
 
     memset(shaped, 0, sizeof(ngx_http_overlay_shaped_t));
 
@@ -157,14 +419,14 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
     shaped->px = px;
     shaped->rtl = rtl;
 
-    rc = ngx_http_overlay_face(font, &f, err);
+    rc = ngx_http_overlay_chain(font, faces, &nfaces, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
 
     /* HarfBuzz takes the size from the face's active size */
 
-    rc = ngx_http_overlay_face_size(f, 0, px, err);
+    rc = ngx_http_overlay_chain_size(faces, nfaces, 0, px, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
@@ -179,10 +441,32 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
                                       "raqm_create() failed");
     }
 
-    if (!raqm_set_text_utf8(rq, text, len)
-        || !raqm_set_freetype_face(rq, f->face)
-        || !raqm_set_par_direction(rq, rtl ? RAQM_DIRECTION_RTL
-                                           : RAQM_DIRECTION_LTR)
+    if (!raqm_set_text_utf8(rq, text, len)) {
+        raqm_destroy(rq);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "raqm_set_text_utf8() failed");
+    }
+
+    /* each run of clusters in the first font of the chain that has them */
+
+    rc = ngx_http_overlay_itemize(faces, nfaces, text, len, rq, &missing);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        raqm_destroy(rq);
+
+        if (rc == NGX_HTTP_OVERLAY_BAD_SPEC) {
+            return ngx_http_overlay_error(err, rc,
+                                          "U+%04X is in no font of the "
+                                          "chain", (unsigned) missing);
+        }
+
+        return ngx_http_overlay_error(err, rc,
+                                      "raqm_set_freetype_face_range() "
+                                      "failed");
+    }
+
+    if (!raqm_set_par_direction(rq, rtl ? RAQM_DIRECTION_RTL
+                                        : RAQM_DIRECTION_LTR)
         || !raqm_layout(rq))
     {
         raqm_destroy(rq);
@@ -214,13 +498,19 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
         shaped->glyphs[i].y_offset = g[i].y_offset;
         shaped->glyphs[i].cluster = g[i].cluster;
         shaped->glyphs[i].pen_advance = 0;
+
+        for (k = 0; k < nfaces && faces[k]->face != g[i].ftface; k++) {
+            /* void */
+        }
+
+        shaped->glyphs[i].font = k < nfaces ? k : 0;
     }
 
     shaped->nglyphs = n;
 
     raqm_destroy(rq);
 
-    rc = ngx_http_overlay_shape_extent(f, shaped, err);
+    rc = ngx_http_overlay_shape_extent(faces, nfaces, shaped, err);
 
     if (rc != NGX_HTTP_OVERLAY_OK) {
         ngx_http_overlay_shaped_free(shaped);
@@ -240,8 +530,9 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
  */
 
 static ngx_http_overlay_rc_e
-ngx_http_overlay_shape_extent(ngx_http_overlay_face_t *f,
-    ngx_http_overlay_shaped_t *shaped, ngx_http_overlay_error_t *err)
+ngx_http_overlay_shape_extent(ngx_http_overlay_face_t **faces,
+    unsigned nfaces, ngx_http_overlay_shaped_t *shaped,
+    ngx_http_overlay_error_t *err)
 {
     long                       pen;
     double                     k, x0, x1, y0, y1, gx0, gx1, gy0, gy1;
@@ -249,6 +540,7 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t *f,
     FT_Fixed                   nominal;
     FT_Glyph_Metrics          *m;
     ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_face_t   *f;
     ngx_http_overlay_glyph_t  *g;
 
     k = (double) NGX_HTTP_OVERLAY_DRAW_DPI / NGX_HTTP_OVERLAY_METRIC_DPI;
@@ -260,6 +552,7 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t *f,
 
     for (i = 0; i < shaped->nglyphs; i++) {
         g = &shaped->glyphs[i];
+        f = faces[g->font];
 
         if (FT_Get_Advance(f->face, g->index, FT_LOAD_NO_HINTING, &nominal)
             != 0)
@@ -273,12 +566,10 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t *f,
                                 / k);
     }
 
-    rc = ngx_http_overlay_face_size(f, 1, shaped->px, err);
+    rc = ngx_http_overlay_chain_size(faces, nfaces, 1, shaped->px, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
-
-    FT_Set_Transform(f->face, NULL, NULL);
 
     pen = 0;
     x0 = 0.0;
@@ -288,6 +579,7 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t *f,
 
     for (i = 0; i < shaped->nglyphs; i++) {
         g = &shaped->glyphs[i];
+        f = faces[g->font];
 
         if (FT_Load_Glyph(f->face, g->index, FT_LOAD_DEFAULT) != 0) {
             return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
@@ -382,22 +674,24 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
     long                             pen;
     double                           sin_a, cos_a, gx, gy, k;
     size_t                           i;
+    unsigned                         j, nfaces;
     FT_Matrix                        matrix;
     FT_GlyphSlot                     slot;
     ngx_http_overlay_rc_e            rc;
     ngx_http_overlay_face_t         *f;
     const ngx_http_overlay_glyph_t  *g;
+    ngx_http_overlay_face_t         *faces[NGX_HTTP_OVERLAY_CHAIN_MAX];
 
     if (shaped->nglyphs == 0) {
         return NGX_HTTP_OVERLAY_OK;
     }
 
-    rc = ngx_http_overlay_face(shaped->font, &f, err);
+    rc = ngx_http_overlay_chain(shaped->font, faces, &nfaces, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
 
-    rc = ngx_http_overlay_face_size(f, 0, shaped->px, err);
+    rc = ngx_http_overlay_chain_size(faces, nfaces, 0, shaped->px, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
@@ -410,15 +704,18 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
     matrix.xy = -matrix.yx;
     matrix.yy = matrix.xx;
 
-    FT_Set_Transform(f->face, &matrix, NULL);
+    for (j = 0; j < nfaces; j++) {
+        FT_Set_Transform(faces[j]->face, &matrix, NULL);
+    }
 
-    slot = f->face->glyph;
     k = (double) NGX_HTTP_OVERLAY_DRAW_DPI / NGX_HTTP_OVERLAY_METRIC_DPI;
     pen = 0;
     rc = NGX_HTTP_OVERLAY_OK;
 
     for (i = 0; i < shaped->nglyphs; i++) {
         g = &shaped->glyphs[i];
+        f = faces[g->font < nfaces ? g->font : 0];
+        slot = f->face->glyph;
 
         if (FT_Load_Glyph(f->face, g->index, FT_LOAD_DEFAULT) != 0
             || (slot->format != FT_GLYPH_FORMAT_BITMAP
@@ -453,7 +750,9 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
         pen += g->pen_advance;
     }
 
-    FT_Set_Transform(f->face, NULL, NULL);
+    for (j = 0; j < nfaces; j++) {
+        FT_Set_Transform(faces[j]->face, NULL, NULL);
+    }
 
     return rc;
 }

@@ -15,11 +15,13 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <gd.h>
 
 #include "ngx_http_overlay_error.h"
 #include "ngx_http_overlay_spec.h"
+#include "ngx_http_overlay_render.h"
 
 
 typedef struct {
@@ -42,17 +44,24 @@ typedef struct {
     int                              x_offset;
     int                              y_offset;
     unsigned                         cluster;   /* its text's byte offset */
+    unsigned                         font;      /* its font in the chain */
     long                             pen_advance;
 } ngx_http_overlay_glyph_t;
 
 
 /*
+ * A font is a chain of paths, "path[;path...]" (a path has no ";", see
+ * ngx_http_overlay_font_check()), at most NGX_HTTP_OVERLAY_CHAIN_MAX: each
+ * cluster of a text (a character, the marks and invisible format
+ * characters after it) is drawn with the first font of the chain that has
+ * its glyphs.
+ *
  * A text laid out in one line by libraqm (FriBidi's reordering, HarfBuzz's
- * shaping) in one font at px pixels: its glyphs in visual order, left to
- * right, whatever the direction.
+ * shaping) in a chain of fonts at px pixels: its glyphs in visual order,
+ * left to right, whatever the direction.
  */
 typedef struct {
-    const char                      *font;
+    const char                      *font;      /* the chain */
     double                           px;
     int                              rtl;       /* paragraph direction */
     size_t                           nglyphs;
@@ -70,15 +79,26 @@ int ngx_http_overlay_text_rtl(const char *text, size_t len,
     ngx_http_overlay_direction_e direction);
 
 /*
- * The one way text reaches FreeType: shapes the len bytes at text in font
- * at px pixels (72 dpi: the size is in pixels), in the paragraph direction
- * rtl, and measures it (shaped->ext: its extent from the pen's origin, as
- * libgd's gdImageStringFTEx() measured text).  On success release with
- * ngx_http_overlay_shaped_free(); on failure nothing is held.  Uses the
- * calling thread's FreeType library and faces.
+ * The one way text reaches FreeType: shapes the len bytes at text in the
+ * chain font at px pixels (72 dpi: the size is in pixels), in the
+ * paragraph direction rtl, and measures it (shaped->ext: its extent from
+ * the pen's origin, as libgd's gdImageStringFTEx() measured text); each
+ * glyph has its font.  A character no font of the chain has is refused
+ * (NGX_HTTP_OVERLAY_BAD_SPEC, "U+0915 is in no font of the chain").  On
+ * success release with ngx_http_overlay_shaped_free(); on failure nothing
+ * is held.  Uses the calling thread's FreeType library and faces.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_shape(const char *font, double px,
     const char *text, size_t len, int rtl, ngx_http_overlay_shaped_t *shaped,
+    ngx_http_overlay_error_t *err);
+
+/*
+ * Whether each character of the len bytes at text that needs a glyph has
+ * one in some font of the chain: if not, NGX_HTTP_OVERLAY_BAD_SPEC, and
+ * *missing is the first that has none.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_text_cover(const char *chain,
+    const char *text, size_t len, uint32_t *missing,
     ngx_http_overlay_error_t *err);
 
 /* releases a shaped text's glyphs; a zeroed one is ignored */

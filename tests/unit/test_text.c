@@ -773,7 +773,9 @@ test_text_libgd(void)
 
 #define THREAD_COUNT   4
 #define THREAD_ROUNDS  25
-#define THREAD_SERIF   "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+/* a chain: DejaVu Serif has no Arabic nor Hebrew, DejaVu Sans has them */
+#define THREAD_SERIF   "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf" \
+                       ";" NGX_HTTP_OVERLAY_DEFAULT_FONT
 
 
 typedef struct {
