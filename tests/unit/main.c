@@ -62,6 +62,7 @@ static const unit_group_t  unit_groups[] = {
     { "text_pillow", test_text_pillow },
     { "text_libgd", test_text_libgd },
     { "text_threads", test_text_threads },
+    { "text_fallback", test_text_fallback },
 
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },

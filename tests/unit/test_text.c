@@ -19,6 +19,8 @@ static int pil_mask(const char *text, int px, unsigned char *mask);
 static double mask_iou(const unsigned char *a, const unsigned char *b);
 static gdImagePtr text_image(const char *font, const char *text);
 static void *text_thread(void *data);
+static void fallback_check(const char *name, const char *chain,
+    const char *text, const char *fonts);
 
 
 /* --- shaping, against HarfBuzz's own hb-shape ------------------------- */
@@ -912,5 +914,144 @@ test_text_threads(void)
                 gdImageDestroy(jobs[i].ref[j]);
             }
         }
+    }
+}
+
+
+/* --- fallback chains: each cluster in the first font that has it ------ */
+
+#define FB_SANS      NGX_HTTP_OVERLAY_DEFAULT_FONT
+#define FB_SERIF     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"
+#define FB_DEVA      "/usr/share/fonts/truetype/lohit-devanagari/"             \
+                     "Lohit-Devanagari.ttf"
+#define FB_THAI      "/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf"
+
+/* "Last Chance" in Devanagari (U+0905...) and Thai (U+0E42...) */
+#define DEVA_TEXT    "\xe0\xa4\x85\xe0\xa4\x82\xe0\xa4\xa4\xe0\xa4\xbf"      \
+                     "\xe0\xa4\xae \xe0\xa4\xae\xe0\xa5\x8c\xe0\xa4\x95"      \
+                     "\xe0\xa4\xbe"
+#define THAI_TEXT    "\xe0\xb9\x82\xe0\xb8\xad\xe0\xb8\x81\xe0\xb8\xb2"      \
+                     "\xe0\xb8\xaa"
+
+
+/*
+ * The font of each glyph of text shaped in chain, checked against what
+ * each byte of text should be drawn with: fonts[] has one digit per byte
+ * ('0' the chain's first font...), or '.' for any.
+ */
+
+static void
+fallback_check(const char *name, const char *chain, const char *text,
+    const char *fonts)
+{
+    size_t                     i, len;
+    ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_error_t   err;
+    ngx_http_overlay_shaped_t  shaped;
+
+    len = strlen(text);
+
+    rc = ngx_http_overlay_shape(chain, 32.0, text, len,
+                                ngx_http_overlay_text_rtl(text, len,
+                                    NGX_HTTP_OVERLAY_DIRECTION_AUTO),
+                                &shaped, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && shaped.nglyphs > 0, "%s shaped: %s",
+          name, rc == NGX_HTTP_OVERLAY_OK ? "no glyphs" : err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    for (i = 0; i < shaped.nglyphs; i++) {
+        CHECK(shaped.glyphs[i].index != 0,
+              "%s: glyph %zu (byte %u) is .notdef", name, i,
+              shaped.glyphs[i].cluster);
+
+        CHECK(shaped.glyphs[i].cluster < len
+              && (fonts[shaped.glyphs[i].cluster] == '.'
+                  || (unsigned) (fonts[shaped.glyphs[i].cluster] - '0')
+                     == shaped.glyphs[i].font),
+              "%s: glyph %zu (byte %u) in font %u, not %c", name, i,
+              shaped.glyphs[i].cluster, shaped.glyphs[i].font,
+              shaped.glyphs[i].cluster < len
+              ? fonts[shaped.glyphs[i].cluster] : '?');
+    }
+
+    CHECK(shaped.ext.width > 0, "%s has a width", name);
+
+    ngx_http_overlay_shaped_free(&shaped);
+}
+
+
+void
+test_text_fallback(void)
+{
+    char                        fonts[256];
+    size_t                      i;
+    uint32_t                    missing;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_layout_t   layout;
+    ngx_http_overlay_options_t  opts;
+
+    static const char  latin_rtl[] = "Sale " AR_WORDS " " HE_TEXT;
+    static const char  scripts[] = "Last " DEVA_TEXT " " THAI_TEXT;
+
+    /*
+     * Latin, Arabic and Hebrew with DejaVu Serif (no Arabic, no Hebrew)
+     * first: Latin in the serif, the rest in DejaVu Sans
+     */
+
+    memset(fonts, '1', sizeof(fonts));
+    memcpy(fonts, "00000", 5);
+    fonts[strlen(latin_rtl)] = '\0';
+
+    for (i = 0; i < strlen(latin_rtl); i++) {
+        if (latin_rtl[i] == ' ' || latin_rtl[i] == '!') {
+            fonts[i] = '.';
+        }
+    }
+
+    fallback_check("Latin, Arabic, Hebrew", FB_SERIF ";" FB_SANS, latin_rtl,
+                   fonts);
+
+    /* Latin, Devanagari, Thai with DejaVu Sans, Lohit, Loma */
+
+    memset(fonts, '0', sizeof(fonts));
+    memset(fonts + 5, '1', strlen(DEVA_TEXT));
+    memset(fonts + 5 + strlen(DEVA_TEXT) + 1, '2', strlen(THAI_TEXT));
+    fonts[5 + 15] = '.';                       /* the spaces: DejaVu's */
+    fonts[5 + strlen(DEVA_TEXT)] = '.';
+    fonts[strlen(scripts)] = '\0';
+
+    fallback_check("Latin, Devanagari, Thai",
+                   FB_SANS ";" FB_DEVA ";" FB_THAI, scripts, fonts);
+
+    /* a mark stays with its base: a Latin "e" and U+0301 in one font */
+
+    fallback_check("e with a combining acute",
+                   FB_SANS ";" FB_DEVA, "e\xcc\x81", "000");
+
+    /* a code point no font of the chain has is refused, and named */
+
+    rc = ngx_http_overlay_text_cover(FB_SANS ";" FB_THAI, scripts,
+                                     strlen(scripts), &missing, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_SPEC && missing == 0x0905
+          && strstr(err.msg, "U+0905") != NULL,
+          "Devanagari without Lohit refused: %d U+%04X \"%s\"", (int) rc,
+          (unsigned) missing, err.msg);
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last \xe0\xa4\x95");
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 160,
+                                        90, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_SPEC
+          && strstr(err.msg, "U+0915 is in no font of \"default\"") != NULL,
+          "the layout refuses U+0915: %d \"%s\"", (int) rc, err.msg);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_render_free(&layout);
     }
 }

@@ -219,6 +219,7 @@ void test_text_bidi(void);
 void test_text_pillow(void);
 void test_text_libgd(void);
 void test_text_threads(void);
+void test_text_fallback(void);
 
 /* test_tiles.c */
 void test_tiles_cache(void);
