@@ -99,6 +99,25 @@ isnt($rc, 0, 'a missing font fails even without "overlay"');
                       . "overlay_font /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;");
 is($rc, 0, 'another real font passes') or diag($out);
 
+# fallback chains: each path is checked
+my $sans = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+my $deva = '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf';
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_font $sans $deva;\n"
+                      . "overlay_font deva $sans $deva;");
+is($rc, 0, 'chains of two paths, "default" and named, pass') or diag($out);
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_font deva $sans /nonexistent/Deva.ttf;");
+isnt($rc, 0, 'a missing font in a chain fails nginx -t');
+like($out, qr{overlay_font "/nonexistent/Deva.ttf": stat\(\) failed},
+     'and names its path');
+
+($rc, $out) = nginx_t("overlay \$arg_overlay;\n"
+                      . "overlay_font x $sans $sans $sans $sans $sans;");
+isnt($rc, 0, 'a chain of five paths fails');
+like($out, qr{a font chain has at most 4 paths}, 'and says so');
+
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_jpeg_quality 0;');
 isnt($rc, 0, 'overlay_jpeg_quality 0 fails');
 like($out, qr/"overlay_jpeg_quality" must be between 1 and 100/,

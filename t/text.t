@@ -1,0 +1,120 @@
+# Text in other scripts through nginx: an Arabic badge and a Hebrew ribbon
+# drawn where they belong, a Devanagari badge through an overlay_font chain
+# of two fonts, and a character no font of its chain has refused (the
+# original served, bad_spec, the code point in the log line).
+
+use Test::Nginx::Socket q(no_plan);
+use lib q(t/lib);
+use OverlayTest;
+
+OverlayTest::image_types();
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: an Arabic badge top-left
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        add_header X-Overlay "$overlay_status:$overlay_error";
+    }
+--- request eval
+"GET /img/chelsea.png?overlay=" . OverlayTest::b64url(q({"layers":[{"text":"\u0641\u0631\u0635\u0629!","size":0.1,"position":"top-left"}]}))
+--- response_headers
+X-Overlay: applied:
+--- response_body_filters eval
+OverlayTest::grid_against("chelsea.png")
+--- response_body
+badge unchanged unchanged
+unchanged unchanged unchanged
+unchanged unchanged unchanged
+--- no_error_log
+[warn]
+
+
+
+=== TEST 2: a Hebrew ribbon top-right
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/chelsea.png?overlay=" . OverlayTest::b64url(q({"layers":[{"text":"\u05d4\u05d6\u05d3\u05de\u05e0\u05d5\u05ea \u05d0\u05d7\u05e8\u05d5\u05e0\u05d4!","style":"ribbon","position":"top-right"}]}))
+--- response_body_filters eval
+OverlayTest::grid_against("chelsea.png")
+--- response_body
+unchanged changed badge
+unchanged unchanged changed
+unchanged unchanged unchanged
+--- no_error_log
+[warn]
+
+
+
+=== TEST 3: a character no font of the chain has: the original, bad_spec
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        add_header X-Overlay "$overlay_status:$overlay_error";
+    }
+--- request eval
+"GET /img/chelsea.png?overlay=" . OverlayTest::b64url(q({"layers":[{"text":"Last \u0915","position":"top-left"}]}))
+--- error_code: 200
+--- response_headers
+X-Overlay: passed:bad_spec
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::fixture_digest("chelsea.png")
+--- error_log eval
+qr/\[warn\] .*overlay: bad_spec: .*U\+0915 is in no font of "default"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: an overlay_font chain of two paths draws Devanagari
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_font /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+                     /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf;
+        add_header X-Overlay "$overlay_status:$overlay_error";
+    }
+--- request eval
+"GET /img/chelsea.png?overlay=" . OverlayTest::b64url(q({"layers":[{"text":"\u0905\u0902\u0924\u093f\u092e","size":0.1,"position":"top-left"}]}))
+--- response_headers
+X-Overlay: applied:
+--- response_body_filters eval
+OverlayTest::grid_against("chelsea.png")
+--- response_body
+badge unchanged unchanged
+unchanged unchanged unchanged
+unchanged unchanged unchanged
+--- no_error_log
+[warn]
+
+
+
+=== TEST 5: a named chain, and the same text with the default chain refused
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_font deva /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+                          /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf;
+        add_header X-Overlay "$overlay_status:$overlay_error";
+    }
+--- request eval
+["GET /img/chelsea.png?overlay=" . OverlayTest::b64url(q({"layers":[{"text":"\u0905\u0902\u0924\u093f\u092e","font":"deva","position":"top-left"}]})),
+ "GET /img/chelsea.png?overlay=" . OverlayTest::b64url(q({"layers":[{"text":"\u0905\u0902\u0924\u093f\u092e","position":"top-left"}]}))]
+--- response_headers eval
+["X-Overlay: applied:", "X-Overlay: passed:bad_spec"]
+--- no_error_log
+[error]
