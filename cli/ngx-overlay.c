@@ -8,7 +8,7 @@
  *                                    validate a spec; print its value, or
  *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
- *   ngx-overlay render [--font NAME=PATH]... [--asset NAME=PATH]...
+ *   ngx-overlay render [--font NAME=PATH[,PATH...]]... [--asset NAME=PATH]...
  *                      [--quality N] [--stats] IN JSON OUT
  *                                    composite offline, as the module does;
  *                                    --stats: its time and peak memory
@@ -40,6 +40,8 @@ static int ngx_overlay_cli_first_key(const char *path, char *key,
     size_t size);
 static int ngx_overlay_cli_probe(const char *path);
 static int ngx_overlay_cli_render(int argc, char **argv);
+static int ngx_overlay_cli_chain(const char *chain,
+    ngx_http_overlay_error_t *err);
 static int ngx_overlay_cli_named(const char *arg, const char **names,
     const char **paths, unsigned *n);
 static int ngx_overlay_cli_refused(const ngx_http_overlay_error_t *err);
@@ -404,9 +406,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     out = argv[argc - 1];
 
     for (n = 0; n < nfonts; n++) {
-        if (ngx_http_overlay_font_check(font_paths[n], &err)
-            != NGX_HTTP_OVERLAY_OK)
-        {
+        if (ngx_overlay_cli_chain(font_paths[n], &err) != 0) {
             fprintf(stderr, "ngx-overlay: font \"%s\": %s\n", font_paths[n],
                     err.msg);
             nassets = 0;
@@ -545,6 +545,55 @@ done:
 }
 
 
+/*
+ * A font of --font NAME=PATH[,PATH...]: a fallback chain, given to the core
+ * as its paths joined by ";" (ngx_http_overlay_core.h), as overlay_font
+ * gives it; each path checked as nginx -t checks it.  Turns the commas of
+ * chain into ";" in place.
+ */
+
+static int
+ngx_overlay_cli_chain(const char *chain, ngx_http_overlay_error_t *err)
+{
+    char      *p, *end, path[4096];
+    size_t     len;
+    unsigned   n;
+
+    for (p = (char *) chain; *p != '\0'; p++) {
+        if (*p == ',') {
+            *p = ';';
+        }
+    }
+
+    n = 0;
+
+    for (p = (char *) chain; /* void */; p = end + 1) {
+        end = strchr(p, ';');
+        len = end != NULL ? (size_t) (end - p) : strlen(p);
+
+        if (++n > NGX_HTTP_OVERLAY_CHAIN_MAX || len == 0
+            || len >= sizeof(path))
+        {
+            (void) ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                          "not a chain of 1 to %d paths",
+                                          NGX_HTTP_OVERLAY_CHAIN_MAX);
+            return -1;
+        }
+
+        memcpy(path, p, len);
+        path[len] = '\0';
+
+        if (ngx_http_overlay_font_check(path, err) != NGX_HTTP_OVERLAY_OK) {
+            return -1;
+        }
+
+        if (end == NULL) {
+            return 0;
+        }
+    }
+}
+
+
 static int
 ngx_overlay_cli_named(const char *arg, const char **names,
     const char **paths, unsigned *n)
@@ -659,7 +708,7 @@ ngx_overlay_cli_usage(void)
             "usage: ngx-overlay inspect VALUE\n"
             "       ngx-overlay encode [--key-file FILE --uri PATH] JSON\n"
             "       ngx-overlay probe IMAGE\n"
-            "       ngx-overlay render [--font NAME=PATH]... "
+            "       ngx-overlay render [--font NAME=PATH[,PATH...]]... "
             "[--asset NAME=PATH]...\n"
             "                          [--quality N] [--stats] IN JSON OUT\n"
             "environment: NGX_OVERLAY_FONT=PATH (render; default %s)\n",

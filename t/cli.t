@@ -109,6 +109,25 @@ ok(!-e "$dir/bad.jpg", 'and writes nothing');
                   "$fixtures/thumb.jpg", '{"overlay":"Hi"}', "$dir/x.jpg");
 is($rc, 2, 'a missing font is a usage error');
 
+# fallback chains: NAME=PATH,PATH...
+my $sans = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+my $deva = '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf';
+my $deva_json = '{"overlay":"Last \\u0905\\u0902\\u0924\\u093f\\u092e"}';
+
+($rc, $out) = run('render', "$fixtures/thumb.jpg", $deva_json,
+                  "$dir/deva0.jpg");
+is($rc, 1, 'Devanagari with the default chain is refused');
+like($out, qr/^bad_spec: .*U\+0905 is in no font of "default"/,
+     'naming the code point and the chain');
+
+($rc, $out) = run('render', '--font', "default=$sans,$deva",
+                  "$fixtures/thumb.jpg", $deva_json, "$dir/deva.jpg");
+is($rc, 0, 'a chain of two fonts draws Devanagari') or diag($out);
+
+($rc, $out) = run('render', '--font', "deva=$sans,/nonexistent.ttf",
+                  "$fixtures/thumb.jpg", '{"overlay":"Hi"}', "$dir/x.jpg");
+is($rc, 2, 'a missing font in a chain is a usage error');
+
 ($rc, $out) = run('frobnicate');
 is($rc, 2, 'an unknown command is a usage error');
 like($out, qr/^usage: ngx-overlay inspect VALUE/m, 'with the usage');

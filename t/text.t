@@ -118,3 +118,25 @@ unchanged unchanged unchanged
 ["X-Overlay: applied:", "X-Overlay: passed:bad_spec"]
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: nginx draws a chain exactly as the CLI renders it
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_font /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+                     /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf;
+    }
+--- request eval
+"GET /img/coffee.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last \\u0905\\u0902\\u0924\\u093f\\u092e \\u05d4\\u05d6"}')
+--- response_body_filters eval
+\&OverlayTest::digest
+--- response_body eval
+OverlayTest::digest(OverlayTest::cli_render("coffee.jpg",
+    '{"overlay":"Last \\u0905\\u0902\\u0924\\u093f\\u092e \\u05d4\\u05d6"}',
+    '--font', 'default=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf,'
+    . '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf'))
+--- no_error_log
+[warn]

@@ -222,12 +222,13 @@ sub http {
     return (($status // '') =~ m{^HTTP/1\.\d (\d+)} ? $1 : 0, \%h, $body);
 }
 
-# what the CLI built from the same core renders (same defaults as nginx)
+# what the CLI built from the same core renders (same defaults as nginx);
+# options (--font NAME=PATH,...) may follow
 sub cli_render {
-    my ($name, $json) = @_;
+    my ($name, $json, @opts) = @_;
     my $cli = $ENV{TEST_NGINX_OVERLAY_CLI} || 'build/ngx-overlay';
     my $out = "/tmp/overlay-cli-$$.out";
-    system($cli, 'render', fixture_dir() . "/$name", $json, $out) == 0
+    system($cli, 'render', @opts, fixture_dir() . "/$name", $json, $out) == 0
         or die "$cli render $name failed: $?";
     open my $fh, '<:raw', $out or die "$out: $!";
     local $/;
