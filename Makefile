@@ -34,13 +34,12 @@ BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
-                  error.c param.c spec.c layout.c text.c render.c tiles.c tls.c \
-                  core.c \
+                  error.c param.c spec.c sign.c file.c core.c tiles.c tls.c \
+                  layout.c text.c face.c render.c \
                   codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \
-                  jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \
-                  sign.c file.c)
+                  jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c)
 # every header, private ones (no .c of their name) included
 CORE_HDRS    := $(wildcard $(SRC_DIR)/*.h)
 # the nginx glue: the module's files that include nginx's headers

@@ -5,10 +5,8 @@
  * (ngx_http_overlay_text.h), not by libgd: Debian's libgd draws characters
  * one by one, unshaped, left to right.  The glyphs are rendered and blended
  * as libgd's gdImageStringFTEx() did (hinted, 72 dpi, its alpha levels),
- * so that Latin text looks the same.  FreeType's library and faces are the
- * calling thread's (a FT_Library must not be shared by threads that open
- * faces): a few faces per thread, opened on first use, freed by
- * ngx_http_overlay_core_shutdown() (ngx_http_overlay_tls.h).
+ * so that Latin text looks the same, with the calling thread's faces
+ * (ngx_http_overlay_face.h).
  */
 
 
@@ -26,32 +24,7 @@
 #include <raqm.h>
 
 #include "ngx_http_overlay_layout.h"
-#include "ngx_http_overlay_tls.h"
-
-
-#define NGX_HTTP_OVERLAY_FACES        8       /* per thread */
-
-/* libgd measured text at 300 dpi, and scaled it to the drawing's 72 */
-#define NGX_HTTP_OVERLAY_METRIC_DPI   300
-#define NGX_HTTP_OVERLAY_DRAW_DPI     72
-
-
-typedef struct {
-    char                            *path;      /* NULL: a free slot */
-    FT_Face                          face;
-    FT_Size                          draw;      /* px at 72 dpi */
-    FT_Size                          metric;    /* px at 300 dpi */
-    double                           draw_px;   /* 0: not set yet */
-    double                           metric_px;
-} ngx_http_overlay_face_t;
-
-
-typedef struct {
-    ngx_http_overlay_tls_t           tls;       /* first: every thread's */
-    FT_Library                       library;
-    unsigned                         next;      /* the slot taken next */
-    ngx_http_overlay_face_t          faces[NGX_HTTP_OVERLAY_FACES];
-} ngx_http_overlay_ft_t;
+#include "ngx_http_overlay_face.h"
 
 
 static size_t ngx_http_overlay_utf8_next(const unsigned char *u, size_t len,
@@ -71,19 +44,6 @@ static ngx_http_overlay_rc_e ngx_http_overlay_shape_extent(
     ngx_http_overlay_shaped_t *shaped, ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_blit(gdImagePtr im, int color,
     const FT_Bitmap *bm, int x0, int y0);
-static ngx_http_overlay_rc_e ngx_http_overlay_face(const char *path,
-    ngx_http_overlay_face_t **face, ngx_http_overlay_error_t *err);
-static ngx_http_overlay_rc_e ngx_http_overlay_face_size(
-    ngx_http_overlay_face_t *f, int metric, double px,
-    ngx_http_overlay_error_t *err);
-static void ngx_http_overlay_face_close(ngx_http_overlay_face_t *f);
-static ngx_http_overlay_ft_t *ngx_http_overlay_ft(void);
-static void ngx_http_overlay_ft_destroy(ngx_http_overlay_tls_t *tls);
-
-
-/* the calling thread's FreeType state, and its generation */
-static __thread ngx_http_overlay_ft_t  *ngx_http_overlay_ft_mine;
-static __thread unsigned long           ngx_http_overlay_ft_seen;
 
 
 int
@@ -825,173 +785,4 @@ ngx_http_overlay_blit(gdImagePtr im, int color, const FT_Bitmap *bm,
             }
         }
     }
-}
-
-
-/* the calling thread's face for path, opened (and sized) on first use */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_face(const char *path, ngx_http_overlay_face_t **face,
-    ngx_http_overlay_error_t *err)
-{
-    int                       e;
-    unsigned                  i;
-    ngx_http_overlay_ft_t    *ft;
-    ngx_http_overlay_face_t  *f;
-
-    ft = ngx_http_overlay_ft();
-    if (ft == NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "FT_Init_FreeType() failed");
-    }
-
-    for (i = 0; i < NGX_HTTP_OVERLAY_FACES; i++) {
-        f = &ft->faces[i];
-
-        if (f->path != NULL && strcmp(f->path, path) == 0) {
-            *face = f;
-            return NGX_HTTP_OVERLAY_OK;
-        }
-    }
-
-    /* the slots are taken in turn: the oldest face goes */
-
-    f = &ft->faces[ft->next];
-    ft->next = (ft->next + 1) % NGX_HTTP_OVERLAY_FACES;
-
-    ngx_http_overlay_face_close(f);
-
-    e = FT_New_Face(ft->library, path, 0, &f->face);
-    if (e != 0) {
-        f->face = NULL;
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "FT_New_Face() failed: error 0x%02x",
-                                      e);
-    }
-
-    f->path = strdup(path);
-
-    if (f->path == NULL
-        || FT_New_Size(f->face, &f->draw) != 0
-        || FT_New_Size(f->face, &f->metric) != 0)
-    {
-        ngx_http_overlay_face_close(f);
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "FT_New_Size() failed");
-    }
-
-    *face = f;
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-/* makes the face's size for drawing (or for metrics) px pixels, active */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_face_size(ngx_http_overlay_face_t *f, int metric, double px,
-    ngx_http_overlay_error_t *err)
-{
-    FT_UInt   dpi;
-    FT_Size   size;
-    double   *current;
-
-    size = metric ? f->metric : f->draw;
-    current = metric ? &f->metric_px : &f->draw_px;
-    dpi = metric ? NGX_HTTP_OVERLAY_METRIC_DPI : NGX_HTTP_OVERLAY_DRAW_DPI;
-
-    if (FT_Activate_Size(size) != 0) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "FT_Activate_Size() failed");
-    }
-
-    if (*current == px) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    *current = 0.0;
-
-    if (FT_Set_Char_Size(f->face, 0, (FT_F26Dot6) (px * 64), dpi, dpi) != 0)
-    {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "FT_Set_Char_Size(%.2f) failed", px);
-    }
-
-    *current = px;
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-static void
-ngx_http_overlay_face_close(ngx_http_overlay_face_t *f)
-{
-    if (f->face != NULL) {
-        (void) FT_Done_Face(f->face);       /* and its sizes */
-    }
-
-    free(f->path);
-
-    memset(f, 0, sizeof(ngx_http_overlay_face_t));
-}
-
-
-static ngx_http_overlay_ft_t *
-ngx_http_overlay_ft(void)
-{
-    ngx_http_overlay_ft_t  *ft;
-
-    if (ngx_http_overlay_ft_mine != NULL
-        && ngx_http_overlay_ft_seen == ngx_http_overlay_tls_generation())
-    {
-        return ngx_http_overlay_ft_mine;
-    }
-
-    ft = calloc(1, sizeof(ngx_http_overlay_ft_t));
-    if (ft == NULL) {
-        return NULL;
-    }
-
-    if (FT_Init_FreeType(&ft->library) != 0) {
-        free(ft);
-        return NULL;
-    }
-
-    ft->tls.free = ngx_http_overlay_ft_destroy;
-
-    ngx_http_overlay_ft_seen = ngx_http_overlay_tls_add(&ft->tls);
-    ngx_http_overlay_ft_mine = ft;
-
-    return ft;
-}
-
-
-void
-ngx_http_overlay_text_thread_free(void)
-{
-    if (ngx_http_overlay_ft_mine != NULL) {
-        ngx_http_overlay_tls_drop(&ngx_http_overlay_ft_mine->tls,
-                                  ngx_http_overlay_ft_seen);
-        ngx_http_overlay_ft_mine = NULL;
-    }
-}
-
-
-/* a thread's FreeType state, when the core is shut down */
-
-static void
-ngx_http_overlay_ft_destroy(ngx_http_overlay_tls_t *tls)
-{
-    unsigned                i;
-    ngx_http_overlay_ft_t  *ft;
-
-    ft = (ngx_http_overlay_ft_t *) tls;
-
-    for (i = 0; i < NGX_HTTP_OVERLAY_FACES; i++) {
-        ngx_http_overlay_face_close(&ft->faces[i]);
-    }
-
-    (void) FT_Done_FreeType(ft->library);
-
-    free(ft);
 }

@@ -119,11 +119,5 @@ ngx_http_overlay_rc_e ngx_http_overlay_measure(const char *font, double px,
     ngx_http_overlay_error_t *err);
 
 
-/*
- * Releases the calling thread's FreeType library and the faces it opened
- * (they are opened again when it draws text again).
- */
-void ngx_http_overlay_text_thread_free(void);
-
 
 #endif /* _NGX_HTTP_OVERLAY_TEXT_H_INCLUDED_ */

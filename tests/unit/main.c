@@ -64,6 +64,8 @@ static const unit_group_t  unit_groups[] = {
     { "text_threads", test_text_threads },
     { "text_fallback", test_text_fallback },
 
+    { "face_cache", test_face_cache },
+
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },
 

@@ -13,6 +13,7 @@
 
 #include "unit.h"
 #include "ngx_http_overlay_layout.h"
+#include "ngx_http_overlay_face.h"
 
 
 static int pil_mask(const char *text, int px, unsigned char *mask);
@@ -783,7 +784,7 @@ test_text_libgd(void)
 typedef struct {
     const char  *text;
     gdImagePtr   ref[2];        /* drawn by the main thread, in each font */
-    int          release;       /* ngx_http_overlay_text_thread_free() */
+    int          release;       /* ngx_http_overlay_face_thread_free() */
     int          differ;
     int          failed;
 } thread_job_t;
@@ -857,7 +858,7 @@ text_thread(void *data)
     /* the others' faces stay until ngx_http_overlay_core_shutdown() */
 
     if (job->release) {
-        ngx_http_overlay_text_thread_free();
+        ngx_http_overlay_face_thread_free();
     }
 
     return NULL;

@@ -221,6 +221,9 @@ void test_text_libgd(void);
 void test_text_threads(void);
 void test_text_fallback(void);
 
+/* test_face.c */
+void test_face_cache(void);
+
 /* test_tiles.c */
 void test_tiles_cache(void);
 void test_tiles_threads(void);
