@@ -64,7 +64,8 @@ static ngx_int_t ngx_http_overlay_pass(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_chain_t *rest);
 static ngx_int_t ngx_http_overlay_send(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, u_char *data, size_t len);
-static ngx_int_t ngx_http_overlay_header_out(ngx_http_request_t *r);
+static ngx_int_t ngx_http_overlay_header_out(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_buf_t **b);
 static void ngx_http_overlay_in_flight_cleanup(void *data);
 static void ngx_http_overlay_blob_cleanup(void *data);
 static ngx_int_t ngx_http_overlay_etag_filter_init(ngx_conf_t *cf);
@@ -789,19 +790,12 @@ ngx_http_overlay_pass(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t  *cl;
 
-    ctx->phase = NGX_HTTP_OVERLAY_PASS;
-
     r->allow_ranges = 0;
 
-    rc = ngx_http_overlay_header_out(r);
+    rc = ngx_http_overlay_header_out(r, ctx, &b);
 
     if (rc != NGX_DECLINED) {
         return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
     }
 
     if (ctx->last != ctx->image) {
@@ -848,17 +842,10 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
-    ctx->phase = NGX_HTTP_OVERLAY_PASS;
-
-    rc = ngx_http_overlay_header_out(r);
+    rc = ngx_http_overlay_header_out(r, ctx, &b);
 
     if (rc != NGX_DECLINED) {
         return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
     }
 
     if (len) {
@@ -880,17 +867,21 @@ ngx_http_overlay_send(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
 
 /*
- * The header goes on to the next filters: NGX_DECLINED when a body is to
- * follow, else what the body filter returns.  A status from a filter
+ * From here on the module passes what comes: the header goes on to the
+ * next filters.  NGX_DECLINED when a body is to follow, in *b, a new
+ * buffer; else what the body filter returns.  A status from a filter
  * after this one (the range filter's 416, image_filter's 415) gets its
  * page, as when a handler gets the status from ngx_http_send_header() and
  * finalizes with it.
  */
 
 static ngx_int_t
-ngx_http_overlay_header_out(ngx_http_request_t *r)
+ngx_http_overlay_header_out(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx, ngx_buf_t **b)
 {
     ngx_int_t  rc;
+
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
 
     rc = ngx_http_next_header_filter(r);
 
@@ -900,6 +891,11 @@ ngx_http_overlay_header_out(ngx_http_request_t *r)
 
     if (rc > NGX_OK) {
         return ngx_http_special_response_handler(r, rc);
+    }
+
+    *b = ngx_calloc_buf(r->pool);
+    if (*b == NULL) {
+        return NGX_ERROR;
     }
 
     return NGX_DECLINED;
