@@ -42,6 +42,7 @@ static int ngx_overlay_cli_probe(const char *path);
 static int ngx_overlay_cli_render(int argc, char **argv);
 static int ngx_overlay_cli_chain(const char *chain,
     ngx_http_overlay_error_t *err);
+static char *ngx_overlay_cli_copy(const char *s);
 static int ngx_overlay_cli_named(const char *arg, const char **names,
     const char **paths, unsigned *n);
 static int ngx_overlay_cli_refused(const ngx_http_overlay_error_t *err);
@@ -55,7 +56,7 @@ static int ngx_overlay_cli_usage(void);
 
 
 /* the NAME=PATH arguments, copied to be cut in two; freed at the end */
-static char      *ngx_overlay_cli_copies[2 * NGX_OVERLAY_CLI_NAMES];
+static char      *ngx_overlay_cli_copies[2 * NGX_OVERLAY_CLI_NAMES + 1];
 static unsigned   ngx_overlay_cli_ncopies;
 
 
@@ -358,6 +359,16 @@ ngx_overlay_cli_render(int argc, char **argv)
 
     font = getenv("NGX_OVERLAY_FONT");
 
+    if (font != NULL) {
+
+        /* a chain as --font takes it, in a copy of ours */
+
+        font = ngx_overlay_cli_copy(font);
+        if (font == NULL) {
+            return 2;
+        }
+    }
+
     font_names[0] = "default";
     font_paths[0] = font != NULL ? font : NGX_HTTP_OVERLAY_DEFAULT_FONT;
     nfonts = 1;
@@ -555,19 +566,14 @@ done:
 static int
 ngx_overlay_cli_chain(const char *chain, ngx_http_overlay_error_t *err)
 {
-    char      *p, *end, path[4096];
-    size_t     len;
-    unsigned   n;
-
-    for (p = (char *) chain; *p != '\0'; p++) {
-        if (*p == ',') {
-            *p = ';';
-        }
-    }
+    char        path[4096];
+    size_t      len;
+    unsigned    n;
+    const char *p, *end;
 
     n = 0;
 
-    for (p = (char *) chain; /* void */; p = end + 1) {
+    for (p = chain; /* void */; p = end + 1) {
         end = strchr(p, ';');
         len = end != NULL ? (size_t) (end - p) : strlen(p);
 
@@ -611,12 +617,10 @@ ngx_overlay_cli_named(const char *arg, const char **names,
         return -1;
     }
 
-    copy = strdup(arg);
+    copy = ngx_overlay_cli_copy(arg);
     if (copy == NULL) {
         return -1;
     }
-
-    ngx_overlay_cli_copies[ngx_overlay_cli_ncopies++] = copy;
 
     eq = copy + (eq - arg);
     *eq = '\0';
@@ -636,6 +640,37 @@ ngx_overlay_cli_named(const char *arg, const char **names,
     (*n)++;
 
     return 0;
+}
+
+
+/*
+ * A copy of s, freed at the end, with the commas of a chain
+ * (PATH,PATH...) made the core's separator, ";"
+ */
+
+static char *
+ngx_overlay_cli_copy(const char *s)
+{
+    char  *copy, *p;
+
+    if (ngx_overlay_cli_ncopies >= 2 * NGX_OVERLAY_CLI_NAMES + 1) {
+        return NULL;
+    }
+
+    copy = strdup(s);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    ngx_overlay_cli_copies[ngx_overlay_cli_ncopies++] = copy;
+
+    for (p = copy; *p != '\0'; p++) {
+        if (*p == ',') {
+            *p = ';';
+        }
+    }
+
+    return copy;
 }
 
 
