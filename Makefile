@@ -35,7 +35,7 @@ BENCH_SECONDS ?= 5
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c sign.c file.c core.c tiles.c tls.c \
-                  layout.c text.c face.c render.c \
+                  layout.c text.c face.c runs.c glyph.c render.c \
                   codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \
@@ -60,13 +60,13 @@ NGX_LD_OPT   := -Wl,-z,relro -Wl,-z,now -fPIC
 
 CC           ?= cc
 WARN         := -Wall -Wextra -Wpointer-arith -Wshadow -Werror
-# FreeType's headers are in a directory of their own (pkg-config freetype2)
-FT_INCS      := -I/usr/include/freetype2
+# FreeType's and HarfBuzz's headers are in directories of their own
+FT_INCS      := -I/usr/include/freetype2 -I/usr/include/harfbuzz
 CFLAGS_CORE  := -std=gnu99 -g -O2 $(WARN) -I$(SRC_DIR) $(FT_INCS)
 SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
-LIBS         := -lgd -lraqm -lfreetype -lfribidi -lpng -lwebp -ljpeg \
-                -ljansson -lcrypto -lm
+LIBS         := -lgd -lraqm -lharfbuzz -lfreetype -lfribidi -lpng -lwebp \
+                -ljpeg -ljansson -lcrypto -lm
 
 # the real Test::Nginx when it is installed (or on PERL5LIB), else the
 # bundled runner: t/lib/fallback is on PERL5LIB only then, so it never

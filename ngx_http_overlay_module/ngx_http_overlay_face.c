@@ -20,6 +20,9 @@ typedef struct {
 } ngx_http_overlay_ft_t;
 
 
+static ngx_http_overlay_rc_e ngx_http_overlay_face_strike(
+    ngx_http_overlay_face_t *f, double px, double *current,
+    ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_face_close(ngx_http_overlay_face_t *f);
 static ngx_http_overlay_ft_t *ngx_http_overlay_ft(void);
 static void ngx_http_overlay_ft_destroy(ngx_http_overlay_tls_t *tls);
@@ -82,7 +85,55 @@ ngx_http_overlay_face(const char *path, ngx_http_overlay_face_t **face,
                                       "FT_New_Size() failed");
     }
 
+    /* a font of bitmaps only: its strikes are scaled (a colour emoji font) */
+
+    f->bitmap = !FT_IS_SCALABLE(f->face) && FT_HAS_FIXED_SIZES(f->face);
+
     *face = f;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_chain(const char *chain, ngx_http_overlay_face_t **faces,
+    unsigned *nfaces, ngx_http_overlay_error_t *err)
+{
+    char                   path[4096];
+    size_t                 len;
+    unsigned               n;
+    const char            *p, *end;
+    ngx_http_overlay_rc_e  rc;
+
+    n = 0;
+
+    for (p = chain; /* void */; p = end + 1) {
+        end = strchr(p, ';');
+        len = end != NULL ? (size_t) (end - p) : strlen(p);
+
+        if (n == NGX_HTTP_OVERLAY_CHAIN_MAX || len >= sizeof(path)) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                          "a font chain has more than %d "
+                                          "fonts, or too long a path",
+                                          NGX_HTTP_OVERLAY_CHAIN_MAX);
+        }
+
+        memcpy(path, p, len);
+        path[len] = '\0';
+
+        rc = ngx_http_overlay_face(path, &faces[n], err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        n++;
+
+        if (end == NULL) {
+            break;
+        }
+    }
+
+    *nfaces = n;
 
     return NGX_HTTP_OVERLAY_OK;
 }
@@ -113,12 +164,63 @@ ngx_http_overlay_face_size(ngx_http_overlay_face_t *f, int metric, double px,
 
     *current = 0.0;
 
+    if (f->bitmap) {
+        /* the strike of px at 72 dpi for both: one scale */
+
+        return ngx_http_overlay_face_strike(f, px, current, err);
+    }
+
     if (FT_Set_Char_Size(f->face, 0, (FT_F26Dot6) (px * 64), dpi, dpi) != 0)
     {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
                                       "FT_Set_Char_Size(%.2f) failed", px);
     }
 
+    *current = px;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The smallest strike at least px pixels high, or the largest: scaled
+ * down, a bitmap stays sharp; scaled up, it blurs the least.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_face_strike(ngx_http_overlay_face_t *f, double px,
+    double *current, ngx_http_overlay_error_t *err)
+{
+    int              i, best;
+    double           ppem, best_ppem;
+    FT_Bitmap_Size  *s;
+
+    best = -1;
+    best_ppem = 0.0;
+
+    for (i = 0; i < f->face->num_fixed_sizes; i++) {
+        s = &f->face->available_sizes[i];
+        ppem = s->y_ppem / 64.0;
+
+        if (ppem <= 0.0) {
+            continue;
+        }
+
+        if (best < 0
+            || (best_ppem < px ? ppem > best_ppem
+                               : ppem >= px && ppem < best_ppem))
+        {
+            best = i;
+            best_ppem = ppem;
+        }
+    }
+
+    if (best < 0 || FT_Select_Size(f->face, best) != 0) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "FT_Select_Size(%.2f) failed", px);
+    }
+
+    f->draw_scale = px / best_ppem;
     *current = px;
 
     return NGX_HTTP_OVERLAY_OK;

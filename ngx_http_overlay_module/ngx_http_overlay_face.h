@@ -20,6 +20,7 @@
 #include FT_SIZES_H
 
 #include "ngx_http_overlay_error.h"
+#include "ngx_http_overlay_render.h"      /* NGX_HTTP_OVERLAY_CHAIN_MAX */
 
 
 #define NGX_HTTP_OVERLAY_FACES        8       /* per thread */
@@ -36,6 +37,13 @@ typedef struct {
     FT_Size                          metric;    /* px at 300 dpi */
     double                           draw_px;   /* 0: not set yet */
     double                           metric_px;
+    /*
+     * a font of bitmaps only (a colour emoji font, CBDT): its sizes are
+     * strikes, and a strike's pixels are scaled to px (draw_scale, at 72
+     * dpi); 0 for an outline font
+     */
+    int                              bitmap;
+    double                           draw_scale;
 } ngx_http_overlay_face_t;
 
 
@@ -47,7 +55,20 @@ typedef struct {
 ngx_http_overlay_rc_e ngx_http_overlay_face(const char *path,
     ngx_http_overlay_face_t **face, ngx_http_overlay_error_t *err);
 
-/* makes f's size px pixels, at 300 dpi (metric) or 72 dpi, the active one */
+/*
+ * The calling thread's faces of a chain, "path[;path...]" (at most
+ * NGX_HTTP_OVERLAY_CHAIN_MAX), in its order: as ngx_http_overlay_face().
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_chain(const char *chain,
+    ngx_http_overlay_face_t **faces, unsigned *nfaces,
+    ngx_http_overlay_error_t *err);
+
+/*
+ * Makes f's size px pixels, at 300 dpi (metric) or 72 dpi, the active one.
+ * A font of bitmaps gets the smallest strike at least px pixels high (the
+ * largest if none is): its metrics, HarfBuzz's advances and its glyphs are
+ * then in the strike's pixels, f->draw_scale times px's.
+ */
 ngx_http_overlay_rc_e ngx_http_overlay_face_size(ngx_http_overlay_face_t *f,
     int metric, double px, ngx_http_overlay_error_t *err);
 

@@ -221,9 +221,9 @@ ngx_http_overlay_layout_text(ngx_http_overlay_layout_t *layout,
         }
     }
 
-    rc = ngx_http_overlay_measure(ll->font, px,
-                                  NGX_HTTP_OVERLAY_METRICS_TEXT, &metrics,
-                                  err);
+    /* one box height for every text of the chain, whatever its script */
+
+    rc = ngx_http_overlay_chain_metrics(ll->font, px, &metrics, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }

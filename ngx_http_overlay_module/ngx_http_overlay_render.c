@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_layout.h"
+#include "ngx_http_overlay_face.h"
 #include "ngx_http_overlay_codec_png.h"
 
 
@@ -101,6 +102,7 @@ ngx_http_overlay_rc_e
 ngx_http_overlay_font_check(const char *path, ngx_http_overlay_error_t *err)
 {
     ngx_http_overlay_rc_e      rc;
+    ngx_http_overlay_face_t   *face;
     ngx_http_overlay_extent_t  ext;
 
     /* libgd reads ";" and "," in a font name as a list of fonts */
@@ -109,6 +111,19 @@ ngx_http_overlay_font_check(const char *path, ngx_http_overlay_error_t *err)
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
                                       "a font path must not contain "
                                       "\";\" or \",\"");
+    }
+
+    rc = ngx_http_overlay_face(path, &face, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    /* a font of bitmaps is scaled and drawn in colour: a colour one only */
+
+    if (face->bitmap && !FT_HAS_COLOR(face->face)) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                      "a font of bitmaps only must be a "
+                                      "colour font (CBDT, sbix)");
     }
 
     rc = ngx_http_overlay_measure(path, 24.0, NGX_HTTP_OVERLAY_METRICS_TEXT,
@@ -285,7 +300,7 @@ ngx_http_overlay_draw_text(const ngx_http_overlay_layer_layout_t *ll,
         shadow.a = 0x80;
 
         rc = ngx_http_overlay_draw_shaped(im,
-                 ngx_http_overlay_gd_color(shadow, layer->opacity),
+                 ngx_http_overlay_gd_color(shadow, layer->opacity), 1,
                  &ll->shaped, 0.0, ll->text_x + ll->shadow - x0,
                  ll->text_y + ll->shadow - y0, err);
         if (rc != NGX_HTTP_OVERLAY_OK) {
@@ -304,7 +319,7 @@ ngx_http_overlay_draw_text(const ngx_http_overlay_layer_layout_t *ll,
         break;
     }
 
-    return ngx_http_overlay_draw_shaped(im, fg, &ll->shaped, ll->angle,
+    return ngx_http_overlay_draw_shaped(im, fg, 0, &ll->shaped, ll->angle,
                                         ll->text_x - x0, ll->text_y - y0,
                                         err);
 }

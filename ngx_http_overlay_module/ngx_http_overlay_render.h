@@ -69,7 +69,8 @@ void ngx_http_overlay_render_gd_message_clear(void);
 
 /*
  * Checks that path is one font (no ";") FreeType can load and draw text
- * with (one with no Latin is taken as a fallback for other scripts); err
+ * with (one with no Latin is taken as a fallback for other scripts; a
+ * font of bitmaps only must be a colour one, as emoji fonts are); err
  * says why not.  For configuration time; thread-safe once
  * ngx_http_overlay_render_init() has run.
  */

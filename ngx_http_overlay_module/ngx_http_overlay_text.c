@@ -20,324 +20,20 @@
 #include FT_FREETYPE_H
 #include FT_SIZES_H
 #include FT_ADVANCES_H
-#include <fribidi/fribidi.h>
 #include <raqm.h>
 
 #include "ngx_http_overlay_layout.h"
 #include "ngx_http_overlay_face.h"
+#include "ngx_http_overlay_glyph.h"
+#include "ngx_http_overlay_runs.h"
 
 
-static size_t ngx_http_overlay_utf8_next(const unsigned char *u, size_t len,
-    uint32_t *c);
-static int ngx_http_overlay_joins(uint32_t c);
-static ngx_http_overlay_rc_e ngx_http_overlay_itemize(
-    ngx_http_overlay_face_t **faces, unsigned nfaces, const char *text,
-    size_t len, raqm_t *rq, uint32_t *missing);
-static ngx_http_overlay_rc_e ngx_http_overlay_chain(const char *chain,
-    ngx_http_overlay_face_t **faces, unsigned *nfaces,
-    ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_chain_size(
     ngx_http_overlay_face_t **faces, unsigned nfaces, int metric, double px,
     ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_shape_extent(
     ngx_http_overlay_face_t **faces, unsigned nfaces,
     ngx_http_overlay_shaped_t *shaped, ngx_http_overlay_error_t *err);
-static void ngx_http_overlay_blit(gdImagePtr im, int color,
-    const FT_Bitmap *bm, int x0, int y0);
-
-
-int
-ngx_http_overlay_text_rtl(const char *text, size_t len,
-    ngx_http_overlay_direction_e direction)
-{
-    size_t                i, n;
-    uint32_t              c;
-    FriBidiCharType       t;
-    const unsigned char  *u;
-
-    switch (direction) {
-
-    case NGX_HTTP_OVERLAY_DIRECTION_LTR:
-        return 0;
-
-    case NGX_HTTP_OVERLAY_DIRECTION_RTL:
-        return 1;
-
-    default:
-        break;
-    }
-
-    /* the first character of type L, R or AL decides (UAX #9, P2) */
-
-    u = (const unsigned char *) text;
-
-    for (i = 0; i < len; i += n) {
-        n = ngx_http_overlay_utf8_next(u + i, len - i, &c);
-
-        t = fribidi_get_bidi_type(c);
-
-        if (t == FRIBIDI_TYPE_LTR) {
-            return 0;
-        }
-
-        if (t == FRIBIDI_TYPE_RTL || t == FRIBIDI_TYPE_AL) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* the code point at u (U+FFFD for a bad byte), and how many bytes it has */
-
-static size_t
-ngx_http_overlay_utf8_next(const unsigned char *u, size_t len, uint32_t *c)
-{
-    if (u[0] < 0x80) {
-        *c = u[0];
-        return 1;
-    }
-
-    if (u[0] >= 0xc0 && u[0] < 0xe0 && len > 1) {
-        *c = (uint32_t) (u[0] & 0x1f) << 6 | (u[1] & 0x3f);
-        return 2;
-    }
-
-    if (u[0] >= 0xe0 && u[0] < 0xf0 && len > 2) {
-        *c = (uint32_t) (u[0] & 0x0f) << 12
-             | (uint32_t) (u[1] & 0x3f) << 6 | (u[2] & 0x3f);
-        return 3;
-    }
-
-    if (u[0] >= 0xf0 && len > 3) {
-        *c = (uint32_t) (u[0] & 0x07) << 18
-             | (uint32_t) (u[1] & 0x3f) << 12
-             | (uint32_t) (u[2] & 0x3f) << 6 | (u[3] & 0x3f);
-        return 4;
-    }
-
-    *c = 0xfffd;
-    return 1;
-}
-
-
-/*
- * Whether c stays in the cluster of the character before it: combining
- * marks (bidi type NSM: Mn, Me), joiners, variation selectors and the
- * invisible format characters (bidi type BN, the explicit bidi controls),
- * which HarfBuzz draws as nothing.
- */
-
-static int
-ngx_http_overlay_joins(uint32_t c)
-{
-    FriBidiCharType  t;
-
-    t = fribidi_get_bidi_type(c);
-
-    return t == FRIBIDI_TYPE_NSM || t == FRIBIDI_TYPE_BN
-           || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
-           || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
-}
-
-
-/* whether c, in a cluster but first, needs a glyph: a mark, visible */
-
-static int
-ngx_http_overlay_mark(uint32_t c)
-{
-    return fribidi_get_bidi_type(c) == FRIBIDI_TYPE_NSM
-           && !(c >= 0xfe00 && c <= 0xfe0f)
-           && !(c >= 0xe0100 && c <= 0xe01ef);
-}
-
-
-/*
- * Itemizes text by coverage: each cluster (a character and the marks and
- * format characters that follow it) goes to the first face of the chain
- * that has a glyph for each of its characters but the invisible ones, or,
- * when none has them all, to the first that has its first character.  With
- * rq, each run of clusters of one face is given to libraqm.  A character
- * no face has is refused: *missing says which.
- */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_itemize(ngx_http_overlay_face_t **faces, unsigned nfaces,
-    const char *text, size_t len, raqm_t *rq, uint32_t *missing)
-{
-    size_t                i, j, m, n, run;
-    uint32_t              c, base;
-    unsigned              k, best, run_face;
-    const unsigned char  *u;
-
-    u = (const unsigned char *) text;
-    run = 0;
-    run_face = 0;
-
-    for (i = 0; i < len; i = j) {
-
-        n = ngx_http_overlay_utf8_next(u + i, len - i, &base);
-
-        for (j = i + n; j < len; j += n) {
-            n = ngx_http_overlay_utf8_next(u + j, len - j, &c);
-
-            if (!ngx_http_overlay_joins(c)) {
-                break;
-            }
-        }
-
-        /* the cluster is [i, j) */
-
-        best = nfaces;
-
-        for (k = 0; k < nfaces && best == nfaces; k++) {
-
-            for (m = i; m < j; m += n) {
-                n = ngx_http_overlay_utf8_next(u + m, j - m, &c);
-
-                if ((m == i || ngx_http_overlay_mark(c))
-                    && FT_Get_Char_Index(faces[k]->face, c) == 0)
-                {
-                    break;
-                }
-            }
-
-            if (m >= j) {
-                best = k;
-            }
-        }
-
-        if (best == nfaces) {
-
-            /* the first character that needs a glyph no face has */
-
-            for (m = i; m < j; m += n) {
-                n = ngx_http_overlay_utf8_next(u + m, j - m, &c);
-
-                if (m != i && !ngx_http_overlay_mark(c)) {
-                    continue;
-                }
-
-                for (k = 0; k < nfaces; k++) {
-                    if (FT_Get_Char_Index(faces[k]->face, c) != 0) {
-                        break;
-                    }
-                }
-
-                if (k == nfaces) {
-                    *missing = c;
-                    return NGX_HTTP_OVERLAY_BAD_SPEC;
-                }
-            }
-
-            /* each has a face, but no face has them all: the base's */
-
-            for (k = 0; k < nfaces; k++) {
-                if (FT_Get_Char_Index(faces[k]->face, base) != 0) {
-                    break;
-                }
-            }
-
-            best = k;
-        }
-
-        if (i == 0) {
-            run_face = best;
-
-        } else if (best != run_face) {
-            if (rq != NULL
-                && !raqm_set_freetype_face_range(rq, faces[run_face]->face,
-                                                 run, i - run))
-            {
-                return NGX_HTTP_OVERLAY_RENDER_FAILED;
-            }
-
-            run = i;
-            run_face = best;
-        }
-    }
-
-    if (rq != NULL && len > 0
-        && !raqm_set_freetype_face_range(rq, faces[run_face]->face, run,
-                                         len - run))
-    {
-        return NGX_HTTP_OVERLAY_RENDER_FAILED;
-    }
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-ngx_http_overlay_rc_e
-ngx_http_overlay_text_cover(const char *chain, const char *text, size_t len,
-    uint32_t *missing, ngx_http_overlay_error_t *err)
-{
-    unsigned                  nfaces;
-    ngx_http_overlay_rc_e     rc;
-    ngx_http_overlay_face_t  *faces[NGX_HTTP_OVERLAY_CHAIN_MAX];
-
-    rc = ngx_http_overlay_chain(chain, faces, &nfaces, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        return rc;
-    }
-
-    rc = ngx_http_overlay_itemize(faces, nfaces, text, len, NULL, missing);
-
-    if (rc == NGX_HTTP_OVERLAY_BAD_SPEC) {
-        return ngx_http_overlay_error(err, rc,
-                                      "U+%04X is in no font of the chain",
-                                      (unsigned) *missing);
-    }
-
-    return rc;
-}
-
-
-/* the calling thread's faces of a chain, "path[;path...]", in its order */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_chain(const char *chain, ngx_http_overlay_face_t **faces,
-    unsigned *nfaces, ngx_http_overlay_error_t *err)
-{
-    char                   path[4096];
-    size_t                 len;
-    unsigned               n;
-    const char            *p, *end;
-    ngx_http_overlay_rc_e  rc;
-
-    n = 0;
-
-    for (p = chain; /* void */; p = end + 1) {
-        end = strchr(p, ';');
-        len = end != NULL ? (size_t) (end - p) : strlen(p);
-
-        if (n == NGX_HTTP_OVERLAY_CHAIN_MAX || len >= sizeof(path)) {
-            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                          "a font chain has more than %d "
-                                          "fonts, or too long a path",
-                                          NGX_HTTP_OVERLAY_CHAIN_MAX);
-        }
-
-        memcpy(path, p, len);
-        path[len] = '\0';
-
-        rc = ngx_http_overlay_face(path, &faces[n], err);
-        if (rc != NGX_HTTP_OVERLAY_OK) {
-            return rc;
-        }
-
-        n++;
-
-        if (end == NULL) {
-            break;
-        }
-    }
-
-    *nfaces = n;
-
-    return NGX_HTTP_OVERLAY_OK;
-}
 
 
 static ngx_http_overlay_rc_e
@@ -409,7 +105,8 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
 
     /* each run of clusters in the first font of the chain that has them */
 
-    rc = ngx_http_overlay_itemize(faces, nfaces, text, len, rq, &missing);
+    rc = ngx_http_overlay_itemize(faces, nfaces, text, len, rq, NULL,
+                                  &missing);
 
     if (rc != NGX_HTTP_OVERLAY_OK) {
         raqm_destroy(rq);
@@ -464,6 +161,17 @@ ngx_http_overlay_shape(const char *font, double px, const char *text,
         }
 
         shaped->glyphs[i].font = k < nfaces ? k : 0;
+
+        /* a font of bitmaps: from its strike's pixels to px */
+
+        if (k < nfaces && faces[k]->bitmap) {
+            shaped->glyphs[i].x_advance = (int) lround(g[i].x_advance
+                                                * faces[k]->draw_scale);
+            shaped->glyphs[i].x_offset = (int) lround(g[i].x_offset
+                                                * faces[k]->draw_scale);
+            shaped->glyphs[i].y_offset = (int) lround(g[i].y_offset
+                                                * faces[k]->draw_scale);
+        }
     }
 
     shaped->nglyphs = n;
@@ -514,6 +222,14 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t **faces,
         g = &shaped->glyphs[i];
         f = faces[g->font];
 
+        if (f->bitmap) {
+
+            /* a scaled bitmap: the pen moves by the advance, unhinted */
+
+            g->pen_advance = lround(g->x_advance / k);
+            continue;
+        }
+
         if (FT_Get_Advance(f->face, g->index, FT_LOAD_NO_HINTING, &nominal)
             != 0)
         {
@@ -541,7 +257,10 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t **faces,
         g = &shaped->glyphs[i];
         f = faces[g->font];
 
-        if (FT_Load_Glyph(f->face, g->index, FT_LOAD_DEFAULT) != 0) {
+        if (FT_Load_Glyph(f->face, g->index,
+                          f->bitmap ? FT_LOAD_COLOR : FT_LOAD_DEFAULT)
+            != 0)
+        {
             return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
                                           "FT_Load_Glyph(%u) failed",
                                           g->index);
@@ -549,12 +268,23 @@ ngx_http_overlay_shape_extent(ngx_http_overlay_face_t **faces,
 
         m = &f->face->glyph->metrics;
 
-        g->pen_advance += m->horiAdvance;
+        if (f->bitmap) {
 
-        gx0 = (pen + m->horiBearingX) * k;
-        gx1 = (pen + g->pen_advance) * k;
-        gy0 = -m->horiBearingY * k;
-        gy1 = gy0 + m->height * k;
+            /* the strike's bitmap, scaled to px (at 72 dpi, as drawn) */
+
+            gx0 = pen * k + m->horiBearingX * f->draw_scale;
+            gx1 = (pen + g->pen_advance) * k;
+            gy0 = -m->horiBearingY * f->draw_scale;
+            gy1 = gy0 + m->height * f->draw_scale;
+
+        } else {
+            g->pen_advance += m->horiAdvance;
+
+            gx0 = (pen + m->horiBearingX) * k;
+            gx1 = (pen + g->pen_advance) * k;
+            gy0 = -m->horiBearingY * k;
+            gy1 = gy0 + m->height * k;
+        }
 
         if (i == 0 || gx0 < x0) {
             x0 = gx0;
@@ -619,6 +349,64 @@ ngx_http_overlay_measure(const char *font, double px, const char *text,
 }
 
 
+ngx_http_overlay_rc_e
+ngx_http_overlay_chain_metrics(const char *font, double px,
+    ngx_http_overlay_extent_t *ext, ngx_http_overlay_error_t *err)
+{
+    int                       ascent, descent;
+    double                    scale;
+    unsigned                  k, first, nfaces;
+    FT_Size_Metrics          *m;
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_face_t  *faces[NGX_HTTP_OVERLAY_CHAIN_MAX];
+
+    /* the chain's first font as before chains: its Latin drawn and measured */
+
+    rc = ngx_http_overlay_measure(font, px, NGX_HTTP_OVERLAY_METRICS_TEXT,
+                                  ext, err);
+    first = 1;
+
+    if (rc == NGX_HTTP_OVERLAY_BAD_SPEC) {
+
+        /* a chain without Latin: each font's own line metrics */
+
+        memset(ext, 0, sizeof(ngx_http_overlay_extent_t));
+        first = 0;
+
+    } else if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_overlay_chain(font, faces, &nfaces, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    for (k = first; k < nfaces; k++) {
+        rc = ngx_http_overlay_face_size(faces[k], 0, px, err);
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            return rc;
+        }
+
+        m = &faces[k]->face->size->metrics;
+        scale = faces[k]->bitmap ? faces[k]->draw_scale : 1.0;
+
+        ascent = (int) ceil(m->ascender * scale / 64);
+        descent = (int) ceil(-m->descender * scale / 64);
+
+        if (ascent > ext->ascent) {
+            ext->ascent = ascent;
+        }
+
+        if (descent > ext->descent) {
+            ext->descent = descent;
+        }
+    }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
 /*
  * Each glyph is loaded hinted at 72 dpi, turned by the face's transform,
  * rendered anti-aliased, and placed at its pen position turned likewise,
@@ -626,13 +414,13 @@ ngx_http_overlay_measure(const char *font, double px, const char *text,
  */
 
 ngx_http_overlay_rc_e
-ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
+ngx_http_overlay_draw_shaped(gdImagePtr im, int color, int tint,
     const ngx_http_overlay_shaped_t *shaped, double angle, int x, int y,
     ngx_http_overlay_error_t *err)
 {
     int                              bx, by;
     long                             pen;
-    double                           sin_a, cos_a, gx, gy, k;
+    double                           sin_a, cos_a, gx, gy, k, ox, oy;
     size_t                           i;
     unsigned                         j, nfaces;
     FT_Matrix                        matrix;
@@ -677,6 +465,33 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
         f = faces[g->font < nfaces ? g->font : 0];
         slot = f->face->glyph;
 
+        /* the pen, y up, in 1/64 pixel; its place in im */
+
+        gx = pen * k + g->x_offset;
+        gy = -(double) g->y_offset;
+
+        ox = x + (gx * cos_a + gy * sin_a) / 64;
+        oy = y - (gx * sin_a - gy * cos_a) / 64;
+
+        pen += g->pen_advance;
+
+        if (f->bitmap) {
+            if (FT_Load_Glyph(f->face, g->index, FT_LOAD_COLOR) != 0
+                || slot->bitmap.pixel_mode != FT_PIXEL_MODE_BGRA)
+            {
+                rc = ngx_http_overlay_error(err,
+                                            NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                            "glyph %u has no colour bitmap",
+                                            g->index);
+                break;
+            }
+
+            ngx_http_overlay_glyph_colour(im, color, tint, &slot->bitmap,
+                                          slot->bitmap_left, slot->bitmap_top,
+                                          f->draw_scale, angle, ox, oy);
+            continue;
+        }
+
         if (FT_Load_Glyph(f->face, g->index, FT_LOAD_DEFAULT) != 0
             || (slot->format != FT_GLYPH_FORMAT_BITMAP
                 && FT_Render_Glyph(slot, FT_RENDER_MODE_NORMAL) != 0))
@@ -697,17 +512,10 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
             break;
         }
 
-        /* the pen, y up, in 1/64 pixel */
+        bx = (int) (ox + slot->bitmap_left);
+        by = (int) (oy - slot->bitmap_top);
 
-        gx = pen * k + g->x_offset;
-        gy = -(double) g->y_offset;
-
-        bx = (int) (x + (gx * cos_a + gy * sin_a) / 64 + slot->bitmap_left);
-        by = (int) (y - (gx * sin_a - gy * cos_a) / 64 - slot->bitmap_top);
-
-        ngx_http_overlay_blit(im, color, &slot->bitmap, bx, by);
-
-        pen += g->pen_advance;
+        ngx_http_overlay_glyph_blit(im, color, &slot->bitmap, bx, by);
     }
 
     for (j = 0; j < nfaces; j++) {
@@ -718,71 +526,3 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
 }
 
 
-/*
- * A glyph's coverage onto a truecolor image as libgd blends text: the
- * coverage in 128 levels of alpha, scaled by the colour's own, blended
- * over what is there, or set where nothing is (a transparent pixel).
- */
-
-static void
-ngx_http_overlay_blit(gdImagePtr im, int color, const FT_Bitmap *bm,
-    int x0, int y0)
-{
-    int                   x, y, level, cx1, cy1, cx2, cy2, *t;
-    unsigned              row, col, grays;
-    const unsigned char  *line;
-
-    gdImageGetClip(im, &cx1, &cy1, &cx2, &cy2);
-
-    grays = bm->pixel_mode == FT_PIXEL_MODE_GRAY ? bm->num_grays : 2;
-
-    if (grays < 2) {
-        return;
-    }
-
-    for (row = 0; row < bm->rows; row++) {
-        y = y0 + (int) row;
-
-        if (y < cy1 || y > cy2) {
-            continue;
-        }
-
-        line = bm->buffer + (long) row * bm->pitch;
-
-        for (col = 0; col < bm->width; col++) {
-
-            if (bm->pixel_mode == FT_PIXEL_MODE_GRAY) {
-                level = line[col] * gdAlphaMax / (int) (grays - 1);
-
-            } else {
-                level = (line[col >> 3] & (0x80 >> (col & 7))) ? gdAlphaMax
-                                                               : 0;
-            }
-
-            if (level == 0) {
-                continue;
-            }
-
-            x = x0 + (int) col;
-
-            if (x < cx1 || x > cx2) {
-                continue;
-            }
-
-            level = level * (gdAlphaMax - gdTrueColorGetAlpha(color))
-                    / gdAlphaMax;
-            level = ((gdAlphaMax - level) << 24) + (color & 0xffffff);
-
-            t = &im->tpixels[y][x];
-
-            if (im->alphaBlendingFlag
-                && gdTrueColorGetAlpha(*t) != gdAlphaTransparent)
-            {
-                *t = gdAlphaBlend(*t, level);
-
-            } else {
-                *t = level;
-            }
-        }
-    }
-}

@@ -22,6 +22,7 @@
 #include "ngx_http_overlay_error.h"
 #include "ngx_http_overlay_spec.h"
 #include "ngx_http_overlay_render.h"
+#include "ngx_http_overlay_runs.h"
 
 
 typedef struct {
@@ -34,7 +35,8 @@ typedef struct {
 
 /*
  * A glyph of a shaped text: HarfBuzz's advance and offsets, in 1/64 pixel,
- * y up; and the advance the pen takes, hinted as libgd placed glyphs (the
+ * y up (a font of bitmaps' scaled from its strike to the text's size);
+ * and the advance the pen takes, hinted as libgd placed glyphs (the
  * glyph's hinted advance at 300 dpi, plus what shaping changed of its
  * advance, as kerning), in 1/64 pixel at 300 dpi.
  */
@@ -71,14 +73,6 @@ typedef struct {
 
 
 /*
- * Whether the len bytes of UTF-8 at text are laid out right to left:
- * direction, or with NGX_HTTP_OVERLAY_DIRECTION_AUTO that of the first
- * strong character (UAX #9, P2 and P3; left to right when there is none).
- */
-int ngx_http_overlay_text_rtl(const char *text, size_t len,
-    ngx_http_overlay_direction_e direction);
-
-/*
  * The one way text reaches FreeType: shapes the len bytes at text in the
  * chain font at px pixels (72 dpi: the size is in pixels), in the
  * paragraph direction rtl, and measures it (shaped->ext: its extent from
@@ -92,31 +86,34 @@ ngx_http_overlay_rc_e ngx_http_overlay_shape(const char *font, double px,
     const char *text, size_t len, int rtl, ngx_http_overlay_shaped_t *shaped,
     ngx_http_overlay_error_t *err);
 
-/*
- * Whether each character of the len bytes at text that needs a glyph has
- * one in some font of the chain: if not, NGX_HTTP_OVERLAY_BAD_SPEC, and
- * *missing is the first that has none.
- */
-ngx_http_overlay_rc_e ngx_http_overlay_text_cover(const char *chain,
-    const char *text, size_t len, uint32_t *missing,
-    ngx_http_overlay_error_t *err);
-
 /* releases a shaped text's glyphs; a zeroed one is ignored */
 void ngx_http_overlay_shaped_free(ngx_http_overlay_shaped_t *shaped);
 
 /*
  * Draws a shaped text on im in color (libgd's, with its alpha), the pen's
  * origin at x, y, turned by angle radians counter-clockwise: FreeType's
- * anti-aliased coverage blended as libgd blends its text.
+ * anti-aliased coverage blended as libgd blends its text.  A colour glyph
+ * (an emoji) is drawn in its own colours, its alpha times color's, or with
+ * tint in color (a shadow's silhouette).
  */
 ngx_http_overlay_rc_e ngx_http_overlay_draw_shaped(gdImagePtr im, int color,
-    const ngx_http_overlay_shaped_t *shaped, double angle, int x, int y,
-    ngx_http_overlay_error_t *err);
+    int tint, const ngx_http_overlay_shaped_t *shaped, double angle, int x,
+    int y, ngx_http_overlay_error_t *err);
 
 /* the extent of text in font at px pixels (72 dpi), shaped left to right */
 ngx_http_overlay_rc_e ngx_http_overlay_measure(const char *font, double px,
     const char *text, ngx_http_overlay_extent_t *ext,
     ngx_http_overlay_error_t *err);
+
+/*
+ * The ascent and descent of a line in the chain font at px pixels, one for
+ * every text of the chain, whatever its script: those of
+ * NGX_HTTP_OVERLAY_METRICS_TEXT drawn in the chain (as measured before
+ * chains), grown to each other font's own ascender and descender (its
+ * "hhea" line metrics, FreeType's size metrics) at px.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_chain_metrics(const char *font,
+    double px, ngx_http_overlay_extent_t *ext, ngx_http_overlay_error_t *err);
 
 
 

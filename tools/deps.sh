@@ -18,16 +18,19 @@ set -u
 # sources (make build-plain: rewrite and gzip are built by default)
 # text: libraqm (FriBidi, HarfBuzz) lays it out, FreeType draws it
 # test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts;
-# HarfBuzz's hb-shape and Pillow (its raqm layout) as references for text
-# and fallback fonts for Devanagari (Lohit) and Thai (Loma), 0.6 MB
+# HarfBuzz's hb-shape and Pillow (its raqm layout) as references for text;
+# fallback fonts for Devanagari (Lohit) and Thai (Loma), 0.6 MB, CJK and
+# Hangul (WenQuanYi Micro Hei), 5 MB, and colour emoji (Noto Color Emoji,
+# CBDT), 11 MB
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libpcre2-dev zlib1g-dev
 libgd-dev libpng-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
-libraqm-dev libfreetype-dev libfribidi-dev
+libraqm-dev libfreetype-dev libfribidi-dev libharfbuzz-dev
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl
-libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf"
+libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf
+fonts-wqy-microhei fonts-noto-color-emoji"
 
 # bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
 # for real photos, the font the Python service draws with

@@ -56,6 +56,7 @@ static const unit_group_t  unit_groups[] = {
 
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },
+    { "layout_chain", test_layout_chain },
 
     { "text_shaping", test_text_shaping },
     { "text_bidi", test_text_bidi },
@@ -63,8 +64,15 @@ static const unit_group_t  unit_groups[] = {
     { "text_libgd", test_text_libgd },
     { "text_threads", test_text_threads },
     { "text_fallback", test_text_fallback },
+    { "text_emoji", test_text_emoji },
 
     { "face_cache", test_face_cache },
+    { "face_strike", test_face_strike },
+
+    { "runs_runs", test_runs_runs },
+    { "runs_presentation", test_runs_presentation },
+
+    { "glyph_colour", test_glyph_colour },
 
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },

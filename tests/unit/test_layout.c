@@ -234,3 +234,141 @@ test_layout_ellipsis(void)
         ngx_http_overlay_render_free(&layout);
     }
 }
+
+
+/*
+ * One box height for every text of a chain, whatever its script: "Last
+ * Chance!" in Latin, Devanagari, Thai, Japanese, Korean and with an emoji,
+ * each a badge of the same height in a chain of the five fonts, one
+ * baseline (the text's y); the chain's box at least as tall as the first
+ * font's alone, which is the default chain's as before chains.
+ */
+
+void
+test_layout_chain(void)
+{
+    int                         h, y, h0;
+    size_t                      i;
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_spec_t     spec;
+    ngx_http_overlay_error_t    err;
+    ngx_http_overlay_layout_t   layout;
+    ngx_http_overlay_options_t  opts;
+
+    static const char  *texts[] = {
+        "Last Chance!",
+        "\xe0\xa4\x85\xe0\xa4\x82\xe0\xa4\xa4\xe0\xa4\xbf\xe0\xa4\xae "
+        "\xe0\xa4\xae\xe0\xa5\x8c\xe0\xa4\x95\xe0\xa4\xbe!",
+        "\xe0\xb9\x82\xe0\xb8\xad\xe0\xb8\x81\xe0\xb8\xb2\xe0\xb8\xaa\xe0\xb8"
+        "\xaa\xe0\xb8\xb8\xe0\xb8\x94\xe0\xb8\x97\xe0\xb9\x89\xe0\xb8\xb2"
+        "\xe0\xb8\xa2!",
+        "\xe6\x9c\x80\xe5\xbe\x8c\xe3\x81\xae\xe3\x83\x81\xe3\x83\xa3\xe3\x83"
+        "\xb3\xe3\x82\xb9\xef\xbc\x81",
+        "\xeb\xa7\x88\xec\xa7\x80\xeb\xa7\x89 \xea\xb8\xb0\xed\x9a\x8c!",
+        "\xf0\x9f\x94\xa5 Last Chance!",
+        "\xd9\x81\xd8\xb1\xd8\xb5\xd8\xa9 \xd8\xa3\xd8\xae\xd9\x8a\xd8\xb1"
+        "\xd8\xa9!",
+    };
+
+    ngx_http_overlay_options_init(&opts);
+
+    /* the default chain: DejaVu Sans Bold alone */
+
+    one_text(&spec, &opts, texts[0]);
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 640,
+                                        360, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "Latin in the default chain: %s",
+          err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return;
+    }
+
+    h0 = layout.layers[0].box.h;
+    ngx_http_overlay_render_free(&layout);
+
+    rc = ngx_http_overlay_options_add_font(&opts, "all",
+             NGX_HTTP_OVERLAY_DEFAULT_FONT
+             ";/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"
+             ";/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf"
+             ";/usr/share/fonts/truetype/wqy/wqy-microhei.ttc");
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "a chain of four added");
+
+    rc = ngx_http_overlay_options_add_font(&opts, "emoji",
+             NGX_HTTP_OVERLAY_DEFAULT_FONT
+             ";/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf");
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "a chain with emoji added");
+
+    h = -1;
+    y = -1;
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+
+        /* the emoji text in the emoji chain, the others in the four */
+
+        one_text(&spec, &opts, texts[i]);
+        spec.layers[0].font = (i == 5) ? 2 : 1;
+
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                            640, 360, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK, "text %zu laid out: %s", i,
+              err.msg);
+
+        if (rc != NGX_HTTP_OVERLAY_OK) {
+            continue;
+        }
+
+        if (i == 0) {
+            h = layout.layers[0].box.h;
+            y = layout.layers[0].text_y - layout.layers[0].box.y;
+
+            CHECK(h >= h0, "the chain's box %d, at least the first font's "
+                  "%d", h, h0);
+
+        } else if (i != 5) {
+            CHECK(layout.layers[0].box.h == h
+                  && layout.layers[0].text_y - layout.layers[0].box.y == y,
+                  "text %zu: a box %d high, baseline at %d, as Latin's %d "
+                  "and %d", i, layout.layers[0].box.h,
+                  layout.layers[0].text_y - layout.layers[0].box.y, h, y);
+
+        } else {
+            CHECK(layout.layers[0].box.h >= h0
+                  && layout.layers[0].box.h <= h0 + h0 / 4,
+                  "an emoji's box %d, about the default's %d",
+                  layout.layers[0].box.h, h0);
+        }
+
+        ngx_http_overlay_render_free(&layout);
+    }
+
+    /* with emoji or without, one height in the emoji chain */
+
+    one_text(&spec, &opts, "Last Chance!");
+    spec.layers[0].font = 2;
+
+    rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render, 640,
+                                        360, &err);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        h = layout.layers[0].box.h;
+        ngx_http_overlay_render_free(&layout);
+
+        one_text(&spec, &opts, texts[5]);
+        spec.layers[0].font = 2;
+
+        rc = ngx_http_overlay_render_layout(&layout, &spec, &opts.render,
+                                            640, 360, &err);
+    }
+
+    CHECK(rc == NGX_HTTP_OVERLAY_OK && layout.layers[0].box.h == h,
+          "\"Last Chance!\" with an emoji and without: %d and %d high",
+          rc == NGX_HTTP_OVERLAY_OK ? layout.layers[0].box.h : -1, h);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_render_free(&layout);
+    }
+
+    ngx_http_overlay_options_free(&opts);
+}

@@ -212,6 +212,7 @@ void test_render_assets(void);
 /* test_layout.c */
 void test_layout_positions(void);
 void test_layout_ellipsis(void);
+void test_layout_chain(void);
 
 /* test_text.c */
 void test_text_shaping(void);
@@ -220,9 +221,18 @@ void test_text_pillow(void);
 void test_text_libgd(void);
 void test_text_threads(void);
 void test_text_fallback(void);
+void test_text_emoji(void);
 
 /* test_face.c */
 void test_face_cache(void);
+void test_face_strike(void);
+
+/* test_runs.c */
+void test_runs_runs(void);
+void test_runs_presentation(void);
+
+/* test_glyph.c */
+void test_glyph_colour(void);
 
 /* test_tiles.c */
 void test_tiles_cache(void);
