@@ -2,9 +2,13 @@
 /*
  * ngx-overlay: the module's core on the command line.
  *
- *   ngx-overlay inspect VALUE        decode a parameter value as the module
- *                                    does; print the spec or the reason
- *   ngx-overlay encode [--key-file F --uri PATH] JSON
+ *   ngx-overlay inspect [--font NAME=PATH[,PATH...]]... VALUE
+ *                                    decode a parameter value as the module
+ *                                    does; print the spec and each text's
+ *                                    runs (script, direction, font), or the
+ *                                    reason
+ *   ngx-overlay encode [--font NAME=PATH[,PATH...]]...
+ *                      [--key-file F --uri PATH] JSON
  *                                    validate a spec; print its value, or
  *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
@@ -29,12 +33,27 @@
 
 #include "ngx_http_overlay_core.h"
 #include "ngx_http_overlay_file.h"
+#include "ngx_http_overlay_runs.h"
 
 
 #define NGX_OVERLAY_CLI_MAX_FILE  (256 * 1024 * 1024)
+#define NGX_OVERLAY_CLI_NAMES     16
 
 
-static int ngx_overlay_cli_inspect(const char *value);
+/* the fonts of --font NAME=PATH[,PATH...], "default" first */
+typedef struct {
+    const char                     *names[NGX_OVERLAY_CLI_NAMES];
+    const char                     *paths[NGX_OVERLAY_CLI_NAMES];
+    unsigned                        n;
+} ngx_overlay_cli_fonts_t;
+
+
+static int ngx_overlay_cli_inspect(int argc, char **argv);
+static int ngx_overlay_cli_runs(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts);
+static int ngx_overlay_cli_fonts_init(ngx_overlay_cli_fonts_t *fonts);
+static int ngx_overlay_cli_fonts_load(ngx_overlay_cli_fonts_t *fonts,
+    ngx_http_overlay_options_t *opts);
 static int ngx_overlay_cli_encode(int argc, char **argv);
 static int ngx_overlay_cli_first_key(const char *path, char *key,
     size_t size);
@@ -52,9 +71,6 @@ static double ngx_overlay_cli_ms(void);
 static int ngx_overlay_cli_usage(void);
 
 
-#define NGX_OVERLAY_CLI_NAMES  16
-
-
 /* the NAME=PATH arguments, copied to be cut in two; freed at the end */
 static char      *ngx_overlay_cli_copies[2 * NGX_OVERLAY_CLI_NAMES + 1];
 static unsigned   ngx_overlay_cli_ncopies;
@@ -65,8 +81,8 @@ main(int argc, char **argv)
 {
     ngx_http_overlay_core_init();
 
-    if (argc == 3 && strcmp(argv[1], "inspect") == 0) {
-        return ngx_overlay_cli_inspect(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "inspect") == 0) {
+        return ngx_overlay_cli_inspect(argc - 2, argv + 2);
     }
 
     if (argc >= 3 && strcmp(argv[1], "encode") == 0) {
@@ -86,19 +102,40 @@ main(int argc, char **argv)
 
 
 static int
-ngx_overlay_cli_inspect(const char *value)
+ngx_overlay_cli_inspect(int argc, char **argv)
 {
-    int                         rc;
+    int                         i, rc;
     char                       *dump, repaired[128];
     size_t                      len;
     unsigned                    repairs;
+    const char                 *value;
     unsigned char              *buf;
     ngx_http_overlay_spec_t     spec;
     ngx_http_overlay_error_t    err;
     ngx_http_overlay_options_t  opts;
+    ngx_overlay_cli_fonts_t     fonts;
 
     ngx_http_overlay_options_init(&opts);
 
+    if (ngx_overlay_cli_fonts_init(&fonts) != 0) {
+        return 2;
+    }
+
+    for (i = 0; i < argc - 1; i++) {
+        if (strcmp(argv[i], "--font") != 0 || i + 1 >= argc - 1
+            || ngx_overlay_cli_named(argv[++i], fonts.names, fonts.paths,
+                                     &fonts.n)
+               != 0)
+        {
+            return ngx_overlay_cli_usage();
+        }
+    }
+
+    if (ngx_overlay_cli_fonts_load(&fonts, &opts) != 0) {
+        return 2;
+    }
+
+    value = argv[argc - 1];
     len = strlen(value);
     buf = malloc(len + 1);
     if (buf == NULL) {
@@ -129,7 +166,151 @@ ngx_overlay_cli_inspect(const char *value)
         free(dump);
     }
 
+    rc = ngx_overlay_cli_runs(&spec, &opts);
+
     free(buf);
+
+    return rc;
+}
+
+
+/*
+ * Each text's runs, in logical order, as the module draws them:
+ *
+ *   layers[0].text: paragraph rtl, 2 runs
+ *     Arab rtl  /usr/share/fonts/.../DejaVuSans-Bold.ttf  "..."
+ *
+ * 1 when a text has a character no font of its chain has (the reason
+ * printed as for a refused value).
+ */
+
+static int
+ngx_overlay_cli_runs(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts)
+{
+    int                              rtl;
+    char                             path[4096];
+    size_t                           i, n, len;
+    unsigned                         l, k;
+    const char                      *chain, *p;
+    ngx_http_overlay_error_t         err;
+    ngx_http_overlay_run_t           runs[64];
+    const ngx_http_overlay_layer_t  *layer;
+
+    for (l = 0; l < spec->nlayers; l++) {
+        layer = &spec->layers[l];
+
+        if (layer->type != NGX_HTTP_OVERLAY_LAYER_TEXT
+            || layer->font >= opts->render.nfonts)
+        {
+            continue;
+        }
+
+        chain = opts->render.fonts[layer->font];
+        rtl = ngx_http_overlay_text_rtl(layer->text, layer->len,
+                                        layer->direction);
+
+        if (ngx_http_overlay_text_runs(chain, layer->text, layer->len, rtl,
+                                       runs, 64, &n, &err)
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            if (err.code == NGX_HTTP_OVERLAY_BAD_SPEC) {
+
+                /* named as the module names it: the chain's name */
+
+                p = strstr(err.msg, "the chain");
+                printf("%s: layers[%u].text: %.*s\"%s\"\n",
+                       ngx_http_overlay_reason(err.code), l,
+                       p != NULL ? (int) (p - err.msg) : (int) strlen(err.msg),
+                       err.msg, opts->render.font_names[layer->font]);
+                return 1;
+            }
+
+            fprintf(stderr, "ngx-overlay: %s\n", err.msg);
+            return 2;
+        }
+
+        printf("layers[%u].text: paragraph %s, %zu run%s\n", l,
+               rtl ? "rtl" : "ltr", n, n == 1 ? "" : "s");
+
+        for (i = 0; i < n && i < 64; i++) {
+
+            /* the run's font: the chain's path of that index */
+
+            p = chain;
+
+            for (k = 0; k < runs[i].font && strchr(p, ';') != NULL; k++) {
+                p = strchr(p, ';') + 1;
+            }
+
+            len = strchr(p, ';') != NULL ? (size_t) (strchr(p, ';') - p)
+                                         : strlen(p);
+            len = len < sizeof(path) ? len : sizeof(path) - 1;
+            memcpy(path, p, len);
+            path[len] = '\0';
+
+            printf("  %s %s  %s  \"%.*s\"\n", runs[i].script,
+                   runs[i].rtl ? "rtl" : "ltr", path, (int) runs[i].len,
+                   layer->text + runs[i].start);
+        }
+    }
+
+    return 0;
+}
+
+
+/* the fonts: "default" first, NGX_OVERLAY_FONT's chain or the built-in */
+
+static int
+ngx_overlay_cli_fonts_init(ngx_overlay_cli_fonts_t *fonts)
+{
+    const char  *font;
+
+    font = getenv("NGX_OVERLAY_FONT");
+
+    if (font != NULL) {
+
+        /* a chain as --font takes it, in a copy of ours */
+
+        font = ngx_overlay_cli_copy(font);
+        if (font == NULL) {
+            return -1;
+        }
+    }
+
+    fonts->names[0] = "default";
+    fonts->paths[0] = font != NULL ? font : NGX_HTTP_OVERLAY_DEFAULT_FONT;
+    fonts->n = 1;
+
+    return 0;
+}
+
+
+/* each font's chain checked as nginx -t checks it, then named in opts */
+
+static int
+ngx_overlay_cli_fonts_load(ngx_overlay_cli_fonts_t *fonts,
+    ngx_http_overlay_options_t *opts)
+{
+    unsigned                  n;
+    ngx_http_overlay_error_t  err;
+
+    for (n = 0; n < fonts->n; n++) {
+        if (ngx_overlay_cli_chain(fonts->paths[n], &err) != 0) {
+            fprintf(stderr, "ngx-overlay: font \"%s\": %s\n",
+                    fonts->paths[n], err.msg);
+            return -1;
+        }
+    }
+
+    for (n = 0; n < fonts->n; n++) {
+        if (ngx_http_overlay_options_add_font(opts, fonts->names[n],
+                                              fonts->paths[n])
+            != NGX_HTTP_OVERLAY_OK)
+        {
+            return -1;
+        }
+    }
 
     return 0;
 }
@@ -149,6 +330,7 @@ ngx_overlay_cli_encode(int argc, char **argv)
     ngx_http_overlay_spec_t     spec;
     ngx_http_overlay_error_t    err;
     ngx_http_overlay_options_t  opts;
+    ngx_overlay_cli_fonts_t     fonts;
 
     static const char  alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -156,12 +338,27 @@ ngx_overlay_cli_encode(int argc, char **argv)
     key_file = NULL;
     uri = NULL;
 
+    if (ngx_overlay_cli_fonts_init(&fonts) != 0) {
+        return 2;
+    }
+
     for (a = 0; a < argc - 1; a++) {
         if (strcmp(argv[a], "--key-file") == 0 && a + 1 < argc - 1) {
             key_file = argv[++a];
 
         } else if (strcmp(argv[a], "--uri") == 0 && a + 1 < argc - 1) {
             uri = argv[++a];
+
+        } else if (strcmp(argv[a], "--font") == 0 && a + 1 < argc - 1) {
+
+            /* the names a spec may give "font" */
+
+            if (ngx_overlay_cli_named(argv[++a], fonts.names, fonts.paths,
+                                      &fonts.n)
+                != 0)
+            {
+                return 2;
+            }
 
         } else {
             return ngx_overlay_cli_usage();
@@ -175,6 +372,10 @@ ngx_overlay_cli_encode(int argc, char **argv)
     json = argv[argc - 1];
 
     ngx_http_overlay_options_init(&opts);
+
+    if (ngx_overlay_cli_fonts_load(&fonts, &opts) != 0) {
+        return 2;
+    }
 
     p = (const unsigned char *) json;
     len = strlen(json);
@@ -341,10 +542,8 @@ ngx_overlay_cli_render(int argc, char **argv)
     FILE                           *f;
     struct rusage                   ru;
     size_t                          len, jlen;
-    unsigned                        n, nfonts, nassets, loaded;
-    const char                     *font, *in, *json, *out;
-    const char                     *font_names[NGX_OVERLAY_CLI_NAMES];
-    const char                     *font_paths[NGX_OVERLAY_CLI_NAMES];
+    unsigned                        n, nassets, loaded;
+    const char                     *in, *json, *out;
     const char                     *asset_names[NGX_OVERLAY_CLI_NAMES];
     const char                     *asset_paths[NGX_OVERLAY_CLI_NAMES];
     ngx_http_overlay_asset_t       *assets[NGX_OVERLAY_CLI_NAMES];
@@ -354,24 +553,14 @@ ngx_overlay_cli_render(int argc, char **argv)
     ngx_http_overlay_error_t        err;
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
+    ngx_overlay_cli_fonts_t         fonts;
 
     ngx_http_overlay_options_init(&opts);
 
-    font = getenv("NGX_OVERLAY_FONT");
-
-    if (font != NULL) {
-
-        /* a chain as --font takes it, in a copy of ours */
-
-        font = ngx_overlay_cli_copy(font);
-        if (font == NULL) {
-            return 2;
-        }
+    if (ngx_overlay_cli_fonts_init(&fonts) != 0) {
+        return 2;
     }
 
-    font_names[0] = "default";
-    font_paths[0] = font != NULL ? font : NGX_HTTP_OVERLAY_DEFAULT_FONT;
-    nfonts = 1;
     nassets = 0;
     quality = 0;
     stats = 0;
@@ -384,8 +573,8 @@ ngx_overlay_cli_render(int argc, char **argv)
         }
 
         if (strcmp(argv[i], "--font") == 0 && i + 1 < argc - 3) {
-            if (ngx_overlay_cli_named(argv[++i], font_names, font_paths,
-                                      &nfonts)
+            if (ngx_overlay_cli_named(argv[++i], fonts.names, fonts.paths,
+                                      &fonts.n)
                 != 0)
             {
                 return 2;
@@ -416,23 +605,16 @@ ngx_overlay_cli_render(int argc, char **argv)
     json = argv[argc - 2];
     out = argv[argc - 1];
 
-    for (n = 0; n < nfonts; n++) {
-        if (ngx_overlay_cli_chain(font_paths[n], &err) != 0) {
-            fprintf(stderr, "ngx-overlay: font \"%s\": %s\n", font_paths[n],
-                    err.msg);
-            nassets = 0;
-            loaded = 0;
-            data = NULL;
-            jbuf = NULL;
-            rc = 2;
-            goto done;
-        }
-    }
-
     rc = 0;
     data = NULL;
     jbuf = NULL;
     loaded = 0;
+
+    if (ngx_overlay_cli_fonts_load(&fonts, &opts) != 0) {
+        nassets = 0;
+        rc = 2;
+        goto done;
+    }
 
     for (n = 0; n < nassets; n++) {
         data = ngx_overlay_cli_read(asset_paths[n], &len);
@@ -453,16 +635,6 @@ ngx_overlay_cli_render(int argc, char **argv)
         }
 
         loaded++;
-    }
-
-    for (n = 0; n < nfonts; n++) {
-        if (ngx_http_overlay_options_add_font(&opts, font_names[n],
-                                              font_paths[n])
-            != NGX_HTTP_OVERLAY_OK)
-        {
-            rc = 2;
-            goto done;
-        }
     }
 
     for (n = 0; n < nassets; n++) {
@@ -740,13 +912,16 @@ static int
 ngx_overlay_cli_usage(void)
 {
     fprintf(stderr,
-            "usage: ngx-overlay inspect VALUE\n"
-            "       ngx-overlay encode [--key-file FILE --uri PATH] JSON\n"
+            "usage: ngx-overlay inspect [--font NAME=PATH[,PATH...]]... "
+            "VALUE\n"
+            "       ngx-overlay encode [--font NAME=PATH[,PATH...]]... "
+            "[--key-file FILE --uri PATH] JSON\n"
             "       ngx-overlay probe IMAGE\n"
             "       ngx-overlay render [--font NAME=PATH[,PATH...]]... "
             "[--asset NAME=PATH]...\n"
             "                          [--quality N] [--stats] IN JSON OUT\n"
-            "environment: NGX_OVERLAY_FONT=PATH (render; default %s)\n",
+            "environment: NGX_OVERLAY_FONT=PATH[,PATH...] (inspect, "
+            "render; default %s)\n",
             NGX_HTTP_OVERLAY_DEFAULT_FONT);
 
     return 2;

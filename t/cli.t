@@ -27,7 +27,7 @@ sub run {
     return ($? >> 8, $out);
 }
 
-my ($rc, $out);
+my ($rc, $out, $value);
 
 # inspect: the value from a URL in a bug report
 
@@ -37,8 +37,11 @@ is($out, "repaired: bytes literal\n"
          . '{"layers":[{"text":"Last Chance!","style":"badge",'
          . '"position":"top-right","margin":0.03,"size":0.06,'
          . '"color":"#ffffffff","background":"#d62828d9","font":"default",'
-         . '"opacity":1.0,"radius":0.0}]}' . "\n",
-   'and prints the repair and the normalized spec');
+         . '"opacity":1.0,"radius":0.0}]}' . "\n"
+         . "layers[0].text: paragraph ltr, 1 run\n"
+         . "  Latn ltr  /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+         . "  \"Last Chance!\"\n",
+   'and prints the repair, the normalized spec and the text\'s run');
 
 ($rc, $out) = run('inspect', 'eyJsYXllcnMiOlt7InRleHQiOiJhIiwicG9zaXRpb24iOiJ0b3AtcmlndGgifV19');
 is($rc, 1, 'inspect refuses a bad spec with status 1');
@@ -49,6 +52,43 @@ like($out, qr/^bad_spec: layers\[0\]\.position "top-rigth" is not one of top-lef
 is($rc, 1, 'inspect refuses garbage');
 like($out, qr/^bad_encoding: /, 'as bad_encoding');
 
+# inspect: each text's runs (script, direction, font), in logical order
+
+my $sans = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+my $deva = '/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf';
+my $cjk = '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc';
+
+($rc, $out) = run('encode', '--font', "world=$sans,$deva,$cjk",
+                  '{"layers":[{"text":"Last Chance \u2014 '
+                  . '\u0641\u0631\u0635\u0629 2026"},{"text":"Last '
+                  . '\u0905\u0902 \u6700\u5f8c","font":"world"}]}');
+is($rc, 0, 'encode --font: a spec naming a chain');
+chomp($value = $out);
+($rc, $out) = run('inspect', '--font', "world=$sans,$deva,$cjk", $value);
+is($rc, 0, 'inspect --font NAME=PATH,PATH,PATH');
+like($out, qr/\n\Qlayers[0].text: paragraph ltr, 3 runs
+  Latn ltr  $sans  "Last Chance \E\x{e2}\x{80}\x{94} "
+  Arab rtl  \Q$sans\E  "[^"]+ "
+  Arab ltr  \Q$sans\E  "2026"
+\Qlayers[1].text: paragraph ltr, 4 runs
+  Latn ltr  $sans  "Last "
+  Deva ltr  $deva  "\E[^"]+\Q"
+  Deva ltr  $sans  " "
+  Hani ltr  $cjk  "\E[^"]+"\n\z/,
+     'prints the runs: the digits in the Arabic run left to right, each '
+     . 'run in its font');
+
+($rc, $out) = run('inspect', $value);
+is($rc, 1, 'inspect refuses a font the value names and it was not given');
+like($out, qr/^bad_spec: layers\[1\]\.font "world"/, 'naming it');
+
+($rc, $out) = run('encode', '{"overlay":"Last \u0905"}');
+chomp($value = $out);
+($rc, $out) = run('inspect', $value);
+is($rc, 1, 'inspect refuses a character no font of the chain has');
+like($out, qr/\nbad_spec: layers\[0\]\.text: U\+0905 is in no font of "default"\n\z/,
+     'naming the code point and the chain, after the spec');
+
 # encode: validated, base64url, unpadded; inspect reads it back
 
 ($rc, $out) = run('encode', '{"overlay":"Last Chance!"}');
@@ -56,7 +96,7 @@ is($rc, 0, 'encode');
 is($out, "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0\n", 'base64url, no padding');
 
 ($rc, $out) = run('encode', '{"layers":[{"text":"Ü&?","style":"ribbon","position":"bottom-left"}]}');
-chomp(my $value = $out);
+chomp($value = $out);
 unlike($value, qr/[+\/=]/, 'only URL-safe characters');
 ($rc, $out) = run('inspect', $value);
 like($out, qr/"text":"Ü&\?","style":"ribbon","position":"bottom-left"/,
@@ -130,6 +170,7 @@ is($rc, 2, 'a missing font in a chain is a usage error');
 
 ($rc, $out) = run('frobnicate');
 is($rc, 2, 'an unknown command is a usage error');
-like($out, qr/^usage: ngx-overlay inspect VALUE/m, 'with the usage');
+like($out, qr/^usage: ngx-overlay inspect \[--font NAME=PATH\[,PATH\.\.\.\]\]\.\.\. VALUE/m,
+     'with the usage');
 
 done_testing();
