@@ -58,6 +58,18 @@ like($head, qr{Content-Type: image/jpeg}i, 'as a JPEG');
 like($body, qr/\A\xff\xd8\xff/, 'that is a JPEG');
 isnt(length $body, -s 't/fixtures/rocket.jpg', 'and not the original');
 
+# the scripts' row: each drawn (a chain of five fonts, one with emoji)
+
+($status, $head, $body) = get('/');
+my ($scripts) = $body =~ m{<section id="scripts">(.*?)</section>}s;
+my @drawn = ($scripts // '') =~ m{<img src="([^"]+)"}g;
+cmp_ok(scalar @drawn, '>=', 10, 'a row of scripts');
+
+for my $url (@drawn) {
+    ($status, $head) = get($url);
+    like($head, qr{^X-Overlay: applied }mi, "drawn: $url");
+}
+
 kill 'TERM', $pid;
 waitpid $pid, 0;
 

@@ -22,8 +22,16 @@ use Test::More;
 my $cli = $ENV{TEST_NGINX_OVERLAY_CLI} || 'build/ngx-overlay';
 my $dir = 'tests/golden';
 my $tmp = tempdir(CLEANUP => 1);
+my $fonts = '/usr/share/fonts/truetype';
 my @args = ('--asset', 'logo=t/fixtures/logo.png', '--font',
-            'serif=/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf');
+            "serif=$fonts/dejavu/DejaVuSerif-Bold.ttf",
+            # a chain for the scripts DejaVu lacks, and one with emoji
+            '--font', "world=$fonts/dejavu/DejaVuSans-Bold.ttf,"
+                      . "$fonts/lohit-devanagari/Lohit-Devanagari.ttf,"
+                      . "$fonts/tlwg/Loma-Bold.ttf,"
+                      . "$fonts/wqy/wqy-microhei.ttc",
+            '--font', "emoji=$fonts/dejavu/DejaVuSans-Bold.ttf,"
+                      . "$fonts/noto/NotoColorEmoji.ttf");
 
 plan skip_all => "$cli is not built" unless -x $cli;
 

@@ -54,7 +54,17 @@ http {
             overlay \$arg_overlay;
             overlay_asset logo $images/logo.png;
             overlay_font serif /usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf;
-            overlay_font default /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf;
+            # a chain: Latin, Greek, Cyrillic, Arabic, Hebrew; Devanagari;
+            # Thai; Chinese, Japanese, Korean; colour emoji
+            overlay_font default
+                /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+                /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf
+                /usr/share/fonts/truetype/tlwg/Loma-Bold.ttf
+                /usr/share/fonts/truetype/wqy/wqy-microhei.ttc;
+            overlay_font emoji
+                /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+                /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf;
+            add_header X-Overlay "\$overlay_status \$overlay_error" always;
         }
     }
 }

@@ -94,6 +94,24 @@ for my $text ('Leaving soon', 'Dernière chance', 'Последний шанс',
     $out .= overlaid('coffee.jpg', qq({"overlay": "$t"}));
 }
 
+$out .= "</section>\n<h2>Every script: shaped, ordered, from a chain of "
+        . "fonts</h2><section id=\"scripts\">\n";
+
+for my $json (
+    '{"layers": [{"text": "فرصة أخيرة!", "position": "top-left", "size": 0.08}]}',
+    '{"layers": [{"text": "הזדמנות אחרונה!", "style": "ribbon", "position": "top-right"}]}',
+    '{"layers": [{"text": "Last Chance — فرصة أخيرة 2026", "style": "banner", "position": "bottom"}]}',
+    '{"layers": [{"text": "अंतिम मौका!", "position": "top-left", "size": 0.08}]}',
+    '{"layers": [{"text": "โอกาสสุดท้าย!", "style": "banner", "position": "bottom"}]}',
+    '{"layers": [{"text": "最後のチャンス！", "position": "center", "size": 0.08}]}',
+    '{"layers": [{"text": "最后机会！", "position": "top-right", "size": 0.08}]}',
+    '{"layers": [{"text": "마지막 기회!", "style": "ribbon", "position": "bottom-left"}]}',
+    '{"layers": [{"text": "🔥 Last Chance! 🍿", "position": "top-left", "size": 0.08, "font": "emoji"}]}',
+    '{"layers": [{"text": "❤️ Tonight only", "style": "plain", "position": "bottom", "size": 0.08, "font": "emoji"}]}')
+{
+    $out .= overlaid('coffee.jpg', $json);
+}
+
 $out .= "</section>\n<h2>Legacy forms: repaired, drawn, and logged at "
         . "info</h2><section>\n";
 
