@@ -173,7 +173,8 @@ golden: $(CLI)
 # leak, a timeout or a broken invariant, whose input is then in
 # build/fuzz/artifacts/.  fuzz_param: the parameter; fuzz_probe: the header
 # probe and the heap the decoders use for what it accepts; fuzz_image: the
-# whole composite on image bodies.
+# whole composite on image bodies; fuzz_text: a text layer's text laid out
+# and drawn in a chain of four fonts, emoji among them.
 
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
@@ -191,10 +192,12 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 
 fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
-      $(FUZZ_DIR)/fuzz_image
+      $(FUZZ_DIR)/fuzz_image $(FUZZ_DIR)/fuzz_text
 	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_probe \
-	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/artifacts
+	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/corpus_text \
+	    $(FUZZ_DIR)/artifacts
 	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
+	cp tests/fuzz/corpus_text/* $(FUZZ_DIR)/corpus_text/
 	sh tests/fuzz/image_seeds.sh $(FUZZ_DIR)/seeds_image \
 	    t/fixtures/*.jpg t/fixtures/*.png t/fixtures/*.webp \
 	    t/fixtures/*.gif tests/fuzz/corpus_image/*
@@ -216,6 +219,10 @@ fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/image- \
 	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/seeds_image \
 	    || failed="$$failed fuzz_image"; \
+	echo "fuzz_text: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_text $(FUZZ_RUN) -max_len=4096 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/text- \
+	    $(FUZZ_DIR)/corpus_text || failed="$$failed fuzz_text"; \
 	if [ -n "$$failed" ]; then \
 	    echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_DIR)/artifacts/)"; \
 	    exit 1; \

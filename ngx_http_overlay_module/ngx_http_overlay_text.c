@@ -476,19 +476,23 @@ ngx_http_overlay_draw_shaped(gdImagePtr im, int color, int tint,
         pen += g->pen_advance;
 
         if (f->bitmap) {
-            if (FT_Load_Glyph(f->face, g->index, FT_LOAD_COLOR) != 0
-                || slot->bitmap.pixel_mode != FT_PIXEL_MODE_BGRA)
-            {
+            if (FT_Load_Glyph(f->face, g->index, FT_LOAD_COLOR) != 0) {
                 rc = ngx_http_overlay_error(err,
                                             NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                            "glyph %u has no colour bitmap",
+                                            "glyph %u cannot be loaded",
                                             g->index);
                 break;
             }
 
-            ngx_http_overlay_glyph_colour(im, color, tint, &slot->bitmap,
-                                          slot->bitmap_left, slot->bitmap_top,
-                                          f->draw_scale, angle, ox, oy);
+            /* a space, a joiner: no bitmap, nothing drawn */
+
+            if (slot->bitmap.pixel_mode == FT_PIXEL_MODE_BGRA) {
+                ngx_http_overlay_glyph_colour(im, color, tint, &slot->bitmap,
+                                              slot->bitmap_left,
+                                              slot->bitmap_top,
+                                              f->draw_scale, angle, ox, oy);
+            }
+
             continue;
         }
 

@@ -1449,6 +1449,18 @@ test_text_emoji(void)
           "\"🔥\" %d wide (the advance, 136 * 36 / 109), two %d", a.width,
           b.width);
 
+    /*
+     * a space with U+FE0F asks for the colour font, whose space has no
+     * bitmap: drawn as nothing, not refused (found by fuzz_text)
+     */
+
+    im = emoji_draw("L1\xef\xb8\x8f\xe2\x83\xa3 \xef\xb8\x8f", 36.0,
+                    &ascent);
+
+    if (im != NULL) {
+        gdImageDestroy(im);
+    }
+
     /* a tinted (shadow) emoji: its silhouette, no colour */
 
     im = gdImageCreateTrueColor(EMOJI_W, EMOJI_H);
