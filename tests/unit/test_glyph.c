@@ -17,6 +17,8 @@
 static void glyph_bitmap(FT_Bitmap *bm, unsigned char *buf, unsigned w,
     unsigned h, const unsigned char *bgra);
 static gdImagePtr glyph_canvas(int transparent);
+static int glyph_drawn(gdImagePtr im, int x0, int y0, int x1, int y1,
+    int *inside);
 
 
 /* a bitmap of w x h, each pixel bgra (premultiplied) */
@@ -61,6 +63,35 @@ glyph_canvas(int transparent)
 }
 
 
+/*
+ * How many pixels of the black canvas were drawn on; *inside: how many of
+ * them are red and in [x0, x1) x [y0, y1)
+ */
+
+static int
+glyph_drawn(gdImagePtr im, int x0, int y0, int x1, int y1, int *inside)
+{
+    int  x, y, p, n;
+
+    n = 0;
+    *inside = 0;
+
+    for (y = 0; y < 64; y++) {
+        for (x = 0; x < 64; x++) {
+            p = gdImageGetTrueColorPixel(im, x, y);
+
+            if (p != gdTrueColor(0, 0, 0)) {
+                n++;
+                *inside += x >= x0 && x < x1 && y >= y0 && y < y1
+                           && p == gdTrueColor(255, 0, 0);
+            }
+        }
+    }
+
+    return n;
+}
+
+
 void
 test_glyph_colour(void)
 {
@@ -85,20 +116,7 @@ test_glyph_colour(void)
     ngx_http_overlay_glyph_colour(im, gdTrueColor(255, 255, 255), 0, &bm,
                                   2, 5, 1.0, 0.0, 10.0, 20.0);
 
-    n = 0;
-    inside = 0;
-
-    for (y = 0; y < 64; y++) {
-        for (x = 0; x < 64; x++) {
-            p = gdImageGetTrueColorPixel(im, x, y);
-
-            if (p != gdTrueColor(0, 0, 0)) {
-                n++;
-                inside += x >= 12 && x < 16 && y >= 15 && y < 18
-                          && p == gdTrueColor(255, 0, 0);
-            }
-        }
-    }
+    n = glyph_drawn(im, 12, 15, 16, 18, &inside);
 
     CHECK(n == 12 && inside == 12,
           "4x3 red at (12,15): %d drawn, %d where and as expected", n,
@@ -118,20 +136,7 @@ test_glyph_colour(void)
     ngx_http_overlay_glyph_colour(im, gdTrueColor(255, 255, 255), 0, &bm,
                                   0, 16, 0.5, 0.0, 8.0, 40.0);
 
-    n = 0;
-    inside = 0;
-
-    for (y = 0; y < 64; y++) {
-        for (x = 0; x < 64; x++) {
-            p = gdImageGetTrueColorPixel(im, x, y);
-
-            if (p != gdTrueColor(0, 0, 0)) {
-                n++;
-                inside += x >= 8 && x < 16 && y >= 32 && y < 40
-                          && p == gdTrueColor(255, 0, 0);
-            }
-        }
-    }
+    n = glyph_drawn(im, 8, 32, 16, 40, &inside);
 
     CHECK(n == 64 && inside == 64, "16x16 at 0.5: 8x8 at (8,32): %d, %d",
           n, inside);

@@ -18,6 +18,8 @@
 
 static int pil_mask(const char *font, const char *text, int px,
     unsigned char *mask);
+static int pil_run(const char *script, const char *args, const char *magic,
+    int w, int h, int channels, unsigned char *out);
 static double mask_iou(const unsigned char *a, const unsigned char *b,
     int banded);
 static void mask_band(const unsigned char *a, const unsigned char *b,
@@ -443,7 +445,7 @@ test_text_bidi(void)
     "                       layout_engine=ImageFont.Layout.RAQM)\n"           \
     "im = Image.new(\"L\", (640, 120), 0)\n"                                  \
     "ImageDraw.Draw(im).text((20, 20), sys.argv[3], font=f, fill=255)\n"     \
-    "im.save(sys.argv[4])\n"
+    "im.save(sys.argv[4], \"PPM\")\n"
 
 
 /* Pillow's mask of text, or -1 (3: Pillow lacks raqm) */
@@ -451,11 +453,27 @@ test_text_bidi(void)
 static int
 pil_mask(const char *font, const char *text, int px, unsigned char *mask)
 {
-    int    w, h, max, rc;
-    char   cmd[2048], path[64];
-    FILE  *f;
+    char  args[1024];
 
-    /* room for ".pgm" after the name */
+    (void) snprintf(args, sizeof(args), "%s %d '%s'", font, px, text);
+
+    return pil_run(PIL_SCRIPT, args, "P5", PIL_W, PIL_H, 1, mask);
+}
+
+
+/*
+ * Runs a Pillow script with args and the name of a temporary file, which
+ * the script writes as a PNM of w x h (magic "P5", one channel, or "P6",
+ * three) to be read into out: 0, 3 when the script exits 3, else -1
+ */
+
+static int
+pil_run(const char *script, const char *args, const char *magic, int w,
+    int h, int channels, unsigned char *out)
+{
+    int    rw, rh, max, rc;
+    char   cmd[4096], path[64], head[3];
+    FILE  *f;
 
     strcpy(path, "/tmp/overlay-pil-XXXXXX");
 
@@ -466,14 +484,8 @@ pil_mask(const char *font, const char *text, int px, unsigned char *mask)
 
     close(rc);
 
-    (void) snprintf(cmd, sizeof(cmd), PIL_PYTHON " -c '%s' %s %d '%s' "
-                    "PPM:%s", PIL_SCRIPT, font, px, text, path);
-
-    /* Pillow picks the format by name: a ".pgm" name, then renamed */
-
-    (void) snprintf(strstr(cmd, "PPM:"), sizeof(cmd) - (size_t)
-                    (strstr(cmd, "PPM:") - cmd), "%s.pgm 2>/dev/null",
-                    path);
+    (void) snprintf(cmd, sizeof(cmd), PIL_PYTHON " -c '%s' %s %s "
+                    "2>/dev/null", script, args, path);
 
     rc = system(cmd);
 
@@ -482,15 +494,14 @@ pil_mask(const char *font, const char *text, int px, unsigned char *mask)
         return WIFEXITED(rc) && WEXITSTATUS(rc) == 3 ? 3 : -1;
     }
 
-    strcat(path, ".pgm");
-
     f = fopen(path, "rb");
     rc = -1;
 
     if (f != NULL
-        && fscanf(f, "P5 %d %d %d", &w, &h, &max) == 3
-        && fgetc(f) != EOF && w == PIL_W && h == PIL_H
-        && fread(mask, 1, PIL_W * PIL_H, f) == PIL_W * PIL_H)
+        && fscanf(f, "%2s %d %d %d", head, &rw, &rh, &max) == 4
+        && strcmp(head, magic) == 0 && fgetc(f) != EOF && rw == w && rh == h
+        && fread(out, (size_t) channels, (size_t) w * h, f)
+           == (size_t) w * h)
     {
         rc = 0;
     }
@@ -499,8 +510,6 @@ pil_mask(const char *font, const char *text, int px, unsigned char *mask)
         fclose(f);
     }
 
-    unlink(path);
-    path[strlen(path) - 4] = '\0';
     unlink(path);
 
     return rc;
@@ -1206,44 +1215,11 @@ static void emoji_box(gdImagePtr im, int *box);
 static int
 emoji_pillow(const char *text, unsigned char *rgb)
 {
-    int    w, h, max, rc;
-    char   cmd[2048], path[64];
-    FILE  *f;
+    char  args[1024];
 
-    strcpy(path, "/tmp/overlay-emoji-XXXXXX");
+    (void) snprintf(args, sizeof(args), "%s '%s'", FB_EMOJI, text);
 
-    rc = mkstemp(path);
-    if (rc < 0) {
-        return -1;
-    }
-
-    close(rc);
-
-    (void) snprintf(cmd, sizeof(cmd), PIL_PYTHON " -c '%s' %s '%s' %s "
-                    "2>/dev/null", EMOJI_SCRIPT, FB_EMOJI, text, path);
-
-    rc = system(cmd);
-
-    f = fopen(path, "rb");
-
-    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 0 && f != NULL
-        && fscanf(f, "P6 %d %d %d", &w, &h, &max) == 3
-        && fgetc(f) != EOF && w == EMOJI_W && h == EMOJI_H
-        && fread(rgb, 3, EMOJI_W * EMOJI_H, f) == EMOJI_W * EMOJI_H)
-    {
-        rc = 0;
-
-    } else {
-        rc = -1;
-    }
-
-    if (f != NULL) {
-        fclose(f);
-    }
-
-    unlink(path);
-
-    return rc;
+    return pil_run(EMOJI_SCRIPT, args, "P6", EMOJI_W, EMOJI_H, 3, rgb);
 }
 
 
