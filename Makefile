@@ -34,7 +34,8 @@ BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
-                  error.c param.c spec.c sign.c file.c core.c tiles.c tls.c \
+                  error.c param.c spec.c window.c sign.c file.c core.c tiles.c \
+                  tls.c \
                   layout.c text.c face.c runs.c glyph.c render.c \
                   codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
@@ -45,7 +46,7 @@ CORE_HDRS    := $(wildcard $(SRC_DIR)/*.h)
 # the nginx glue: the module's files that include nginx's headers
 GLUE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   module.c directive.c assets.c filter.c etag.c thread.c \
-                  stats.c variables.c)
+                  stats.c variables.c expires.c)
 GLUE_HDRS    := $(SRC_DIR)/ngx_http_overlay_module.h
 MODULE_SRCS  := $(GLUE_SRCS) $(CORE_SRCS)
 

@@ -21,6 +21,7 @@
 #include "ngx_http_overlay_error.h"
 #include "ngx_http_overlay_param.h"
 #include "ngx_http_overlay_spec.h"
+#include "ngx_http_overlay_window.h"
 #include "ngx_http_overlay_render.h"
 #include "ngx_http_overlay_codec.h"
 #include "ngx_http_overlay_sign.h"

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ngx_http_overlay_spec.h"
+#include "ngx_http_overlay_window.h"
 
 
 #define NGX_HTTP_OVERLAY_FOR_TEXT   0x01
@@ -69,6 +70,11 @@ static ngx_http_overlay_rc_e ngx_http_overlay_field_color(
 static ngx_http_overlay_rc_e ngx_http_overlay_field_number(
     ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
     ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_field_instant(
+    ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
+    ngx_http_overlay_layer_t *layer);
+static ngx_http_overlay_rc_e ngx_http_overlay_check_window(
+    ngx_http_overlay_parse_t *ps, ngx_http_overlay_layer_t *layer);
 static ngx_http_overlay_rc_e ngx_http_overlay_string(
     ngx_http_overlay_parse_t *ps, const char *key, json_t *value,
     const char **s, size_t *len);
@@ -121,6 +127,10 @@ static const ngx_http_overlay_field_t  ngx_http_overlay_fields[] = {
     { "radius", NGX_HTTP_OVERLAY_FOR_TEXT, ngx_http_overlay_field_number },
     { "opacity", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
       ngx_http_overlay_field_number },
+    { "from", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
+      ngx_http_overlay_field_instant },
+    { "until", NGX_HTTP_OVERLAY_FOR_TEXT | NGX_HTTP_OVERLAY_FOR_IMAGE,
+      ngx_http_overlay_field_instant },
     { NULL, 0, NULL }
 };
 
@@ -221,6 +231,15 @@ ngx_http_overlay_spec_parse(unsigned char *json, size_t len,
 
     json_object_foreach(root, key, value) {
 
+        /* the shorthand's window: "from" and "until" beside "overlay" */
+
+        if ((strcmp(key, "from") == 0 || strcmp(key, "until") == 0)
+            && json_object_get(root, "overlay") != NULL)
+        {
+            n--;
+            continue;
+        }
+
         if (strcmp(key, "overlay") != 0 && strcmp(key, "layers") != 0) {
             rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_SPEC,
                        "unknown key \"%s\", not \"overlay\" or \"layers\"",
@@ -254,6 +273,27 @@ ngx_http_overlay_spec_parse(unsigned char *json, size_t len,
 
         rc = ngx_http_overlay_field_text(&ps, "overlay", value,
                                          &spec->layers[0]);
+
+        if (rc == NGX_HTTP_OVERLAY_OK
+            && json_object_get(root, "from") != NULL)
+        {
+            rc = ngx_http_overlay_field_instant(&ps, "from",
+                                                json_object_get(root, "from"),
+                                                &spec->layers[0]);
+        }
+
+        if (rc == NGX_HTTP_OVERLAY_OK
+            && json_object_get(root, "until") != NULL)
+        {
+            rc = ngx_http_overlay_field_instant(&ps, "until",
+                                                json_object_get(root,
+                                                                "until"),
+                                                &spec->layers[0]);
+        }
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            rc = ngx_http_overlay_check_window(&ps, &spec->layers[0]);
+        }
 
         if (rc == NGX_HTTP_OVERLAY_OK) {
             spec->nlayers = 1;
@@ -382,6 +422,104 @@ ngx_http_overlay_parse_layer(ngx_http_overlay_parse_t *ps, json_t *obj,
                                       "corner position, not \"%s\"", i,
                                       ngx_http_overlay_position_name(
                                           layer->position));
+    }
+
+    return ngx_http_overlay_check_window(ps, layer);
+}
+
+
+/*
+ * The window of a parsed layer: "from" before "until", and the text's
+ * placeholders known, the countdown ones with an "until"
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_check_window(ngx_http_overlay_parse_t *ps,
+    ngx_http_overlay_layer_t *layer)
+{
+    int     mask;
+    size_t  at;
+
+    if ((layer->window & NGX_HTTP_OVERLAY_HAS_FROM)
+        && (layer->window & NGX_HTTP_OVERLAY_HAS_UNTIL)
+        && layer->from >= layer->until)
+    {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%sfrom is not before %suntil",
+                                      ps->path, ps->path);
+    }
+
+    if (layer->type != NGX_HTTP_OVERLAY_LAYER_TEXT) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    mask = ngx_http_overlay_placeholders(layer->text, layer->len, &at);
+
+    if (mask < 0) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s has \"%c\" at byte %zu, not "
+                                      "{days}, {hours}, {until}, {{ or }}",
+                                      ps->path,
+                                      ps->path[0] ? "text" : "overlay",
+                                      layer->text[at], at);
+    }
+
+    if ((mask & NGX_HTTP_OVERLAY_USES_COUNTDOWN)
+        && !(layer->window & NGX_HTTP_OVERLAY_HAS_UNTIL))
+    {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s uses {%s} without %suntil",
+                                      ps->path,
+                                      ps->path[0] ? "text" : "overlay",
+                                      (mask & NGX_HTTP_OVERLAY_USES_DAYS)
+                                      ? "days"
+                                      : (mask & NGX_HTTP_OVERLAY_USES_HOURS)
+                                        ? "hours" : "until",
+                                      ps->path);
+    }
+
+    layer->window |= (unsigned) mask;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_field_instant(ngx_http_overlay_parse_t *ps, const char *key,
+    json_t *value, ngx_http_overlay_layer_t *layer)
+{
+    int                    offset;
+    char                   quoted[64];
+    size_t                 len;
+    int64_t                t;
+    const char            *s;
+    ngx_http_overlay_rc_e  rc;
+
+    rc = ngx_http_overlay_string(ps, key, value, &s, &len);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    if (ngx_http_overlay_instant_parse(s, len, &t, &offset) != 0) {
+        return ngx_http_overlay_error(ps->err, NGX_HTTP_OVERLAY_BAD_SPEC,
+                                      "%s%s \"%s\" is not an RFC 3339 "
+                                      "instant with an offset, as "
+                                      "2026-12-31T23:59:59Z", ps->path, key,
+                                      ngx_http_overlay_quote(quoted,
+                                          sizeof(quoted),
+                                          (const unsigned char *) s, len,
+                                          32));
+    }
+
+    if (key[0] == 'f') {
+        layer->from = t;
+        layer->from_offset = offset;
+        layer->window |= NGX_HTTP_OVERLAY_HAS_FROM;
+
+    } else {
+        layer->until = t;
+        layer->until_offset = offset;
+        layer->window |= NGX_HTTP_OVERLAY_HAS_UNTIL;
     }
 
     return NGX_HTTP_OVERLAY_OK;
@@ -837,6 +975,7 @@ ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_spec_conf_t *conf)
 {
     char                            *s, c1[10], c2[10];
+    char                             at[NGX_HTTP_OVERLAY_INSTANT_LEN];
     json_t                          *root, *layers, *o;
     unsigned                         i;
     const ngx_http_overlay_layer_t  *l;
@@ -886,6 +1025,18 @@ ngx_http_overlay_spec_dump(const ngx_http_overlay_spec_t *spec,
                           "margin", l->margin,
                           "scale", l->scale,
                           "opacity", l->opacity);
+        }
+
+        /* the window, each instant in its own offset */
+
+        if (o != NULL && (l->window & NGX_HTTP_OVERLAY_HAS_FROM)) {
+            ngx_http_overlay_instant_format(l->from, l->from_offset, at);
+            json_object_set_new(o, "from", json_string(at));
+        }
+
+        if (o != NULL && (l->window & NGX_HTTP_OVERLAY_HAS_UNTIL)) {
+            ngx_http_overlay_instant_format(l->until, l->until_offset, at);
+            json_object_set_new(o, "until", json_string(at));
         }
 
         json_array_append_new(layers, o);

@@ -8,9 +8,14 @@
  *   {"overlay": "TEXT"}                 one text layer, the defaults
  *   {"layers": [LAYER, ...]}            drawn in order
  *
+ *   {"overlay": "TEXT", "from": I, "until": I}
+ *
  *   text layer:  text, style, position, margin, size, color, background,
- *                font, opacity
- *   image layer: image, position, margin, scale, opacity
+ *                font, direction, radius, opacity, from, until
+ *   image layer: image, position, margin, scale, opacity, from, until
+ *
+ * from and until are RFC 3339 instants; a text may use {days}, {hours}
+ * and {until} when its layer has an until ({{ and }} are braces).
  *
  * Anything unknown, of the wrong type or out of range makes the whole spec
  * invalid, with a message naming the field and the value.
@@ -25,6 +30,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ngx_http_overlay_error.h"
 
@@ -97,6 +103,17 @@ typedef struct {
     unsigned                        asset;      /* index in conf->assets */
     const char                     *text;       /* UTF-8, NUL-terminated */
     size_t                          len;
+    /*
+     * the licence window (ngx_http_overlay_window.h): drawn from "from"
+     * to "until", seconds since the epoch, each given with an offset in
+     * minutes; window says which are given and which placeholders the
+     * text uses
+     */
+    int64_t                         from;
+    int64_t                         until;
+    int                             from_offset;
+    int                             until_offset;
+    unsigned                        window;
 } ngx_http_overlay_layer_t;
 
 

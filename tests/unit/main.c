@@ -66,6 +66,10 @@ static const unit_group_t  unit_groups[] = {
     { "text_fallback", test_text_fallback },
     { "text_emoji", test_text_emoji },
 
+    { "window_instants", test_window_instants },
+    { "window_placeholders", test_window_placeholders },
+    { "window_at", test_window_at },
+
     { "face_cache", test_face_cache },
     { "face_strike", test_face_strike },
 

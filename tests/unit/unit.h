@@ -223,6 +223,11 @@ void test_text_threads(void);
 void test_text_fallback(void);
 void test_text_emoji(void);
 
+/* test_window.c */
+void test_window_instants(void);
+void test_window_placeholders(void);
+void test_window_at(void);
+
 /* test_face.c */
 void test_face_cache(void);
 void test_face_strike(void);
