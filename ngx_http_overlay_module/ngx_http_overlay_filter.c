@@ -39,6 +39,8 @@ static ngx_int_t ngx_http_overlay_etag_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_overlay_window(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx);
 static ngx_int_t ngx_http_overlay_decide(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
     ngx_str_t *value);
@@ -401,6 +403,18 @@ ngx_http_overlay_decide(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
                                                     repairs));
     }
 
+    switch (ngx_http_overlay_window(r, ctx)) {
+
+    case NGX_ERROR:
+        return NGX_ERROR;
+
+    case NGX_DECLINED:
+        return NGX_OK;                  /* no layer now: the original */
+
+    default:
+        break;
+    }
+
     if (r->headers_out.content_length_n > (off_t) conf->buffer_size) {
         (void) ngx_http_overlay_error(&err, NGX_HTTP_OVERLAY_TOO_LARGE,
                                       "the body's %lld bytes are more than "
@@ -423,6 +437,55 @@ ngx_http_overlay_decide(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
                    "overlay: to be drawn on, ETag %V", &ctx->etag);
 
     return NGX_OK;
+}
+
+
+/*
+ * ctx->spec as drawn now (nginx's cached time): the layers whose window
+ * holds now, their countdowns filled in; ctx->next_change, when that
+ * changes.  NGX_DECLINED when no layer is left: the original goes on,
+ * $overlay_status "expired" or "pending", counted, logged at info.
+ */
+
+static ngx_int_t
+ngx_http_overlay_window(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
+{
+    char                     *buf;
+    size_t                    size;
+    int64_t                   next;
+    ngx_http_overlay_when_e   when;
+
+    size = ngx_http_overlay_spec_at_size(&ctx->spec);
+
+    buf = ngx_pnalloc(r->pool, size + 1);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    when = ngx_http_overlay_spec_at(&ctx->spec, ngx_time(), &ctx->spec, buf,
+                                    size, &next);
+
+    ctx->next_change = (time_t) next;
+
+    if (when != NGX_HTTP_OVERLAY_WINDOW_PENDING
+        && when != NGX_HTTP_OVERLAY_WINDOW_EXPIRED)
+    {
+        return NGX_OK;
+    }
+
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
+    ctx->status = when == NGX_HTTP_OVERLAY_WINDOW_PENDING
+                  ? NGX_HTTP_OVERLAY_PENDING : NGX_HTTP_OVERLAY_EXPIRED;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "overlay: %s: no layer is drawn now, passing the original "
+                  "through",
+                  when == NGX_HTTP_OVERLAY_WINDOW_PENDING ? "pending"
+                                                          : "expired");
+
+    ngx_http_overlay_count(r, ctx, NULL, 0, 0);
+
+    return NGX_DECLINED;
 }
 
 

@@ -35,6 +35,8 @@
 #define NGX_HTTP_OVERLAY_APPLIED       1
 #define NGX_HTTP_OVERLAY_PASSED        2
 #define NGX_HTTP_OVERLAY_REJECTED      3
+#define NGX_HTTP_OVERLAY_EXPIRED       4    /* no layer is drawn any more */
+#define NGX_HTTP_OVERLAY_PENDING       5    /* no layer is drawn yet */
 
 /* r->buffered: SSI 0x01, sub 0x02, copy 0x04 (ngx_http_request.h) */
 #define NGX_HTTP_OVERLAY_BUFFERED      0x08
@@ -109,6 +111,9 @@ typedef struct {
     unsigned                    detected:1;
     unsigned                    last_buf:1;
     ngx_http_overlay_blob_t    *blob;           /* the output, in a cleanup */
+    time_t                      next_change;    /* 0: the drawing is for
+                                                   good, else when it
+                                                   changes */
     ngx_http_overlay_spec_t     spec;
 } ngx_http_overlay_ctx_t;
 
@@ -131,6 +136,7 @@ extern ngx_module_t  ngx_http_overlay_module;
 
 /* the header filter before not_modified's (ngx_http_overlay_filter.c) */
 extern ngx_module_t  ngx_http_overlay_etag_filter_module;
+extern ngx_module_t  ngx_http_overlay_expires_filter_module;
 
 
 /*

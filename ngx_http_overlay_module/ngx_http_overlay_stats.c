@@ -64,6 +64,10 @@
 #define NGX_HTTP_OVERLAY_STATS_APPLIED                                        \
     "nginx_overlay_requests_total{status=\"applied\",reason=\"\"} %uA\n"
 
+/* no layer drawn, by its window: "expired" or "pending" */
+#define NGX_HTTP_OVERLAY_STATS_WINDOW                                         \
+    "nginx_overlay_requests_total{status=\"%s\",reason=\"\"} %uA\n"
+
 #define NGX_HTTP_OVERLAY_STATS_REQUESTS                                       \
     "nginx_overlay_requests_total{status=\"%s\",reason=\"%s\"} %uA\n"
 
@@ -97,6 +101,8 @@ typedef struct {
     ngx_atomic_t                applied[NGX_HTTP_OVERLAY_FORMATS];
     ngx_atomic_t                passed[NGX_HTTP_OVERLAY_REASONS];
     ngx_atomic_t                rejected[NGX_HTTP_OVERLAY_REASONS];
+    ngx_atomic_t                expired;
+    ngx_atomic_t                pending;
     ngx_atomic_t                bytes_in;
     ngx_atomic_t                bytes_out;
     ngx_atomic_t                render_usec;
@@ -148,6 +154,12 @@ ngx_http_overlay_count(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
                   1);
         (void) ngx_atomic_fetch_add(&st->bytes_in, in);
         (void) ngx_atomic_fetch_add(&st->bytes_out, out);
+
+    } else if (ctx->status == NGX_HTTP_OVERLAY_EXPIRED
+               || ctx->status == NGX_HTTP_OVERLAY_PENDING)
+    {
+        (void) ngx_atomic_fetch_add(ctx->status == NGX_HTTP_OVERLAY_EXPIRED
+                                    ? &st->expired : &st->pending, 1);
 
     } else {
         reason = ngx_http_overlay_stats_reason(ctx->error);
@@ -284,6 +296,8 @@ ngx_http_overlay_stats_size(void)
 
     size = sizeof(NGX_HTTP_OVERLAY_STATS_REQUESTS_HELP) - 1
            + sizeof(NGX_HTTP_OVERLAY_STATS_APPLIED) - 1 + NGX_ATOMIC_T_LEN
+           + 2 * (sizeof(NGX_HTTP_OVERLAY_STATS_WINDOW) - 1
+                  + sizeof("expired") - 1 + NGX_ATOMIC_T_LEN)
            + sizeof(NGX_HTTP_OVERLAY_STATS_FORMATS_HELP) - 1
            + sizeof(NGX_HTTP_OVERLAY_STATS_BYTES) - 1 + 2 * NGX_ATOMIC_T_LEN
            + sizeof(NGX_HTTP_OVERLAY_STATS_SUM) - 1 + 3 * NGX_ATOMIC_T_LEN;
@@ -342,6 +356,11 @@ ngx_http_overlay_stats_write(u_char *p, u_char *last,
                              k ? st->rejected[i] : st->passed[i]);
         }
     }
+
+    p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_WINDOW, "expired",
+                     st->expired);
+    p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_WINDOW, "pending",
+                     st->pending);
 
     p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_FORMATS_HELP);
 

@@ -2,9 +2,10 @@
 /*
  * ngx_http_overlay_module: the embedded variables.
  *
- * $overlay_status (none, applied, passed, rejected), $overlay_error (the
- * reason, empty when applied) and $overlay_time (decoding to encoding, in
- * seconds), of the main request, for log_format, add_header and the like.
+ * $overlay_status (none, applied, passed, rejected, expired, pending),
+ * $overlay_error (the reason, empty when applied) and $overlay_time
+ * (decoding to encoding, in seconds), of the main request, for log_format,
+ * add_header and the like.
  */
 
 
@@ -45,7 +46,9 @@ static ngx_str_t  ngx_http_overlay_statuses[] = {
     ngx_string("none"),
     ngx_string("applied"),
     ngx_string("passed"),
-    ngx_string("rejected")
+    ngx_string("rejected"),
+    ngx_string("expired"),
+    ngx_string("pending")
 };
 
 
