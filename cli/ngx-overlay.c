@@ -2,18 +2,20 @@
 /*
  * ngx-overlay: the module's core on the command line.
  *
- *   ngx-overlay inspect [--font NAME=PATH[,PATH...]]... VALUE
+ *   ngx-overlay inspect [--font NAME=PATH[,PATH...]]... [--now INSTANT]
+ *                       VALUE
  *                                    decode a parameter value as the module
  *                                    does; print the spec and each text's
- *                                    runs (script, direction, font), or the
- *                                    reason
+ *                                    runs (script, direction, font), which
+ *                                    layers are drawn at INSTANT (now) and
+ *                                    when that changes; or the reason
  *   ngx-overlay encode [--font NAME=PATH[,PATH...]]...
  *                      [--key-file F --uri PATH] JSON
  *                                    validate a spec; print its value, or
  *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
  *   ngx-overlay render [--font NAME=PATH[,PATH...]]... [--asset NAME=PATH]...
- *                      [--quality N] [--stats] IN JSON OUT
+ *                      [--quality N] [--now INSTANT] [--stats] IN JSON OUT
  *                                    composite offline, as the module does;
  *                                    --stats: its time and peak memory
  *
@@ -51,6 +53,9 @@ typedef struct {
 static int ngx_overlay_cli_inspect(int argc, char **argv);
 static int ngx_overlay_cli_runs(const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts);
+static int ngx_overlay_cli_now(const char *arg, int64_t *now);
+static void ngx_overlay_cli_window(const ngx_http_overlay_spec_t *spec,
+    int64_t now);
 static int ngx_overlay_cli_fonts_init(ngx_overlay_cli_fonts_t *fonts);
 static int ngx_overlay_cli_fonts_load(ngx_overlay_cli_fonts_t *fonts,
     ngx_http_overlay_options_t *opts);
@@ -108,6 +113,7 @@ ngx_overlay_cli_inspect(int argc, char **argv)
     char                       *dump, repaired[128];
     size_t                      len;
     unsigned                    repairs;
+    int64_t                     now;
     const char                 *value;
     unsigned char              *buf;
     ngx_http_overlay_spec_t     spec;
@@ -121,7 +127,17 @@ ngx_overlay_cli_inspect(int argc, char **argv)
         return 2;
     }
 
+    now = (int64_t) time(NULL);
+
     for (i = 0; i < argc - 1; i++) {
+        if (strcmp(argv[i], "--now") == 0 && i + 1 < argc - 1) {
+            if (ngx_overlay_cli_now(argv[++i], &now) != 0) {
+                return 2;
+            }
+
+            continue;
+        }
+
         if (strcmp(argv[i], "--font") != 0 || i + 1 >= argc - 1
             || ngx_overlay_cli_named(argv[++i], fonts.names, fonts.paths,
                                      &fonts.n)
@@ -167,6 +183,10 @@ ngx_overlay_cli_inspect(int argc, char **argv)
     }
 
     rc = ngx_overlay_cli_runs(&spec, &opts);
+
+    if (rc == 0) {
+        ngx_overlay_cli_window(&spec, now);
+    }
 
     free(buf);
 
@@ -256,6 +276,82 @@ ngx_overlay_cli_runs(const ngx_http_overlay_spec_t *spec,
     }
 
     return 0;
+}
+
+
+/* --now INSTANT: an RFC 3339 instant */
+
+static int
+ngx_overlay_cli_now(const char *arg, int64_t *now)
+{
+    int  offset;
+
+    if (ngx_http_overlay_instant_parse(arg, strlen(arg), now, &offset) != 0) {
+        fprintf(stderr, "ngx-overlay: --now \"%s\" is not an RFC 3339 "
+                "instant with an offset, as 2026-12-31T23:59:59Z\n", arg);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Which layers are drawn at now, and when the drawing next changes; for a
+ * spec with a window only:
+ *
+ *   at 2026-12-20T12:00:00Z: layers[0] drawn, layers[1] pending
+ *   the drawing next changes at 2026-12-24T12:00:00Z, in 345600 s
+ */
+
+static void
+ngx_overlay_cli_window(const ngx_http_overlay_spec_t *spec, int64_t now)
+{
+    char                     at[NGX_HTTP_OVERLAY_INSTANT_LEN], buf[4096];
+    int64_t                  next, first;
+    unsigned                 i, timed;
+    ngx_http_overlay_spec_t  one;
+    ngx_http_overlay_when_e  when;
+
+    timed = 0;
+    first = 0;
+
+    for (i = 0; i < spec->nlayers; i++) {
+        timed |= spec->layers[i].window;
+    }
+
+    if (!(timed & (NGX_HTTP_OVERLAY_HAS_FROM | NGX_HTTP_OVERLAY_HAS_UNTIL))) {
+        return;
+    }
+
+    ngx_http_overlay_instant_format(now, 0, at);
+    printf("at %s:", at);
+
+    for (i = 0; i < spec->nlayers; i++) {
+        one.layers[0] = spec->layers[i];
+        one.nlayers = 1;
+
+        when = ngx_http_overlay_spec_at(&one, now, &one, buf, sizeof(buf),
+                                        &next);
+
+        printf("%s layers[%u] %s", i ? "," : "", i,
+               when == NGX_HTTP_OVERLAY_WINDOW_PENDING ? "pending"
+               : when == NGX_HTTP_OVERLAY_WINDOW_EXPIRED ? "expired"
+               : "drawn");
+
+        if (next != 0 && (first == 0 || next < first)) {
+            first = next;
+        }
+    }
+
+    if (first == 0) {
+        printf("\nthe drawing does not change any more\n");
+        return;
+    }
+
+    ngx_http_overlay_instant_format(first, 0, at);
+    printf("\nthe drawing next changes at %s, in %lld s\n", at,
+           (long long) (first - now));
 }
 
 
@@ -554,6 +650,9 @@ ngx_overlay_cli_render(int argc, char **argv)
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
     ngx_overlay_cli_fonts_t         fonts;
+    char                           *tbuf;
+    int64_t                         now, next;
+    ngx_http_overlay_when_e         when;
 
     ngx_http_overlay_options_init(&opts);
 
@@ -561,6 +660,8 @@ ngx_overlay_cli_render(int argc, char **argv)
         return 2;
     }
 
+    now = (int64_t) time(NULL);
+    tbuf = NULL;
     nassets = 0;
     quality = 0;
     stats = 0;
@@ -585,6 +686,11 @@ ngx_overlay_cli_render(int argc, char **argv)
                                       &nassets)
                 != 0)
             {
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc - 3) {
+            if (ngx_overlay_cli_now(argv[++i], &now) != 0) {
                 return 2;
             }
 
@@ -671,12 +777,46 @@ ngx_overlay_cli_render(int argc, char **argv)
         goto done;
     }
 
+    /* the spec as drawn at --now (or now), as the module draws it */
+
+    tbuf = malloc(ngx_http_overlay_spec_at_size(&spec) + 1);
+    if (tbuf == NULL) {
+        rc = 2;
+        goto done;
+    }
+
+    when = ngx_http_overlay_spec_at(&spec, now, &spec, tbuf,
+                                     ngx_http_overlay_spec_at_size(&spec),
+                                     &next);
+
     rss = ngx_overlay_cli_rss_kb();
     ms = ngx_overlay_cli_ms();
 
-    if (ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
-                                   &err)
-        != NGX_HTTP_OVERLAY_OK)
+    if (when == NGX_HTTP_OVERLAY_WINDOW_PENDING
+        || when == NGX_HTTP_OVERLAY_WINDOW_EXPIRED)
+    {
+        /* no layer now: the original, as the module sends it */
+
+        printf("%s: no layer is drawn at this time, the original is "
+               "written\n", when == NGX_HTTP_OVERLAY_WINDOW_PENDING
+                            ? "pending" : "expired");
+
+        blob.data = malloc(len);
+        if (blob.data == NULL) {
+            rc = 2;
+            goto done;
+        }
+
+        memcpy(blob.data, data, len);
+        blob.len = len;
+        blob.free = free;
+        info.width = 0;
+        info.height = 0;
+        info.format = NGX_HTTP_OVERLAY_FORMAT_NONE;
+
+    } else if (ngx_http_overlay_composite(data, len, &spec, &opts, &info,
+                                          &blob, &err)
+               != NGX_HTTP_OVERLAY_OK)
     {
         rc = ngx_overlay_cli_refused(&err);
         goto done;
@@ -711,6 +851,7 @@ done:
 
     free(data);
     free(jbuf);
+    free(tbuf);
 
     for (n = 0; n < loaded; n++) {
         ngx_http_overlay_asset_free(assets[n]);
@@ -913,13 +1054,14 @@ ngx_overlay_cli_usage(void)
 {
     fprintf(stderr,
             "usage: ngx-overlay inspect [--font NAME=PATH[,PATH...]]... "
-            "VALUE\n"
+            "[--now INSTANT] VALUE\n"
             "       ngx-overlay encode [--font NAME=PATH[,PATH...]]... "
             "[--key-file FILE --uri PATH] JSON\n"
             "       ngx-overlay probe IMAGE\n"
             "       ngx-overlay render [--font NAME=PATH[,PATH...]]... "
             "[--asset NAME=PATH]...\n"
-            "                          [--quality N] [--stats] IN JSON OUT\n"
+            "                          [--quality N] [--now INSTANT] [--stats] "
+            "IN JSON OUT\n"
             "environment: NGX_OVERLAY_FONT=PATH[,PATH...] (inspect, "
             "render; default %s)\n",
             NGX_HTTP_OVERLAY_DEFAULT_FONT);

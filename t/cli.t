@@ -89,6 +89,47 @@ is($rc, 1, 'inspect refuses a character no font of the chain has');
 like($out, qr/\nbad_spec: layers\[0\]\.text: U\+0905 is in no font of "default"\n\z/,
      'naming the code point and the chain, after the spec');
 
+# the licence window: inspect --now says which layers are drawn and when
+# that changes; render --now draws the countdown of that instant, and
+# writes the original when no layer is left
+
+($rc, $out) = run('encode', '{"layers":[{"text":"{days} days left",'
+                  . '"from":"2026-12-18T00:00:00Z","until":'
+                  . '"2026-12-25T00:00:00+01:00"},{"text":"Soon",'
+                  . '"from":"2026-12-24T00:00:00Z"}]}');
+chomp($value = $out);
+($rc, $out) = run('inspect', '--now', '2026-12-20T10:00:00Z', $value);
+is($rc, 0, 'inspect --now');
+like($out, qr/"from":"2026-12-18T00:00:00Z","until":"2026-12-25T00:00:00\+01:00"/,
+     'the normalized spec keeps each instant in its offset');
+like($out, qr/^at 2026-12-20T10:00:00Z: layers\[0\] drawn, layers\[1\] pending\n(?s:.)*^the drawing next changes at 2026-12-20T23:00:00Z, in 46800 s$/m,
+     'which layers are drawn, and the next change: 5 days left become 4');
+
+($rc, $out) = run('render', '--now', '2026-12-20T10:00:00Z',
+                  "$fixtures/coffee.jpg",
+                  '{"overlay":"{days} days left","until":"2026-12-25T00:00:00Z"}',
+                  "$dir/days.jpg");
+is($rc, 0, 'render --now');
+($rc, $out) = run('render', "$fixtures/coffee.jpg",
+                  '{"overlay":"5 days left"}', "$dir/five.jpg");
+is(-s "$dir/days.jpg", -s "$dir/five.jpg",
+   'the countdown drawn as its text at that instant');
+ok(system('cmp', '-s', "$dir/days.jpg", "$dir/five.jpg") == 0,
+   'byte for byte');
+
+($rc, $out) = run('render', '--now', '2026-12-25T00:00:00Z',
+                  "$fixtures/coffee.jpg",
+                  '{"overlay":"{days} days left","until":"2026-12-25T00:00:00Z"}',
+                  "$dir/gone.jpg");
+is($rc, 0, 'render --now after until');
+like($out, qr/^expired: no layer is drawn at this time/, 'says so');
+ok(system('cmp', '-s', "$dir/gone.jpg", "$fixtures/coffee.jpg") == 0,
+   'and writes the original');
+
+($rc, $out) = run('render', '--now', 'tomorrow', "$fixtures/coffee.jpg",
+                  '{"overlay":"x"}', "$dir/x.jpg");
+is($rc, 2, '--now takes an RFC 3339 instant only');
+
 # encode: validated, base64url, unpadded; inspect reads it back
 
 ($rc, $out) = run('encode', '{"overlay":"Last Chance!"}');
@@ -170,7 +211,7 @@ is($rc, 2, 'a missing font in a chain is a usage error');
 
 ($rc, $out) = run('frobnicate');
 is($rc, 2, 'an unknown command is a usage error');
-like($out, qr/^usage: ngx-overlay inspect \[--font NAME=PATH\[,PATH\.\.\.\]\]\.\.\. VALUE/m,
+like($out, qr/^usage: ngx-overlay inspect \[--font NAME=PATH\[,PATH\.\.\.\]\]\.\.\. \[--now INSTANT\] VALUE/m,
      'with the usage');
 
 done_testing();
