@@ -274,21 +274,14 @@ ngx_http_overlay_spec_parse(unsigned char *json, size_t len,
         rc = ngx_http_overlay_field_text(&ps, "overlay", value,
                                          &spec->layers[0]);
 
-        if (rc == NGX_HTTP_OVERLAY_OK
-            && json_object_get(root, "from") != NULL)
-        {
-            rc = ngx_http_overlay_field_instant(&ps, "from",
-                                                json_object_get(root, "from"),
-                                                &spec->layers[0]);
-        }
+        for (i = 0; i < 2 && rc == NGX_HTTP_OVERLAY_OK; i++) {
+            key = i ? "until" : "from";
+            value = json_object_get(root, key);
 
-        if (rc == NGX_HTTP_OVERLAY_OK
-            && json_object_get(root, "until") != NULL)
-        {
-            rc = ngx_http_overlay_field_instant(&ps, "until",
-                                                json_object_get(root,
-                                                                "until"),
-                                                &spec->layers[0]);
+            if (value != NULL) {
+                rc = ngx_http_overlay_field_instant(&ps, key, value,
+                                                    &spec->layers[0]);
+            }
         }
 
         if (rc == NGX_HTTP_OVERLAY_OK) {
