@@ -350,6 +350,8 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
 
     adjusted = 0;
 
+    ngx_http_overlay_splice_retable(s);
+
 again:
 
     /* the source up to the first segment, to its bit */
@@ -358,7 +360,7 @@ again:
     w.acc = 0;
     w.nb = 0;
 
-    ngx_http_overlay_splice_verbatim(s, &w, 0, &s->seg[0].at);
+    ngx_http_overlay_splice_header(s, &w);
 
     for (i = 0; i < s->nsegs; i++) {
         g = &s->seg[i];
@@ -472,6 +474,10 @@ again:
         w.o += s->len - s->eoi;
     }
 
+    if (ngx_http_overlay_splice_fit_check(s) != 0) {
+        goto failed;
+    }
+
     s->out_len = (size_t) (w.o - s->out);
 
     return 0;
@@ -482,6 +488,22 @@ failed:
     s->out = NULL;
 
     return -1;
+}
+
+
+unsigned
+ngx_http_overlay_splice_fitted(ngx_http_overlay_splice_t *s, double *mse)
+{
+    *mse = s->fit_mse;
+
+    return s->fitted;
+}
+
+
+unsigned
+ngx_http_overlay_splice_retabled(ngx_http_overlay_splice_t *s)
+{
+    return s->retabled != 0;
 }
 
 

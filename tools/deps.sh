@@ -19,7 +19,8 @@ set -u
 # text: libraqm (FriBidi, HarfBuzz) lays it out, FreeType draws it
 # test: Test::Nginx's dependencies, GD.pm to check pixels, the fonts;
 # HarfBuzz's hb-shape and Pillow (its raqm layout) as references for text
-# and fallback fonts for Devanagari (Lohit) and Thai (Loma), 0.6 MB
+# and fallback fonts for Devanagari (Lohit) and Thai (Loma), 0.6 MB;
+# cjpeg and jpegtran, which make the JPEG variants of the unit tests
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libpcre2-dev zlib1g-dev
@@ -27,7 +28,8 @@ libgd-dev libpng-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev f
 libraqm-dev libfreetype-dev libfribidi-dev
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl
-libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf"
+libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf
+libjpeg-turbo-progs"
 
 # bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
 # for real photos, the font the Python service draws with

@@ -92,6 +92,7 @@ static const unit_group_t  unit_groups[] = {
 
     { "jpeg_splice", test_jpeg_splice },
     { "jpeg_splice_composite", test_jpeg_splice_composite },
+    { "jpeg_splice_fit", test_jpeg_splice_fit },
 
     { "png_probe", test_png_probe },
     { "png_headers", test_png_headers },

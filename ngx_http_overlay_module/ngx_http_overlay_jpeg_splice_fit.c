@@ -1,0 +1,451 @@
+
+/*
+ * ngx_http_overlay_module: the entropy splice's new blocks fitted to the
+ * source's Huffman tables.
+ *
+ * Optimized tables (cjpeg -optimize, Pillow's optimize=True, jpegoptim,
+ * most image pipelines) hold only the symbols the source's blocks use: a
+ * badge's sharp edges need AC symbols (runs and sizes) and DC differences
+ * that they lack.  A block of the rectangle that has such a symbol is
+ * quantized again under the constraint that every symbol is in the
+ * tables: among all codable blocks, the one nearest to the wanted block
+ * in the pixels' squared error (the coefficients' errors times their
+ * quantization steps; the DCT is orthonormal), found by a dynamic
+ * programme over the zigzag positions whose state is the run of zeros
+ * before each (the trellis of a rate-distortion quantizer, with the rate
+ * replaced by "codable or not").  A DC difference the table lacks moves
+ * the block's DC to the nearest value whose difference is codable, and
+ * whose successor's, when that one is outside the rectangle and cannot
+ * move, is too; within the rectangle the next block absorbs the change.
+ *
+ * The squared error is summed per component; the driver declines the
+ * splice when it would cost the rectangle more than conf.max_mse
+ * (ngx_http_overlay_splice_fit_check()), and the caller takes the
+ * transcode, with the tables extended.
+ */
+
+
+#include <string.h>
+
+#include "ngx_http_overlay_jpeg_splice_int.h"
+
+
+/* the largest quantized DC a block may have, 8-bit samples */
+#define NGX_HTTP_OVERLAY_SPLICE_DC_MAX  2047
+
+
+static void ngx_http_overlay_splice_fit_sizes(ngx_http_overlay_splice_t *s,
+    unsigned t);
+static int ngx_http_overlay_splice_codable(const short *block,
+    const ngx_http_overlay_splice_huff_t *ac);
+static int ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s,
+    short *block, unsigned t, const uint16_t *q, uint64_t *err);
+static uint64_t ngx_http_overlay_splice_fit_value(int target, int size,
+    int *v);
+
+
+/*
+ * The block of component c (in the scan's order) that MCU m codes first,
+ * or with n, its n-th: the caller's
+ */
+
+short *
+ngx_http_overlay_splice_mcu_block(ngx_http_overlay_splice_t *s, unsigned m,
+    unsigned c, unsigned n)
+{
+    unsigned                         row, col;
+    ngx_http_overlay_splice_comp_t  *ci;
+
+    ci = &s->conf.comp[c];
+
+    if (s->conf.ncomps == 1) {
+        return s->conf.block(s->conf.data, ci->index, m % ci->width,
+                             m / ci->width);
+    }
+
+    row = m / s->conf.mcus_per_row;
+    col = m % s->conf.mcus_per_row;
+
+    return s->conf.block(s->conf.data, ci->index, col * ci->h + n % ci->h,
+                         row * ci->v + n / ci->h);
+}
+
+
+/*
+ * Block n of component c in MCU m of the rectangle made codable with the
+ * tables, pred its DC predictor: 0, or -1 (no codable block near it)
+ */
+
+int
+ngx_http_overlay_splice_fit(ngx_http_overlay_splice_t *s, short *block,
+    unsigned m, unsigned c, unsigned n, int pred)
+{
+    int                              d, v, k, lo, hi, next, fixed, nb,
+                                     target;
+    int64_t                          rest, reach;
+    unsigned                         row, col, after, ri;
+    const uint16_t                  *q;
+    ngx_http_overlay_splice_comp_t  *ci;
+    ngx_http_overlay_splice_huff_t  *dc;
+
+    ci = &s->conf.comp[c];
+    dc = &s->huff[0][ci->dc];
+    q = s->conf.quant[c];
+    ri = s->conf.restart_interval;
+
+    /*
+     * The DC: the chain of the component's blocks from this one leads,
+     * through the rest of the rectangle's row, to a block that cannot
+     * move when that is outside the rectangle and no restart interval
+     * begins before it; this block's DC stays near enough to it for the
+     * rest (rest blocks, then it) to bridge the difference with the
+     * differences the table has
+     */
+
+    nb = (s->conf.ncomps == 1) ? 1 : (int) (ci->h * ci->v);
+    row = m / s->width;
+    after = row * s->width + s->x1;
+    fixed = after < s->total
+            && !(ri != 0 && (m / ri + 1) * ri <= after);
+
+    if (fixed) {
+        row = after / s->width;
+        col = after % s->width;
+        fixed = row < s->y0 || row >= s->y1 || col < s->x0 || col >= s->x1;
+    }
+
+    next = 0;
+    rest = 0;
+    lo = -NGX_HTTP_OVERLAY_SPLICE_DC_MAX;
+    hi = NGX_HTTP_OVERLAY_SPLICE_DC_MAX;
+
+    if (fixed) {
+        next = ngx_http_overlay_splice_mcu_block(s, after, c, 0)[0];
+
+        for (k = 1; k <= 11 && dc->size[k] != 0; k++) {
+            /* void */
+        }
+
+        rest = (int64_t) (after - 1 - m) * nb + (nb - 1 - (int) n);
+        reach = (rest + 1) * ((1 << (k - 1)) - 1);
+        lo = (int) (next - reach > lo ? next - reach : lo);
+        hi = (int) (next + reach < hi ? next + reach : hi);
+    }
+
+    target = block[0] < lo ? lo : (block[0] > hi ? hi : block[0]);
+
+    for (d = 0; d <= 2 * NGX_HTTP_OVERLAY_SPLICE_DC_MAX + 1; d++) {
+        v = target + ((d & 1) ? -(d + 1) / 2 : d / 2);
+
+        if (v < lo || v > hi) {
+            continue;
+        }
+
+        k = ngx_http_overlay_splice_nbits(v - pred);
+
+        if (k > 11 || dc->size[k] == 0) {
+            continue;
+        }
+
+        if (fixed && rest == 0) {
+            k = ngx_http_overlay_splice_nbits(next - v);
+
+            if (k > 11 || dc->size[k] == 0) {
+                continue;
+            }
+        }
+
+        break;
+    }
+
+    if (d > 2 * NGX_HTTP_OVERLAY_SPLICE_DC_MAX + 1) {
+        return -1;
+    }
+
+    if (v != block[0]) {
+        d = (v - block[0]) * (q != NULL ? q[0] : 1);
+        s->fit_err[c] += (uint64_t) ((int64_t) d * d);
+        s->fitted++;
+        block[0] = (short) v;
+    }
+
+    if (ngx_http_overlay_splice_codable(block, &s->huff[1][ci->ac])) {
+        return 0;
+    }
+
+    s->fitted++;
+
+    return ngx_http_overlay_splice_fit_ac(s, block, ci->ac, q,
+                                          &s->fit_err[c]);
+}
+
+
+/*
+ * Whether the fit costs the rectangle more than conf.max_mse: the
+ * components' mean squared errors per sample, weighted: 0, or -1 with
+ * s->why
+ */
+
+int
+ngx_http_overlay_splice_fit_check(ngx_http_overlay_splice_t *s)
+{
+    double    mse, blocks;
+    unsigned  c, rows;
+
+    if (s->fitted == 0) {
+        return 0;
+    }
+
+    mse = 0;
+    rows = 0;
+
+    for (c = 0; c < s->conf.ncomps; c++) {
+        if (s->conf.ncomps == 1) {
+            blocks = (double) (s->x1 - s->x0) * (s->y1 - s->y0);
+
+        } else {
+            rows = s->conf.comp[c].h * s->conf.comp[c].v;
+            blocks = (double) (s->x1 - s->x0) * (s->y1 - s->y0) * rows;
+        }
+
+        mse += (double) s->fit_err[c] / (blocks * 64)
+               * s->conf.weight[c] / 1024;
+    }
+
+    s->fit_mse = mse;
+
+    if (mse > s->conf.max_mse) {
+        s->why = "the tables lack symbols that matter";
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* whether every AC symbol of the block is in the table */
+
+static int
+ngx_http_overlay_splice_codable(const short *block,
+    const ngx_http_overlay_splice_huff_t *ac)
+{
+    int  k, r, n, v;
+
+    r = 0;
+
+    for (k = 1; k < 64; k++) {
+        v = block[ngx_http_overlay_splice_zigzag[k]];
+
+        if (v == 0) {
+            r++;
+            continue;
+        }
+
+        if (r > 15 && ac->size[0xf0] == 0) {
+            return 0;
+        }
+
+        n = ngx_http_overlay_splice_nbits(v);
+
+        if (n > 10 || ac->size[(r & 15) << 4 | n] == 0) {
+            return 0;
+        }
+
+        r = 0;
+    }
+
+    return r == 0 || ac->size[0x00] != 0;
+}
+
+
+/*
+ * For each run of zeros (mod 16) and size wanted, the sizes nearest to it
+ * that the AC table t has: below or equal (0: none), and above (0: none)
+ */
+
+static void
+ngx_http_overlay_splice_fit_sizes(ngx_http_overlay_splice_t *s, unsigned t)
+{
+    int                              r, c, k;
+    ngx_http_overlay_splice_huff_t  *ac;
+
+    ac = &s->huff[1][t];
+
+    for (r = 0; r < 16; r++) {
+        for (c = 0; c <= 10; c++) {
+            s->fit_lo[t][r][c] = 0;
+            s->fit_hi[t][r][c] = 0;
+
+            for (k = c; k >= 1; k--) {
+                if (ac->size[r << 4 | k] != 0) {
+                    s->fit_lo[t][r][c] = (unsigned char) k;
+                    break;
+                }
+            }
+
+            for (k = c + 1; k <= 10; k++) {
+                if (ac->size[r << 4 | k] != 0) {
+                    s->fit_hi[t][r][c] = (unsigned char) k;
+                    break;
+                }
+            }
+        }
+    }
+
+    s->fit_sizes |= 1u << t;
+}
+
+
+/*
+ * The AC coefficients of the block replaced by the codable ones nearest to
+ * them: cost[r] is the least error of positions 1..k-1 that ends in a run
+ * of r zeros; a nonzero coefficient at k comes from any run, with the
+ * symbol of that run and the nearest size the table has.  0, or -1: no
+ * codable block (no end of block, and no way to fill all 63).
+ */
+
+static int
+ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s, short *block,
+    unsigned t, const uint16_t *q, uint64_t *err)
+{
+    int                              k, r, i, c, target, v, best_v, zrl,
+                                     lo, hi, run[64], val[64];
+    uint64_t                         cost[64], zero, e, best, w, end;
+    ngx_http_overlay_splice_huff_t  *ac;
+
+    ac = &s->huff[1][t];
+    zrl = ac->size[0xf0] != 0;
+
+    if (!(s->fit_sizes & (1u << t))) {
+        ngx_http_overlay_splice_fit_sizes(s, t);
+    }
+
+    /* cost[r] valid for r < k; UINT64_MAX: not reachable */
+
+    cost[0] = 0;
+
+    for (k = 1; k < 64; k++) {
+        target = block[ngx_http_overlay_splice_zigzag[k]];
+        w = (q != NULL) ? q[ngx_http_overlay_splice_zigzag[k]] : 1;
+        w *= w;
+        c = ngx_http_overlay_splice_nbits(target);
+        c = c > 10 ? 10 : c;
+
+        best = UINT64_MAX;
+        best_v = 0;
+        i = 0;
+
+        for (r = 0; r < k; r++) {
+            if (cost[r] == UINT64_MAX || (r > 15 && !zrl)) {
+                continue;
+            }
+
+            lo = s->fit_lo[t][r & 15][c];
+            hi = s->fit_hi[t][r & 15][c];
+
+            if (lo != 0) {
+                e = cost[r] + w * ngx_http_overlay_splice_fit_value(target,
+                                                                    lo, &v);
+                if (e < best) {
+                    best = e;
+                    best_v = v;
+                    i = r;
+                }
+            }
+
+            if (hi != 0) {
+                e = cost[r] + w * ngx_http_overlay_splice_fit_value(target,
+                                                                    hi, &v);
+                if (e < best) {
+                    best = e;
+                    best_v = v;
+                    i = r;
+                }
+            }
+        }
+
+        /* a zero here: every run one longer */
+
+        zero = w * (uint64_t) ((int64_t) target * target);
+
+        for (r = k; r > 0; r--) {
+            cost[r] = (cost[r - 1] == UINT64_MAX) ? UINT64_MAX
+                                                  : cost[r - 1] + zero;
+        }
+
+        cost[0] = best;
+        run[k] = i;
+        val[k] = best_v;
+    }
+
+    /* the end: a run of zeros needs the end of block */
+
+    best = cost[0];
+    i = 0;
+
+    if (ac->size[0x00] != 0) {
+        for (r = 1; r < 64; r++) {
+            if (cost[r] < best) {
+                best = cost[r];
+                i = r;
+            }
+        }
+    }
+
+    if (best == UINT64_MAX) {
+        return -1;
+    }
+
+    end = best;
+
+    /* back from the last nonzero coefficient */
+
+    for (k = 63; k > 63 - i; k--) {
+        block[ngx_http_overlay_splice_zigzag[k]] = 0;
+    }
+
+    k = 63 - i;
+
+    while (k > 0) {
+        block[ngx_http_overlay_splice_zigzag[k]] = (short) val[k];
+        r = run[k];
+
+        for (i = k - 1; i > k - 1 - r; i--) {
+            block[ngx_http_overlay_splice_zigzag[i]] = 0;
+        }
+
+        k = k - 1 - r;
+    }
+
+    *err += end;
+
+    return 0;
+}
+
+
+/*
+ * The value of that size (T.81 F.1.2.2) nearest to target, in *v, and the
+ * square of its distance; a zero target takes a positive value
+ */
+
+static uint64_t
+ngx_http_overlay_splice_fit_value(int target, int size, int *v)
+{
+    int  a, m;
+
+    a = target < 0 ? -target : target;
+
+    if (a >= (1 << size)) {
+        m = (1 << size) - 1;
+
+    } else if (a < (1 << (size - 1))) {
+        m = 1 << (size - 1);
+
+    } else {
+        m = a;
+    }
+
+    *v = target < 0 ? -m : m;
+
+    return (uint64_t) ((int64_t) (a - m) * (a - m));
+}
