@@ -204,8 +204,8 @@ ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
         row = m / s->width;
         col = m % s->width;
 
-        fit = s->conf.fit && row >= s->y0 && row < s->y1 && col >= s->x0
-              && col < s->x1;
+        fit = s->conf.fit && s->fit_any && row >= s->y0 && row < s->y1
+              && col >= s->x0 && col < s->x1;
 
         for (c = 0; c < s->conf.ncomps; c++) {
             ci = &s->conf.comp[c];

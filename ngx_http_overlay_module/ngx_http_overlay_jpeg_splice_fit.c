@@ -298,19 +298,26 @@ ngx_http_overlay_splice_fit_sizes(ngx_http_overlay_splice_t *s, unsigned t)
 
 /*
  * The AC coefficients of the block replaced by the codable ones nearest to
- * them: cost[r] is the least error of positions 1..k-1 that ends in a run
- * of r zeros; a nonzero coefficient at k comes from any run, with the
- * symbol of that run and the nearest size the table has.  0, or -1: no
- * codable block (no end of block, and no way to fill all 63).
+ * them.  A state is the position p of the last nonzero coefficient (0:
+ * none yet); zeros after it cost z[k] - z[p], z the running sum of the
+ * squared errors of zeros, so b[p] = (least error up to p, p nonzero) -
+ * z[p] stays as it is while k moves on.  A nonzero coefficient at k after
+ * a run r = k - 1 - p costs the symbol of r mod 16 (with runs of 16
+ * zeros before when r > 15, which need that symbol) and the size the
+ * table has nearest to the wanted one: the best p of each r mod 16 is
+ * kept, so each position costs 16 steps.  0, or -1: no codable block (no
+ * end of block, and no way to fill all 63).
  */
 
 static int
 ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s, short *block,
     unsigned t, const uint16_t *q, uint64_t *err)
 {
-    int                              k, r, i, c, target, v, best_v, zrl,
-                                     lo, hi, run[64], val[64];
-    uint64_t                         cost[64], zero, e, best, w, end;
+    int                              i, k, p, r, c, target, v, zrl, lo, hi,
+                                     best_p, best_v, prev[64], val[64],
+                                     arg[16];
+    int64_t                          b[64], z[64], most[16], e, e2, best,
+                                     w;
     ngx_http_overlay_splice_huff_t  *ac;
 
     ac = &s->huff[1][t];
@@ -320,9 +327,15 @@ ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s, short *block,
         ngx_http_overlay_splice_fit_sizes(s, t);
     }
 
-    /* cost[r] valid for r < k; UINT64_MAX: not reachable */
+    /* most[p % 16]: the least b[] of the states p more than 16 back */
 
-    cost[0] = 0;
+    for (r = 0; r < 16; r++) {
+        most[r] = INT64_MAX;
+        arg[r] = 0;
+    }
+
+    b[0] = 0;
+    z[0] = 0;
 
     for (k = 1; k < 64; k++) {
         target = block[ngx_http_overlay_splice_zigzag[k]];
@@ -331,93 +344,107 @@ ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s, short *block,
         c = ngx_http_overlay_splice_nbits(target);
         c = c > 10 ? 10 : c;
 
-        best = UINT64_MAX;
-        best_v = 0;
-        i = 0;
+        /* the state 16 back leaves the window: runs from it need ZRL */
 
-        for (r = 0; r < k; r++) {
-            if (cost[r] == UINT64_MAX || (r > 15 && !zrl)) {
+        if (zrl && k - 17 >= 0 && b[k - 17] < most[(k - 17) & 15]) {
+            most[(k - 17) & 15] = b[k - 17];
+            arg[(k - 17) & 15] = k - 17;
+        }
+
+        best = INT64_MAX;
+        best_p = 0;
+        best_v = 0;
+
+        for (r = 0; r < 16 && r < k; r++) {
+
+            /*
+             * the runs of r mod 16 zeros: from p = k - 1 - r, or from a
+             * state further back by 16s (most[], with ZRL)
+             */
+
+            p = k - 1 - r;
+            e = b[p];
+            i = p;
+
+            if (most[p & 15] < e) {
+                e = most[p & 15];
+                i = arg[p & 15];
+            }
+
+            if (e == INT64_MAX) {
                 continue;
             }
 
-            lo = s->fit_lo[t][r & 15][c];
-            hi = s->fit_hi[t][r & 15][c];
+            lo = s->fit_lo[t][r][c];
+            hi = s->fit_hi[t][r][c];
 
             if (lo != 0) {
-                e = cost[r] + w * ngx_http_overlay_splice_fit_value(target,
-                                                                    lo, &v);
-                if (e < best) {
-                    best = e;
+                v = 0;
+                e2 = e + w * (int64_t) ngx_http_overlay_splice_fit_value(
+                                                          target, lo, &v);
+                if (e2 < best) {
+                    best = e2;
+                    best_p = i;
                     best_v = v;
-                    i = r;
                 }
             }
 
             if (hi != 0) {
-                e = cost[r] + w * ngx_http_overlay_splice_fit_value(target,
-                                                                    hi, &v);
-                if (e < best) {
-                    best = e;
+                v = 0;
+                e2 = e + w * (int64_t) ngx_http_overlay_splice_fit_value(
+                                                          target, hi, &v);
+                if (e2 < best) {
+                    best = e2;
+                    best_p = i;
                     best_v = v;
-                    i = r;
                 }
             }
         }
 
-        /* a zero here: every run one longer */
+        z[k] = z[k - 1] + w * (int64_t) target * target;
 
-        zero = w * (uint64_t) ((int64_t) target * target);
+        /* b[k] = C[k] - z[k], C[k] = best + z[k - 1] */
 
-        for (r = k; r > 0; r--) {
-            cost[r] = (cost[r - 1] == UINT64_MAX) ? UINT64_MAX
-                                                  : cost[r - 1] + zero;
-        }
-
-        cost[0] = best;
-        run[k] = i;
+        b[k] = (best == INT64_MAX) ? INT64_MAX : best + z[k - 1] - z[k];
+        prev[k] = best_p;
         val[k] = best_v;
     }
 
-    /* the end: a run of zeros needs the end of block */
+    /* the end: zeros after the last nonzero need the end of block */
 
-    best = cost[0];
-    i = 0;
+    best = b[63];
+    p = 63;
 
     if (ac->size[0x00] != 0) {
-        for (r = 1; r < 64; r++) {
-            if (cost[r] < best) {
-                best = cost[r];
-                i = r;
+        for (k = 0; k < 63; k++) {
+            if (b[k] < best) {
+                best = b[k];
+                p = k;
             }
         }
     }
 
-    if (best == UINT64_MAX) {
+    if (best == INT64_MAX) {
         return -1;
     }
 
-    end = best;
+    *err += (uint64_t) (best + z[63]);
 
-    /* back from the last nonzero coefficient */
+    /* back from the last nonzero coefficient, zeros between */
 
-    for (k = 63; k > 63 - i; k--) {
+    for (k = 63; k > p; k--) {
         block[ngx_http_overlay_splice_zigzag[k]] = 0;
     }
 
-    k = 63 - i;
+    while (p > 0) {
+        block[ngx_http_overlay_splice_zigzag[p]] = (short) val[p];
 
-    while (k > 0) {
-        block[ngx_http_overlay_splice_zigzag[k]] = (short) val[k];
-        r = run[k];
-
-        for (i = k - 1; i > k - 1 - r; i--) {
-            block[ngx_http_overlay_splice_zigzag[i]] = 0;
+        for (k = p - 1; k > prev[p]; k--) {
+            block[ngx_http_overlay_splice_zigzag[k]] = 0;
         }
 
-        k = k - 1 - r;
+        p = prev[p];
     }
-
-    *err += end;
 
     return 0;
 }

@@ -35,6 +35,12 @@
 #define NGX_HTTP_OVERLAY_SPLICE_LOOK    9       /* bits of the lookahead */
 #define NGX_HTTP_OVERLAY_SPLICE_PAIR    12      /* of two AC symbols' */
 
+/*
+ * blocks to skip from which the pair tables (2 x 4096 entries, about
+ * 150000 instructions each) pay for their making
+ */
+#define NGX_HTTP_OVERLAY_SPLICE_PAIRS_FROM  1024
+
 #if (NGX_HTTP_OVERLAY_SPLICE_PAIR != 12)
 #error the pair tables are of 12 bits
 #endif
@@ -155,6 +161,8 @@ struct ngx_http_overlay_splice_s {
     ngx_http_overlay_splice_reader_t  rd;
     ngx_http_overlay_splice_huff_t    huff[2][4];   /* DC, AC */
     uint16_t                          pair[4][1 << 12];     /* AC's */
+    unsigned                          ac_used;  /* the AC tables, bits */
+    unsigned                          paired;   /* pair[] made */
 
     /* the fit's (ngx_http_overlay_jpeg_splice_fit.c) */
 
@@ -168,6 +176,7 @@ struct ngx_http_overlay_splice_s {
     /* the retable's (ngx_http_overlay_jpeg_splice_retable.c) */
 
     unsigned                          retabled; /* DC 0..3, AC 4..7 */
+    unsigned                          fit_any;  /* symbols still missing */
     int                               header_checked;   /* 1 ok, -1 not */
     ngx_http_overlay_splice_dht_t     ext[2][4];
 };
@@ -188,6 +197,9 @@ int ngx_http_overlay_splice_table(ngx_http_overlay_splice_huff_t *h,
 /* the pair table of an AC table, made after it */
 void ngx_http_overlay_splice_pairs(uint16_t *pair,
     const ngx_http_overlay_splice_huff_t *h);
+
+/* the pair tables of every AC table of the scan, s->paired set */
+void ngx_http_overlay_splice_make_pairs(ngx_http_overlay_splice_t *s);
 
 /* decodes MCUs s->next up to to, their blocks to s->conf.block() if store */
 int ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,

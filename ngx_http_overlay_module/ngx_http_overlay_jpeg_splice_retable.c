@@ -40,7 +40,7 @@ static unsigned char *ngx_http_overlay_splice_dht(
 /*
  * The tables extended where the rectangle's blocks need symbols they lack
  * and they have room: s->retabled, a bit for each table (DC 0..3, AC
- * 4..7) extended
+ * 4..7) extended; s->fit_any, whether a symbol is still missing
  */
 
 void
@@ -50,6 +50,7 @@ ngx_http_overlay_splice_retable(ngx_http_overlay_splice_t *s)
     uint32_t  need[2][4][256];
 
     s->retabled = 0;
+    s->fit_any = 1;
 
     if (!s->conf.retable) {
         return;
@@ -88,6 +89,20 @@ ngx_http_overlay_splice_retable(ngx_http_overlay_splice_t *s)
                    == 0)
             {
                 s->retabled |= 1u << (cls * 4 + t);
+            }
+        }
+    }
+
+    /* the fit has something to do only where a symbol is still missing */
+
+    s->fit_any = 0;
+
+    for (cls = 0; cls < 2; cls++) {
+        for (t = 0; t < 4; t++) {
+            for (k = 0; k < 256; k++) {
+                if (need[cls][t][k] != 0 && s->huff[cls][t].size[k] == 0) {
+                    s->fit_any = 1;
+                }
             }
         }
     }
