@@ -14,8 +14,12 @@
  * before the scan and anything after the last segment's restart interval
  * (or its EOI) are the source's bytes.
  *
- * Anything it cannot do exactly (a symbol the tables lack, a stream it
- * does not understand) it declines, and the caller takes another path.
+ * A symbol the tables lack is added to them where they have room
+ * (ngx_http_overlay_jpeg_splice_retable.c), else the block is fitted to
+ * the symbols they have (ngx_http_overlay_jpeg_splice_fit.c), with
+ * conf.retable and conf.fit.  Anything else it cannot do (a fit that
+ * costs too much, a stream it does not understand) it declines, and the
+ * caller takes another path.
  *
  * The state is opaque here (ngx_http_overlay_jpeg_splice_int.h has it, for
  * the splice's own files and its unit tests).  Its use: create(), init(),

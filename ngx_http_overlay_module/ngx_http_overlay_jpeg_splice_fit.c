@@ -36,8 +36,6 @@
 
 static void ngx_http_overlay_splice_fit_sizes(ngx_http_overlay_splice_t *s,
     unsigned t);
-static int ngx_http_overlay_splice_codable(const short *block,
-    const ngx_http_overlay_splice_huff_t *ac);
 static int ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s,
     short *block, unsigned t, const uint16_t *q, uint64_t *err);
 static uint64_t ngx_http_overlay_splice_fit_value(int target, int size,
@@ -169,7 +167,9 @@ ngx_http_overlay_splice_fit(ngx_http_overlay_splice_t *s, short *block,
         block[0] = (short) v;
     }
 
-    if (ngx_http_overlay_splice_codable(block, &s->huff[1][ci->ac])) {
+    if (ngx_http_overlay_splice_missing(block, &s->huff[1][ci->ac], NULL)
+        == 0)
+    {
         return 0;
     }
 
@@ -223,15 +223,21 @@ ngx_http_overlay_splice_fit_check(ngx_http_overlay_splice_t *s)
 }
 
 
-/* whether every AC symbol of the block is in the table */
+/*
+ * The AC symbols of the block the table lacks: their number, each counted
+ * in need[] (a symbol, 256 counters) unless need is NULL; sizes over 10
+ * bits are counted but not in need[]
+ */
 
-static int
-ngx_http_overlay_splice_codable(const short *block,
-    const ngx_http_overlay_splice_huff_t *ac)
+unsigned
+ngx_http_overlay_splice_missing(const short *block,
+    const ngx_http_overlay_splice_huff_t *ac, uint32_t *need)
 {
-    int  k, r, n, v;
+    int       k, r, n, v;
+    unsigned  missing;
 
     r = 0;
+    missing = 0;
 
     for (k = 1; k < 64; k++) {
         v = block[ngx_http_overlay_splice_zigzag[k]];
@@ -241,20 +247,38 @@ ngx_http_overlay_splice_codable(const short *block,
             continue;
         }
 
-        if (r > 15 && ac->size[0xf0] == 0) {
-            return 0;
+        for ( /* void */ ; r > 15; r -= 16) {
+            if (ac->size[0xf0] == 0) {
+                missing++;
+
+                if (need != NULL) {
+                    need[0xf0]++;
+                }
+            }
         }
 
         n = ngx_http_overlay_splice_nbits(v);
 
-        if (n > 10 || ac->size[(r & 15) << 4 | n] == 0) {
-            return 0;
+        if (n > 10 || ac->size[r << 4 | n] == 0) {
+            missing++;
+
+            if (need != NULL && n <= 10) {
+                need[r << 4 | n]++;
+            }
         }
 
         r = 0;
     }
 
-    return r == 0 || ac->size[0x00] != 0;
+    if (r != 0 && ac->size[0x00] == 0) {
+        missing++;
+
+        if (need != NULL) {
+            need[0x00]++;
+        }
+    }
+
+    return missing;
 }
 
 
@@ -313,9 +337,9 @@ static int
 ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s, short *block,
     unsigned t, const uint16_t *q, uint64_t *err)
 {
-    int                              i, k, p, r, c, target, v, zrl, lo, hi,
-                                     best_p, best_v, prev[64], val[64],
-                                     arg[16];
+    int                              i, j, k, p, r, c, target, v, zrl,
+                                     size, best_p, best_v, prev[64],
+                                     val[64], arg[16];
     int64_t                          b[64], z[64], most[16], e, e2, best,
                                      w;
     ngx_http_overlay_splice_huff_t  *ac;
@@ -375,24 +399,17 @@ ngx_http_overlay_splice_fit_ac(ngx_http_overlay_splice_t *s, short *block,
                 continue;
             }
 
-            lo = s->fit_lo[t][r][c];
-            hi = s->fit_hi[t][r][c];
+            /* the nearest sizes the table has, below and above */
 
-            if (lo != 0) {
-                v = 0;
-                e2 = e + w * (int64_t) ngx_http_overlay_splice_fit_value(
-                                                          target, lo, &v);
-                if (e2 < best) {
-                    best = e2;
-                    best_p = i;
-                    best_v = v;
+            for (j = 0; j < 2; j++) {
+                size = j ? s->fit_hi[t][r][c] : s->fit_lo[t][r][c];
+
+                if (size == 0) {
+                    continue;
                 }
-            }
 
-            if (hi != 0) {
-                v = 0;
                 e2 = e + w * (int64_t) ngx_http_overlay_splice_fit_value(
-                                                          target, hi, &v);
+                                                        target, size, &v);
                 if (e2 < best) {
                     best = e2;
                     best_p = i;

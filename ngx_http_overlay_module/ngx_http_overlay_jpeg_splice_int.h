@@ -271,6 +271,13 @@ short *ngx_http_overlay_splice_mcu_block(ngx_http_overlay_splice_t *s,
 int ngx_http_overlay_splice_fit(ngx_http_overlay_splice_t *s, short *block,
     unsigned m, unsigned c, unsigned n, int pred);
 
+/*
+ * the AC symbols of a block the table lacks: their number, each counted
+ * in need[] unless NULL
+ */
+unsigned ngx_http_overlay_splice_missing(const short *block,
+    const ngx_http_overlay_splice_huff_t *ac, uint32_t *need);
+
 /* 0, or -1 with s->why: the fit cost more than conf.max_mse */
 int ngx_http_overlay_splice_fit_check(ngx_http_overlay_splice_t *s);
 

@@ -27,8 +27,6 @@
 
 static void ngx_http_overlay_splice_needs(ngx_http_overlay_splice_t *s,
     uint32_t need[2][4][256]);
-static void ngx_http_overlay_splice_need_ac(const short *block,
-    const ngx_http_overlay_splice_huff_t *ac, uint32_t *need);
 static int ngx_http_overlay_splice_add(ngx_http_overlay_splice_t *s,
     unsigned cls, unsigned t, const uint32_t *need);
 static int ngx_http_overlay_splice_header_ok(ngx_http_overlay_splice_t *s);
@@ -206,50 +204,12 @@ ngx_http_overlay_splice_needs(ngx_http_overlay_splice_t *s,
                     if (row >= s->y0 && row < s->y1 && col >= s->x0
                         && col < s->x1)
                     {
-                        ngx_http_overlay_splice_need_ac(block,
-                                                        &s->huff[1][ci->ac],
-                                                        need[1][ci->ac]);
+                        (void) ngx_http_overlay_splice_missing(block,
+                                   &s->huff[1][ci->ac], need[1][ci->ac]);
                     }
                 }
             }
         }
-    }
-}
-
-
-static void
-ngx_http_overlay_splice_need_ac(const short *block,
-    const ngx_http_overlay_splice_huff_t *ac, uint32_t *need)
-{
-    int  k, r, n, v;
-
-    r = 0;
-
-    for (k = 1; k < 64; k++) {
-        v = block[ngx_http_overlay_splice_zigzag[k]];
-
-        if (v == 0) {
-            r++;
-            continue;
-        }
-
-        for ( /* void */ ; r > 15; r -= 16) {
-            if (ac->size[0xf0] == 0) {
-                need[0xf0]++;
-            }
-        }
-
-        n = ngx_http_overlay_splice_nbits(v);
-
-        if (n <= 10 && ac->size[r << 4 | n] == 0) {
-            need[r << 4 | n]++;
-        }
-
-        r = 0;
-    }
-
-    if (r != 0 && ac->size[0x00] == 0) {
-        need[0x00]++;
     }
 }
 
