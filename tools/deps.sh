@@ -32,9 +32,10 @@ libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf
 libjpeg-turbo-progs"
 
 # bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
-# for real photos, the font the Python service draws with
+# for real photos, the font the Python service draws with; cmake and cjpeg
+# for the peer modjpeg-nginx (BENCH_MODJPEG) and the restart variant
 BENCH_PACKAGES="wrk gunicorn python3-pil plasma-workspace-wallpapers
-fonts-dejavu-core"
+fonts-dejavu-core cmake libjpeg-turbo-progs"
 
 # fuzz: clang, and libFuzzer with the sanitizers' runtimes
 FUZZ_PACKAGES="clang libclang-rt-14-dev"
