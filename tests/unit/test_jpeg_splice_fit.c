@@ -40,6 +40,8 @@ static double fit_psnr(const unsigned char *a, size_t alen,
 static void fit_bounds(const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts, int w, int h,
     ngx_http_overlay_rect_t *r);
+static int fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
+    const ngx_http_overlay_rect_t *r);
 
 
 /*
@@ -55,9 +57,8 @@ static void fit_bounds(const ngx_http_overlay_spec_t *spec,
 void
 test_jpeg_splice_fit(void)
 {
-    int                             c, by, bx, outside, mw, mh, spliced,
-                                    x0, y0, x1, y1, sx, sy, gw, gh, cases,
-                                    nspliced;
+    int                             c, by, bx, outside, spliced, gw, gh,
+                                    cases, nspliced;
     char                            name[160], dir[64], ppm[96];
     double                          psnr, worst;
     size_t                          i, f, p, len, rlen, t;
@@ -225,43 +226,10 @@ test_jpeg_splice_fit(void)
                 /* the blocks outside the overlay's MCUs are the source's */
 
                 fit_bounds(&spec, &opts, gw, gh, &r);
-
-                mw = (a.ncomp == 1) ? 8
-                     : 8 * ((a.w[0] + a.w[1] - 1) / a.w[1]);
-                mh = (a.ncomp == 1) ? 8
-                     : 8 * ((a.h[0] + a.h[1] - 1) / a.h[1]);
-                x0 = r.x / mw * mw;
-                y0 = r.y / mh * mh;
-                x1 = (r.x + r.w + mw - 1) / mw * mw;
-                y1 = (r.y + r.h + mh - 1) / mh * mh;
-
                 read_coefs(out, blob.len, &b);
-                outside = 0;
+                outside = fit_outside(&a, &b, &r);
 
-                for (c = 0; c < a.ncomp && c < b.ncomp; c++) {
-                    sx = (c == 0) ? 8 : mw;
-                    sy = (c == 0) ? 8 : mh;
-
-                    for (by = 0; by < a.h[c]; by++) {
-                        for (bx = 0; bx < a.w[c]; bx++) {
-                            if (bx * sx >= x0 && bx * sx < x1
-                                && by * sy >= y0 && by * sy < y1)
-                            {
-                                continue;
-                            }
-
-                            outside += memcmp(&a.coef[c][((size_t) by
-                                                   * a.w[c] + bx)
-                                                  * DCTSIZE2],
-                                              &b.coef[c][((size_t) by
-                                                   * b.w[c] + bx)
-                                                  * DCTSIZE2],
-                                              sizeof(JBLOCK)) != 0;
-                        }
-                    }
-                }
-
-                CHECK(b.ncomp == a.ncomp && outside == 0,
+                CHECK(outside == 0,
                       "%s: %d blocks changed outside the overlay's MCUs",
                       name, outside);
                 free_coefs(&b);
@@ -293,6 +261,148 @@ test_jpeg_splice_fit(void)
 
     if (system(name) != 0) {
         CHECK(0, "splice fit: %s failed", name);
+    }
+}
+
+
+/*
+ * The DHT segments the retable writes again, as a hostile source has them:
+ * its tables defined twice (both definitions extended), and in 40 copies
+ * (more tables than the retable rewrites: the fit, or the transcode,
+ * alone).  Each output decodes without a warning and keeps every block
+ * outside the overlay's MCUs; twice defined, it is the same image as from
+ * the source as it came.
+ */
+
+void
+test_jpeg_splice_fit_dht(void)
+{
+    int                             n, outside;
+    char                            dir[64], ppm[96], name[96];
+    size_t                          len, dlen, at, seg, olen;
+    gdImagePtr                      photo, im;
+    unsigned char                  *jpeg, *bad, *copies;
+    jpeg_coefs_t                    a, b, c;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_rect_t         r, none;
+    ngx_http_overlay_blob_t         blob, base;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const int  counts[] = { 2, 40 };
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last Chance!");
+
+    snprintf(dir, sizeof(dir), "/tmp/unit-fit-XXXXXX");
+
+    if (mkdtemp(dir) == NULL) {
+        CHECK(0, "splice fit dht: mkdtemp() failed");
+        return;
+    }
+
+    snprintf(ppm, sizeof(ppm), "%s/photo.ppm", dir);
+
+    photo = decode_fixture("rocket.jpg");
+
+    if (photo == NULL) {
+        return;
+    }
+
+    im = gdImageCreateTrueColor(320, 200);
+    gdImageCopy(im, photo, 0, 0, 300, 100, 320, 200);
+    gdImageDestroy(photo);
+    fit_ppm(im, ppm);
+    gdImageDestroy(im);
+
+    jpeg = fit_make("cjpeg -quality 85 -optimize %s > %s", ppm, dir, &len);
+    CHECK(jpeg != NULL, "splice fit dht: cjpeg failed");
+
+    if (jpeg == NULL) {
+        return;
+    }
+
+    /* cjpeg writes one DHT segment, all tables in it */
+
+    for (at = 2; at + 4 < len && !(jpeg[at] == 0xff && jpeg[at + 1] == 0xc4);
+         at += 2 + ((size_t) jpeg[at + 2] << 8 | jpeg[at + 3]))
+    {
+        /* void */
+    }
+
+    CHECK(at + 4 < len, "splice fit dht: no DHT segment");
+
+    if (at + 4 >= len) {
+        free(jpeg);
+        return;
+    }
+
+    seg = 2 + ((size_t) jpeg[at + 2] << 8 | jpeg[at + 3]);
+
+    rc = ngx_http_overlay_composite(jpeg, len, &spec, &opts, &info, &base,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "splice fit dht: the source: %s",
+          err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        free(jpeg);
+        return;
+    }
+
+    read_coefs(jpeg, len, &a);
+    read_coefs(base.data, base.len, &c);
+    fit_bounds(&spec, &opts, 320, 200, &r);
+    memset(&none, 0, sizeof(none));
+
+    for (n = 0; n < (int) (sizeof(counts) / sizeof(counts[0])); n++) {
+        snprintf(name, sizeof(name), "splice fit dht: %d DHT segments",
+                 counts[n]);
+
+        copies = malloc(seg * counts[n]);
+
+        for (olen = 0; olen < seg * counts[n]; olen += seg) {
+            memcpy(copies + olen, jpeg + at, seg);
+        }
+
+        bad = replace_bytes(jpeg, len, at, seg, copies, olen, &dlen);
+        free(copies);
+
+        rc = ngx_http_overlay_composite(bad, dlen, &spec, &opts, &info,
+                                        &blob, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
+
+        if (rc == NGX_HTTP_OVERLAY_OK) {
+            CHECK(jpeg_warnings(blob.data, blob.len) == 0,
+                  "%s: the output decodes with warnings", name);
+
+            read_coefs(blob.data, blob.len, &b);
+            outside = fit_outside(&a, &b, &r);
+            CHECK(outside == 0, "%s: %d blocks changed outside the "
+                  "overlay's MCUs", name, outside);
+
+            if (counts[n] == 2) {
+                CHECK(fit_outside(&c, &b, &none) == 0,
+                      "%s: not the image the source gives", name);
+            }
+
+            free_coefs(&b);
+            blob.free(blob.data);
+        }
+
+        free(bad);
+    }
+
+    free_coefs(&a);
+    free_coefs(&c);
+    base.free(base.data);
+    free(jpeg);
+
+    snprintf(name, sizeof(name), "rm -rf %s", dir);
+
+    if (system(name) != 0) {
+        CHECK(0, "splice fit dht: %s failed", name);
     }
 }
 
@@ -425,4 +535,52 @@ fit_bounds(const ngx_http_overlay_spec_t *spec,
 
     r->w = (r->x + r->w > w) ? w - r->x : r->w;
     r->h = (r->y + r->h > h) ? h - r->y : r->h;
+}
+
+
+/*
+ * The blocks of b that differ from a's outside the MCUs under r (-1: not
+ * the same components)
+ */
+
+static int
+fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
+    const ngx_http_overlay_rect_t *r)
+{
+    int  c, bx, by, mw, mh, sx, sy, x0, y0, x1, y1, outside;
+
+    if (a->ncomp != b->ncomp) {
+        return -1;
+    }
+
+    mw = (a->ncomp == 1) ? 8 : 8 * ((a->w[0] + a->w[1] - 1) / a->w[1]);
+    mh = (a->ncomp == 1) ? 8 : 8 * ((a->h[0] + a->h[1] - 1) / a->h[1]);
+    x0 = r->x / mw * mw;
+    y0 = r->y / mh * mh;
+    x1 = (r->x + r->w + mw - 1) / mw * mw;
+    y1 = (r->y + r->h + mh - 1) / mh * mh;
+    outside = 0;
+
+    for (c = 0; c < a->ncomp; c++) {
+        sx = (c == 0) ? 8 : mw;
+        sy = (c == 0) ? 8 : mh;
+
+        for (by = 0; by < a->h[c]; by++) {
+            for (bx = 0; bx < a->w[c]; bx++) {
+                if (bx * sx >= x0 && bx * sx < x1 && by * sy >= y0
+                    && by * sy < y1)
+                {
+                    continue;
+                }
+
+                outside += memcmp(&a->coef[c][((size_t) by * a->w[c] + bx)
+                                              * DCTSIZE2],
+                                  &b->coef[c][((size_t) by * b->w[c] + bx)
+                                              * DCTSIZE2],
+                                  sizeof(JBLOCK)) != 0;
+            }
+        }
+    }
+
+    return outside;
 }

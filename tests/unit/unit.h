@@ -268,6 +268,7 @@ void test_jpeg_splice_composite(void);
 
 /* test_jpeg_splice_fit.c */
 void test_jpeg_splice_fit(void);
+void test_jpeg_splice_fit_dht(void);
 
 /* test_codec_png.c */
 void test_png_probe(void);
