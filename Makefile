@@ -40,7 +40,8 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \
-                  jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c)
+                  jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \
+                  jpeg_splice_fit.c jpeg_splice_retable.c)
 # every header, private ones (no .c of their name) included
 CORE_HDRS    := $(wildcard $(SRC_DIR)/*.h)
 # the nginx glue: the module's files that include nginx's headers
@@ -255,6 +256,9 @@ fuzz-deps: deps
 # tests/bench/run.pl: BENCH_SECONDS of wrk per image and server on ports
 # BENCH_PORT to BENCH_PORT+2, then bench_codec; about 3 minutes at 5 s,
 # under a minute at 1.  Results in build/bench/ (http.tsv, codec.tsv).
+# Every JPEG variant is run (BENCH_VARIANTS=0: the baselines only;
+# BENCH_IMAGES=a.jpg,b.jpg: those); BENCH_MODJPEG=DIR (checkouts of
+# libmodjpeg and modjpeg-nginx) adds modjpeg-nginx on BENCH_PORT+3.
 
 $(BUILD)/bench_codec: tests/bench/bench_codec.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
@@ -262,10 +266,11 @@ $(BUILD)/bench_codec: tests/bench/bench_codec.c $(CORE_SRCS) $(CORE_HDRS)
 
 bench: deps
 	@tools/deps.sh install bench
-	@$(MAKE) --no-print-directory $(MODULE) $(BUILD)/bench_codec
+	@$(MAKE) --no-print-directory $(MODULE) $(BUILD)/bench_codec $(CLI)
 	BENCH_SECONDS=$(BENCH_SECONDS) BENCH_PORT=$(BENCH_PORT) \
 	    NGINX=$(NGINX) MODULE=$(CURDIR)/$(MODULE) \
 	    BENCH_CODEC=$(CURDIR)/$(BUILD)/bench_codec BUILD=$(CURDIR)/$(BUILD) \
+	    CLI=$(CURDIR)/$(CLI) NGX_SRC=$(NGX_SRC) \
 	    perl tests/bench/run.pl
 
 # make soak [SOAK_REQUESTS=100000]: one worker's RSS over that many

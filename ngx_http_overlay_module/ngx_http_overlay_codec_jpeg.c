@@ -24,6 +24,13 @@
 #include "ngx_http_overlay_jpeg_marker.h"
 
 
+/*
+ * The least PSNR of the splice's rectangle against the blocks wanted
+ * where they are fitted to the source's tables: 10^(40 dB / 10)
+ */
+#define NGX_HTTP_OVERLAY_JPEG_FIT_MSE  10000.0
+
+
 /* the painter's bounds in the stored image: x0 <= x < x1, y0 <= y < y1 */
 typedef struct {
     int                              x0, y0, x1, y1;
@@ -510,6 +517,34 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     sc.data = j;
     sc.adjust = 1;
     sc.jump = 1;
+
+    /*
+     * Blocks with symbols the tables lack fitted to them, as long as the
+     * rectangle's pixels stay within 40 dB (PSNR) of
+     * the blocks wanted: the mean squared error of R, G and B is that of
+     * Y, plus 1.086 times Cb's and 0.825 times Cr's
+     */
+
+    sc.fit = 1;
+    sc.retable = 1;
+    sc.max_mse = 255.0 * 255.0 / NGX_HTTP_OVERLAY_JPEG_FIT_MSE;
+
+    for (c = 0; c < d->comps_in_scan; c++) {
+        ci = d->cur_comp_info[c];
+
+        if (ci->quant_tbl_no >= 0 && ci->quant_tbl_no < NUM_QUANT_TBLS
+            && d->quant_tbl_ptrs[ci->quant_tbl_no] != NULL)
+        {
+            sc.quant[c] = d->quant_tbl_ptrs[ci->quant_tbl_no]->quantval;
+        }
+
+        sc.weight[c] = (d->jpeg_color_space == JCS_RGB) ? 341
+                       : (d->jpeg_color_space == JCS_YCbCr
+                          && ci->component_index == 1) ? 1112
+                       : (d->jpeg_color_space == JCS_YCbCr
+                          && ci->component_index == 2) ? 845
+                       : 1024;
+    }
 
     /* in j, to be destroyed with it should libjpeg longjmp out below */
 

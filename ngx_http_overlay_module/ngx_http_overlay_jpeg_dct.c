@@ -33,7 +33,8 @@ static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
  * The DCT path, for j->src with its header read: all its coefficients,
  * the region r's (whole iMCUs) replaced, written again to j->dest with
  * the source's parameters, markers, restart interval and progression;
- * with its own Huffman tables where they do, else with optimal ones.
+ * with its own Huffman tables, extended by the symbols they lack, where
+ * that can be done (libjpeg's optimal ones, a second pass, otherwise).
  */
 
 ngx_http_overlay_rc_e

@@ -148,10 +148,21 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
         }
     }
 
+    /*
+     * the pair tables are made by the skip when it has enough to skip
+     * (a thumbnail's overlay at the top has nothing); until then zeros,
+     * which send every code to the single lookup
+     */
+
+    s->ac_used = 0;
+
     for (t = 0; t < 4; t++) {
-        if (used[1][t]) {
-            ngx_http_overlay_splice_pairs(s->pair[t], &s->huff[1][t]);
-        }
+        s->ac_used |= used[1][t] ? 1u << t : 0;
+    }
+
+    if (s->paired) {
+        memset(s->pair, 0, sizeof(s->pair));
+        s->paired = 0;
     }
 
     /*
@@ -214,7 +225,7 @@ int
 ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s, unsigned x0,
     unsigned y0, unsigned x1, unsigned y1)
 {
-    unsigned                        y, a, e, i, ri;
+    unsigned                        y, a, e, i, ri, skip;
     ngx_http_overlay_splice_seg_t  *g;
 
     ri = s->conf.restart_interval;
@@ -263,6 +274,23 @@ ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s, unsigned x0,
         g = &s->seg[s->nsegs++];
         g->a = a;
         g->e = e;
+    }
+
+    /*
+     * the pair tables, when what is skipped (the MCUs before the first
+     * segment, the gaps between) is enough to pay for them
+     */
+
+    skip = s->seg[0].a;
+
+    for (i = 1; i < s->nsegs; i++) {
+        skip += s->seg[i].a - s->seg[i - 1].e;
+    }
+
+    if (!s->paired
+        && (uint64_t) skip * s->blocks >= NGX_HTTP_OVERLAY_SPLICE_PAIRS_FROM)
+    {
+        ngx_http_overlay_splice_make_pairs(s);
     }
 
     s->gap = NULL;
@@ -350,6 +378,8 @@ ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s)
 
     adjusted = 0;
 
+    ngx_http_overlay_splice_retable(s);
+
 again:
 
     /* the source up to the first segment, to its bit */
@@ -358,7 +388,7 @@ again:
     w.acc = 0;
     w.nb = 0;
 
-    ngx_http_overlay_splice_verbatim(s, &w, 0, &s->seg[0].at);
+    ngx_http_overlay_splice_header(s, &w);
 
     for (i = 0; i < s->nsegs; i++) {
         g = &s->seg[i];
@@ -472,6 +502,10 @@ again:
         w.o += s->len - s->eoi;
     }
 
+    if (ngx_http_overlay_splice_fit_check(s) != 0) {
+        goto failed;
+    }
+
     s->out_len = (size_t) (w.o - s->out);
 
     return 0;
@@ -482,6 +516,22 @@ failed:
     s->out = NULL;
 
     return -1;
+}
+
+
+unsigned
+ngx_http_overlay_splice_fitted(ngx_http_overlay_splice_t *s, double *mse)
+{
+    *mse = s->fit_mse;
+
+    return s->fitted;
+}
+
+
+unsigned
+ngx_http_overlay_splice_retabled(ngx_http_overlay_splice_t *s)
+{
+    return s->retabled != 0;
 }
 
 

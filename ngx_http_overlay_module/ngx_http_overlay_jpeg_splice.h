@@ -14,8 +14,12 @@
  * before the scan and anything after the last segment's restart interval
  * (or its EOI) are the source's bytes.
  *
- * Anything it cannot do exactly (a symbol the tables lack, a stream it
- * does not understand) it declines, and the caller takes another path.
+ * A symbol the tables lack is added to them where they have room
+ * (ngx_http_overlay_jpeg_splice_retable.c), else the block is fitted to
+ * the symbols they have (ngx_http_overlay_jpeg_splice_fit.c), with
+ * conf.retable and conf.fit.  Anything else it cannot do (a fit that
+ * costs too much, a stream it does not understand) it declines, and the
+ * caller takes another path.
  *
  * The state is opaque here (ngx_http_overlay_jpeg_splice_int.h has it, for
  * the splice's own files and its unit tests).  Its use: create(), init(),
@@ -93,6 +97,28 @@ typedef struct {
      */
 
     unsigned                          jump;
+
+    /*
+     * fit: a block of the rectangle with a symbol the tables lack is
+     * quantized again to the nearest codable one (see
+     * ngx_http_overlay_jpeg_splice_fit.c), unless the rectangle's mean
+     * squared error per sample, each component's weighted by weight[c]
+     * / 1024, would exceed max_mse; quant[c], the component's
+     * quantization steps in natural order, weigh the coefficients' errors
+     */
+
+    unsigned                          fit;
+
+    /*
+     * retable: the tables are extended, where they have room, by the
+     * symbols the new blocks need, before the fit (see
+     * ngx_http_overlay_jpeg_splice_retable.c)
+     */
+
+    unsigned                          retable;
+    const uint16_t                   *quant[NGX_HTTP_OVERLAY_SPLICE_COMPS];
+    unsigned                          weight[NGX_HTTP_OVERLAY_SPLICE_COMPS];
+    double                            max_mse;
 } ngx_http_overlay_splice_conf_t;
 
 
@@ -126,7 +152,8 @@ int ngx_http_overlay_splice_decode(ngx_http_overlay_splice_t *s,
 /*
  * The JPEG, with the blocks decode() decoded as the caller's blocks now
  * have them, coded into memory the state holds: 0, or -1 (declined: a
- * symbol the tables lack, or no memory).
+ * symbol the tables lack without conf.fit, a fit that costs too much, or
+ * no memory).
  */
 int ngx_http_overlay_splice_encode(ngx_http_overlay_splice_t *s);
 
@@ -143,6 +170,16 @@ unsigned char *ngx_http_overlay_splice_output(ngx_http_overlay_splice_t *s,
  * s: it may be initialised again.
  */
 void ngx_http_overlay_splice_free(ngx_http_overlay_splice_t *s);
+
+/*
+ * After encode(): the blocks the fit changed (0: none) and the mean
+ * squared error per sample it cost the rectangle, weighted
+ */
+unsigned ngx_http_overlay_splice_fitted(ngx_http_overlay_splice_t *s,
+    double *mse);
+
+/* after encode(): whether tables were extended */
+unsigned ngx_http_overlay_splice_retabled(ngx_http_overlay_splice_t *s);
 
 
 /* the zigzag order: the k-th coefficient coded is block[zigzag[k]] */

@@ -155,6 +155,23 @@ ngx_http_overlay_splice_pairs(uint16_t *pair,
 }
 
 
+/* the pair tables of the AC tables the scan uses */
+
+void
+ngx_http_overlay_splice_make_pairs(ngx_http_overlay_splice_t *s)
+{
+    unsigned  t;
+
+    for (t = 0; t < 4; t++) {
+        if (s->ac_used & (1u << t)) {
+            ngx_http_overlay_splice_pairs(s->pair[t], &s->huff[1][t]);
+        }
+    }
+
+    s->paired = 1;
+}
+
+
 /*
  * One block: the DC difference (a category of 11 bits at most, the value
  * within what 8-bit samples give), the AC coefficients (sizes of 10 bits
@@ -407,6 +424,13 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
             acc = rd->acc;                                                    \
             bits = rd->bits;                                                  \
         }                                                                     \
+    }
+
+    if (!s->paired && to > s->next
+        && (uint64_t) (to - s->next) * s->blocks
+           >= NGX_HTTP_OVERLAY_SPLICE_PAIRS_FROM)
+    {
+        ngx_http_overlay_splice_make_pairs(s);
     }
 
     acc = rd->acc;

@@ -167,15 +167,18 @@ ngx_http_overlay_splice_verbatim(ngx_http_overlay_splice_t *s,
 }
 
 
-/* a segment's MCUs coded: -1 when a symbol is missing from the tables */
+/*
+ * A segment's MCUs coded, the rectangle's blocks fitted to the tables
+ * first with conf.fit: -1 when a symbol is missing from them
+ */
 
 int
 ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
     ngx_http_overlay_splice_writer_t *w, ngx_http_overlay_splice_seg_t *g)
 {
     int                              pred[NGX_HTTP_OVERLAY_SPLICE_COMPS];
-    unsigned                         m, ri, c, x, y, row, col;
-    const short                     *block;
+    short                           *block;
+    unsigned                         m, ri, c, n, nb, row, col, fit;
     ngx_http_overlay_splice_comp_t  *ci;
 
     ri = s->conf.restart_interval;
@@ -198,39 +201,31 @@ ngx_http_overlay_splice_segment(ngx_http_overlay_splice_t *s,
             memset(pred, 0, sizeof(pred));
         }
 
-        if (s->conf.ncomps == 1) {
-            ci = &s->conf.comp[0];
-            block = s->conf.block(s->conf.data, ci->index, m % ci->width,
-                                  m / ci->width);
+        row = m / s->width;
+        col = m % s->width;
 
-            if (ngx_http_overlay_splice_block_encode(w, block, &pred[0],
-                    &s->huff[0][ci->dc], &s->huff[1][ci->ac])
-                != 0)
-            {
-                return -1;
-            }
-
-            continue;
-        }
-
-        row = m / s->conf.mcus_per_row;
-        col = m % s->conf.mcus_per_row;
+        fit = s->conf.fit && s->fit_any && row >= s->y0 && row < s->y1
+              && col >= s->x0 && col < s->x1;
 
         for (c = 0; c < s->conf.ncomps; c++) {
             ci = &s->conf.comp[c];
+            nb = (s->conf.ncomps == 1) ? 1 : ci->h * ci->v;
 
-            for (y = 0; y < ci->v; y++) {
-                for (x = 0; x < ci->h; x++) {
-                    block = s->conf.block(s->conf.data, ci->index,
-                                          col * ci->h + x, row * ci->v + y);
+            for (n = 0; n < nb; n++) {
+                block = ngx_http_overlay_splice_mcu_block(s, m, c, n);
 
-                    if (ngx_http_overlay_splice_block_encode(w, block,
-                            &pred[c], &s->huff[0][ci->dc],
-                            &s->huff[1][ci->ac])
-                        != 0)
-                    {
-                        return -1;
-                    }
+                if (fit
+                    && ngx_http_overlay_splice_fit(s, block, m, c, n, pred[c])
+                       != 0)
+                {
+                    return -1;
+                }
+
+                if (ngx_http_overlay_splice_block_encode(w, block, &pred[c],
+                        &s->huff[0][ci->dc], &s->huff[1][ci->ac])
+                    != 0)
+                {
+                    return -1;
                 }
             }
         }

@@ -35,6 +35,12 @@
 #define NGX_HTTP_OVERLAY_SPLICE_LOOK    9       /* bits of the lookahead */
 #define NGX_HTTP_OVERLAY_SPLICE_PAIR    12      /* of two AC symbols' */
 
+/*
+ * blocks to skip from which the pair tables (2 x 4096 entries, about
+ * 150000 instructions each) pay for their making
+ */
+#define NGX_HTTP_OVERLAY_SPLICE_PAIRS_FROM  1024
+
 #if (NGX_HTTP_OVERLAY_SPLICE_PAIR != 12)
 #error the pair tables are of 12 bits
 #endif
@@ -155,6 +161,24 @@ struct ngx_http_overlay_splice_s {
     ngx_http_overlay_splice_reader_t  rd;
     ngx_http_overlay_splice_huff_t    huff[2][4];   /* DC, AC */
     uint16_t                          pair[4][1 << 12];     /* AC's */
+    unsigned                          ac_used;  /* the AC tables, bits */
+    unsigned                          paired;   /* pair[] made */
+
+    /* the fit's (ngx_http_overlay_jpeg_splice_fit.c) */
+
+    uint64_t                          fit_err[NGX_HTTP_OVERLAY_SPLICE_COMPS];
+    unsigned                          fitted;   /* blocks changed */
+    double                            fit_mse;
+    unsigned                          fit_sizes;    /* fit_lo, _hi made */
+    unsigned char                     fit_lo[4][16][11];
+    unsigned char                     fit_hi[4][16][11];
+
+    /* the retable's (ngx_http_overlay_jpeg_splice_retable.c) */
+
+    unsigned                          retabled; /* DC 0..3, AC 4..7 */
+    unsigned                          fit_any;  /* symbols still missing */
+    int                               header_checked;   /* 1 ok, -1 not */
+    ngx_http_overlay_splice_dht_t     ext[2][4];
 };
 
 
@@ -173,6 +197,9 @@ int ngx_http_overlay_splice_table(ngx_http_overlay_splice_huff_t *h,
 /* the pair table of an AC table, made after it */
 void ngx_http_overlay_splice_pairs(uint16_t *pair,
     const ngx_http_overlay_splice_huff_t *h);
+
+/* the pair tables of every AC table of the scan, s->paired set */
+void ngx_http_overlay_splice_make_pairs(ngx_http_overlay_splice_t *s);
 
 /* decodes MCUs s->next up to to, their blocks to s->conf.block() if store */
 int ngx_http_overlay_splice_run(ngx_http_overlay_splice_t *s, unsigned to,
@@ -227,6 +254,45 @@ void ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
     ngx_http_overlay_splice_writer_t *w,
     const ngx_http_overlay_splice_pos_t *from,
     const ngx_http_overlay_splice_pos_t *to);
+
+
+/*
+ * The fit (ngx_http_overlay_jpeg_splice_fit.c), for the encoding side
+ */
+
+/* the n-th block of component c (in the scan's order) in MCU m */
+short *ngx_http_overlay_splice_mcu_block(ngx_http_overlay_splice_t *s,
+    unsigned m, unsigned c, unsigned n);
+
+/*
+ * that block, of the rectangle, made codable, pred its DC's predictor: 0,
+ * or -1 (no codable block)
+ */
+int ngx_http_overlay_splice_fit(ngx_http_overlay_splice_t *s, short *block,
+    unsigned m, unsigned c, unsigned n, int pred);
+
+/*
+ * the AC symbols of a block the table lacks: their number, each counted
+ * in need[] unless NULL
+ */
+unsigned ngx_http_overlay_splice_missing(const short *block,
+    const ngx_http_overlay_splice_huff_t *ac, uint32_t *need);
+
+/* 0, or -1 with s->why: the fit cost more than conf.max_mse */
+int ngx_http_overlay_splice_fit_check(ngx_http_overlay_splice_t *s);
+
+
+/*
+ * The tables extended (ngx_http_overlay_jpeg_splice_retable.c), for the
+ * driver
+ */
+
+/* the tables extended by what the segments need, where they have room */
+void ngx_http_overlay_splice_retable(ngx_http_overlay_splice_t *s);
+
+/* the source up to the first segment, the extended tables' DHTs new */
+void ngx_http_overlay_splice_header(ngx_http_overlay_splice_t *s,
+    ngx_http_overlay_splice_writer_t *w);
 
 
 /* the bit reader's and the writer's steps, below */

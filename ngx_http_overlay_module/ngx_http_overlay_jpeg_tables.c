@@ -8,7 +8,9 @@
  * redefined after it: the unchanged blocks' AC symbols are in the tables,
  * which decoded them.  What the new blocks change is checked: their AC
  * symbols, and the DC differences along each component's chain, walked
- * in libjpeg's order with its dummy blocks.
+ * in libjpeg's order with its dummy blocks.  Symbols the tables lack (a
+ * source with optimized tables) are added to them, in one pass: no
+ * statistics gathered, no optimal tables built.
  */
 
 
@@ -34,15 +36,17 @@ static void ngx_http_overlay_jpeg_symbols(struct jpeg_decompress_struct *d,
     uint32_t dc_have[][8], uint32_t ac_have[][8]);
 static int ngx_http_overlay_jpeg_ac_fit(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r,
-    uint32_t ac_have[][8]);
+    uint32_t ac_have[][8], uint32_t ac_need[][8]);
 static int ngx_http_overlay_jpeg_block_ac(JBLOCKROW block,
-    const uint32_t *have);
+    const uint32_t *have, uint32_t *need);
 static int ngx_http_overlay_jpeg_dc_fit(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r,
-    uint32_t dc_have[][8]);
+    uint32_t dc_have[][8], uint32_t dc_need[][8]);
 static int ngx_http_overlay_jpeg_mcu_fits(struct jpeg_decompress_struct *d,
     jvirt_barray_ptr *coefs, JDIMENSION mcus_per_row, JDIMENSION mcu_rows,
-    JDIMENSION mcu, uint32_t dc_have[][8]);
+    JDIMENSION mcu, uint32_t dc_have[][8], uint32_t dc_need[][8]);
+static int ngx_http_overlay_jpeg_extend(JHUFF_TBL *t, const uint32_t *need,
+    int dc);
 static void ngx_http_overlay_jpeg_mcu_dc(struct jpeg_decompress_struct *d,
     jvirt_barray_ptr *coefs, JDIMENSION mcus_per_row, JDIMENSION mcu_rows,
     JDIMENSION mcu, int *dc_val, int *last);
@@ -77,9 +81,11 @@ ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const unsigned char *p, size_t len,
     const ngx_http_overlay_rect_t *r)
 {
-    int                             c;
+    int                             c, t, k;
     uint32_t                        dc_have[NUM_HUFF_TBLS][8],
-                                    ac_have[NUM_HUFF_TBLS][8];
+                                    ac_have[NUM_HUFF_TBLS][8],
+                                    dc_need[NUM_HUFF_TBLS][8],
+                                    ac_need[NUM_HUFF_TBLS][8];
     jpeg_component_info            *ci;
     struct jpeg_decompress_struct  *d;
 
@@ -107,8 +113,45 @@ ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
 
     ngx_http_overlay_jpeg_symbols(d, dc_have, ac_have);
 
-    return ngx_http_overlay_jpeg_ac_fit(j, coefs, r, ac_have)
-           && ngx_http_overlay_jpeg_dc_fit(j, coefs, r, dc_have);
+    memset(dc_need, 0, sizeof(dc_need));
+    memset(ac_need, 0, sizeof(ac_need));
+
+    if (!ngx_http_overlay_jpeg_ac_fit(j, coefs, r, ac_have, ac_need)
+        || !ngx_http_overlay_jpeg_dc_fit(j, coefs, r, dc_have, dc_need))
+    {
+        return 0;
+    }
+
+    /*
+     * The tables that lack symbols extended by them: the source's are
+     * not used to decode any more
+     */
+
+    for (t = 0; t < NUM_HUFF_TBLS; t++) {
+        for (k = 0; k < 8 && dc_need[t][k] == 0; k++) {
+            /* void */
+        }
+
+        if (k < 8 && ngx_http_overlay_jpeg_extend(d->dc_huff_tbl_ptrs[t],
+                                                  dc_need[t], 1)
+                     != 0)
+        {
+            return 0;
+        }
+
+        for (k = 0; k < 8 && ac_need[t][k] == 0; k++) {
+            /* void */
+        }
+
+        if (k < 8 && ngx_http_overlay_jpeg_extend(d->ac_huff_tbl_ptrs[t],
+                                                  ac_need[t], 0)
+                     != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -210,7 +253,7 @@ ngx_http_overlay_jpeg_symbols(struct jpeg_decompress_struct *d,
 static int
 ngx_http_overlay_jpeg_ac_fit(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r,
-    uint32_t ac_have[][8])
+    uint32_t ac_have[][8], uint32_t ac_need[][8])
 {
     int                             c;
     JDIMENSION                      bx0, by0, bx, by, w, h;
@@ -226,7 +269,8 @@ ngx_http_overlay_jpeg_ac_fit(ngx_http_overlay_jpeg_t *j,
         if (!ngx_http_overlay_sym_has(ac_have[ci->ac_tbl_no],
                                       NGX_HTTP_OVERLAY_JPEG_EOB))
         {
-            return 0;
+            ngx_http_overlay_sym_set(ac_need[ci->ac_tbl_no],
+                                     NGX_HTTP_OVERLAY_JPEG_EOB);
         }
 
         ngx_http_overlay_jpeg_block_rect(j, c, r, &bx0, &by0, &w, &h);
@@ -238,7 +282,8 @@ ngx_http_overlay_jpeg_ac_fit(ngx_http_overlay_jpeg_t *j,
 
             for (bx = 0; bx < w; bx++) {
                 if (!ngx_http_overlay_jpeg_block_ac(rows[0][0] + bx0 + bx,
-                                                    ac_have[ci->ac_tbl_no]))
+                                                    ac_have[ci->ac_tbl_no],
+                                                    ac_need[ci->ac_tbl_no]))
                 {
                     return 0;
                 }
@@ -250,10 +295,14 @@ ngx_http_overlay_jpeg_ac_fit(ngx_http_overlay_jpeg_t *j,
 }
 
 
-/* whether the AC symbols of a block are in the set have */
+/*
+ * The AC symbols of a block not in the set have added to need: 0 when one
+ * cannot be coded at all
+ */
 
 static int
-ngx_http_overlay_jpeg_block_ac(JBLOCKROW block, const uint32_t *have)
+ngx_http_overlay_jpeg_block_ac(JBLOCKROW block, const uint32_t *have,
+    uint32_t *need)
 {
     int  k, n, run, sym;
 
@@ -270,7 +319,7 @@ ngx_http_overlay_jpeg_block_ac(JBLOCKROW block, const uint32_t *have)
         if (run > 15
             && !ngx_http_overlay_sym_has(have, NGX_HTTP_OVERLAY_JPEG_ZRL))
         {
-            return 0;
+            ngx_http_overlay_sym_set(need, NGX_HTTP_OVERLAY_JPEG_ZRL);
         }
 
         run &= 15;
@@ -283,7 +332,7 @@ ngx_http_overlay_jpeg_block_ac(JBLOCKROW block, const uint32_t *have)
         sym = (run << 4) + n;
 
         if (!ngx_http_overlay_sym_has(have, sym)) {
-            return 0;
+            ngx_http_overlay_sym_set(need, sym);
         }
 
         run = 0;
@@ -304,7 +353,7 @@ ngx_http_overlay_jpeg_block_ac(JBLOCKROW block, const uint32_t *have)
 static int
 ngx_http_overlay_jpeg_dc_fit(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r,
-    uint32_t dc_have[][8])
+    uint32_t dc_have[][8], uint32_t dc_need[][8])
 {
     JDIMENSION                      mcus_per_row, mcu_rows, row, col, bx0,
                                     by0, w, h, mcu;
@@ -349,7 +398,8 @@ ngx_http_overlay_jpeg_dc_fit(ngx_http_overlay_jpeg_t *j,
             }
 
             if (!ngx_http_overlay_jpeg_mcu_fits(d, coefs, mcus_per_row,
-                                                mcu_rows, mcu, dc_have))
+                                                mcu_rows, mcu, dc_have,
+                                                dc_need))
             {
                 return 0;
             }
@@ -365,7 +415,7 @@ ngx_http_overlay_jpeg_dc_fit(ngx_http_overlay_jpeg_t *j,
 static int
 ngx_http_overlay_jpeg_mcu_fits(struct jpeg_decompress_struct *d,
     jvirt_barray_ptr *coefs, JDIMENSION mcus_per_row, JDIMENSION mcu_rows,
-    JDIMENSION mcu, uint32_t dc_have[][8])
+    JDIMENSION mcu, uint32_t dc_have[][8], uint32_t dc_need[][8])
 {
     int                   c, n, k, i, blkn, last_dc[MAX_COMPONENTS];
     int                   dc_val[MAX_COMPONENTS * 4 * 4];
@@ -395,9 +445,12 @@ ngx_http_overlay_jpeg_mcu_fits(struct jpeg_decompress_struct *d,
             k = ngx_http_overlay_splice_nbits(dc_val[blkn] - last_dc[c]);
             last_dc[c] = dc_val[blkn];
 
-            if (k > 11 || !ngx_http_overlay_sym_has(dc_have[ci->dc_tbl_no], k))
-            {
+            if (k > 11) {
                 return 0;
+            }
+
+            if (!ngx_http_overlay_sym_has(dc_have[ci->dc_tbl_no], k)) {
+                ngx_http_overlay_sym_set(dc_need[ci->dc_tbl_no], k);
             }
         }
     }
@@ -474,6 +527,94 @@ ngx_http_overlay_jpeg_mcu_dc(struct jpeg_decompress_struct *d,
             last[c] = dc_val[blkn - 1];
         }
     }
+}
+
+
+/*
+ * The table t extended by the symbols in need, without a second pass: a
+ * new symbol takes a 16-bit code where the table leaves two free (one,
+ * all ones, stays free), else it shares the place of the longest code
+ * under 16 bits, both one bit longer.  0, or -1: no room.
+ */
+
+static int
+ngx_http_overlay_jpeg_extend(JHUFF_TBL *t, const uint32_t *need, int dc)
+{
+    int            l, k, n, m, sym, y, longest;
+    uint32_t       used;
+    unsigned char  len[256], order[256], have[256];
+
+    if (t == NULL) {
+        return -1;
+    }
+
+    memset(len, 0, sizeof(len));
+    memset(have, 0, sizeof(have));
+
+    n = 0;
+    used = 0;
+
+    for (l = 1; l <= 16; l++) {
+        for (k = 0; k < t->bits[l] && n < 256; k++, n++) {
+            order[n] = t->huffval[n];
+            len[order[n]] = (unsigned char) l;
+            have[order[n]] = 1;
+            used += 1u << (16 - l);
+        }
+    }
+
+    for (sym = 0; sym < (dc ? 16 : 256); sym++) {
+        if (!ngx_http_overlay_sym_has(need, sym) || have[sym]) {
+            continue;
+        }
+
+        if (n >= 256) {
+            return -1;
+        }
+
+        if (used + 2 <= 65536) {
+            len[sym] = 16;
+            used++;
+
+        } else {
+            y = -1;
+            longest = 0;
+
+            for (k = 0; k < n; k++) {
+                if (len[order[k]] < 16 && len[order[k]] >= longest) {
+                    longest = len[order[k]];
+                    y = order[k];
+                }
+            }
+
+            if (y < 0) {
+                return -1;
+            }
+
+            len[y]++;
+            len[sym] = len[y];
+        }
+
+        order[n++] = (unsigned char) sym;
+        have[sym] = 1;
+    }
+
+    /* canonical again: by length, each length in the order before */
+
+    m = 0;
+
+    for (l = 1; l <= 16; l++) {
+        t->bits[l] = 0;
+
+        for (k = 0; k < n; k++) {
+            if (len[order[k]] == l) {
+                t->huffval[m++] = order[k];
+                t->bits[l]++;
+            }
+        }
+    }
+
+    return 0;
 }
 
 

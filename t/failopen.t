@@ -412,7 +412,7 @@ overlay: bad_image:
         overlay $arg_overlay;
     }
 --- request eval
-"GET /img/dct-overflow.jpg?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+"GET /img/dct-overflow.jpg?overlay=" . OverlayTest::b64url('{"layers":[{"text":"Last Chance!","position":"bottom-right"}]}')
 --- error_code: 200
 --- response_body_filters eval
 \&OverlayTest::digest

@@ -21,7 +21,8 @@ set -u
 # HarfBuzz's hb-shape and Pillow (its raqm layout) as references for text;
 # fallback fonts for Devanagari (Lohit) and Thai (Loma), 0.6 MB, CJK and
 # Hangul (WenQuanYi Micro Hei), 5 MB, and colour emoji (Noto Color Emoji,
-# CBDT), 11 MB
+# CBDT), 11 MB; cjpeg and jpegtran, which make the JPEG variants of the
+# unit tests
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libpcre2-dev zlib1g-dev
@@ -30,12 +31,13 @@ libraqm-dev libfreetype-dev libfribidi-dev libharfbuzz-dev
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl
 libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf
-fonts-wqy-microhei fonts-noto-color-emoji"
+fonts-wqy-microhei fonts-noto-color-emoji libjpeg-turbo-progs"
 
 # bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
-# for real photos, the font the Python service draws with
+# for real photos, the font the Python service draws with; cmake and cjpeg
+# for the peer modjpeg-nginx (BENCH_MODJPEG) and the restart variant
 BENCH_PACKAGES="wrk gunicorn python3-pil plasma-workspace-wallpapers
-fonts-dejavu-core"
+fonts-dejavu-core cmake libjpeg-turbo-progs"
 
 # fuzz: clang, and libFuzzer with the sanitizers' runtimes
 FUZZ_PACKAGES="clang libclang-rt-14-dev"

@@ -4,9 +4,18 @@
         derives the benchmark's images from one real photo into DIR:
         thumb.jpg (320x180), poster.jpg (600x900), 720p.jpg, 1080p.jpg,
         4k.jpg (3840x2160), all JPEG quality 90, baseline, 4:2:0, as a
-        camera or a catalogue's pipeline would make them; 1080p.png and a
-        lossy 1080p.webp (quality 85).  A 16:9 crop of the photo is
-        resampled to each size (Lanczos), the poster is a 2:3 crop.
+        camera or a catalogue's pipeline would make them; each but 720p
+        also as NAME-opt.jpg (optimized Huffman tables), NAME-prog.jpg
+        (progressive), NAME-444.jpg and NAME-gray.jpg; 720p-opt.jpg;
+        1080p-rst.jpg (cjpeg -restart 1, when cjpeg is there);
+        1080p.png and a lossy 1080p.webp (quality 85).  A 16:9 crop of the
+        photo is resampled to each size (Lanczos), the poster is a 2:3
+        crop.
+
+    images.py dropon ORIGINAL OVERLAID OUT
+        the badge OVERLAID has (where it differs from ORIGINAL) as the PNG
+        OUT, and its offsets from the top-right corner: the peer
+        modjpeg-nginx draws it (run.pl, BENCH_MODJPEG).
 
     images.py check ORIGINAL RESPONSE overlay|same [...]
         overlay: RESPONSE is ORIGINAL's format and size, decodes, differs
@@ -17,6 +26,8 @@
 
 import io
 import os
+import shutil
+import subprocess
 import sys
 
 from PIL import Image, ImageChops, ImageStat
@@ -56,6 +67,42 @@ def make(photo, out):
             os.path.join(out, name), "JPEG", quality=90, subsampling=2,
             progressive=False, optimize=False)
 
+    # the variants real pipelines write (issue 14): optimized Huffman
+    # tables (Pillow's optimize=True, as cjpeg -optimize and jpegoptim),
+    # progressive, 4:4:4, greyscale; with restart intervals by cjpeg,
+    # when libjpeg-turbo-progs is there (Pillow 9 cannot write them)
+
+    variants = [("%s-opt.jpg", dict(optimize=True)),
+                ("%s-prog.jpg", dict(progressive=True, optimize=True)),
+                ("%s-444.jpg", dict(subsampling=0)),
+                ("%s-gray.jpg", dict(gray=True))]
+
+    for base, im, size in jpegs:
+        sized = im.resize(size, Image.LANCZOS)
+        stem = base[:-4]
+
+        for pattern, opts in variants:
+            if stem == "720p" and pattern != "%s-opt.jpg":
+                continue
+
+            opts = dict(opts)
+            v = sized.convert("L") if opts.pop("gray", False) else sized
+            opts.setdefault("subsampling", 2)
+            v.save(os.path.join(out, pattern % stem), "JPEG", quality=90,
+                   **opts)
+
+    cjpeg = shutil.which("cjpeg")
+
+    if cjpeg is not None:
+        ppm = os.path.join(out, ".1080p.ppm")
+        wide.resize((1920, 1080), Image.LANCZOS).save(ppm)
+
+        with open(os.path.join(out, "1080p-rst.jpg"), "wb") as f:
+            subprocess.run([cjpeg, "-quality", "90", "-restart", "1", ppm],
+                           stdout=f, check=True)
+
+        os.unlink(ppm)
+
     hd = wide.resize((1920, 1080), Image.LANCZOS)
     hd.save(os.path.join(out, "1080p.png"), "PNG")
     hd.save(os.path.join(out, "1080p.webp"), "WEBP", quality=85)
@@ -68,6 +115,23 @@ def make(photo, out):
             print("  %-11s %-4s %4dx%-4d %8d bytes"
                   % (name, im.format, im.width, im.height,
                      os.path.getsize(p)))
+
+
+def dropon(original, overlaid, out):
+    """The badge of OVERLAID (where it differs from ORIGINAL) as a PNG for
+    modjpeg-nginx's jpeg_filter_dropon_file, and its offsets from the
+    top-right corner, "vertical horizontal", on stdout."""
+
+    a = Image.open(original).convert("RGB")
+    b = Image.open(overlaid).convert("RGB")
+    box = ImageChops.difference(a, b).convert("L").point(
+        lambda v: 255 if v > 24 else 0).getbbox()
+
+    if box is None:
+        sys.exit("dropon: %s: no overlay" % overlaid)
+
+    b.crop(box).save(out, "PNG")
+    print("%d %d" % (box[1], box[2] - a.width))
 
 
 def mean_diff(a, b, box):
@@ -134,6 +198,10 @@ def check(original, response, kind):
 def main(argv):
     if len(argv) == 4 and argv[1] == "make":
         make(argv[2], argv[3])
+        return 0
+
+    if len(argv) == 5 and argv[1] == "dropon":
+        dropon(argv[2], argv[3], argv[4])
         return 0
 
     args = argv[2:]

@@ -9,7 +9,17 @@
 #                gunicorn (8090)
 # BENCH_PHOTO    the photo the images are derived from (a KDE wallpaper)
 # BENCH_STRICT   1: exit 1 when a target is missed, not only on errors
-# NGINX, MODULE, BENCH_CODEC, BUILD
+# BENCH_VARIANTS 0: only the baseline JPEGs, PNG and WebP (1: every JPEG
+#                variant of images.py as well)
+# BENCH_IMAGES   a comma-separated list of the images to run (all)
+# BENCH_MODJPEG  a directory with source checkouts of ioppermann/libmodjpeg
+#                and ioppermann/modjpeg-nginx (as libmodjpeg/ and
+#                modjpeg-nginx/): both are built into BUILD/bench/modjpeg/
+#                (cmake; nginx-dev's sources, NGX_SRC) and modjpeg-nginx
+#                serves the JPEGs on BENCH_PORT+3, drawing the module's
+#                badge (cut from the module's own output) as its dropon.
+#                Nothing of them is part of this project.
+# NGINX, MODULE, BENCH_CODEC, BUILD, CLI, NGX_SRC
 #
 # Everything it writes goes to BUILD/bench/ (images, configurations, logs,
 # one response per image and server, the results); every process it starts
@@ -42,6 +52,9 @@ my $module = File::Spec->rel2abs($ENV{MODULE}
 my $codec = File::Spec->rel2abs($ENV{BENCH_CODEC} || "$build/bench_codec");
 my $python = '/usr/bin/python3';
 my $strict = $ENV{BENCH_STRICT} || 0;
+my $cli = File::Spec->rel2abs($ENV{CLI} || "$build/ngx-overlay");
+my $ngx_src = $ENV{NGX_SRC} || '/usr/share/nginx/src';
+my $peer = $ENV{BENCH_MODJPEG};
 my $ticks = sysconf(_SC_CLK_TCK) || 100;
 my $began = time;
 
@@ -59,6 +72,19 @@ my $target_pillow = 2.5;
 my @images = qw(thumb.jpg poster.jpg 720p.jpg 1080p.jpg 4k.jpg
                 1080p.png 1080p.webp);
 
+# the JPEG variants (tests/bench/images.py), reported one per line;
+# BENCH_VARIANTS=0 leaves them out
+my @variants = map { my $s = $_; map { "$s-$_.jpg" } qw(opt prog 444 gray) }
+               qw(thumb poster 1080p 4k);
+push @variants, '720p-opt.jpg';
+push @variants, '1080p-rst.jpg' if -x '/usr/bin/cjpeg';
+push @images, @variants if ($ENV{BENCH_VARIANTS} // 1);
+
+if ($ENV{BENCH_IMAGES}) {
+    my %want = map { $_ => 1 } split /,/, $ENV{BENCH_IMAGES};
+    @images = grep { $want{$_} } @images;
+}
+
 my %servers = (
     module => { port => $port,     path => '/img/', overlay => 1 },
     q90    => { port => $port,     path => '/q90/', overlay => 1,
@@ -68,11 +94,18 @@ my %servers = (
 );
 my @order = qw(module q90 pillow nginx);
 my %label = (
-    module => 'module',
-    q90    => 'module q90',
-    pillow => 'Pillow',
-    nginx  => 'nginx, no overlay',
+    module  => 'module',
+    q90     => 'module q90',
+    pillow  => 'Pillow',
+    nginx   => 'nginx, no overlay',
+    modjpeg => 'modjpeg-nginx',
 );
+
+if ($peer) {
+    $servers{modjpeg} = { port => $port + 3, path => '/img/', overlay => 1,
+                          jpeg_only => 1 };
+    splice @order, 3, 0, 'modjpeg';
+}
 
 my %children;           # pid => name, stopped at the end
 my %workers;            # pid => 1, the children's children
@@ -122,6 +155,10 @@ if ($made ne $photo || (grep { !-f "$images/$_" } @images)
     close $fh;
 }
 
+# --- the peer, built from the user's checkouts --------------------------
+
+my $peer_so = $peer ? build_modjpeg($peer) : undef;
+
 # --- load: for each image, fresh servers, their responses checked -------
 
 print <<HEAD;
@@ -140,7 +177,7 @@ printf "%-11s %-18s %9s %8s %8s %8s %8s %8s %9s\n",
 my $http = HTTP::Tiny->new(timeout => 60);
 my (%result, @checks, $few);
 
-for my $p ($port .. $port + 2) {
+for my $p ($port .. $port + ($peer ? 3 : 2)) {
     IO::Socket::INET->new(PeerAddr => "127.0.0.1:$p")
         and die "bench: port $p is in use; choose others with BENCH_PORT\n";
 }
@@ -156,7 +193,11 @@ for my $img (@images) {
     start_nginx('plain', 0);
     start_gunicorn();
 
-    wait_port($_->{port}) for values %servers;
+    if (grep { $_ eq 'modjpeg' } @names) {
+        start_nginx('modjpeg', 0, dropon($img));
+    }
+
+    wait_port($servers{$_}{port}) for @names;
 
     my %worker = (
         module => worker_of('module'),
@@ -164,6 +205,9 @@ for my $img (@images) {
         nginx  => worker_of('plain'),
         pillow => worker_of('pillow'),
     );
+
+    $worker{modjpeg} = worker_of('modjpeg')
+        if grep { $_ eq 'modjpeg' } @names;
 
     # one response of each, kept to be checked (and a warm-up)
 
@@ -309,8 +353,10 @@ sub summary {
     print $fh "| image | module / Pillow, images/s | CPU per image, "
               . "Pillow / module | module q90 / Pillow, images/s | peak RSS, "
               . "module / Pillow | in-process: DCT path / coefficient "
-              . "floor | full path (q90) / DCT path |\n";
-    print $fh "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+              . "floor | full path (q90) / DCT path | module images/s, "
+              . "variant / baseline | module / modjpeg-nginx, images/s |\n";
+    print $fh "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+              . "| ---: |\n";
 
     for my $img (@images) {
         my $r = $result{$img} or next;
@@ -327,6 +373,18 @@ sub summary {
             $c->{coefs} ? x(ratio($c->{dct}, $c->{coefs})) : '-',
             $c->{full} ? x(ratio($c->{full}, $c->{dct})) : '-',
         );
+
+        # a variant against the baseline JPEG of its size (images.py)
+
+        (my $base = $img) =~ s/-(opt|prog|444|gray|rst)\.jpg$/.jpg/;
+        my $b = $base ne $img && $result{$base} ? $result{$base}{module}
+                                                : undef;
+        push @cells, $b ? x(ratio($m->{rps}, $b->{rps})) : '-';
+
+        my $j = $r->{modjpeg};
+        push @cells, $j ? x(ratio($m->{rps}, $j->{rps}),
+                            $j->{requests} < 10 || $m->{requests} < 10)
+                        : '-';
 
         print $fh "| $img | ", join(' | ', @cells), " |\n";
     }
@@ -375,15 +433,26 @@ sub url {
 
 
 sub start_nginx {
-    my ($name, $overlay) = @_;
+    my ($name, $overlay, $dropon) = @_;
     my $prefix = "$dir/$name";
 
     make_path("$prefix/conf", "$prefix/logs");
 
-    my $p = $overlay ? $port : $port + 1;
+    my $p = $overlay ? $port : $dropon ? $port + 3 : $port + 1;
     my $user = $> == 0 ? "user root;\n" : '';
-    my $load = $overlay ? "load_module $module;\n" : '';
+    my $load = $overlay ? "load_module $module;\n"
+             : $dropon ? "load_module $peer_so;\n" : '';
     my $on = $overlay ? "overlay \$arg_overlay;" : '';
+
+    # the peer: the badge as its dropon, where the module draws it
+
+    $on = <<MJ if $dropon;
+jpeg_filter on;
+            jpeg_filter_buffer 64M;
+            jpeg_filter_dropon_align top right;
+            jpeg_filter_dropon_offset $dropon->{dy} $dropon->{dx};
+            jpeg_filter_dropon_file $dropon->{png};
+MJ
     my $q90 = $overlay ? <<Q90 : '';
         location /q90/ {
             alias $images/;
@@ -435,6 +504,61 @@ CONF
     close $fh;
 
     spawn($name, $nginx, '-p', $prefix, '-c', "$prefix/conf/nginx.conf");
+}
+
+
+# libmodjpeg (cmake, the library only) and modjpeg-nginx (a dynamic module
+# of nginx-dev's sources, configured as the module is), once
+
+sub build_modjpeg {
+    my ($src) = @_;
+    my $m = "$dir/modjpeg";
+    my $so = "$m/nginx/objs/ngx_http_jpeg_filter_module.so";
+    my $log = "$m/build.log";
+
+    return $so if -f $so;
+
+    -d "$src/libmodjpeg" && -d "$src/modjpeg-nginx"
+        or die "bench: BENCH_MODJPEG $src: no libmodjpeg/ and "
+               . "modjpeg-nginx/ in it\n";
+
+    make_path($m);
+    print "bench: building libmodjpeg and modjpeg-nginx from $src "
+          . "(log: $log)\n";
+
+    system("cmake -S '$src/libmodjpeg' -B '$m/lib' -DCMAKE_BUILD_TYPE=Release"
+           . " > '$log' 2>&1 && cmake --build '$m/lib' --target modjpeg"
+           . " >> '$log' 2>&1 && rm -rf '$m/nginx' && cp -r '$ngx_src'"
+           . " '$m/nginx' && cd '$m/nginx' && bash -c '. ./conf_flags &&"
+           . " ./configure \"\${NGX_CONF_FLAGS[@]}\""
+           . " --with-cc-opt=\"-O2 -I$src/libmodjpeg/src\""
+           . " --with-ld-opt=\"-L$m/lib -Wl,-rpath,$m/lib\""
+           . " --add-dynamic-module=$src/modjpeg-nginx' >> '$log' 2>&1"
+           . " && make -f objs/Makefile modules >> '$log' 2>&1") == 0
+        or die "bench: building modjpeg failed; see $log\n";
+
+    return $so;
+}
+
+
+# the badge the module draws on img (by the CLI), cut out for the peer
+
+sub dropon {
+    my ($img) = @_;
+    my $m = "$dir/modjpeg";
+    my $badge = "$m/badge-$img";
+    my $png = "$m/badge-$img.png";
+
+    system($cli, 'render', "$images/$img", '{"overlay":"Last Chance!"}',
+           $badge) == 0
+        or die "bench: $cli render $img failed\n";
+
+    my $cmd = "$python '$top/tests/bench/images.py' dropon '$images/$img'"
+              . " '$badge' '$png'";
+    my $at = `$cmd`;
+    $at =~ /^(-?\d+) (-?\d+)$/ or die "bench: no badge in $badge\n";
+
+    return { dy => $1, dx => $2, png => $png };
 }
 
 

@@ -104,6 +104,8 @@ static const unit_group_t  unit_groups[] = {
 
     { "jpeg_splice", test_jpeg_splice },
     { "jpeg_splice_composite", test_jpeg_splice_composite },
+    { "jpeg_splice_fit", test_jpeg_splice_fit },
+    { "jpeg_splice_fit_dht", test_jpeg_splice_fit_dht },
 
     { "png_probe", test_png_probe },
     { "png_headers", test_png_headers },

@@ -214,11 +214,17 @@ test_jpeg_hostile(void)
     ngx_http_overlay_options_init(&opts);
     one_text(&spec, &opts, "x");
 
-    /* a JPEG whose re-encoding fails after libjpeg grew its output */
+    /*
+     * A JPEG whose re-encoding fails after libjpeg grew its output: the
+     * overlay at the bottom right, over the block whose DC is out of
+     * range, where the splice declines it and the DCT path re-encodes
+     */
 
     data = read_fixture("dct-overflow.jpg", &len);
+    spec.layers[0].position = NGX_HTTP_OVERLAY_BOTTOM_RIGHT;
     rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
                                     &err);
+    spec.layers[0].position = NGX_HTTP_OVERLAY_TOP_RIGHT;
     CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
           && strstr(err.msg, "DCT coefficient out of range") != NULL,
           "dct-overflow.jpg: %s: %s", ngx_http_overlay_reason(rc), err.msg);

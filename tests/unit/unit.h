@@ -281,6 +281,10 @@ void test_jpeg_tables(void);
 void test_jpeg_splice(void);
 void test_jpeg_splice_composite(void);
 
+/* test_jpeg_splice_fit.c */
+void test_jpeg_splice_fit(void);
+void test_jpeg_splice_fit_dht(void);
+
 /* test_codec_png.c */
 void test_png_probe(void);
 void test_png_headers(void);
