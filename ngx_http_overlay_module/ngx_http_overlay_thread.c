@@ -7,6 +7,14 @@
  * runs the core on the body, and the task's event, back in the worker's
  * event loop, hands the result to ngx_http_overlay_finish().  Only with
  * nginx built --with-threads.
+ *
+ * A request waiting for its render has no timer of its own once
+ * send_timeout has fired or its client has gone (nginx terminates it,
+ * and closes it when the render is done); an exiting worker (reload,
+ * "nginx -s quit") leaves its loop when no timer is left, and would
+ * leave such a request open ("open socket ... left in connection"), its
+ * render's result never handled.  While renders are in the pool, the
+ * worker keeps a timer of its own, which nginx waits for.
  */
 
 
@@ -27,6 +35,9 @@
 
 #define NGX_HTTP_OVERLAY_THREAD_NICE   10
 
+/* the keeper's period: it is set again until the pool has no render */
+#define NGX_HTTP_OVERLAY_KEEPER_MSEC   60000
+
 
 /* a render in a thread: what it reads, and what it gives back */
 
@@ -42,6 +53,17 @@ typedef struct {
 
 static void ngx_http_overlay_thread_handler(void *data, ngx_log_t *log);
 static void ngx_http_overlay_thread_event_handler(ngx_event_t *ev);
+static void ngx_http_overlay_keeper_handler(ngx_event_t *ev);
+
+
+/*
+ * The renders this worker has in thread pools, and the timer they keep;
+ * nginx's timer code reads its event's data as a connection (the fd, in
+ * debug lines): a connection of none.
+ */
+static ngx_uint_t        ngx_http_overlay_thread_tasks;
+static ngx_event_t       ngx_http_overlay_keeper;
+static ngx_connection_t  ngx_http_overlay_keeper_conn;
 
 
 /*
@@ -82,6 +104,18 @@ ngx_http_overlay_thread_post(ngx_http_request_t *r,
     r->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
 
     ctx->phase = NGX_HTTP_OVERLAY_RENDER;
+
+    if (ngx_http_overlay_thread_tasks++ == 0
+        && !ngx_http_overlay_keeper.timer_set)
+    {
+        ngx_http_overlay_keeper.handler = ngx_http_overlay_keeper_handler;
+        ngx_http_overlay_keeper.log = ngx_cycle->log;
+        ngx_http_overlay_keeper_conn.fd = (ngx_socket_t) -1;
+        ngx_http_overlay_keeper.data = &ngx_http_overlay_keeper_conn;
+
+        ngx_add_timer(&ngx_http_overlay_keeper,
+                      NGX_HTTP_OVERLAY_KEEPER_MSEC);
+    }
 
     return NGX_OK;
 }
@@ -156,6 +190,12 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
     r->aio = 0;
     r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
 
+    if (--ngx_http_overlay_thread_tasks == 0
+        && ngx_http_overlay_keeper.timer_set)
+    {
+        ngx_del_timer(&ngx_http_overlay_keeper);
+    }
+
     /* the event is a member of the task */
 
     task = (ngx_thread_task_t *) ((u_char *) ev
@@ -165,7 +205,17 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
     ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
 
     if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error) {
-        /* the request was finalized meanwhile: it is closed now */
+
+        /*
+         * the request was finalized meanwhile (its client gone, or
+         * send_timeout): the render is dropped, the blob freed with the
+         * pool, and the request closed now, as nginx's terminate left it
+         * to whoever unblocks it
+         */
+
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                       "overlay: thread render discarded");
+
         r->write_event_handler(r);
         ngx_http_run_posted_requests(c);
         return;
@@ -185,6 +235,19 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+/*
+ * Renders take longer than the keeper's period: it is set again, so that
+ * an exiting worker goes on waiting for them.
+ */
+
+static void
+ngx_http_overlay_keeper_handler(ngx_event_t *ev)
+{
+    if (ngx_http_overlay_thread_tasks > 0) {
+        ngx_add_timer(ev, NGX_HTTP_OVERLAY_KEEPER_MSEC);
+    }
 }
 
 #endif
