@@ -637,6 +637,8 @@ ngx_http_overlay_init_process(ngx_cycle_t *cycle)
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_overlay_module);
 
+    ngx_http_overlay_stats_init_process(cycle);
+
     if (omcf == NULL || !omcf->used || omcf->heap_keep == 0) {
         return NGX_OK;
     }
@@ -672,6 +674,7 @@ ngx_http_overlay_exit(ngx_cycle_t *cycle)
 {
     /* the overlays this thread keeps, the faces libgd keeps open */
     ngx_http_overlay_core_shutdown();
+    ngx_http_overlay_stats_exit_process(cycle);
 }
 
 
