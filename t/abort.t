@@ -10,7 +10,8 @@
 #    them open: nothing but their render kept them, and no timer);
 # 3. clients that give up at every stage (mid-request, while the pool
 #    renders, mid-response, stalling so that send_timeout fires, a request
-#    body cut short so that client_body_timeout fires) against a static
+#    body cut short so that client_body_timeout fires, HTTP/2 streams
+#    given up with their connection) against a static
 #    image, a slow upstream and a truncating one, with renders queued in
 #    a one-thread pool and a reload every RELOAD_EVERY seconds: afterwards
 #    overlay_stats' nginx_overlay_in_flight is 0, every
@@ -42,6 +43,7 @@ my $fixtures = Cwd::abs_path($ENV{TEST_NGINX_OVERLAY_FIXTURES}
                              || 't/fixtures');
 my $port = $ENV{TEST_NGINX_RELOAD_PORT} || 1988;
 my $upstream_port = $port + 10;
+my $h2_port = $port + 11;
 my $cycles = $ENV{ABORT_CYCLES} || 50;
 my $seconds = $ENV{ABORT_SECONDS} || 12;
 my $reload_every = $ENV{RELOAD_EVERY} || 1.5;
@@ -114,6 +116,7 @@ http {
     overlay_buffer 8m;
     server {
         listen 127.0.0.1:$port;
+        listen 127.0.0.1:$h2_port http2;
         location /img/ {
             alias $dir/img/;
             overlay \$arg_overlay;
@@ -339,7 +342,8 @@ if ($upstream == 0) {
 }
 
 # the clients: each request gives up at one stage, at random
-my @kinds = qw(complete header render response stall body);
+my @kinds = qw(complete header render response stall body h2);
+my $curl = `curl --version 2>/dev/null` =~ /\bHTTP2\b/ ? 'curl' : undef;
 
 sub client {
     my ($id, $deadline) = @_;
@@ -352,6 +356,20 @@ sub client {
         my $kind = $kinds[rand @kinds];
         my $path = (qw(/img/big.jpg /up/slow.jpg /up/trunc.jpg))[rand 3]
                    . "?overlay=$value";
+
+        if ($kind eq 'h2') {
+            next unless $curl;
+
+            # three streams on one HTTP/2 connection, all given up after
+            # 50 to 350 ms: while reading, rendering or sending
+            system($curl, '-s', '-o', '/dev/null', '-o', '/dev/null',
+                   '-o', '/dev/null', '--http2-prior-knowledge',
+                   '--parallel', '--max-time',
+                   sprintf('%.2f', 0.05 + rand 0.3),
+                   map { "http://127.0.0.1:$h2_port$path" } 1 .. 3);
+            $count{$kind}++;
+            next;
+        }
         my $sock = connect_nginx() or next;
 
         if ($kind eq 'stall') {
