@@ -15,6 +15,12 @@
  * leave such a request open ("open socket ... left in connection"), its
  * render's result never handled.  While renders are in the pool, the
  * worker keeps a timer of its own, which nginx waits for.
+ *
+ * A render still queued when its request is finalized (its client gone,
+ * send_timeout) is not drawn: nginx's terminate runs the request's
+ * cleanups at once, and the one set here tells the task, which skips the
+ * composite when its turn comes.  Under overload with clients giving up,
+ * the pool's threads go on with the renders someone waits for.
  */
 
 
@@ -44,6 +50,8 @@
 typedef struct {
     ngx_http_overlay_ctx_t             *ctx;
     const ngx_http_overlay_options_t   *opts;
+    ngx_atomic_t                        gone;     /* set by the worker */
+    ngx_uint_t                          skipped;  /* set by the thread */
     ngx_http_overlay_rc_e               rc;
     ngx_msec_int_t                      usec;
     ngx_http_overlay_image_info_t       info;
@@ -52,6 +60,7 @@ typedef struct {
 
 
 static void ngx_http_overlay_thread_handler(void *data, ngx_log_t *log);
+static void ngx_http_overlay_thread_gone(void *data);
 static void ngx_http_overlay_thread_event_handler(ngx_event_t *ev);
 static void ngx_http_overlay_keeper_handler(ngx_event_t *ev);
 
@@ -79,6 +88,7 @@ ngx_http_overlay_thread_post(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_conf_t *conf)
 {
     ngx_thread_task_t              *task;
+    ngx_http_cleanup_t             *cln;
     ngx_http_overlay_thread_ctx_t  *tctx;
 
     task = ngx_thread_task_alloc(r->pool,
@@ -87,9 +97,19 @@ ngx_http_overlay_thread_post(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* terminate runs the main request's cleanups */
+
+    cln = ngx_http_cleanup_add(r->main, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
     tctx = task->ctx;
     tctx->ctx = ctx;
     tctx->opts = &conf->opts;
+
+    cln->handler = ngx_http_overlay_thread_gone;
+    cln->data = tctx;
 
     task->handler = ngx_http_overlay_thread_handler;
     task->event.data = r;
@@ -154,6 +174,12 @@ ngx_http_overlay_thread_handler(void *data, ngx_log_t *log)
     }
 #endif
 
+    if (tctx->gone) {
+        /* no one waits for it: the request was finalized */
+        tctx->skipped = 1;
+        return;
+    }
+
     ctx = tctx->ctx;
 
     tctx->usec = ngx_http_overlay_usec();
@@ -204,7 +230,9 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
 
-    if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error) {
+    if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error
+        || tctx->skipped)
+    {
 
         /*
          * the request was finalized meanwhile (its client gone, or
@@ -213,8 +241,15 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
          * to whoever unblocks it
          */
 
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                       "overlay: thread render discarded");
+        if (tctx->skipped) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "overlay: the request was finalized while its "
+                          "render was queued, not drawn");
+
+        } else {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                           "overlay: thread render discarded");
+        }
 
         r->write_event_handler(r);
         ngx_http_run_posted_requests(c);
@@ -236,6 +271,17 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
 
     ngx_http_run_posted_requests(c);
 }
+
+/* the request's cleanup: finalized, perhaps with its render queued */
+
+static void
+ngx_http_overlay_thread_gone(void *data)
+{
+    ngx_http_overlay_thread_ctx_t *tctx = data;
+
+    tctx->gone = 1;
+}
+
 
 /*
  * Renders take longer than the keeper's period: it is set again, so that
