@@ -390,11 +390,15 @@ sub client {
 
             # three streams on one HTTP/2 connection, all given up after
             # 50 to 350 ms: while reading, rendering or sending
+            # (curl --parallel draws its progress meter even with -s)
+            open my $stderr, '>&', \*STDERR or die $!;
+            open STDERR, '>', '/dev/null' or die $!;
             system($curl, '-s', '-o', '/dev/null', '-o', '/dev/null',
                    '-o', '/dev/null', '--http2-prior-knowledge',
                    '--parallel', '--unix-socket', "$dir/h2.sock",
                    '--max-time', sprintf('%.2f', 0.05 + rand 0.3),
                    map { "http://localhost$path" } 1 .. 3);
+            open STDERR, '>&', $stderr or die $!;
             $count{$kind}++;
             next;
         }
