@@ -18,6 +18,9 @@
 #                 nginx 1.22.1 from Debian's source package built with
 #                 ASan+UBSan, the module against it, the t/ suites and a
 #                 stress run through it (tens of minutes; not in make test)
+#   make stress [STRESS_SECONDS=240]
+#                 t/abort.t with that long a run of aborting clients and
+#                 reloads (make test runs 12 s of it)
 #   make demo     deps, build, nginx in the foreground on 127.0.0.1:8080
 #   make bench    deps and the benchmark's (wrk, gunicorn, Pillow, photos),
 #                 the module against a Pillow service and plain nginx, and
@@ -89,7 +92,8 @@ C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
         fuzz-syntax \
-        fuzz golden deb bench soak test-valgrind test-asan fuzz-deps
+        fuzz golden deb bench soak test-valgrind test-asan stress \
+        fuzz-deps
 
 all: build
 
@@ -294,6 +298,13 @@ test-valgrind: deps
 	@tools/deps.sh install valgrind
 	@$(MAKE) --no-print-directory $(MODULE) $(CLI)
 	$(TEST_ENV) tools/test-valgrind.pl
+
+# t/abort.t's aborting clients and reloads for STRESS_SECONDS, by hand
+STRESS_SECONDS ?= 240
+
+stress: deps
+	@$(MAKE) --no-print-directory $(MODULE) $(CLI)
+	$(TEST_ENV) ABORT_SECONDS=$(STRESS_SECONDS) prove -v t/abort.t
 
 # nginx 1.22.1 built with AddressSanitizer and UndefinedBehaviorSanitizer
 # from Debian's own source package, the module against it
