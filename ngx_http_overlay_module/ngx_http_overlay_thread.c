@@ -272,6 +272,7 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
     ngx_http_run_posted_requests(c);
 }
 
+
 /* the request's cleanup: finalized, perhaps with its render queued */
 
 static void
