@@ -14,6 +14,13 @@
 #   make test-valgrind
 #                 the Test::Nginx suites of t/ with nginx under valgrind
 #                 (a few minutes; not part of make test)
+#   make test-asan
+#                 nginx 1.22.1 from Debian's source package built with
+#                 ASan+UBSan, the module against it, the t/ suites and a
+#                 stress run through it (tens of minutes; not in make test)
+#   make stress [STRESS_SECONDS=240]
+#                 t/abort.t with that long a run of aborting clients and
+#                 reloads (make test runs 12 s of it)
 #   make demo     deps, build, nginx in the foreground on 127.0.0.1:8080
 #   make bench    deps and the benchmark's (wrk, gunicorn, Pillow, photos),
 #                 the module against a Pillow service and plain nginx, and
@@ -87,7 +94,8 @@ C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
         fuzz-syntax \
-        fuzz golden deb bench soak test-valgrind fuzz-deps
+        fuzz golden deb bench soak test-valgrind test-asan stress \
+        fuzz-deps
 
 all: build
 
@@ -296,6 +304,27 @@ test-valgrind: deps
 	@tools/deps.sh install valgrind
 	@$(MAKE) --no-print-directory $(MODULE) $(CLI)
 	$(TEST_ENV) tools/test-valgrind.pl
+
+# t/abort.t's aborting clients and reloads for STRESS_SECONDS, by hand
+STRESS_SECONDS ?= 240
+
+stress: deps
+	@$(MAKE) --no-print-directory $(MODULE) $(CLI)
+	$(TEST_ENV) ABORT_SECONDS=$(STRESS_SECONDS) prove -v t/abort.t
+
+# nginx 1.22.1 built with AddressSanitizer and UndefinedBehaviorSanitizer
+# from Debian's own source package, the module against it
+# (tools/asan-nginx.sh), and the suites of t/ with the stress run of
+# t/abort.t through it: fails on any sanitizer report
+# (tools/test-asan.pl says more); ASAN_STRESS_SECONDS: the stress run's
+ASAN_DIR     := $(BUILD)/asan
+
+test-asan: deps
+	@$(MAKE) --no-print-directory $(CLI)
+	tools/asan-nginx.sh $(ASAN_DIR) .
+	$(TEST_ENV) TEST_NGINX_BINARY=$(CURDIR)/$(ASAN_DIR)/sbin/nginx \
+	    TEST_NGINX_LOAD_MODULES=$(CURDIR)/$(ASAN_DIR)/ngx_http_overlay_module.so \
+	    tools/test-asan.pl
 
 # the Debian package, with Debian's tooling for nginx modules (nginx-dev's
 # dh-sequence-nginx), built from a copy of the tree into build/deb/

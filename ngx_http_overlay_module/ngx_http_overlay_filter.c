@@ -237,6 +237,7 @@ ngx_http_overlay_header_filter(ngx_http_request_t *r)
 
     cln->handler = ngx_http_overlay_in_flight_cleanup;
     ngx_http_overlay_in_flight++;
+    ngx_http_overlay_stats_held(1);
 
     ctx->phase = NGX_HTTP_OVERLAY_READ;
 
@@ -969,6 +970,7 @@ static void
 ngx_http_overlay_in_flight_cleanup(void *data)
 {
     ngx_http_overlay_in_flight--;
+    ngx_http_overlay_stats_held(-1);
 }
 
 

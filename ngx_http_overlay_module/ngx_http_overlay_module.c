@@ -637,6 +637,8 @@ ngx_http_overlay_init_process(ngx_cycle_t *cycle)
 
     omcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_overlay_module);
 
+    ngx_http_overlay_stats_init_process(cycle);
+
     if (omcf == NULL || !omcf->used || omcf->heap_keep == 0) {
         return NGX_OK;
     }
@@ -653,8 +655,15 @@ ngx_http_overlay_init_process(ngx_cycle_t *cycle)
         || mallopt(M_TRIM_THRESHOLD,
                    (int) ngx_min(keep, (size_t) NGX_MAX_INT32_VALUE)) != 1)
     {
-        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
-                      "overlay_heap_keep: mallopt() failed");
+        /*
+         * glibc takes these values; an allocator put in its place
+         * (AddressSanitizer's, one preloaded) may take none: nothing is
+         * wrong with the configuration, the setting has no effect
+         */
+
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "overlay_heap_keep: mallopt() failed, the allocator "
+                      "does not take it: glibc's defaults apply");
     }
 
 #else
@@ -672,6 +681,7 @@ ngx_http_overlay_exit(ngx_cycle_t *cycle)
 {
     /* the overlays this thread keeps, the faces libgd keeps open */
     ngx_http_overlay_core_shutdown();
+    ngx_http_overlay_stats_exit_process(cycle);
 }
 
 

@@ -230,6 +230,17 @@ void ngx_http_overlay_count(ngx_http_request_t *r,
  */
 ngx_int_t ngx_http_overlay_stats_init(ngx_conf_t *cf);
 
+/*
+ * The gauge of the responses held (overlay_max_concurrent's count, summed
+ * over the workers): n (1 or -1) added to this worker's.  Nothing before
+ * ngx_http_overlay_stats_init_process().
+ */
+void ngx_http_overlay_stats_held(ngx_int_t n);
+
+/* a worker takes its place in the gauge, and leaves it on exit */
+void ngx_http_overlay_stats_init_process(ngx_cycle_t *cycle);
+void ngx_http_overlay_stats_exit_process(ngx_cycle_t *cycle);
+
 
 /*
  * ngx_http_overlay_variables.c

@@ -8,6 +8,12 @@
  * a zone shared by the workers and kept on reload; a location with
  * "overlay_stats" shows them in Prometheus' text format, in a buffer sized
  * first, as ngx_http_stub_status_module does.
+ *
+ * The gauge of the responses held now is kept per worker, in a place of
+ * the zone each worker takes when it starts (by its pid) and leaves when
+ * it exits; the page sums the places of the workers alive, so that a
+ * worker that died with responses held (killed, crashed) does not count
+ * them for ever.
  */
 
 
@@ -31,6 +37,13 @@
 #define NGX_HTTP_OVERLAY_REASONS       NGX_HTTP_OVERLAY_RC_COUNT
 #define NGX_HTTP_OVERLAY_FORMATS       (NGX_HTTP_OVERLAY_FORMAT_GIF + 1)
 #define NGX_HTTP_OVERLAY_BUCKETS       12
+
+/*
+ * The workers' places in the gauge: workers of several generations live
+ * at once while reloads follow each other; a worker beyond them counts in
+ * a place of all of them, without its pid
+ */
+#define NGX_HTTP_OVERLAY_WORKERS       256
 
 /*
  * A case of a switch on an enum that names every member and has no
@@ -95,6 +108,18 @@
     "nginx_overlay_render_seconds_sum %uA.%06uA\n"                            \
     "nginx_overlay_render_seconds_count %uA\n"
 
+#define NGX_HTTP_OVERLAY_STATS_IN_FLIGHT                                      \
+    "# HELP nginx_overlay_in_flight Responses held to draw on now (read, "    \
+    "drawn or sent), summed over the workers.\n"                              \
+    "# TYPE nginx_overlay_in_flight gauge\n"                                  \
+    "nginx_overlay_in_flight %uA\n"
+
+
+typedef struct {
+    ngx_atomic_t                pid;            /* 0: a free place */
+    ngx_atomic_t                held;
+} ngx_http_overlay_worker_t;
+
 
 typedef struct {
     size_t                      size;           /* of this struct: layout */
@@ -108,6 +133,8 @@ typedef struct {
     ngx_atomic_t                render_usec;
     ngx_atomic_t                render_count;
     ngx_atomic_t                render_buckets[NGX_HTTP_OVERLAY_BUCKETS];
+    ngx_atomic_t                held_unplaced;
+    ngx_http_overlay_worker_t   workers[NGX_HTTP_OVERLAY_WORKERS];
 } ngx_http_overlay_stats_t;
 
 
@@ -118,11 +145,18 @@ static ngx_int_t ngx_http_overlay_stats_handler(ngx_http_request_t *r);
 static size_t ngx_http_overlay_stats_size(void);
 static u_char *ngx_http_overlay_stats_write(u_char *p, u_char *last,
     ngx_http_overlay_stats_t *st);
+static ngx_atomic_uint_t ngx_http_overlay_stats_in_flight(
+    ngx_http_overlay_stats_t *st);
+static ngx_uint_t ngx_http_overlay_stats_alive(ngx_pid_t pid);
 static ngx_int_t ngx_http_overlay_init_stats_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
 
 static ngx_http_overlay_stats_t  *ngx_http_overlay_stats_counters;
+
+/* this worker's place in the gauge */
+static ngx_http_overlay_worker_t *ngx_http_overlay_stats_worker;
+static ngx_atomic_t              *ngx_http_overlay_stats_held_count;
 
 static ngx_msec_int_t  ngx_http_overlay_buckets[NGX_HTTP_OVERLAY_BUCKETS] = {
     1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
@@ -184,6 +218,80 @@ ngx_http_overlay_count(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
             }
         }
     }
+}
+
+
+void
+ngx_http_overlay_stats_held(ngx_int_t n)
+{
+    if (ngx_http_overlay_stats_held_count != NULL) {
+        (void) ngx_atomic_fetch_add(ngx_http_overlay_stats_held_count,
+                                    (ngx_atomic_int_t) n);
+    }
+}
+
+
+/*
+ * A worker takes a free place, or one of a worker gone without leaving
+ * it (killed, crashed; its responses no longer held), or else counts in
+ * the place of the unplaced.
+ */
+
+void
+ngx_http_overlay_stats_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                  i;
+    ngx_atomic_uint_t           pid;
+    ngx_http_overlay_stats_t   *st;
+    ngx_http_overlay_worker_t  *w;
+
+    st = ngx_http_overlay_stats_counters;
+
+    if (st == NULL) {
+        return;
+    }
+
+    for (i = 0; i < NGX_HTTP_OVERLAY_WORKERS; i++) {
+        w = &st->workers[i];
+        pid = w->pid;
+
+        if ((pid == 0 || !ngx_http_overlay_stats_alive((ngx_pid_t) pid))
+            && ngx_atomic_cmp_set(&w->pid, pid, (ngx_atomic_uint_t) ngx_pid))
+        {
+            w->held = 0;
+            ngx_http_overlay_stats_worker = w;
+            ngx_http_overlay_stats_held_count = &w->held;
+            return;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "overlay_stats: more than %d workers alive, the gauge of "
+                  "this one is not forgotten if it dies",
+                  NGX_HTTP_OVERLAY_WORKERS);
+
+    ngx_http_overlay_stats_held_count = &st->held_unplaced;
+}
+
+
+void
+ngx_http_overlay_stats_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_overlay_worker_t  *w;
+
+    w = ngx_http_overlay_stats_worker;
+
+    if (w == NULL) {
+        return;
+    }
+
+    ngx_http_overlay_stats_worker = NULL;
+    ngx_http_overlay_stats_held_count = NULL;
+
+    /* what an exiting worker holds is not held any more */
+
+    w->held = 0;
+    (void) ngx_atomic_cmp_set(&w->pid, (ngx_atomic_uint_t) ngx_pid, 0);
 }
 
 
@@ -300,7 +408,8 @@ ngx_http_overlay_stats_size(void)
                   + sizeof("expired") - 1 + NGX_ATOMIC_T_LEN)
            + sizeof(NGX_HTTP_OVERLAY_STATS_FORMATS_HELP) - 1
            + sizeof(NGX_HTTP_OVERLAY_STATS_BYTES) - 1 + 2 * NGX_ATOMIC_T_LEN
-           + sizeof(NGX_HTTP_OVERLAY_STATS_SUM) - 1 + 3 * NGX_ATOMIC_T_LEN;
+           + sizeof(NGX_HTTP_OVERLAY_STATS_SUM) - 1 + 3 * NGX_ATOMIC_T_LEN
+           + sizeof(NGX_HTTP_OVERLAY_STATS_IN_FLIGHT) - 1 + NGX_ATOMIC_T_LEN;
 
     /* "passed" and "rejected" */
 
@@ -382,9 +491,48 @@ ngx_http_overlay_stats_write(u_char *p, u_char *last,
                          ngx_http_overlay_bucket_names[i], n);
     }
 
-    return ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_SUM,
-                        st->render_usec / 1000000,
-                        st->render_usec % 1000000, st->render_count);
+    p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_SUM,
+                     st->render_usec / 1000000,
+                     st->render_usec % 1000000, st->render_count);
+
+    return ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_IN_FLIGHT,
+                        ngx_http_overlay_stats_in_flight(st));
+}
+
+
+/* the responses held by the workers alive */
+
+static ngx_atomic_uint_t
+ngx_http_overlay_stats_in_flight(ngx_http_overlay_stats_t *st)
+{
+    ngx_uint_t                  i;
+    ngx_atomic_uint_t           n, pid;
+    ngx_http_overlay_worker_t  *w;
+
+    n = st->held_unplaced;
+
+    for (i = 0; i < NGX_HTTP_OVERLAY_WORKERS; i++) {
+        w = &st->workers[i];
+        pid = w->pid;
+
+        if (pid != 0 && ngx_http_overlay_stats_alive((ngx_pid_t) pid)) {
+            n += w->held;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Whether a process is alive: workers run as one user, and kill() tells
+ * of any process, ours or not (EPERM: another user's, alive).
+ */
+
+static ngx_uint_t
+ngx_http_overlay_stats_alive(ngx_pid_t pid)
+{
+    return kill(pid, 0) == 0 || ngx_errno == NGX_EPERM;
 }
 
 

@@ -7,6 +7,20 @@
  * runs the core on the body, and the task's event, back in the worker's
  * event loop, hands the result to ngx_http_overlay_finish().  Only with
  * nginx built --with-threads.
+ *
+ * A request waiting for its render has no timer of its own once
+ * send_timeout has fired or its client has gone (nginx terminates it,
+ * and closes it when the render is done); an exiting worker (reload,
+ * "nginx -s quit") leaves its loop when no timer is left, and would
+ * leave such a request open ("open socket ... left in connection"), its
+ * render's result never handled.  While renders are in the pool, the
+ * worker keeps a timer of its own, which nginx waits for.
+ *
+ * A render still queued when its request is finalized (its client gone,
+ * send_timeout) is not drawn: nginx's terminate runs the request's
+ * cleanups at once, and the one set here tells the task, which skips the
+ * composite when its turn comes.  Under overload with clients giving up,
+ * the pool's threads go on with the renders someone waits for.
  */
 
 
@@ -27,12 +41,17 @@
 
 #define NGX_HTTP_OVERLAY_THREAD_NICE   10
 
+/* the keeper's period: it is set again until the pool has no render */
+#define NGX_HTTP_OVERLAY_KEEPER_MSEC   60000
+
 
 /* a render in a thread: what it reads, and what it gives back */
 
 typedef struct {
     ngx_http_overlay_ctx_t             *ctx;
     const ngx_http_overlay_options_t   *opts;
+    ngx_atomic_t                        gone;     /* set by the worker */
+    ngx_uint_t                          skipped;  /* set by the thread */
     ngx_http_overlay_rc_e               rc;
     ngx_msec_int_t                      usec;
     ngx_http_overlay_image_info_t       info;
@@ -41,7 +60,19 @@ typedef struct {
 
 
 static void ngx_http_overlay_thread_handler(void *data, ngx_log_t *log);
+static void ngx_http_overlay_thread_gone(void *data);
 static void ngx_http_overlay_thread_event_handler(ngx_event_t *ev);
+static void ngx_http_overlay_keeper_handler(ngx_event_t *ev);
+
+
+/*
+ * The renders this worker has in thread pools, and the timer they keep;
+ * nginx's timer code reads its event's data as a connection (the fd, in
+ * debug lines): a connection of none.
+ */
+static ngx_uint_t        ngx_http_overlay_thread_tasks;
+static ngx_event_t       ngx_http_overlay_keeper;
+static ngx_connection_t  ngx_http_overlay_keeper_conn;
 
 
 /*
@@ -57,6 +88,7 @@ ngx_http_overlay_thread_post(ngx_http_request_t *r,
     ngx_http_overlay_ctx_t *ctx, ngx_http_overlay_conf_t *conf)
 {
     ngx_thread_task_t              *task;
+    ngx_http_cleanup_t             *cln;
     ngx_http_overlay_thread_ctx_t  *tctx;
 
     task = ngx_thread_task_alloc(r->pool,
@@ -65,9 +97,19 @@ ngx_http_overlay_thread_post(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* terminate runs the main request's cleanups */
+
+    cln = ngx_http_cleanup_add(r->main, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
     tctx = task->ctx;
     tctx->ctx = ctx;
     tctx->opts = &conf->opts;
+
+    cln->handler = ngx_http_overlay_thread_gone;
+    cln->data = tctx;
 
     task->handler = ngx_http_overlay_thread_handler;
     task->event.data = r;
@@ -82,6 +124,18 @@ ngx_http_overlay_thread_post(ngx_http_request_t *r,
     r->buffered |= NGX_HTTP_OVERLAY_BUFFERED;
 
     ctx->phase = NGX_HTTP_OVERLAY_RENDER;
+
+    if (ngx_http_overlay_thread_tasks++ == 0
+        && !ngx_http_overlay_keeper.timer_set)
+    {
+        ngx_http_overlay_keeper.handler = ngx_http_overlay_keeper_handler;
+        ngx_http_overlay_keeper.log = ngx_cycle->log;
+        ngx_http_overlay_keeper_conn.fd = (ngx_socket_t) -1;
+        ngx_http_overlay_keeper.data = &ngx_http_overlay_keeper_conn;
+
+        ngx_add_timer(&ngx_http_overlay_keeper,
+                      NGX_HTTP_OVERLAY_KEEPER_MSEC);
+    }
 
     return NGX_OK;
 }
@@ -120,6 +174,12 @@ ngx_http_overlay_thread_handler(void *data, ngx_log_t *log)
     }
 #endif
 
+    if (tctx->gone) {
+        /* no one waits for it: the request was finalized */
+        tctx->skipped = 1;
+        return;
+    }
+
     ctx = tctx->ctx;
 
     tctx->usec = ngx_http_overlay_usec();
@@ -156,6 +216,12 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
     r->aio = 0;
     r->buffered &= ~NGX_HTTP_OVERLAY_BUFFERED;
 
+    if (--ngx_http_overlay_thread_tasks == 0
+        && ngx_http_overlay_keeper.timer_set)
+    {
+        ngx_del_timer(&ngx_http_overlay_keeper);
+    }
+
     /* the event is a member of the task */
 
     task = (ngx_thread_task_t *) ((u_char *) ev
@@ -164,8 +230,27 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_overlay_module);
 
-    if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error) {
-        /* the request was finalized meanwhile: it is closed now */
+    if (ctx == NULL || ctx->phase != NGX_HTTP_OVERLAY_RENDER || c->error
+        || tctx->skipped)
+    {
+
+        /*
+         * the request was finalized meanwhile (its client gone, or
+         * send_timeout): the render is dropped, the blob freed with the
+         * pool, and the request closed now, as nginx's terminate left it
+         * to whoever unblocks it
+         */
+
+        if (tctx->skipped) {
+            ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                          "overlay: the request was finalized while its "
+                          "render was queued, not drawn");
+
+        } else {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                           "overlay: thread render discarded");
+        }
+
         r->write_event_handler(r);
         ngx_http_run_posted_requests(c);
         return;
@@ -185,6 +270,31 @@ ngx_http_overlay_thread_event_handler(ngx_event_t *ev)
     }
 
     ngx_http_run_posted_requests(c);
+}
+
+
+/* the request's cleanup: finalized, perhaps with its render queued */
+
+static void
+ngx_http_overlay_thread_gone(void *data)
+{
+    ngx_http_overlay_thread_ctx_t *tctx = data;
+
+    tctx->gone = 1;
+}
+
+
+/*
+ * Renders take longer than the keeper's period: it is set again, so that
+ * an exiting worker goes on waiting for them.
+ */
+
+static void
+ngx_http_overlay_keeper_handler(ngx_event_t *ev)
+{
+    if (ngx_http_overlay_thread_tasks > 0) {
+        ngx_add_timer(ev, NGX_HTTP_OVERLAY_KEEPER_MSEC);
+    }
 }
 
 #endif

@@ -254,13 +254,22 @@ my $master_fds1 = fds($master);
 my $worker_rss1 = 0;
 $worker_rss1 += rss_kb($_) for @w1;
 
-cmp_ok($master_rss1, '<', $master_rss0 + 1024,
-       "master RSS $master_rss0 kB after 10 reloads, $master_rss1 kB "
-       . "after $reloads");
+# under AddressSanitizer (make test-asan) freed memory waits in its
+# quarantine: RSS says nothing there, LeakSanitizer does
+
+SKIP: {
+    skip 'RSS under AddressSanitizer', 2
+        if `$nginx -V 2>&1` =~ /-fsanitize=address/;
+
+    cmp_ok($master_rss1, '<', $master_rss0 + 1024,
+           "master RSS $master_rss0 kB after 10 reloads, $master_rss1 kB "
+           . "after $reloads");
+    cmp_ok($worker_rss1, '<', $worker_rss0 * 1.2 + 2048,
+           "workers' RSS $worker_rss0 kB after 10 reloads, $worker_rss1 kB "
+           . "after $reloads");
+}
+
 is($master_fds1, $master_fds0, "master file descriptors: $master_fds1");
-cmp_ok($worker_rss1, '<', $worker_rss0 * 1.2 + 2048,
-       "workers' RSS $worker_rss0 kB after 10 reloads, $worker_rss1 kB "
-       . "after $reloads");
 
 my $alerts = `grep -c -E '\\[(alert|crit|emerg)\\]' $dir/logs/error.log`;
 chomp $alerts;

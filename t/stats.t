@@ -1,5 +1,7 @@
 # overlay_stats: counters in the Prometheus text format, in shared memory:
-# summed over the workers.
+# summed over the workers.  The gauge of responses held is 0 once they are
+# answered; t/abort.t sees it count renders queued, and return to 0 after
+# aborts and reloads.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
@@ -63,4 +65,7 @@ sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 .*^nginx_overlay_bytes_out_total \d+$
 .*^nginx_overlay_render_seconds_bucket\{le="\+Inf"\} 4$
 ^nginx_overlay_render_seconds_sum \d+\.\d{6}$
-^nginx_overlay_render_seconds_count 4$/sm]
+^nginx_overlay_render_seconds_count 4$
+^\# HELP nginx_overlay_in_flight .*
+^\# TYPE nginx_overlay_in_flight gauge$
+^nginx_overlay_in_flight 0\n\z/sm]

@@ -55,6 +55,14 @@ sub fixture {
 }
 
 # the parameter value the catalogue sends: base64url, unpadded
+# the temporary directories of an http block, all in $dir: a suite that
+# starts nginx by itself runs it as any user, away from /var/lib/nginx
+sub temp_paths {
+    my ($dir) = @_;
+    return join '', map { "    ${_}_temp_path $dir/$_;\n" }
+                    qw(client_body proxy fastcgi uwsgi scgi);
+}
+
 sub b64url {
     my ($json) = @_;
     return encode_base64url($json);
