@@ -90,7 +90,7 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
 
 C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
                 $(UNIT_SRCS) $(UNIT_HDRS) tests/test_peak.c \
-                tests/bench/bench_codec.c
+                tests/bench/bench_codec.c $(wildcard tests/preload/*.c)
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
         fuzz-syntax \
