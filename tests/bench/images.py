@@ -4,8 +4,12 @@
         derives the benchmark's images from one real photo into DIR:
         thumb.jpg (320x180), poster.jpg (600x900), 720p.jpg, 1080p.jpg,
         4k.jpg (3840x2160), all JPEG quality 90, baseline, 4:2:0, as a
-        camera or a catalogue's pipeline would make them; 1080p.png and a
-        lossy 1080p.webp (quality 85).  A 16:9 crop of the photo is
+        camera or a catalogue's pipeline would make them; 1080p.png (RGB)
+        and its kinds: 1080p-rgba.png (a vignette in alpha), 1080p-pal.png
+        (192 colours, a palette with 64 free entries), 1080p-grey.png,
+        1080p-16.png (16-bit RGB, resampled in floating point); a lossy
+        1080p.webp (quality 85), 1080p-lossless.webp, and a still
+        1080p.gif (an adaptive palette).  A 16:9 crop of the photo is
         resampled to each size (Lanczos), the poster is a 2:3 crop.
 
     images.py check ORIGINAL RESPONSE overlay|same [...]
@@ -15,9 +19,12 @@
         check, "ok ..." or "FAIL ...", and exits 1 on any failure.
 """
 
+import array
 import io
 import os
+import struct
 import sys
+import zlib
 
 from PIL import Image, ImageChops, ImageStat
 
@@ -59,15 +66,67 @@ def make(photo, out):
     hd = wide.resize((1920, 1080), Image.LANCZOS)
     hd.save(os.path.join(out, "1080p.png"), "PNG")
     hd.save(os.path.join(out, "1080p.webp"), "WEBP", quality=85)
+    hd.save(os.path.join(out, "1080p-lossless.webp"), "WEBP", lossless=True)
+    hd.convert("L").save(os.path.join(out, "1080p-grey.png"), "PNG")
+    hd.quantize(colors=192).save(os.path.join(out, "1080p-pal.png"), "PNG")
+    hd.convert("P", palette=Image.ADAPTIVE).save(
+        os.path.join(out, "1080p.gif"), "GIF")
+
+    # transparent title art: opaque in the middle, fading out at the edges
+
+    w, h = hd.size
+    alpha = Image.radial_gradient("L").resize((w, h)).point(
+        lambda v: max(0, min(255, 400 - 2 * v)))
+    rgba = hd.copy()
+    rgba.putalpha(alpha)
+    rgba.save(os.path.join(out, "1080p-rgba.png"), "PNG")
+
+    write_png16(os.path.join(out, "1080p-16.png"), wide, (w, h))
 
     for name in sorted(os.listdir(out)):
         if name.startswith("."):
             continue
         p = os.path.join(out, name)
         with Image.open(p) as im:
-            print("  %-11s %-4s %4dx%-4d %8d bytes"
+            print("  %-19s %-4s %4dx%-4d %8d bytes"
                   % (name, im.format, im.width, im.height,
                      os.path.getsize(p)))
+
+
+def write_png16(path, im, size):
+    """im resampled to size in floating point, written as 16-bit RGB
+    (Pillow writes no 16-bit colour PNG)."""
+
+    planes = []
+    for band in im.split():
+        f = band.convert("F").resize(size, Image.LANCZOS)
+        a = array.array("f")
+        a.frombytes(f.tobytes())
+        planes.append(a)
+
+    w, h = size
+    rows = []
+    for y in range(h):
+        row = array.array("H", bytes(2 * 3 * w))
+        for c in range(3):
+            plane = planes[c]
+            row[c::3] = array.array("H", (
+                min(65535, max(0, int(v * 257 + 0.5)))
+                for v in plane[y * w:(y + 1) * w]))
+        if sys.byteorder == "little":
+            row.byteswap()
+        rows.append(b"\0" + row.tobytes())
+
+    def chunk(kind, data):
+        c = kind + data
+        return (struct.pack(">I", len(data)) + c
+                + struct.pack(">I", zlib.crc32(c) & 0xffffffff))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(b"".join(rows), 6)))
+        f.write(chunk(b"IEND", b""))
 
 
 def mean_diff(a, b, box):
