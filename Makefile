@@ -36,7 +36,8 @@ SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c sign.c file.c core.c tiles.c tls.c \
                   layout.c text.c face.c render.c \
-                  codec.c codec_jpeg.c codec_png.c png_encode.c codec_webp.c \
+                  codec.c codec_jpeg.c codec_png.c png_encode.c png_blend.c \
+                  codec_webp.c \
                   codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \

@@ -3,8 +3,10 @@
  * ngx_http_overlay_module: the PNG codec.
  *
  * The probe walks the chunks' headers; the decoder is libpng's, with the
- * limits of ngx_http_overlay_codec_png.h, into a libgd image; the encoder
- * is libgd's, after which the source's colour chunks are put back.
+ * limits of ngx_http_overlay_codec_png.h: into the image's own samples to
+ * be drawn on (ngx_http_overlay_png_blend.c) and encoded again with the
+ * source's colour chunks (ngx_http_overlay_png_encode.c), or into a libgd
+ * image for overlay_asset.
  */
 
 
@@ -17,6 +19,7 @@
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_png.h"
 #include "ngx_http_overlay_png_encode.h"
+#include "ngx_http_overlay_png_blend.h"
 
 
 typedef struct {
@@ -266,18 +269,16 @@ ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
 
 /*
  * The overlay, drawn by the painter on a transparent image of the region
- * it covers, blended onto the rows: as libgd blends (its 7-bit alpha),
- * over opaque pixels and over pixels with alpha.
+ * it covers (drawing over transparency leaves the overlay as it is),
+ * blended onto the rows in their own format (ngx_http_overlay_png_blend.c).
  */
 
 static ngx_http_overlay_rc_e
 ngx_http_overlay_png_draw(ngx_http_overlay_png_image_t *im,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
 {
-    int                    x, y, x0, y0, x1, y1, c;
-    unsigned               n, k, sa, ta, da, wa;
+    int                    x, y, x0, y0, x1, y1;
     gdImagePtr             layer;
-    unsigned char         *px;
     ngx_http_overlay_rc_e  rc;
 
     x0 = painter->bounds.x > 0 ? painter->bounds.x : 0;
@@ -310,62 +311,11 @@ ngx_http_overlay_png_draw(ngx_http_overlay_png_image_t *im,
         return rc;
     }
 
-    n = ngx_http_overlay_png_channels(im->colour);
-
-    for (y = 0; y < y1 - y0; y++) {
-        px = im->rows + (size_t) (y0 + y) * im->stride + 1
-             + (size_t) x0 * n;
-
-        for (x = 0; x < x1 - x0; x++, px += n) {
-            c = layer->tpixels[y][x];
-            ta = (unsigned) gdTrueColorGetAlpha(c);
-
-            if (ta == gdAlphaTransparent) {
-                continue;
-            }
-
-            sa = gdAlphaMax - ta;               /* the overlay's weight */
-            da = n == 4 ? px[3] : 255;
-
-            if (ta == 0 || (n == 4 && da == 0)) {
-                px[0] = (unsigned char) gdTrueColorGetRed(c);
-                px[1] = (unsigned char) gdTrueColorGetGreen(c);
-                px[2] = (unsigned char) gdTrueColorGetBlue(c);
-
-                if (n == 4) {
-                    px[3] = (unsigned char) ((sa * 255 + 63) / gdAlphaMax);
-                }
-
-                continue;
-            }
-
-            if (da == 255) {
-                px[0] = (unsigned char) ((gdTrueColorGetRed(c) * sa
-                                          + px[0] * ta) / gdAlphaMax);
-                px[1] = (unsigned char) ((gdTrueColorGetGreen(c) * sa
-                                          + px[1] * ta) / gdAlphaMax);
-                px[2] = (unsigned char) ((gdTrueColorGetBlue(c) * sa
-                                          + px[2] * ta) / gdAlphaMax);
-                continue;
-            }
-
-            /* over a pixel with alpha: the weights of both, in 127 * 255 */
-
-            wa = sa * 255 + da * ta;
-
-            for (k = 0; k < 3; k++) {
-                px[k] = (unsigned char)
-                    (((unsigned) ((c >> (16 - 8 * k)) & 0xff) * sa * 255
-                      + px[k] * da * ta) / wa);
-            }
-
-            px[3] = (unsigned char) ((wa + 63) / gdAlphaMax);
-        }
-    }
+    rc = ngx_http_overlay_png_blend(im, layer, x0, y0, err);
 
     gdImageDestroy(layer);
 
-    return NGX_HTTP_OVERLAY_OK;
+    return rc;
 }
 
 
@@ -639,24 +589,32 @@ ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn, png_structp png,
 
 
 /*
- * Into rows for the encoder: 8-bit RGB, or RGBA where the source has alpha
- * (tRNS too); the passes of an interlaced image add up in them.
+ * Into rows for the encoder, in the source's own colour type and depth
+ * (samples of 1, 2 and 4 bits a byte each), with its palette and tRNS; the
+ * passes of an interlaced image add up in them.
  */
 
 static void
 ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
     png_infop info, int interlace)
 {
-    int                            passes, pass;
+    int                            passes, pass, n, i;
     size_t                         rowbytes;
+    png_bytep                      alpha;
+    png_colorp                     palette;
     png_uint_32                    y;
+    png_color_16p                  key;
     ngx_http_overlay_png_image_t  *im;
 
     im = pn->raw;
 
-    png_set_expand(png);
-    png_set_strip_16(png);
-    png_set_gray_to_rgb(png);
+    /* samples of 1, 2 and 4 bits unpacked: a byte each, not scaled */
+
+    im->depth = png_get_bit_depth(png, info);
+
+    if (im->depth < 8) {
+        png_set_packing(png);
+    }
 
     passes = png_set_interlace_handling(png);
 
@@ -664,18 +622,61 @@ ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
 
     im->width = png_get_image_width(png, info);
     im->height = png_get_image_height(png, info);
-    im->depth = 8;
-    im->colour = png_get_channels(png, info) == 4 ? 6 : 2;
+    im->colour = png_get_color_type(png, info);
     im->interlace = (interlace == PNG_INTERLACE_ADAM7);
+
+    if (im->colour == PNG_COLOR_TYPE_PALETTE
+        && png_get_PLTE(png, info, &palette, &n) != 0)
+    {
+        for (i = 0; i < n && i < 256; i++) {
+            im->palette[3 * i] = palette[i].red;
+            im->palette[3 * i + 1] = palette[i].green;
+            im->palette[3 * i + 2] = palette[i].blue;
+        }
+
+        im->npalette = (unsigned) i;
+    }
+
+    if (png_get_tRNS(png, info, &alpha, &n, &key) != 0) {
+
+        if (im->colour == PNG_COLOR_TYPE_PALETTE) {
+            for (i = 0; i < n && i < (int) im->npalette; i++) {
+                im->trns[i] = alpha[i];
+            }
+
+            im->ntrns = (unsigned) i;
+
+        } else if (im->colour == PNG_COLOR_TYPE_GRAY) {
+            im->trns[0] = (unsigned char) (key->gray >> 8);
+            im->trns[1] = (unsigned char) key->gray;
+            im->ntrns = 2;
+
+        } else if (im->colour == PNG_COLOR_TYPE_RGB) {
+            im->trns[0] = (unsigned char) (key->red >> 8);
+            im->trns[1] = (unsigned char) key->red;
+            im->trns[2] = (unsigned char) (key->green >> 8);
+            im->trns[3] = (unsigned char) key->green;
+            im->trns[4] = (unsigned char) (key->blue >> 8);
+            im->trns[5] = (unsigned char) key->blue;
+            im->ntrns = 6;
+        }
+    }
 
     rowbytes = png_get_rowbytes(png, info);
 
-    if (rowbytes != (size_t) im->width
+    if (im->colour == PNG_COLOR_TYPE_PALETTE && im->npalette == 0) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                        "png: a palette image without PLTE");
+        return;
+    }
+
+    if (rowbytes != (size_t) im->width * (im->depth == 16 ? 2 : 1)
                     * ngx_http_overlay_png_channels(im->colour))
     {
         pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
                                         "png: rows of %zu bytes, not %lu",
                                         rowbytes, (unsigned long) im->width
+                                        * (im->depth == 16 ? 2 : 1)
                                         * ngx_http_overlay_png_channels(
                                             im->colour));
         return;

@@ -152,8 +152,10 @@ ngx_http_overlay_png_encode(ngx_http_overlay_png_image_t *im,
     ihdr[12] = (unsigned char) im->interlace;
     p = ngx_http_overlay_png_chunk(p, "IHDR", ihdr, 13);
 
-    memcpy(p, im->chunks, im->chunks_len);
-    p += im->chunks_len;
+    if (im->chunks_len) {
+        memcpy(p, im->chunks, im->chunks_len);
+        p += im->chunks_len;
+    }
 
     if (im->colour == 3) {
         p = ngx_http_overlay_png_chunk(p, "PLTE", im->palette,

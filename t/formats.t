@@ -157,3 +157,101 @@ sub { length($_[0]) < length(OverlayTest::fixture("thumb.webp")) * 0.6
       ? "smaller\n" : "not smaller: " . length($_[0]) . "\n" }
 --- response_body
 smaller
+
+
+
+=== TEST 8: a grey PNG under a grey badge stays 8-bit grey, exact elsewhere
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/gray.png?overlay=" . OverlayTest::b64url('{"layers":[{"text":"Last Chance!","background":"#404040d9"}]}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      "$depth-bit, colour type $type\n"
+      . CORE::join('', grep { /^(?:iCCP|sRGB|gAMA|cHRM)/ }
+                   split /^/, OverlayTest::png_chunks($d))
+      . OverlayTest::describe_image($d, OverlayTest::fixture("gray.png")) }
+--- response_body_like eval
+my $re = '\A8-bit, colour type 0\ngAMA 4\npng 240x135\ntop-left: unchanged\n'
+         . 'top-right: changed \(mean difference [0-9.]+\)\n'
+         . 'bottom-left: unchanged\nbottom-right: unchanged\n\z';
+qr/$re/
+
+
+
+=== TEST 9: a grey PNG under a colour badge becomes RGB, its gAMA kept
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/gray.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      "$depth-bit, colour type $type\n"
+      . CORE::join('', grep { /^(?:iCCP|sRGB|gAMA|cHRM)/ }
+                   split /^/, OverlayTest::png_chunks($d)) }
+--- response_body
+8-bit, colour type 2
+gAMA 4
+
+
+
+=== TEST 10: a 16-bit PNG stays 16-bit
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/deep16.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      "$depth-bit, colour type $type\n"
+      . OverlayTest::describe_image($d, OverlayTest::fixture("deep16.png")) }
+--- response_body
+16-bit, colour type 2
+png 240x135
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 11: a palette PNG with room stays a palette PNG, its PLTE extended
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/palette16.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my $src = OverlayTest::fixture("palette16.png");
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      my ($plte) = $d =~ /PLTE(.*)/s;
+      my ($orig) = $src =~ /PLTE(.{48})/s;
+      "$depth-bit, colour type $type\n"
+      . (substr($plte, 0, 48) eq $orig ? "the source's 16 colours first\n"
+                                       : "the source's colours changed\n")
+      . CORE::join('', grep { /^(?:iCCP|sRGB|gAMA|cHRM)/ }
+                   split /^/, OverlayTest::png_chunks($d))
+      . OverlayTest::describe_image($d, $src) }
+--- response_body
+8-bit, colour type 3
+the source's 16 colours first
+iCCP 2609
+png 320x213
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged

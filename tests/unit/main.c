@@ -101,6 +101,8 @@ static const unit_group_t  unit_groups[] = {
 
     { "png_encode", test_png_encode },
 
+    { "png_blend", test_png_blend },
+
     { "webp_headers", test_webp_headers },
     { "webp_composite", test_webp_composite },
 
