@@ -223,8 +223,7 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 
     case NGX_HTTP_OVERLAY_FORMAT_WEBP:
         return ngx_http_overlay_webp_apply(p, len, info, traits.lossless,
-                                           conf->webp_quality, painter, out,
-                                           err);
+                                           conf, painter, out, err);
 
     case NGX_HTTP_OVERLAY_FORMAT_PNG:
         return ngx_http_overlay_png_apply(p, len, info, conf, &traits,

@@ -38,10 +38,6 @@ typedef struct {
 
 static size_t ngx_http_overlay_png_find(const unsigned char *p, size_t len,
     size_t pos, const char *type);
-static ngx_http_overlay_rc_e ngx_http_overlay_png_draw(
-    ngx_http_overlay_png_image_t *im,
-    const ngx_http_overlay_painter_t *painter,
-    ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_png_keep(
     const unsigned char *p, size_t len, ngx_http_overlay_png_image_t *im,
     ngx_http_overlay_error_t *err);
@@ -250,7 +246,7 @@ ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
                                       info->height);
     }
 
-    rc = ngx_http_overlay_png_draw(&im, painter, err);
+    rc = ngx_http_overlay_png_paint(&im, painter, err);
 
     if (rc == NGX_HTTP_OVERLAY_OK) {
         rc = ngx_http_overlay_png_keep(p, len, &im, err);
@@ -262,58 +258,6 @@ ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
 
     free((void *) im.chunks);
     free(im.rows);
-
-    return rc;
-}
-
-
-/*
- * The overlay, drawn by the painter on a transparent image of the region
- * it covers (drawing over transparency leaves the overlay as it is),
- * blended onto the rows in their own format (ngx_http_overlay_png_blend.c).
- */
-
-static ngx_http_overlay_rc_e
-ngx_http_overlay_png_draw(ngx_http_overlay_png_image_t *im,
-    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
-{
-    int                    x, y, x0, y0, x1, y1;
-    gdImagePtr             layer;
-    ngx_http_overlay_rc_e  rc;
-
-    x0 = painter->bounds.x > 0 ? painter->bounds.x : 0;
-    y0 = painter->bounds.y > 0 ? painter->bounds.y : 0;
-    x1 = painter->bounds.x + painter->bounds.w;
-    y1 = painter->bounds.y + painter->bounds.h;
-    x1 = x1 < (int) im->width ? x1 : (int) im->width;
-    y1 = y1 < (int) im->height ? y1 : (int) im->height;
-
-    if (x1 <= x0 || y1 <= y0) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    layer = gdImageCreateTrueColor(x1 - x0, y1 - y0);
-    if (layer == NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "gdImageCreateTrueColor() failed");
-    }
-
-    for (y = 0; y < y1 - y0; y++) {
-        for (x = 0; x < x1 - x0; x++) {
-            layer->tpixels[y][x] = gdTrueColorAlpha(0, 0, 0,
-                                                    gdAlphaTransparent);
-        }
-    }
-
-    rc = painter->draw(painter->data, layer, x0, y0, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        gdImageDestroy(layer);
-        return rc;
-    }
-
-    rc = ngx_http_overlay_png_blend(im, layer, x0, y0, err);
-
-    gdImageDestroy(layer);
 
     return rc;
 }

@@ -23,8 +23,20 @@
 #include <gd.h>
 
 #include "ngx_http_overlay_error.h"
+#include "ngx_http_overlay_codec_int.h"
 #include "ngx_http_overlay_png_encode.h"
 
+
+/*
+ * The painter's overlay, drawn on a transparent libgd image of the part of
+ * its bounds within im, blended onto im by ngx_http_overlay_png_blend();
+ * for PNG, and for WebP (8-bit RGBA rows).  NO_MEMORY or what the painter
+ * returns, with *err.  Thread-safe.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_png_paint(
+    ngx_http_overlay_png_image_t *im,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_error_t *err);
 
 /*
  * Blends layer (libgd truecolor, 7-bit alpha; transparent where nothing

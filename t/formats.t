@@ -255,3 +255,72 @@ top-left: unchanged
 top-right: badge
 bottom-left: unchanged
 bottom-right: unchanged
+
+
+
+=== TEST 12: overlay_webp_method: method 0 (fastest) makes a larger lossy WebP than 6
+--- config
+    location /m0/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_method 0;
+    }
+    location /m6/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_method 6;
+    }
+--- request eval
+"GET /m0/thumb.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($s, $h, $m6) = OverlayTest::http('GET', '/m6/thumb.webp?overlay='
+          . OverlayTest::b64url('{"overlay":"Last Chance!"}'));
+      ($s == 200 && length($_[0]) > length($m6) * 1.1
+       ? "method 0 larger\n"
+       : "method 0: " . length($_[0]) . ", 6: " . length($m6) . "\n")
+      . OverlayTest::describe_image($_[0], OverlayTest::fixture("thumb.webp")) }
+--- response_body
+method 0 larger
+webp 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 13: overlay_webp_method's second value is lossless WebP's: 4 smaller than 0, still lossless
+--- config
+    location /ll0/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+    location /ll4/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_method 4 4;
+    }
+--- request eval
+"GET /ll4/alpha-lossless.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($s, $h, $m0) = OverlayTest::http('GET', '/ll0/alpha-lossless.webp?overlay='
+          . OverlayTest::b64url('{"overlay":"Last Chance!"}'));
+      ($_[0] =~ /\A.{12}(?:VP8L|VP8X.*VP8L)/s ? "lossless\n" : "lossy\n")
+      . ($s == 200 && length($_[0]) < length($m0)
+         ? "method 4 smaller\n"
+         : "method 4: " . length($_[0]) . ", 0: " . length($m0) . "\n") }
+--- response_body
+lossless
+method 4 smaller
+
+
+
+=== TEST 14: overlay_webp_method takes 0 to 6 only
+--- config
+    location /img/ {
+        overlay $arg_overlay;
+        overlay_webp_method 4 7;
+    }
+--- must_die
+--- error_log
+"overlay_webp_method" takes methods from 0 to 6, not "7"
