@@ -17,10 +17,18 @@
         from ORIGINAL in the top-right corner, and hardly elsewhere;
         same: RESPONSE is ORIGINAL, byte for byte.  Prints one line per
         check, "ok ..." or "FAIL ...", and exits 1 on any failure.
+
+    images.py compare ORIGINAL MODULE PILLOW
+        one line: "bytes_module bytes_pillow psnr_module psnr_pillow
+        kind_module kind_pillow": the PSNR (dB, RGB) of each response
+        against ORIGINAL outside the badge's quarter (the top-right one),
+        and what each response is (format, PNG colour type and depth,
+        WebP lossy or lossless).
 """
 
 import array
 import io
+import math
 import os
 import struct
 import sys
@@ -190,9 +198,48 @@ def check(original, response, kind):
                len(b_bytes), corner, rest))
 
 
+def kind(data):
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png-t%d-%d" % (data[25], data[24])
+    if data[:4] == b"RIFF":
+        return "webp-lossless" if b"VP8L" in data[12:40] else "webp-lossy"
+    if data[:3] == b"GIF":
+        return "gif"
+    return "jpeg" if data[:2] == b"\xff\xd8" else "other"
+
+
+def psnr(a, b):
+    """PSNR of b against a (RGB) outside the top-right quarter."""
+
+    w, h = a.size
+    se = n = 0
+    for box in ((0, 0, w // 2, h), (w // 2, h // 4, w, h)):
+        d = ImageChops.difference(a.crop(box), b.crop(box))
+        se += sum(ImageStat.Stat(d).sum2)
+        n += 3 * (box[2] - box[0]) * (box[3] - box[1])
+    return 99.0 if se == 0 else 10 * math.log10(255 * 255 * n / se)
+
+
+def compare(original, module, pillow):
+    with open(original, "rb") as f:
+        src = Image.open(io.BytesIO(f.read())).convert("RGB")
+    out = []
+    for path in (module, pillow):
+        with open(path, "rb") as f:
+            data = f.read()
+        im = Image.open(io.BytesIO(data)).convert("RGB")
+        out.append((len(data), psnr(src, im), kind(data)))
+    (mb, mp, mk), (pb, pp, pk) = out
+    print("%d %d %.2f %.2f %s %s" % (mb, pb, mp, pp, mk, pk))
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "make":
         make(argv[2], argv[3])
+        return 0
+
+    if len(argv) == 5 and argv[1] == "compare":
+        compare(argv[2], argv[3], argv[4])
         return 0
 
     args = argv[2:]
