@@ -23,9 +23,10 @@
  *             image decoded, drawn on and encoded again)
  *
  * PNG, WebP and GIF have pixels (libgd's decode and encode: what the
- * codecs did before they had their own paths) and dct (the composite).  The overlay is the
- * catalogue's, {"overlay":"Last Chance!"}: a badge in the top-right corner,
- * parsed once with ngx_http_overlay_parse_value(); -V takes another value
+ * codecs did before they had their own paths) and dct (the composite).
+ * The overlay is the catalogue's, {"overlay":"Last Chance!"}: a badge in
+ * the top-right corner, parsed once with ngx_http_overlay_parse_value();
+ * -V takes another value
  * (base64url or JSON, as the parameter), e.g. a badge at the bottom left.
  *
  * Each case runs in a process of its own, forked for it, so that what one
