@@ -255,35 +255,14 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
 
     *fitted = 1;
 
-    x0 = painter->bounds.x > 0 ? painter->bounds.x : 0;
-    y0 = painter->bounds.y > 0 ? painter->bounds.y : 0;
-    x1 = painter->bounds.x + painter->bounds.w;
-    y1 = painter->bounds.y + painter->bounds.h;
-    x1 = x1 < gdImageSX(im) ? x1 : gdImageSX(im);
-    y1 = y1 < gdImageSY(im) ? y1 : gdImageSY(im);
-
-    if (x1 <= x0 || y1 <= y0) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    layer = gdImageCreateTrueColor(x1 - x0, y1 - y0);
-    if (layer == NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "gdImageCreateTrueColor() failed");
-    }
-
-    for (y = 0; y < y1 - y0; y++) {
-        for (x = 0; x < x1 - x0; x++) {
-            layer->tpixels[y][x] = gdTrueColorAlpha(0, 0, 0,
-                                                    gdAlphaTransparent);
-        }
-    }
-
-    rc = painter->draw(painter->data, layer, x0, y0, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        gdImageDestroy(layer);
+    rc = ngx_http_overlay_codec_layer(painter, gdImageSX(im), gdImageSY(im),
+                                      &layer, &x0, &y0, err);
+    if (rc != NGX_HTTP_OVERLAY_OK || layer == NULL) {
         return rc;
     }
+
+    x1 = x0 + gdImageSX(layer);
+    y1 = y0 + gdImageSY(layer);
 
     index = malloc((size_t) (x1 - x0) * (y1 - y0) * sizeof(short));
     if (index == NULL) {

@@ -61,37 +61,14 @@ ngx_http_overlay_rc_e
 ngx_http_overlay_png_paint(ngx_http_overlay_png_image_t *im,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
 {
-    int                    x, y, x0, y0, x1, y1;
+    int                    x0, y0;
     gdImagePtr             layer;
     ngx_http_overlay_rc_e  rc;
 
-    x0 = painter->bounds.x > 0 ? painter->bounds.x : 0;
-    y0 = painter->bounds.y > 0 ? painter->bounds.y : 0;
-    x1 = painter->bounds.x + painter->bounds.w;
-    y1 = painter->bounds.y + painter->bounds.h;
-    x1 = x1 < (int) im->width ? x1 : (int) im->width;
-    y1 = y1 < (int) im->height ? y1 : (int) im->height;
-
-    if (x1 <= x0 || y1 <= y0) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    layer = gdImageCreateTrueColor(x1 - x0, y1 - y0);
-    if (layer == NULL) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "gdImageCreateTrueColor() failed");
-    }
-
-    for (y = 0; y < y1 - y0; y++) {
-        for (x = 0; x < x1 - x0; x++) {
-            layer->tpixels[y][x] = gdTrueColorAlpha(0, 0, 0,
-                                                    gdAlphaTransparent);
-        }
-    }
-
-    rc = painter->draw(painter->data, layer, x0, y0, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        gdImageDestroy(layer);
+    rc = ngx_http_overlay_codec_layer(painter, (int) im->width,
+                                      (int) im->height, &layer, &x0, &y0,
+                                      err);
+    if (rc != NGX_HTTP_OVERLAY_OK || layer == NULL) {
         return rc;
     }
 

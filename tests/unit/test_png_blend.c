@@ -10,12 +10,8 @@
  */
 
 
-#include <libdeflate.h>
-#include <png.h>
-
 #include "unit.h"
 #include "ngx_http_overlay_png_encode.h"
-#include "ngx_http_overlay_bytes.h"
 
 
 typedef struct {
@@ -33,8 +29,6 @@ static unsigned char *blend_render(const unsigned char *png, size_t len,
     int grey, int opaque, size_t *out_len);
 static void blend_head(const unsigned char *png, size_t len,
     png_head_t *h);
-static const unsigned char *blend_chunk(const unsigned char *png,
-    size_t len, const char *type, size_t *n);
 static void blend_outside(const char *name, const unsigned char *a,
     size_t alen, const unsigned char *b, size_t blen);
 static unsigned char *blend_palette_png(unsigned n, unsigned depth,
@@ -238,8 +232,8 @@ test_png_blend(void)
                 "sRGB", "gAMA", "cHRM", "pHYs", "iCCP"
             };
 
-            c1 = blend_chunk(src, len, types[k], &n);
-            c2 = blend_chunk(out, olen, types[k], &n2);
+            c1 = png_chunk_find(src, len, types[k], &n);
+            c2 = png_chunk_find(out, olen, types[k], &n2);
 
             /* a grey source's profile does not describe colour */
 
@@ -320,8 +314,8 @@ blend_head(const unsigned char *png, size_t len, png_head_t *h)
     h->depth = png[24];
     h->colour = png[25];
     h->interlace = png[28];
-    h->plte = blend_chunk(png, len, "PLTE", &h->nplte);
-    h->trns = blend_chunk(png, len, "tRNS", &h->ntrns);
+    h->plte = png_chunk_find(png, len, "PLTE", &h->nplte);
+    h->trns = png_chunk_find(png, len, "tRNS", &h->ntrns);
 
     if (h->trns == NULL) {
         h->ntrns = 0;
@@ -330,25 +324,6 @@ blend_head(const unsigned char *png, size_t len, png_head_t *h)
     if (h->plte == NULL) {
         h->nplte = 0;
     }
-}
-
-
-static const unsigned char *
-blend_chunk(const unsigned char *png, size_t len, const char *type,
-    size_t *n)
-{
-    size_t  pos, chunk;
-
-    for (pos = 8; pos + 12 <= len; pos += chunk + 12) {
-        chunk = ngx_http_overlay_be32(png + pos);
-
-        if (memcmp(png + pos + 4, type, 4) == 0) {
-            *n = chunk;
-            return png + pos + 8;
-        }
-    }
-
-    return NULL;
 }
 
 
@@ -362,52 +337,28 @@ static void
 blend_outside(const char *name, const unsigned char *a, size_t alen,
     const unsigned char *b, size_t blen)
 {
-    int              i, ok;
-    size_t           x, y, w, h, diff, out;
-    png_image        image[2];
-    png_uint_16     *pixels[2], *p, *q;
+    int              warned[2];
+    char             msg[2][64];
+    size_t           x, y, diff, out;
+    unsigned         w, h, bw, bh;
+    unsigned short  *pa, *pb, *p, *q;
 
-    ok = 1;
+    pa = png_read_linear(a, alen, &w, &h, msg[0], &warned[0]);
+    pb = png_read_linear(b, blen, &bw, &bh, msg[1], &warned[1]);
 
-    for (i = 0; i < 2; i++) {
-        memset(&image[i], 0, sizeof(png_image));
-        image[i].version = PNG_IMAGE_VERSION;
-        pixels[i] = NULL;
+    CHECK(pa != NULL && pb != NULL && w == bw && h == bh,
+          "%s: libpng reads both: %s %s", name, msg[0], msg[1]);
 
-        if (!png_image_begin_read_from_memory(&image[i], i ? b : a,
-                                              i ? blen : alen))
-        {
-            ok = 0;
-            continue;
-        }
-
-        image[i].format = PNG_FORMAT_LINEAR_RGB_ALPHA;
-        pixels[i] = malloc(PNG_IMAGE_SIZE(image[i]));
-
-        if (!png_image_finish_read(&image[i], NULL, pixels[i], 0, NULL)) {
-            ok = 0;
-        }
-    }
-
-    CHECK(ok && image[0].width == image[1].width
-          && image[0].height == image[1].height,
-          "%s: libpng reads both: %s %s", name, image[0].message,
-          image[1].message);
-
-    if (ok && image[0].width == image[1].width
-        && image[0].height == image[1].height)
-    {
-        w = image[0].width;
-        h = image[0].height;
+    if (pa != NULL && pb != NULL && w == bw && h == bh) {
         diff = 0;
         out = 0;
 
         for (y = 0; y < h; y++) {
             for (x = 0; x < w; x++) {
-                p = pixels[0] + 4 * (y * w + x);
-                q = pixels[1] + 4 * (y * w + x);
+                p = pa + 4 * (y * w + x);
+                q = pb + 4 * (y * w + x);
 
-                if (memcmp(p, q, 4 * sizeof(png_uint_16)) != 0) {
+                if (memcmp(p, q, 4 * sizeof(unsigned short)) != 0) {
                     diff++;
 
                     if (x < w / 2 || y >= h / 2) {
@@ -424,10 +375,8 @@ blend_outside(const char *name, const unsigned char *a, size_t alen,
               "corner", name, diff, out);
     }
 
-    for (i = 0; i < 2; i++) {
-        png_image_free(&image[i]);
-        free(pixels[i]);
-    }
+    free(pa);
+    free(pb);
 }
 
 
