@@ -23,17 +23,16 @@
 /*
  * libdeflate's levels, measured (README, "Performance"): 6 (zlib's
  * default, and about its size) for up to 1 MB of filtered rows, where the
- * time is small anyway and synthetic images gain most from it; 4 above:
- * on 1080p photos, 0.98x the size of zlib's level 6 in well under half
- * its time, and 1.045x on a palette photo made RGB (level 2: 0.99x and
- * 1.054x, 8% faster; level 1: 1.00x, 20% faster, but up to 2x larger on
- * synthetic images).
+ * time is small anyway and synthetic images gain most from it; 2 above:
+ * on 1080p photos, 0.99x the size of zlib's level 6 in a third of the
+ * time (level 1: 1.00x, 20% faster, but up to 2x larger on synthetic
+ * images).
  */
 #ifndef NGX_HTTP_OVERLAY_PNG_LEVEL
 #define NGX_HTTP_OVERLAY_PNG_LEVEL        6
 #endif
 #ifndef NGX_HTTP_OVERLAY_PNG_LEVEL_LARGE
-#define NGX_HTTP_OVERLAY_PNG_LEVEL_LARGE  4
+#define NGX_HTTP_OVERLAY_PNG_LEVEL_LARGE  2
 #endif
 #define NGX_HTTP_OVERLAY_PNG_LARGE        (1024 * 1024)
 
