@@ -44,7 +44,8 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   error.c param.c spec.c window.c sign.c file.c core.c tiles.c \
                   tls.c \
                   layout.c text.c face.c runs.c glyph.c render.c \
-                  codec.c codec_jpeg.c codec_png.c codec_webp.c codec_gif.c \
+                  codec.c codec_jpeg.c codec_png.c png_encode.c png_blend.c \
+                  codec_webp.c codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \
                   jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \
@@ -74,8 +75,8 @@ FT_INCS      := -I/usr/include/freetype2 -I/usr/include/harfbuzz
 CFLAGS_CORE  := -std=gnu99 -g -O2 $(WARN) -I$(SRC_DIR) $(FT_INCS)
 SAN          := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
-LIBS         := -lgd -lraqm -lharfbuzz -lfreetype -lfribidi -lpng -lwebp \
-                -ljpeg -ljansson -lcrypto -lm
+LIBS         := -lgd -lraqm -lharfbuzz -lfreetype -lfribidi -lpng -ldeflate \
+                -lwebp -ljpeg -ljansson -lcrypto -lm
 
 # the real Test::Nginx when it is installed (or on PERL5LIB), else the
 # bundled runner: t/lib/fallback is on PERL5LIB only then, so it never

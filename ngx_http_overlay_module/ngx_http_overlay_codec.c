@@ -223,8 +223,7 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 
     case NGX_HTTP_OVERLAY_FORMAT_WEBP:
         return ngx_http_overlay_webp_apply(p, len, info, traits.lossless,
-                                           conf->webp_quality, painter, out,
-                                           err);
+                                           conf, painter, out, err);
 
     case NGX_HTTP_OVERLAY_FORMAT_PNG:
         return ngx_http_overlay_png_apply(p, len, info, conf, &traits,
@@ -289,6 +288,53 @@ ngx_http_overlay_codec_gd_apply(gdImagePtr im,
     out->data = bytes;
     out->len = (size_t) size;
     out->free = ngx_http_overlay_gd_free;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_codec_layer(const ngx_http_overlay_painter_t *painter,
+    int width, int height, gdImagePtr *layer, int *x0, int *y0,
+    ngx_http_overlay_error_t *err)
+{
+    int                    x, y, x1, y1;
+    gdImagePtr             im;
+    ngx_http_overlay_rc_e  rc;
+
+    *layer = NULL;
+
+    *x0 = painter->bounds.x > 0 ? painter->bounds.x : 0;
+    *y0 = painter->bounds.y > 0 ? painter->bounds.y : 0;
+    x1 = painter->bounds.x + painter->bounds.w;
+    y1 = painter->bounds.y + painter->bounds.h;
+    x1 = x1 < width ? x1 : width;
+    y1 = y1 < height ? y1 : height;
+
+    if (x1 <= *x0 || y1 <= *y0) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    im = gdImageCreateTrueColor(x1 - *x0, y1 - *y0);
+    if (im == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "gdImageCreateTrueColor() failed");
+    }
+
+    for (y = 0; y < y1 - *y0; y++) {
+        for (x = 0; x < x1 - *x0; x++) {
+            im->tpixels[y][x] = gdTrueColorAlpha(0, 0, 0,
+                                                 gdAlphaTransparent);
+        }
+    }
+
+    rc = painter->draw(painter->data, im, *x0, *y0, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        gdImageDestroy(im);
+        return rc;
+    }
+
+    *layer = im;
 
     return NGX_HTTP_OVERLAY_OK;
 }

@@ -46,6 +46,8 @@ typedef struct {
     /* 0: JPEG keeps its own tables, only the overlay's blocks change */
     int                        jpeg_quality;
     int                        webp_quality;    /* lossy WebP, 1..100 */
+    int                        webp_method;     /* lossy WebP, 0..6 */
+    int                        webp_lossless_method;   /* 0..6 */
     unsigned long              max_pixels;
     unsigned                   max_side;        /* 0: no limit */
 } ngx_http_overlay_codec_conf_t;

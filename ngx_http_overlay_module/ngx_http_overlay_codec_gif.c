@@ -3,17 +3,32 @@
  * ngx_http_overlay_module: the GIF codec.
  *
  * The probe walks the blocks up to the trailer, or the second image; a
- * still GIF whose one frame fills the screen is decoded whole by libgd,
- * drawn on, and encoded by libgd again.
+ * still GIF whose one frame fills the screen is decoded whole by libgd
+ * into a palette image, the overlay blended onto it in its own palette
+ * (no requantization of the whole image: every pixel the overlay does not
+ * cover keeps its colour), and encoded by libgd again.
  */
 
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_gif.h"
 
 
+/* the slots of the table of blends' colours: a power of two */
+#define NGX_HTTP_OVERLAY_GIF_CACHE  4096
+
+
+static ngx_http_overlay_rc_e ngx_http_overlay_gif_draw(gdImagePtr im,
+    const ngx_http_overlay_painter_t *painter, int *fitted,
+    ngx_http_overlay_error_t *err);
+static int ngx_http_overlay_gif_colour(gdImagePtr im, int t, int r, int g,
+    int b);
 static void *ngx_http_overlay_gif_encode(gdImagePtr im, int *size,
     const void *data);
+static void ngx_http_overlay_gif_free(void *data);
 
 
 /*
@@ -148,6 +163,8 @@ ngx_http_overlay_gif_apply(const unsigned char *p, size_t len,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err)
 {
+    int                    size, fitted;
+    void                  *bytes;
     gdImagePtr             im;
     ngx_http_overlay_rc_e  rc;
 
@@ -162,13 +179,205 @@ ngx_http_overlay_gif_apply(const unsigned char *p, size_t len,
                                       ngx_http_overlay_render_gd_message());
     }
 
-    rc = ngx_http_overlay_codec_gd_apply(im, info, painter,
-                                         ngx_http_overlay_gif_encode, NULL,
-                                         out, err);
+    if ((unsigned) gdImageSX(im) != info->width
+        || (unsigned) gdImageSY(im) != info->height || gdImageTrueColor(im))
+    {
+        gdImageDestroy(im);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "decoded %dx%d, the headers say %ux%u",
+                                      gdImageSX(im), gdImageSY(im),
+                                      info->width, info->height);
+    }
+
+    fitted = 0;
+
+    rc = ngx_http_overlay_gif_draw(im, painter, &fitted, err);
+
+    if (rc == NGX_HTTP_OVERLAY_OK && !fitted) {
+
+        /* a full palette: all made truecolor, drawn on, quantized anew */
+
+        rc = ngx_http_overlay_codec_gd_apply(im, info, painter,
+                                             ngx_http_overlay_gif_encode,
+                                             NULL, out, err);
+        gdImageDestroy(im);
+
+        return rc;
+    }
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        size = 0;
+        bytes = gdImageGifPtr(im, &size);
+
+        if (bytes == NULL || size <= 0) {
+            rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                        "gif encoding failed: %s",
+                                        ngx_http_overlay_render_gd_message());
+            if (bytes != NULL) {
+                gdFree(bytes);
+            }
+
+        } else {
+            out->data = bytes;
+            out->len = (size_t) size;
+            out->free = ngx_http_overlay_gif_free;
+        }
+    }
 
     gdImageDestroy(im);
 
     return rc;
+}
+
+
+/*
+ * The overlay, drawn on a transparent truecolor layer, blended onto the
+ * palette image as libgd blends: each blend's colour is the palette's own,
+ * or a new entry while the palette has room.  Over the transparent colour,
+ * a blend at least half opaque is drawn, opaque (GIF has no partial
+ * transparency).  Every pixel the overlay does not cover keeps its index,
+ * and every entry its colour.  *fitted 0, and the image as it was, when
+ * the palette has no room for them all.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_gif_draw(gdImagePtr im,
+    const ngx_http_overlay_painter_t *painter, int *fitted,
+    ngx_http_overlay_error_t *err)
+{
+    int                    x, y, x0, y0, x1, y1, c, t, ta, sa, i, k;
+    int                    r, g, b, slot, rgb, total;
+    int                    cache[NGX_HTTP_OVERLAY_GIF_CACHE][2];
+    short                 *index;
+    gdImagePtr             layer;
+    unsigned char         *px;
+    ngx_http_overlay_rc_e  rc;
+
+    *fitted = 1;
+
+    rc = ngx_http_overlay_codec_layer(painter, gdImageSX(im), gdImageSY(im),
+                                      &layer, &x0, &y0, err);
+    if (rc != NGX_HTTP_OVERLAY_OK || layer == NULL) {
+        return rc;
+    }
+
+    x1 = x0 + gdImageSX(layer);
+    y1 = y0 + gdImageSY(layer);
+
+    index = malloc((size_t) (x1 - x0) * (y1 - y0) * sizeof(short));
+    if (index == NULL) {
+        gdImageDestroy(layer);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
+
+    /* the colours found, by RGB: -1, none yet */
+
+    memset(cache, 0xff, sizeof(cache));
+
+    t = gdImageGetTransparent(im);
+    total = gdImageColorsTotal(im);
+
+    for (y = 0; y < y1 - y0; y++) {
+        px = im->pixels[y0 + y] + x0;
+
+        for (x = 0; x < x1 - x0; x++) {
+            index[y * (x1 - x0) + x] = -1;
+            c = layer->tpixels[y][x];
+            ta = gdTrueColorGetAlpha(c);
+
+            if (ta == gdAlphaTransparent) {
+                continue;
+            }
+
+            sa = gdAlphaMax - ta;
+            i = px[x];
+
+            if (i == t || i >= gdImageColorsTotal(im)) {
+                if (sa < 64) {
+                    continue;
+                }
+
+                r = gdTrueColorGetRed(c);
+                g = gdTrueColorGetGreen(c);
+                b = gdTrueColorGetBlue(c);
+
+            } else {
+                r = (gdTrueColorGetRed(c) * sa + im->red[i] * ta)
+                    / gdAlphaMax;
+                g = (gdTrueColorGetGreen(c) * sa + im->green[i] * ta)
+                    / gdAlphaMax;
+                b = (gdTrueColorGetBlue(c) * sa + im->blue[i] * ta)
+                    / gdAlphaMax;
+            }
+
+            rgb = r << 16 | g << 8 | b;
+            slot = (int) (((unsigned) rgb * 2654435761u) >> 20)
+                   & (NGX_HTTP_OVERLAY_GIF_CACHE - 1);
+
+            while (cache[slot][0] != -1 && cache[slot][0] != rgb) {
+                slot = (slot + 1) & (NGX_HTTP_OVERLAY_GIF_CACHE - 1);
+            }
+
+            if (cache[slot][0] == -1) {
+                k = ngx_http_overlay_gif_colour(im, t, r, g, b);
+
+                if (k < 0) {
+
+                    /* no room: the entries added are let go */
+
+                    im->colorsTotal = total;
+                    *fitted = 0;
+                    goto done;
+                }
+
+                cache[slot][0] = rgb;
+                cache[slot][1] = k;
+            }
+
+            index[y * (x1 - x0) + x] = (short) cache[slot][1];
+        }
+    }
+
+    for (y = 0; y < y1 - y0; y++) {
+        px = im->pixels[y0 + y] + x0;
+
+        for (x = 0; x < x1 - x0; x++) {
+            if (index[y * (x1 - x0) + x] >= 0) {
+                px[x] = (unsigned char) index[y * (x1 - x0) + x];
+            }
+        }
+    }
+
+done:
+
+    free(index);
+    gdImageDestroy(layer);
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* the entry of r, g, b: the palette's, or a new one; -1: no room */
+
+static int
+ngx_http_overlay_gif_colour(gdImagePtr im, int t, int r, int g, int b)
+{
+    int  i;
+
+    for (i = 0; i < gdImageColorsTotal(im); i++) {
+        if (i != t && im->red[i] == r && im->green[i] == g
+            && im->blue[i] == b && im->open[i] == 0)
+        {
+            return i;
+        }
+    }
+
+    if (gdImageColorsTotal(im) < gdMaxColors) {
+        return gdImageColorAllocate(im, r, g, b);
+    }
+
+    return -1;
 }
 
 
@@ -178,4 +387,11 @@ ngx_http_overlay_gif_encode(gdImagePtr im, int *size, const void *data)
     (void) data;
 
     return gdImageGifPtr(im, size);
+}
+
+
+static void
+ngx_http_overlay_gif_free(void *data)
+{
+    gdFree(data);
 }

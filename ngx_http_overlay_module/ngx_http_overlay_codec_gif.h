@@ -26,11 +26,13 @@ ngx_http_overlay_rc_e ngx_http_overlay_gif_probe(const unsigned char *p,
     ngx_http_overlay_error_t *err);
 
 /*
- * A still GIF of info's size (len at most INT_MAX) decoded by libgd, made
- * truecolor, drawn on by painter, and encoded by libgd again into *out
- * (released with ngx_http_overlay_codec_free()).  BAD_IMAGE with libgd's
- * message, the errors of ngx_http_overlay_codec_gd_apply(), or RENDER_FAILED,
- * with *err.  Thread-safe: libgd's message is kept per thread.
+ * A still GIF of info's size (len at most INT_MAX) decoded by libgd, the
+ * painter's overlay blended onto it in its own palette (new colours in
+ * the palette's free entries, else the nearest), and encoded by libgd
+ * again into *out (released with ngx_http_overlay_codec_free()).
+ * BAD_IMAGE with libgd's message, NO_MEMORY, what painter returns, or
+ * RENDER_FAILED, with *err.  Thread-safe: libgd's message is kept per
+ * thread.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_gif_apply(const unsigned char *p,
     size_t len, const ngx_http_overlay_image_info_t *info,

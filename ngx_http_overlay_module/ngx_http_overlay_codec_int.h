@@ -61,6 +61,18 @@ ngx_http_overlay_rc_e ngx_http_overlay_codec_apply(const unsigned char *p,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err);
 
+/*
+ * The painter's overlay alone, for the codecs that blend it themselves:
+ * drawn on a transparent libgd truecolor image of the part of its bounds
+ * within a width x height image (drawing over transparency leaves the
+ * overlay as it is), whose top-left corner is at *x0, *y0 of the image.
+ * *layer is NULL when nothing is within; else the caller gdImageDestroy()s
+ * it.  NO_MEMORY or what the painter returns, with *err.  Thread-safe.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_codec_layer(
+    const ngx_http_overlay_painter_t *painter, int width, int height,
+    gdImagePtr *layer, int *x0, int *y0, ngx_http_overlay_error_t *err);
+
 /* a libgd encoder: the bytes, gdFree() them, and their size; NULL: failed */
 typedef void *(*ngx_http_overlay_gd_encode_pt)(gdImagePtr im, int *size,
     const void *data);

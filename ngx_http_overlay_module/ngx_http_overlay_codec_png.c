@@ -3,8 +3,10 @@
  * ngx_http_overlay_module: the PNG codec.
  *
  * The probe walks the chunks' headers; the decoder is libpng's, with the
- * limits of ngx_http_overlay_codec_png.h, into a libgd image; the encoder
- * is libgd's, after which the source's colour chunks are put back.
+ * limits of ngx_http_overlay_codec_png.h: into the image's own samples to
+ * be drawn on (ngx_http_overlay_png_blend.c) and encoded again with the
+ * source's colour chunks (ngx_http_overlay_png_encode.c), or into a libgd
+ * image for overlay_asset.
  */
 
 
@@ -16,6 +18,8 @@
 
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_png.h"
+#include "ngx_http_overlay_png_encode.h"
+#include "ngx_http_overlay_png_blend.h"
 
 
 typedef struct {
@@ -26,6 +30,7 @@ typedef struct {
     unsigned                   max_side;
     ngx_http_overlay_error_t  *err;
     gdImagePtr                 im;
+    ngx_http_overlay_png_image_t  *raw;     /* rows for the encoder */
     ngx_http_overlay_rc_e      rc;          /* the first failure */
     unsigned                   cut:1;
 } ngx_http_overlay_png_t;
@@ -33,17 +38,16 @@ typedef struct {
 
 static size_t ngx_http_overlay_png_find(const unsigned char *p, size_t len,
     size_t pos, const char *type);
-static void *ngx_http_overlay_png_encode(gdImagePtr im, int *size,
-    const void *data);
-static ngx_http_overlay_rc_e ngx_http_overlay_png_chunks(
-    const unsigned char *p, size_t len,
-    const ngx_http_overlay_traits_t *traits,
-    ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_png_keep(
+    const unsigned char *p, size_t len, ngx_http_overlay_png_image_t *im,
+    ngx_http_overlay_error_t *err);
 static int ngx_http_overlay_png_colour_chunk(const unsigned char *type,
-    const ngx_http_overlay_traits_t *traits);
+    int profile);
 static void ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn);
 static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info);
+static void ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn,
+    png_structp png, png_infop info, int interlace);
 static void ngx_http_overlay_png_rgba_to_gd(gdImagePtr im);
 static void ngx_http_overlay_png_read_data(png_structp png, png_bytep buf,
     size_t size);
@@ -198,7 +202,11 @@ ngx_http_overlay_png_find(const unsigned char *p, size_t len, size_t pos,
 }
 
 
-/* decoded by libpng, drawn on, encoded by libgd, the colour chunks copied */
+/*
+ * Decoded by libpng into rows the encoder takes, the overlay blended onto
+ * them, encoded by ngx_http_overlay_png_encode.c with the source's colour
+ * chunks and resolution.
+ */
 
 ngx_http_overlay_rc_e
 ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
@@ -208,121 +216,123 @@ ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err)
 {
-    gdImagePtr             im;
-    ngx_http_overlay_rc_e  rc;
+    ngx_http_overlay_rc_e          rc;
+    ngx_http_overlay_png_t         pn;
+    ngx_http_overlay_png_image_t   im;
 
-    rc = ngx_http_overlay_png_decode(p, len, conf->max_pixels,
-                                     conf->max_side, &im, err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        return rc;
+    (void) traits;
+
+    memset(&pn, 0, sizeof(ngx_http_overlay_png_t));
+    memset(&im, 0, sizeof(ngx_http_overlay_png_image_t));
+    pn.data = p;
+    pn.len = len;
+    pn.max_pixels = conf->max_pixels;
+    pn.max_side = conf->max_side;
+    pn.err = err;
+    pn.raw = &im;
+
+    ngx_http_overlay_png_run(&pn);
+
+    if (pn.rc != NGX_HTTP_OVERLAY_OK) {
+        free(im.rows);
+        return pn.rc;
     }
 
-    rc = ngx_http_overlay_codec_gd_apply(im, info, painter,
-                                         ngx_http_overlay_png_encode, traits,
-                                         out, err);
+    if (im.width != info->width || im.height != info->height) {
+        free(im.rows);
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                      "decoded %ux%u, the headers say %ux%u",
+                                      im.width, im.height, info->width,
+                                      info->height);
+    }
+
+    rc = ngx_http_overlay_png_paint(&im, painter, err);
 
     if (rc == NGX_HTTP_OVERLAY_OK) {
-        rc = ngx_http_overlay_png_chunks(p, len, traits, out, err);
+        rc = ngx_http_overlay_png_keep(p, len, &im, err);
     }
 
-    gdImageDestroy(im);
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        rc = ngx_http_overlay_png_encode(&im, out, err);
+    }
+
+    free((void *) im.chunks);
+    free(im.rows);
 
     return rc;
 }
 
 
-/* with alpha where the source has it (data: its traits) */
-
-static void *
-ngx_http_overlay_png_encode(gdImagePtr im, int *size, const void *data)
-{
-    const ngx_http_overlay_traits_t  *traits = data;
-
-    gdImageSaveAlpha(im, traits->alpha);
-
-    return gdImagePngPtr(im, size);
-}
-
-
 /*
- * libgd writes no colour chunks: the source's iCCP, sRGB, gAMA and cHRM
- * go back in after IHDR, as they were, CRCs included.  A grey image comes
- * out as RGB, which its ICC profile would not describe: iCCP is left out.
+ * The chunks of the source kept, in their order, as they were (libpng has
+ * checked their CRCs): sRGB, gAMA, cHRM, iCCP where the output's colour
+ * space is the profile's (grey for grey, colour for colour), and pHYs.
  */
 
 static ngx_http_overlay_rc_e
-ngx_http_overlay_png_chunks(const unsigned char *p, size_t len,
-    const ngx_http_overlay_traits_t *traits, ngx_http_overlay_blob_t *out,
-    ngx_http_overlay_error_t *err)
+ngx_http_overlay_png_keep(const unsigned char *p, size_t len,
+    ngx_http_overlay_png_image_t *im, ngx_http_overlay_error_t *err)
 {
-    size_t          pos, chunk, extra, at;
-    unsigned char  *data, *d;
+    int             pass, grey_in, grey_out;
+    size_t          pos, chunk, extra;
+    unsigned char  *data;
 
+    grey_in = (p[25] & 2) == 0 && p[25] != 3;
+    grey_out = (im->colour & 2) == 0 && im->colour != 3;
+
+    data = NULL;
     extra = 0;
 
-    for (pos = 33; pos + 12 <= len; pos += chunk + 12) {
-        chunk = ngx_http_overlay_be32(&p[pos]);
+    for (pass = 0; pass < 2; pass++) {
 
-        if (chunk > len - pos - 12 || memcmp(&p[pos + 4], "IDAT", 4) == 0) {
-            break;
-        }
+        for (pos = 33; pos + 12 <= len; pos += chunk + 12) {
+            chunk = ngx_http_overlay_be32(&p[pos]);
 
-        if (ngx_http_overlay_png_colour_chunk(&p[pos + 4], traits)) {
+            if (chunk > len - pos - 12
+                || memcmp(&p[pos + 4], "IDAT", 4) == 0)
+            {
+                break;
+            }
+
+            if (!ngx_http_overlay_png_colour_chunk(&p[pos + 4],
+                                                   grey_in == grey_out))
+            {
+                continue;
+            }
+
+            if (data != NULL) {
+                memcpy(data + extra, &p[pos], chunk + 12);
+            }
+
             extra += chunk + 12;
         }
-    }
 
-    if (extra == 0 || out->len < 33) {
-        return NGX_HTTP_OVERLAY_OK;
-    }
-
-    data = malloc(out->len + extra);
-    if (data == NULL) {
-        ngx_http_overlay_codec_free(out);
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "malloc() failed");
-    }
-
-    /* the signature and IHDR, the colour chunks, the rest */
-
-    at = 33;
-    d = data;
-    memcpy(d, out->data, at);
-    d += at;
-
-    for (pos = 33; pos + 12 <= len; pos += chunk + 12) {
-        chunk = ngx_http_overlay_be32(&p[pos]);
-
-        if (chunk > len - pos - 12 || memcmp(&p[pos + 4], "IDAT", 4) == 0) {
+        if (pass == 1 || extra == 0) {
             break;
         }
 
-        if (ngx_http_overlay_png_colour_chunk(&p[pos + 4], traits)) {
-            memcpy(d, &p[pos], chunk + 12);
-            d += chunk + 12;
+        data = malloc(extra);
+        if (data == NULL) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                          "malloc() failed");
         }
+
+        extra = 0;
     }
 
-    memcpy(d, out->data + at, out->len - at);
-    d += out->len - at;
-
-    ngx_http_overlay_codec_free(out);
-
-    out->data = data;
-    out->len = (size_t) (d - data);
-    out->free = free;
+    im->chunks = data;
+    im->chunks_len = extra;
 
     return NGX_HTTP_OVERLAY_OK;
 }
 
 
 static int
-ngx_http_overlay_png_colour_chunk(const unsigned char *type,
-    const ngx_http_overlay_traits_t *traits)
+ngx_http_overlay_png_colour_chunk(const unsigned char *type, int profile)
 {
     return memcmp(type, "sRGB", 4) == 0 || memcmp(type, "gAMA", 4) == 0
-           || memcmp(type, "cHRM", 4) == 0
-           || (memcmp(type, "iCCP", 4) == 0 && !traits->gray);
+           || memcmp(type, "cHRM", 4) == 0 || memcmp(type, "pHYs", 4) == 0
+           || (memcmp(type, "iCCP", 4) == 0 && profile);
 }
 
 
@@ -450,6 +460,11 @@ ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn, png_structp png,
         return;
     }
 
+    if (pn->raw != NULL) {
+        ngx_http_overlay_png_read_raw(pn, png, info, interlace);
+        return;
+    }
+
     /* every kind of PNG becomes 8-bit RGBA */
 
     png_set_expand(png);
@@ -514,6 +529,124 @@ ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn, png_structp png,
         gdImageSetResolution(pn->im, (unsigned) (rx * 0.0254 + 0.5),
                              (unsigned) (ry * 0.0254 + 0.5));
     }
+}
+
+
+/*
+ * Into rows for the encoder, in the source's own colour type and depth
+ * (samples of 1, 2 and 4 bits a byte each), with its palette and tRNS; the
+ * passes of an interlaced image add up in them.
+ */
+
+static void
+ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
+    png_infop info, int interlace)
+{
+    int                            passes, pass, n, i;
+    size_t                         rowbytes;
+    png_bytep                      alpha;
+    png_colorp                     palette;
+    png_uint_32                    y;
+    png_color_16p                  key;
+    ngx_http_overlay_png_image_t  *im;
+
+    im = pn->raw;
+
+    /* samples of 1, 2 and 4 bits unpacked: a byte each, not scaled */
+
+    im->depth = png_get_bit_depth(png, info);
+
+    if (im->depth < 8) {
+        png_set_packing(png);
+    }
+
+    passes = png_set_interlace_handling(png);
+
+    png_read_update_info(png, info);
+
+    im->width = png_get_image_width(png, info);
+    im->height = png_get_image_height(png, info);
+    im->colour = png_get_color_type(png, info);
+    im->interlace = (interlace == PNG_INTERLACE_ADAM7);
+
+    if (im->colour == PNG_COLOR_TYPE_PALETTE
+        && png_get_PLTE(png, info, &palette, &n) != 0)
+    {
+        for (i = 0; i < n && i < 256; i++) {
+            im->palette[3 * i] = palette[i].red;
+            im->palette[3 * i + 1] = palette[i].green;
+            im->palette[3 * i + 2] = palette[i].blue;
+        }
+
+        im->npalette = (unsigned) i;
+    }
+
+    if (png_get_tRNS(png, info, &alpha, &n, &key) != 0) {
+
+        if (im->colour == PNG_COLOR_TYPE_PALETTE) {
+            for (i = 0; i < n && i < (int) im->npalette; i++) {
+                im->trns[i] = alpha[i];
+            }
+
+            im->ntrns = (unsigned) i;
+
+        } else if (im->colour == PNG_COLOR_TYPE_GRAY) {
+            im->trns[0] = (unsigned char) (key->gray >> 8);
+            im->trns[1] = (unsigned char) key->gray;
+            im->ntrns = 2;
+
+        } else if (im->colour == PNG_COLOR_TYPE_RGB) {
+            im->trns[0] = (unsigned char) (key->red >> 8);
+            im->trns[1] = (unsigned char) key->red;
+            im->trns[2] = (unsigned char) (key->green >> 8);
+            im->trns[3] = (unsigned char) key->green;
+            im->trns[4] = (unsigned char) (key->blue >> 8);
+            im->trns[5] = (unsigned char) key->blue;
+            im->ntrns = 6;
+        }
+    }
+
+    rowbytes = png_get_rowbytes(png, info);
+
+    if (im->colour == PNG_COLOR_TYPE_PALETTE && im->npalette == 0) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                        "png: a palette image without PLTE");
+        return;
+    }
+
+    if (rowbytes != (size_t) im->width * (im->depth == 16 ? 2 : 1)
+                    * ngx_http_overlay_png_channels(im->colour))
+    {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                        "png: rows of %zu bytes, not %lu",
+                                        rowbytes, (unsigned long) im->width
+                                        * (im->depth == 16 ? 2 : 1)
+                                        * ngx_http_overlay_png_channels(
+                                            im->colour));
+        return;
+    }
+
+    im->stride = rowbytes + 1;
+
+    im->rows = malloc(im->stride * im->height);
+    if (im->rows == NULL) {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                        "malloc() failed");
+        return;
+    }
+
+    for (pass = 0; pass < passes; pass++) {
+
+        for (y = 0; y < im->height; y++) {
+            png_read_row(png, im->rows + y * im->stride + 1, NULL);
+        }
+
+        if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+            return;
+        }
+    }
+
+    png_read_end(png, NULL);
 }
 
 

@@ -4,13 +4,16 @@
  *
  * Plain C, no nginx headers; for the core and the codecs (it has libgd
  * types, as ngx_http_overlay_codec_int.h).  The probe reads IHDR and walks
- * the chunk headers.  libpng reads the image from memory into a
- * libgd truecolor image with alpha: palette, grey, tRNS and 16-bit samples
- * expanded to 8-bit RGBA, interlaced images too.  libpng never writes to
- * stderr: its errors and warnings become the reason, and a warning is a
- * refusal, as with JPEG.  Only IHDR, PLTE, tRNS, pHYs, IDAT and IEND are
- * read; every other chunk is skipped unparsed.  libgd encodes, and the
- * source's colour chunks are copied to the output as they were.
+ * the chunk headers.  libpng reads the image from memory: to be drawn
+ * on, in its own colour type and depth, interlaced images too; for an
+ * asset, into a libgd truecolor image with alpha (palette, grey, tRNS and
+ * 16-bit samples expanded to 8-bit RGBA).  libpng never writes to stderr:
+ * its errors and warnings become the reason, and a warning is a refusal,
+ * as with JPEG.  Only IHDR, PLTE, tRNS, pHYs, IDAT and IEND are read;
+ * every other chunk is skipped unparsed.  The overlay is blended onto the
+ * samples (ngx_http_overlay_png_blend.h), the module's encoder writes the
+ * PNG (ngx_http_overlay_png_encode.h), and the source's colour chunks and
+ * pHYs are copied to the output as they were.
  */
 
 
@@ -47,9 +50,9 @@ ngx_http_overlay_rc_e ngx_http_overlay_png_probe(const unsigned char *p,
  * A PNG of info's size and traits (as probed), within conf's limits,
  * decoded, drawn on by painter, and encoded again into *out (the caller
  * releases it with ngx_http_overlay_codec_free()), with the source's
- * sRGB, gAMA, cHRM and (but for grey images) iCCP chunks.  The errors of
- * the decoder, of ngx_http_overlay_codec_gd_apply() and of libgd's encoder,
- * with *err.  Thread-safe.
+ * sRGB, gAMA, cHRM, pHYs and (where the output's colour space is the
+ * source's) iCCP chunks.  The errors of the decoder, the painter, the
+ * blend and the encoder, with *err.  Thread-safe.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_png_apply(const unsigned char *p,
     size_t len, const ngx_http_overlay_image_info_t *info,

@@ -14,6 +14,10 @@
 #include "ngx_http_overlay_codec_int.h"
 
 
+/* lossless WebP's quality (its effort): measured, see the codec */
+#define NGX_HTTP_OVERLAY_WEBP_LOSSLESS_QUALITY  25
+
+
 /*
  * The probe of a WebP (ngx_http_overlay_codec_probe() has told it by its
  * RIFF header): the RIFF and its chunks must fit each other, the frame
@@ -27,15 +31,17 @@ ngx_http_overlay_rc_e ngx_http_overlay_webp_probe(const unsigned char *p,
 
 /*
  * A still WebP of info's size decoded, drawn on by painter, and encoded
- * again: lossless if lossless, else at quality.  *out is libwebp's memory,
+ * again: lossless if lossless (at conf's lossless method), else at conf's
+ * quality and method.  *out is libwebp's memory,
  * released with ngx_http_overlay_codec_free().  BAD_IMAGE (libwebp
  * disagrees with the probe, or fails to decode), NO_MEMORY, RENDER_FAILED
  * or what painter returns, with *err.  Thread-safe.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_webp_apply(const unsigned char *p,
     size_t len, const ngx_http_overlay_image_info_t *info, int lossless,
-    int quality, const ngx_http_overlay_painter_t *painter,
-    ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err);
+    const ngx_http_overlay_codec_conf_t *conf,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err);
 
 
 #endif /* _NGX_HTTP_OVERLAY_CODEC_WEBP_H_INCLUDED_ */

@@ -196,6 +196,42 @@ ngx_http_overlay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* libwebp's method for lossy WebP, and optionally for lossless: 0 to 6 */
+
+char *
+ngx_http_overlay_webp_method(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_overlay_conf_t *olcf = conf;
+
+    ngx_int_t    n[2];
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    if (olcf->webp_method != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n[1] = NGX_CONF_UNSET;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        n[i - 1] = ngx_atoi(value[i].data, value[i].len);
+
+        if (n[i - 1] == NGX_ERROR || n[i - 1] > 6) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"overlay_webp_method\" takes methods from "
+                               "0 to 6, not \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    olcf->webp_method = n[0];
+    olcf->webp_lossless_method = n[1];
+
+    return NGX_CONF_OK;
+}
+
+
 /* "source": the image's own tables, only the overlay's blocks change */
 
 char *

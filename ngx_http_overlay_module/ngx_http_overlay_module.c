@@ -179,6 +179,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       offsetof(ngx_http_overlay_conf_t, webp_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
 
+    { ngx_string("overlay_webp_method"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE12,
+      ngx_http_overlay_webp_method,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("overlay_max_concurrent"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -412,6 +419,8 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->max_param = NGX_CONF_UNSET_SIZE;
     conf->jpeg_quality = NGX_CONF_UNSET;
     conf->webp_quality = NGX_CONF_UNSET;
+    conf->webp_method = NGX_CONF_UNSET;
+    conf->webp_lossless_method = NGX_CONF_UNSET;
     conf->max_layers = NGX_CONF_UNSET_UINT;
     conf->max_concurrent = NGX_CONF_UNSET_UINT;
     conf->max_pixels = NGX_CONF_UNSET_UINT;
@@ -468,6 +477,11 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
     ngx_conf_merge_value(conf->webp_quality, prev->webp_quality,
                          NGX_HTTP_OVERLAY_WEBP_QUALITY);
+    ngx_conf_merge_value(conf->webp_method, prev->webp_method,
+                         NGX_HTTP_OVERLAY_WEBP_METHOD);
+    ngx_conf_merge_value(conf->webp_lossless_method,
+                         prev->webp_lossless_method,
+                         NGX_HTTP_OVERLAY_WEBP_LOSSLESS_METHOD);
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers,
                               NGX_HTTP_OVERLAY_LAYERS_DEFAULT);
     ngx_conf_merge_uint_value(conf->max_concurrent, prev->max_concurrent, 16);
@@ -526,6 +540,8 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     opts->spec.max_text = conf->max_text;
     opts->codec.jpeg_quality = (int) conf->jpeg_quality;
     opts->codec.webp_quality = (int) conf->webp_quality;
+    opts->codec.webp_method = (int) conf->webp_method;
+    opts->codec.webp_lossless_method = (int) conf->webp_lossless_method;
     opts->codec.max_pixels = conf->max_pixels;
     opts->codec.max_side = (unsigned) conf->max_side;
 

@@ -60,6 +60,8 @@ typedef struct {
     size_t                      max_param;
     ngx_int_t                   jpeg_quality;
     ngx_int_t                   webp_quality;
+    ngx_int_t                   webp_method;
+    ngx_int_t                   webp_lossless_method;
     ngx_uint_t                  max_layers;
     ngx_uint_t                  max_concurrent;
     ngx_uint_t                  max_pixels;
@@ -288,6 +290,8 @@ char *ngx_http_overlay_stats(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 /* ngx_http_overlay_directive.c */
 char *ngx_http_overlay(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_overlay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_overlay_webp_method(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_overlay_jpeg_quality(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

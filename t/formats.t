@@ -157,3 +157,170 @@ sub { length($_[0]) < length(OverlayTest::fixture("thumb.webp")) * 0.6
       ? "smaller\n" : "not smaller: " . length($_[0]) . "\n" }
 --- response_body
 smaller
+
+
+
+=== TEST 8: a grey PNG under a grey badge stays 8-bit grey, exact elsewhere
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/gray.png?overlay=" . OverlayTest::b64url('{"layers":[{"text":"Last Chance!","background":"#404040d9"}]}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      "$depth-bit, colour type $type\n"
+      . CORE::join('', grep { /^(?:iCCP|sRGB|gAMA|cHRM)/ }
+                   split /^/, OverlayTest::png_chunks($d))
+      . OverlayTest::describe_image($d, OverlayTest::fixture("gray.png")) }
+--- response_body_like eval
+my $re = '\A8-bit, colour type 0\ngAMA 4\npng 240x135\ntop-left: unchanged\n'
+         . 'top-right: changed \(mean difference [0-9.]+\)\n'
+         . 'bottom-left: unchanged\nbottom-right: unchanged\n\z';
+qr/$re/
+
+
+
+=== TEST 9: a grey PNG under a colour badge becomes RGB, its gAMA kept
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/gray.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      "$depth-bit, colour type $type\n"
+      . CORE::join('', grep { /^(?:iCCP|sRGB|gAMA|cHRM)/ }
+                   split /^/, OverlayTest::png_chunks($d)) }
+--- response_body
+8-bit, colour type 2
+gAMA 4
+
+
+
+=== TEST 10: a 16-bit PNG stays 16-bit
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/deep16.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      "$depth-bit, colour type $type\n"
+      . OverlayTest::describe_image($d, OverlayTest::fixture("deep16.png")) }
+--- response_body
+16-bit, colour type 2
+png 240x135
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 11: a palette PNG with room stays a palette PNG, its PLTE extended
+--- config
+    location /img/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+--- request eval
+"GET /img/palette16.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($d) = @_;
+      my $src = OverlayTest::fixture("palette16.png");
+      my ($depth, $type) = unpack 'CC', substr($d, 24, 2);
+      my ($plte) = $d =~ /PLTE(.*)/s;
+      my ($orig) = $src =~ /PLTE(.{48})/s;
+      "$depth-bit, colour type $type\n"
+      . (substr($plte, 0, 48) eq $orig ? "the source's 16 colours first\n"
+                                       : "the source's colours changed\n")
+      . CORE::join('', grep { /^(?:iCCP|sRGB|gAMA|cHRM)/ }
+                   split /^/, OverlayTest::png_chunks($d))
+      . OverlayTest::describe_image($d, $src) }
+--- response_body
+8-bit, colour type 3
+the source's 16 colours first
+iCCP 2609
+png 320x213
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 12: overlay_webp_method: method 0 (fastest) makes a larger lossy WebP than 6
+--- config
+    location /m0/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_method 0;
+    }
+    location /m6/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_method 6;
+    }
+--- request eval
+"GET /m0/thumb.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($s, $h, $m6) = OverlayTest::http('GET', '/m6/thumb.webp?overlay='
+          . OverlayTest::b64url('{"overlay":"Last Chance!"}'));
+      ($s == 200 && length($_[0]) > length($m6) * 1.1
+       ? "method 0 larger\n"
+       : "method 0: " . length($_[0]) . ", 6: " . length($m6) . "\n")
+      . OverlayTest::describe_image($_[0], OverlayTest::fixture("thumb.webp")) }
+--- response_body
+method 0 larger
+webp 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
+
+
+
+=== TEST 13: overlay_webp_method's second value is lossless WebP's: 4 smaller than 0, still lossless
+--- config
+    location /ll0/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+    }
+    location /ll4/ {
+        alias $TEST_NGINX_OVERLAY_FIXTURES/;
+        overlay $arg_overlay;
+        overlay_webp_method 4 4;
+    }
+--- request eval
+"GET /ll4/alpha-lossless.webp?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
+--- response_body_filters eval
+sub { my ($s, $h, $m0) = OverlayTest::http('GET', '/ll0/alpha-lossless.webp?overlay='
+          . OverlayTest::b64url('{"overlay":"Last Chance!"}'));
+      ($_[0] =~ /\A.{12}(?:VP8L|VP8X.*VP8L)/s ? "lossless\n" : "lossy\n")
+      . ($s == 200 && length($_[0]) < length($m0)
+         ? "method 4 smaller\n"
+         : "method 4: " . length($_[0]) . ", 0: " . length($m0) . "\n") }
+--- response_body
+lossless
+method 4 smaller
+
+
+
+=== TEST 14: overlay_webp_method takes 0 to 6 only
+--- config
+    location /img/ {
+        overlay $arg_overlay;
+        overlay_webp_method 4 7;
+    }
+--- must_die
+--- error_log
+"overlay_webp_method" takes methods from 0 to 6, not "7"

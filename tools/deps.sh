@@ -26,7 +26,7 @@ set -u
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libpcre2-dev zlib1g-dev
-libgd-dev libpng-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
+libgd-dev libpng-dev libdeflate-dev libwebp-dev libjpeg62-turbo-dev libjansson-dev libssl-dev fonts-dejavu-core
 libraqm-dev libfreetype-dev libfribidi-dev libharfbuzz-dev
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl

@@ -22,10 +22,11 @@
  *   full      ngx_http_overlay_composite() at jpeg_quality 90 (the whole
  *             image decoded, drawn on and encoded again)
  *
- * PNG and WebP have pixels (libgd's decode and encode, as the codec does
- * them) and dct (the composite, through libgd).  The overlay is the
- * catalogue's, {"overlay":"Last Chance!"}: a badge in the top-right corner,
- * parsed once with ngx_http_overlay_parse_value(); -V takes another value
+ * PNG, WebP and GIF have pixels (libgd's decode and encode: what the
+ * codecs did before they had their own paths) and dct (the composite).
+ * The overlay is the catalogue's, {"overlay":"Last Chance!"}: a badge in
+ * the top-right corner, parsed once with ngx_http_overlay_parse_value();
+ * -V takes another value
  * (base64url or JSON, as the parameter), e.g. a badge at the bottom left.
  *
  * Each case runs in a process of its own, forked for it, so that what one
@@ -819,6 +820,9 @@ ngx_http_overlay_bench_gd(const ngx_http_overlay_bench_image_t *img)
     if (img->info.format == NGX_HTTP_OVERLAY_FORMAT_PNG) {
         im = gdImageCreateFromPngPtr((int) img->len, img->data);
 
+    } else if (img->info.format == NGX_HTTP_OVERLAY_FORMAT_GIF) {
+        im = gdImageCreateFromGifPtr((int) img->len, img->data);
+
     } else {
         im = gdImageCreateFromWebpPtr((int) img->len, img->data);
     }
@@ -833,6 +837,9 @@ ngx_http_overlay_bench_gd(const ngx_http_overlay_bench_image_t *img)
 
     if (img->info.format == NGX_HTTP_OVERLAY_FORMAT_PNG) {
         out = gdImagePngPtr(im, &size);
+
+    } else if (img->info.format == NGX_HTTP_OVERLAY_FORMAT_GIF) {
+        out = gdImageGifPtr(im, &size);
 
     } else {
         /* VP8L is lossless WebP, which stays lossless */

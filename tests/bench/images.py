@@ -8,9 +8,13 @@
         also as NAME-opt.jpg (optimized Huffman tables), NAME-prog.jpg
         (progressive), NAME-444.jpg and NAME-gray.jpg; 720p-opt.jpg;
         1080p-rst.jpg (cjpeg -restart 1, when cjpeg is there);
-        1080p.png and a lossy 1080p.webp (quality 85).  A 16:9 crop of the
-        photo is resampled to each size (Lanczos), the poster is a 2:3
-        crop.
+        1080p.png (RGB) and its kinds: 1080p-rgba.png (a vignette in
+        alpha), 1080p-pal.png (192 colours, a palette with 64 free
+        entries), 1080p-grey.png, 1080p-16.png (16-bit RGB, resampled in
+        floating point); a lossy 1080p.webp (quality 85),
+        1080p-lossless.webp, and a still 1080p.gif (an adaptive palette).
+        A 16:9 crop of the photo is resampled to each size (Lanczos), the
+        poster is a 2:3 crop.
 
     images.py dropon ORIGINAL OVERLAID OUT
         the badge OVERLAID has (where it differs from ORIGINAL) as the PNG
@@ -22,13 +26,24 @@
         from ORIGINAL in the top-right corner, and hardly elsewhere;
         same: RESPONSE is ORIGINAL, byte for byte.  Prints one line per
         check, "ok ..." or "FAIL ...", and exits 1 on any failure.
+
+    images.py compare ORIGINAL MODULE PILLOW
+        one line: "bytes_module bytes_pillow psnr_module psnr_pillow
+        kind_module kind_pillow": the PSNR (dB, RGB) of each response
+        against ORIGINAL outside the badge's quarter (the top-right one),
+        and what each response is (format, PNG colour type and depth,
+        WebP lossy or lossless).
 """
 
+import array
 import io
+import math
 import os
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 
 from PIL import Image, ImageChops, ImageStat
 
@@ -106,13 +121,29 @@ def make(photo, out):
     hd = wide.resize((1920, 1080), Image.LANCZOS)
     hd.save(os.path.join(out, "1080p.png"), "PNG")
     hd.save(os.path.join(out, "1080p.webp"), "WEBP", quality=85)
+    hd.save(os.path.join(out, "1080p-lossless.webp"), "WEBP", lossless=True)
+    hd.convert("L").save(os.path.join(out, "1080p-grey.png"), "PNG")
+    hd.quantize(colors=192).save(os.path.join(out, "1080p-pal.png"), "PNG")
+    hd.convert("P", palette=Image.ADAPTIVE).save(
+        os.path.join(out, "1080p.gif"), "GIF")
+
+    # transparent title art: opaque in the middle, fading out at the edges
+
+    w, h = hd.size
+    alpha = Image.radial_gradient("L").resize((w, h)).point(
+        lambda v: max(0, min(255, 400 - 2 * v)))
+    rgba = hd.copy()
+    rgba.putalpha(alpha)
+    rgba.save(os.path.join(out, "1080p-rgba.png"), "PNG")
+
+    write_png16(os.path.join(out, "1080p-16.png"), wide, (w, h))
 
     for name in sorted(os.listdir(out)):
         if name.startswith("."):
             continue
         p = os.path.join(out, name)
         with Image.open(p) as im:
-            print("  %-11s %-4s %4dx%-4d %8d bytes"
+            print("  %-19s %-4s %4dx%-4d %8d bytes"
                   % (name, im.format, im.width, im.height,
                      os.path.getsize(p)))
 
@@ -132,6 +163,42 @@ def dropon(original, overlaid, out):
 
     b.crop(box).save(out, "PNG")
     print("%d %d" % (box[1], box[2] - a.width))
+
+
+def write_png16(path, im, size):
+    """im resampled to size in floating point, written as 16-bit RGB
+    (Pillow writes no 16-bit colour PNG)."""
+
+    planes = []
+    for band in im.split():
+        f = band.convert("F").resize(size, Image.LANCZOS)
+        a = array.array("f")
+        a.frombytes(f.tobytes())
+        planes.append(a)
+
+    w, h = size
+    rows = []
+    for y in range(h):
+        row = array.array("H", bytes(2 * 3 * w))
+        for c in range(3):
+            plane = planes[c]
+            row[c::3] = array.array("H", (
+                min(65535, max(0, int(v * 257 + 0.5)))
+                for v in plane[y * w:(y + 1) * w]))
+        if sys.byteorder == "little":
+            row.byteswap()
+        rows.append(b"\0" + row.tobytes())
+
+    def chunk(kind, data):
+        c = kind + data
+        return (struct.pack(">I", len(data)) + c
+                + struct.pack(">I", zlib.crc32(c) & 0xffffffff))
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)))
+        f.write(chunk(b"IDAT", zlib.compress(b"".join(rows), 6)))
+        f.write(chunk(b"IEND", b""))
 
 
 def mean_diff(a, b, box):
@@ -195,6 +262,41 @@ def check(original, response, kind):
                len(b_bytes), corner, rest))
 
 
+def kind(data):
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png-t%d-%d" % (data[25], data[24])
+    if data[:4] == b"RIFF":
+        return "webp-lossless" if b"VP8L" in data[12:40] else "webp-lossy"
+    if data[:3] == b"GIF":
+        return "gif"
+    return "jpeg" if data[:2] == b"\xff\xd8" else "other"
+
+
+def psnr(a, b):
+    """PSNR of b against a (RGB) outside the top-right quarter."""
+
+    w, h = a.size
+    se = n = 0
+    for box in ((0, 0, w // 2, h), (w // 2, h // 4, w, h)):
+        d = ImageChops.difference(a.crop(box), b.crop(box))
+        se += sum(ImageStat.Stat(d).sum2)
+        n += 3 * (box[2] - box[0]) * (box[3] - box[1])
+    return 99.0 if se == 0 else 10 * math.log10(255 * 255 * n / se)
+
+
+def compare(original, module, pillow):
+    with open(original, "rb") as f:
+        src = Image.open(io.BytesIO(f.read())).convert("RGB")
+    out = []
+    for path in (module, pillow):
+        with open(path, "rb") as f:
+            data = f.read()
+        im = Image.open(io.BytesIO(data)).convert("RGB")
+        out.append((len(data), psnr(src, im), kind(data)))
+    (mb, mp, mk), (pb, pp, pk) = out
+    print("%d %d %.2f %.2f %s %s" % (mb, pb, mp, pp, mk, pk))
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "make":
         make(argv[2], argv[3])
@@ -202,6 +304,10 @@ def main(argv):
 
     if len(argv) == 5 and argv[1] == "dropon":
         dropon(argv[2], argv[3], argv[4])
+        return 0
+
+    if len(argv) == 5 and argv[1] == "compare":
+        compare(argv[2], argv[3], argv[4])
         return 0
 
     args = argv[2:]

@@ -19,7 +19,8 @@ What it does to be fast:
   back), not the whole image;
 - JPEG is encoded with the source's own quantization tables and sampling
   (quality="keep"), PNG at zlib's default level, lossy WebP at quality 85
-  (the module's default), lossless WebP losslessly.
+  (the module's default), lossless WebP losslessly, GIF with Pillow's
+  adaptive palette.
 
 It fails open as the module does: a value it cannot use, or a body it
 cannot decode, gets the original bytes.
@@ -51,7 +52,8 @@ METRICS = "Hgjy\u00c1"
 
 IMAGES = os.environ.get("BENCH_IMAGES", "images")
 NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+         "GIF": "image/gif"}
 
 
 def decode_value(value):
@@ -169,6 +171,9 @@ def composite(data, text):
     elif fmt == "PNG":
         im.save(out, "PNG", icc_profile=info.get("icc_profile"))
 
+    elif fmt == "GIF":
+        im.save(out, "GIF")
+
     else:
         lossless = data[12:16] == b"VP8L"
         im.save(out, "WEBP", lossless=lossless, quality=WEBP_QUALITY,
@@ -194,7 +199,8 @@ def app(environ, start_response):
 
     ext = os.path.splitext(path)[1].lower()
     ctype = {".jpg": "image/jpeg", ".png": "image/png",
-             ".webp": "image/webp"}.get(ext, "application/octet-stream")
+             ".webp": "image/webp", ".gif": "image/gif"}.get(
+                 ext, "application/octet-stream")
     body = data
 
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))

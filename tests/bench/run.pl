@@ -70,7 +70,15 @@ my $target_image = '1080p.jpg';
 my $target_pillow = 2.5;
 
 my @images = qw(thumb.jpg poster.jpg 720p.jpg 1080p.jpg 4k.jpg
-                1080p.png 1080p.webp);
+                1080p.png 1080p-rgba.png 1080p-pal.png 1080p-grey.png
+                1080p-16.png 1080p.webp 1080p-lossless.webp 1080p.gif);
+
+# the targets of the other formats (issue 15): images/s against Pillow's,
+# the output's size against Pillow's, PSNR outside the badge (lossy WebP)
+my %format_target = (
+    png  => { rps => 4.0, size => 1.05 },
+    webp => { rps => 2.5, size => 1.10, psnr => 0.5 },
+);
 
 # the JPEG variants (tests/bench/images.py), reported one per line;
 # BENCH_VARIANTS=0 leaves them out
@@ -170,7 +178,7 @@ bench: wrk, 1 thread, 2 connections, $seconds s per case, against one nginx
 
 HEAD
 
-printf "%-11s %-18s %9s %8s %8s %8s %8s %8s %9s\n",
+printf "%-20s %-18s %9s %8s %8s %8s %8s %8s %9s\n",
        'image', 'server', 'images/s', 'x Pillow', 'p50 ms', 'p99 ms',
        'CPU ms', 'x Pillow', 'peak RSS';
 
@@ -254,7 +262,7 @@ for my $img (@images) {
 
         $few ||= $mark;
 
-        printf "%-11s %-18s %9s %7.2fx %8.2f %8.2f %8.2f %7.2fx %6.1f MB\n",
+        printf "%-20s %-18s %9s %7.2fx %8.2f %8.2f %8.2f %7.2fx %6.1f MB\n",
                $img, $label{$name}, sprintf('%.1f%s', $r->{rps}, $mark),
                ratio($r->{rps}, $p->{rps}), $r->{p50}, $r->{p99}, $r->{cpu},
                ratio($p->{cpu}, $r->{cpu}), $r->{rss} / 1024;
@@ -274,6 +282,32 @@ print "\n* fewer than 10 requests: too short to trust, raise BENCH_SECONDS\n"
 print "\nbench: the responses (in $dir/out/)\n";
 system($python, "$top/tests/bench/images.py", 'check', @checks) == 0
     or $errors++;
+
+# --- PNG, WebP, GIF: what came out, against Pillow's ----------------------
+
+my %out;
+
+print "\nbench: the responses of the other formats: size, PSNR (RGB, dB)"
+      . " against the\n       original outside the badge's quarter, what"
+      . " each is (png-tTYPE-DEPTH)\n\n";
+printf "%-20s %9s %9s %7s %8s %8s  %-14s %s\n", 'image', 'module B',
+       'Pillow B', 'x size', 'module', 'Pillow', 'module out',
+       'Pillow out';
+
+for my $img (grep { !/\.jpg$/ } @images) {
+    my ($m, $p) = ("$dir/out/module-$img", "$dir/out/pillow-$img");
+    next unless -f $m && -f $p;
+
+    my $line = `$python '$top/tests/bench/images.py' compare '$images/$img' '$m' '$p'`;
+    my @f = split ' ', $line // '';
+    next unless @f == 6;
+
+    $out{$img} = { mbytes => $f[0], pbytes => $f[1], mpsnr => $f[2],
+                   ppsnr => $f[3], mkind => $f[4], pkind => $f[5] };
+
+    printf "%-20s %9d %9d %6.2fx %8.2f %8.2f  %-14s %s\n", $img, @f[0, 1],
+           ratio($f[0], $f[1]), @f[2 .. 5];
+}
 
 # --- in-process ---------------------------------------------------------------
 
@@ -322,6 +356,33 @@ printf "  module time per image within 1.25x of the coefficient "
        defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
        verdict(defined $dct_ratio && $dct_ratio <= 1.25);
 
+print "\nbench: targets of the other formats, 1080p, top-right badge, "
+      . "1 worker\n";
+
+for my $img (grep { /\.(png|webp)$/ } @images) {
+    my $fmt = $img =~ /\.png$/ ? 'png' : 'webp';
+    my $t = $format_target{$fmt};
+    my $r = $result{$img} || {};
+    my $o = $out{$img} or next;
+
+    next if $img =~ /lossless/;
+
+    my $rps = ratio($r->{module}{rps} || 0, $r->{pillow}{rps} || 0);
+    my $size = ratio($o->{mbytes}, $o->{pbytes});
+
+    printf "  %-20s images/s %5.2fx (%.1fx) %s, size %5.2fx (%.2fx) %s",
+           $img, $rps, $t->{rps}, verdict($rps >= $t->{rps}), $size,
+           $t->{size}, verdict($size <= $t->{size});
+
+    if ($t->{psnr}) {
+        printf ", PSNR %+.2f dB (-%.1f) %s", $o->{mpsnr} - $o->{ppsnr},
+               $t->{psnr},
+               verdict($o->{mpsnr} >= $o->{ppsnr} - $t->{psnr});
+    }
+
+    print "\n";
+}
+
 summary("$dir/summary.md");
 
 printf "\nbench: %.0f s in all; results in %s/: http.tsv, codec.tsv, "
@@ -353,10 +414,14 @@ sub summary {
     print $fh "| image | module / Pillow, images/s | CPU per image, "
               . "Pillow / module | module q90 / Pillow, images/s | peak RSS, "
               . "module / Pillow | in-process: DCT path / coefficient "
-              . "floor | full path (q90) / DCT path | module images/s, "
-              . "variant / baseline | module / modjpeg-nginx, images/s |\n";
+              . "floor | full path (q90) / DCT path | size, module / "
+              . "Pillow | PSNR, module - Pillow | output, module / "
+              . "Pillow | module images/s, variant / baseline | module / "
+              . "modjpeg-nginx, images/s |
+";
     print $fh "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-              . "| ---: |\n";
+              . "| ---: | --- | ---: | ---: |
+";
 
     for my $img (@images) {
         my $r = $result{$img} or next;
@@ -372,6 +437,12 @@ sub summary {
             x(ratio($m->{rss}, $p->{rss})),
             $c->{coefs} ? x(ratio($c->{dct}, $c->{coefs})) : '-',
             $c->{full} ? x(ratio($c->{full}, $c->{dct})) : '-',
+            $out{$img} ? x(ratio($out{$img}{mbytes}, $out{$img}{pbytes}))
+                       : '-',
+            $out{$img} ? sprintf('%+.2f dB',
+                                 $out{$img}{mpsnr} - $out{$img}{ppsnr})
+                       : '-',
+            $out{$img} ? "$out{$img}{mkind} / $out{$img}{pkind}" : '-',
         );
 
         # a variant against the baseline JPEG of its size (images.py)
@@ -479,6 +550,7 @@ http {
         image/jpeg jpg;
         image/png png;
         image/webp webp;
+        image/gif gif;
     }
 
     access_log off;

@@ -752,3 +752,56 @@ make_gif(unsigned frames, unsigned sw, unsigned sh, unsigned x, unsigned y,
 
     return p;
 }
+
+
+const unsigned char *
+png_chunk_find(const unsigned char *png, size_t len, const char *type,
+    size_t *n)
+{
+    size_t  pos, chunk;
+
+    for (pos = 8; pos + 12 <= len; pos += chunk + 12) {
+        chunk = (size_t) png[pos] << 24 | (size_t) png[pos + 1] << 16
+                | (size_t) png[pos + 2] << 8 | png[pos + 3];
+
+        if (memcmp(png + pos + 4, type, 4) == 0) {
+            *n = chunk;
+            return png + pos + 8;
+        }
+    }
+
+    return NULL;
+}
+
+
+unsigned short *
+png_read_linear(const unsigned char *png, size_t len, unsigned *w,
+    unsigned *h, char *msg, int *warned)
+{
+    png_image        image;
+    unsigned short  *pixels;
+
+    memset(&image, 0, sizeof(png_image));
+    image.version = PNG_IMAGE_VERSION;
+    msg[0] = '\0';
+    pixels = NULL;
+
+    if (png_image_begin_read_from_memory(&image, png, len)) {
+        image.format = PNG_FORMAT_LINEAR_RGB_ALPHA;
+        pixels = malloc(PNG_IMAGE_SIZE(image));
+
+        if (!png_image_finish_read(&image, NULL, pixels, 0, NULL)) {
+            free(pixels);
+            pixels = NULL;
+        }
+    }
+
+    *warned = (image.warning_or_error & PNG_IMAGE_WARNING) != 0;
+
+    snprintf(msg, 64, "%s", image.message);
+    *w = image.width;
+    *h = image.height;
+    png_image_free(&image);
+
+    return pixels;
+}

@@ -113,6 +113,10 @@ static const unit_group_t  unit_groups[] = {
     { "png_chunks", test_png_chunks },
     { "png_composite", test_png_composite },
 
+    { "png_encode", test_png_encode },
+
+    { "png_blend", test_png_blend },
+
     { "webp_headers", test_webp_headers },
     { "webp_composite", test_webp_composite },
 

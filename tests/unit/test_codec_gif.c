@@ -1,6 +1,7 @@
 
 /*
- * Unit tests of the GIF codec: still and animated GIFs composited, and
+ * Unit tests of the GIF codec: still and animated GIFs composited (the
+ * palette kept, and extended, when it has room), and
  * the GIF header probe (the frame against the screen, LZW code sizes,
  * GIFs cut short, and the probe stopping at the second frame).
  */
@@ -11,6 +12,9 @@
 #include "unit.h"
 
 
+static void gif_palette(int n);
+
+
 void
 test_gif_composite(void)
 {
@@ -18,6 +22,108 @@ test_gif_composite(void)
                  NGX_HTTP_OVERLAY_FORMAT_GIF, "");
     check_format("animated.gif", NGX_HTTP_OVERLAY_UNSUPPORTED,
                  NGX_HTTP_OVERLAY_FORMAT_GIF, "animated GIF");
+
+    gif_palette(16);
+    gif_palette(256);
+}
+
+
+/*
+ * A GIF of n colours, by libgd: with room in its palette, the badge's
+ * colours are added to it, and every pixel outside the badge's corner
+ * keeps its colour (its index too), as every entry; with a full palette,
+ * the image is quantized anew, the badge drawn all the same.
+ */
+
+static void
+gif_palette(int n)
+{
+    int                             x, y, c, w, h, size, diff, out, kept;
+    void                           *bytes;
+    gdImagePtr                      im, res;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    w = 240;
+    h = 135;
+    im = gdImageCreate(w, h);
+
+    for (c = 0; c < n; c++) {
+        (void) gdImageColorAllocate(im, c * 255 / n, 255 - c * 255 / n,
+                                    (c * 37) & 0xff);
+    }
+
+    for (y = 0; y < h; y++) {
+        for (x = 0; x < w; x++) {
+            gdImageSetPixel(im, x, y, (x / 3 + y * 7) % n);
+        }
+    }
+
+    bytes = gdImageGifPtr(im, &size);
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last Chance!");
+
+    rc = ngx_http_overlay_composite(bytes, (size_t) size, &spec, &opts,
+                                    &info, &blob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "a GIF of %d colours: %s", n, err.msg);
+
+    res = rc == NGX_HTTP_OVERLAY_OK
+          ? gdImageCreateFromGifPtr((int) blob.len, blob.data) : NULL;
+
+    CHECK(res != NULL && !gdImageTrueColor(res) && gdImageSX(res) == w
+          && gdImageSY(res) == h, "a GIF of %d colours: decodes", n);
+
+    if (res != NULL) {
+        diff = 0;
+        out = 0;
+        kept = 1;
+
+        for (y = 0; y < h; y++) {
+            for (x = 0; x < w; x++) {
+                if (gdImageRed(res, gdImageGetPixel(res, x, y))
+                    != gdImageRed(im, gdImageGetPixel(im, x, y))
+                    || gdImageGreen(res, gdImageGetPixel(res, x, y))
+                       != gdImageGreen(im, gdImageGetPixel(im, x, y))
+                    || gdImageBlue(res, gdImageGetPixel(res, x, y))
+                       != gdImageBlue(im, gdImageGetPixel(im, x, y)))
+                {
+                    diff++;
+                    out += (x < w / 2 || y >= h / 2);
+                }
+
+                if (x < w / 2 && gdImageGetPixel(res, x, y)
+                                 != gdImageGetPixel(im, x, y))
+                {
+                    kept = 0;
+                }
+            }
+        }
+
+        if (n < 256) {
+            CHECK(diff > 100 && out == 0 && kept
+                  && gdImageColorsTotal(res) > n,
+                  "a GIF of %d colours: %d pixels changed, %d outside the "
+                  "badge's corner, indices %s, %d colours", n, diff, out,
+                  kept ? "kept" : "changed", gdImageColorsTotal(res));
+
+        } else {
+            CHECK(diff > 100, "a full palette: %d pixels changed", diff);
+        }
+
+        gdImageDestroy(res);
+    }
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_codec_free(&blob);
+    }
+
+    gdFree(bytes);
+    gdImageDestroy(im);
 }
 
 

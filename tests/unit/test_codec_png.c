@@ -364,7 +364,7 @@ test_png_chunks(void)
 }
 
 
-/* palette, grey and 16-bit PNGs are drawn on (and come out 8-bit RGB) */
+/* grey and 16-bit PNGs are drawn on (test_png_blend.c: what they become) */
 
 void
 test_png_composite(void)

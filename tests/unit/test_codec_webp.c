@@ -2,12 +2,20 @@
 /*
  * Unit tests of ngx_http_overlay_codec_webp.c: lossy, lossless and
  * animated WebPs composited (lossless stays lossless, transparent stays
- * transparent), and the WebP header probe (the RIFF against the body,
+ * transparent, every pixel outside the overlay exact, alpha too), and the
+ * WebP header probe (the RIFF against the body,
  * chunks against the RIFF, the canvas against the frame).
  */
 
 
+#include <webp/decode.h>
+#include <webp/encode.h>
+
 #include "unit.h"
+
+
+static void webp_lossless_exact(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts);
 
 
 void
@@ -60,6 +68,88 @@ test_webp_composite(void)
 
         ngx_http_overlay_codec_free(&blob);
     }
+
+    webp_lossless_exact(&spec, &opts);
+}
+
+
+/*
+ * A lossless WebP of every alpha level: every pixel outside the badge's
+ * corner comes out exactly as libwebp decodes the source, alpha too.
+ */
+
+static void
+webp_lossless_exact(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts)
+{
+    int                             x, y, w, h, ow, oh;
+    size_t                          len, diff, out;
+    uint8_t                        *rgba, *src, *dst, *p, *q;
+    unsigned char                  *data;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_image_info_t   info;
+
+    w = 240;
+    h = 135;
+    rgba = malloc((size_t) w * h * 4);
+
+    for (y = 0; y < h; y++) {
+        for (x = 0; x < w; x++) {
+            p = rgba + 4 * ((size_t) y * w + x);
+            p[0] = (uint8_t) (x * 7 + y);
+            p[1] = (uint8_t) (y * 5);
+            p[2] = (uint8_t) (x ^ y);
+            p[3] = (uint8_t) (x + 3 * y);
+        }
+    }
+
+    len = WebPEncodeLosslessRGBA(rgba, w, h, w * 4, &data);
+    free(rgba);
+
+    CHECK(len > 0, "a lossless WebP made");
+
+    if (len == 0) {
+        return;
+    }
+
+    rc = ngx_http_overlay_composite(data, len, spec, opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "lossless WebP of every alpha: %s",
+          err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        WebPFree(data);
+        return;
+    }
+
+    src = WebPDecodeRGBA(data, len, &ow, &oh);
+    dst = WebPDecodeRGBA(blob.data, blob.len, &ow, &oh);
+
+    diff = 0;
+    out = 0;
+
+    for (y = 0; src != NULL && dst != NULL && y < h; y++) {
+        for (x = 0; x < w; x++) {
+            p = src + 4 * ((size_t) y * w + x);
+            q = dst + 4 * ((size_t) y * w + x);
+
+            if (memcmp(p, q, 4) != 0) {
+                diff++;
+                out += (x < w / 2 || y >= h / 2);
+            }
+        }
+    }
+
+    CHECK(src != NULL && dst != NULL && ow == w && oh == h && diff > 100
+          && out == 0, "lossless WebP: %zu pixels changed, %zu outside "
+          "the badge's corner", diff, out);
+
+    WebPFree(src);
+    WebPFree(dst);
+    WebPFree(data);
+    ngx_http_overlay_codec_free(&blob);
 }
 
 

@@ -151,6 +151,18 @@ unsigned char *png_insert_chunk(const unsigned char *png, size_t len,
     size_t pos, const char *type, const unsigned char *data, size_t n,
     int fill, int bad_crc, size_t *out_len);
 
+/* the data of the first chunk of the type, its length in *n; NULL: none */
+const unsigned char *png_chunk_find(const unsigned char *png, size_t len,
+    const char *type, size_t *n);
+
+/*
+ * The PNG as libpng's simplified reader sees it: linear RGBA, 16 bits a
+ * sample, malloc()ed, its size in *w, *h; NULL when it cannot; libpng's
+ * message in msg (64 bytes), and *warned set if it warned.
+ */
+unsigned short *png_read_linear(const unsigned char *png, size_t len,
+    unsigned *w, unsigned *h, char *msg, int *warned);
+
 /* a GIF of frames of w x h pixels at x,y on a screen of sw x sh */
 unsigned char *make_gif(unsigned frames, unsigned sw, unsigned sh,
     unsigned x, unsigned y, unsigned w, unsigned h, size_t *len);
@@ -291,6 +303,12 @@ void test_png_headers(void);
 void test_png_decode(void);
 void test_png_chunks(void);
 void test_png_composite(void);
+
+/* test_png_encode.c */
+void test_png_encode(void);
+
+/* test_png_blend.c */
+void test_png_blend(void);
 
 /* test_codec_webp.c */
 void test_webp_headers(void);
