@@ -32,18 +32,6 @@ typedef struct {
 } fit_tool_t;
 
 
-static unsigned char *fit_make(const char *cmd, const char *ppm,
-    const char *dir, size_t *len);
-static void fit_ppm(gdImagePtr im, const char *path);
-static double fit_psnr(const unsigned char *a, size_t alen,
-    const unsigned char *b, size_t blen, const ngx_http_overlay_rect_t *r);
-static void fit_bounds(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int w, int h,
-    ngx_http_overlay_rect_t *r);
-static int fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
-    const ngx_http_overlay_rect_t *r);
-
-
 /*
  * For each tool, photo and position: the output is spliced (the bytes
  * after EOI kept) in FIT_SPLICED per cent of the cases at least (the
@@ -409,7 +397,7 @@ test_jpeg_splice_fit_dht(void)
 
 /* the JPEG the command makes of the PPM, malloc()ed; NULL on failure */
 
-static unsigned char *
+unsigned char *
 fit_make(const char *cmd, const char *ppm, const char *dir, size_t *len)
 {
     char            line[512], out[96];
@@ -447,7 +435,7 @@ fit_make(const char *cmd, const char *ppm, const char *dir, size_t *len)
 }
 
 
-static void
+void
 fit_ppm(gdImagePtr im, const char *path)
 {
     int    x, y, px;
@@ -475,7 +463,7 @@ fit_ppm(gdImagePtr im, const char *path)
 
 /* PSNR of R, G and B in the rectangle r of two JPEGs, decoded */
 
-static double
+double
 fit_psnr(const unsigned char *a, size_t alen, const unsigned char *b,
     size_t blen, const ngx_http_overlay_rect_t *r)
 {
@@ -520,7 +508,7 @@ fit_psnr(const unsigned char *a, size_t alen, const unsigned char *b,
 
 /* the overlay's bounds in a w x h image without EXIF orientation */
 
-static void
+void
 fit_bounds(const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts, int w, int h,
     ngx_http_overlay_rect_t *r)
@@ -543,7 +531,7 @@ fit_bounds(const ngx_http_overlay_spec_t *spec,
  * the same components)
  */
 
-static int
+int
 fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
     const ngx_http_overlay_rect_t *r)
 {

@@ -285,6 +285,25 @@ void test_jpeg_splice_composite(void);
 void test_jpeg_splice_fit(void);
 void test_jpeg_splice_fit_dht(void);
 
+/* and its helpers, for test_jpeg_prog.c: the JPEG a shell command (%s the
+ * PPM, then the JPEG) makes in dir, malloc()ed; im as a PPM; the PSNR of
+ * r in two JPEGs; the overlay's bounds; b's blocks changed from a's outside
+ * the MCUs under r */
+unsigned char *fit_make(const char *cmd, const char *ppm, const char *dir,
+    size_t *len);
+void fit_ppm(gdImagePtr im, const char *path);
+double fit_psnr(const unsigned char *a, size_t alen,
+    const unsigned char *b, size_t blen, const ngx_http_overlay_rect_t *r);
+void fit_bounds(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts, int w, int h,
+    ngx_http_overlay_rect_t *r);
+int fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
+    const ngx_http_overlay_rect_t *r);
+
+/* test_jpeg_prog.c */
+void test_jpeg_prog(void);
+void test_jpeg_prog_hostile(void);
+
 /* test_codec_png.c */
 void test_png_probe(void);
 void test_png_headers(void);
