@@ -72,6 +72,9 @@ typedef struct {
     int                               comp[MAX_COMPS_IN_SCAN];
     unsigned                          ss, se, ah, al;
     uint64_t                          band;     /* ss..se, natural order */
+
+    /* [i][b]: the bits b of natural positions 8i.. in zig-zag order */
+    uint64_t                          zz[DCTSIZE2 / 8][256];
     ngx_http_overlay_prog_huff_t      huff[MAX_COMPS_IN_SCAN];
     int                               pred[MAX_COMPS_IN_SCAN];
     unsigned                          eobrun;
@@ -101,6 +104,8 @@ static int ngx_http_overlay_prog_ac_first(ngx_http_overlay_prog_t *pg,
 static void ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg,
     JCOEFPTR block);
 static void ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_t *pg);
+static void ngx_http_overlay_prog_corr(ngx_http_overlay_prog_t *pg,
+    unsigned from, unsigned n);
 static int ngx_http_overlay_prog_reserve(ngx_http_overlay_prog_t *pg,
     size_t n);
 static int ngx_http_overlay_prog_copy(ngx_http_overlay_prog_t *pg,
@@ -166,6 +171,14 @@ ngx_http_overlay_jpeg_prog(ngx_http_overlay_jpeg_t *j,
     }
 
     memset(pg->bits, -1, sizeof(pg->bits));
+
+    for (n = 0; n < DCTSIZE2 / 8; n++) {
+        for (m = 1; m < 256; m++) {
+            pg->zz[n][m] = pg->zz[n][m & (m - 1)]
+                           | (uint64_t) 1 << ngx_http_overlay_prog_unzigzag[
+                                 n * 8 + __builtin_ctz(m)];
+        }
+    }
 
     pg->w.o = pg->out;
     pg->out[0] = NGX_HTTP_OVERLAY_JPEG_MARK;
@@ -709,13 +722,10 @@ ngx_http_overlay_prog_block(ngx_http_overlay_prog_t *pg, unsigned i,
 
     hf = &pg->huff[i];
 
-    ngx_http_overlay_splice_put(&pg->w, hf->code[n], hf->size[n]);
-
-    if (n != 0) {
-        ngx_http_overlay_splice_put(&pg->w,
-                                    (uint32_t) (diff < 0 ? diff - 1 : diff)
-                                    & ((1u << n) - 1), n);
-    }
+    ngx_http_overlay_splice_put(&pg->w,
+                                (uint32_t) hf->code[n] << n
+                                | ((uint32_t) (diff < 0 ? diff - 1 : diff)
+                                   & ((1u << n) - 1)), hf->size[n] + n);
 
     return 0;
 }
@@ -733,11 +743,11 @@ ngx_http_overlay_prog_band(ngx_http_overlay_prog_t *pg, JCOEFPTR block,
     uint64_t *one)
 {
     unsigned  i;
-    uint64_t  nzn, onen, nz, bit;
+    uint64_t  nzn, onen, nz;
 
 #if defined(__SSE2__)
-    int       m;
-    __m128i   x, a, t, zero, ones, count;
+    unsigned  m;
+    __m128i   x0, x1, t0, t1, zero, ones, count;
 
     zero = _mm_setzero_si128();
     ones = _mm_set1_epi16(1);
@@ -745,17 +755,26 @@ ngx_http_overlay_prog_band(ngx_http_overlay_prog_t *pg, JCOEFPTR block,
     nzn = 0;
     onen = 0;
 
-    for (i = 0; i < DCTSIZE2 / 8; i++) {
-        x = _mm_loadu_si128((const __m128i *) (block + 8 * i));
+    /* -32768 stays itself: as unsigned, its magnitude */
 
-        /* -32768 stays itself: as unsigned, its magnitude */
+    for (i = 0; i < DCTSIZE2; i += 16) {
+        x0 = _mm_loadu_si128((const __m128i *) (block + i));
+        x1 = _mm_loadu_si128((const __m128i *) (block + i + 8));
+        t0 = _mm_srl_epi16(_mm_max_epi16(x0, _mm_sub_epi16(zero, x0)),
+                           count);
+        t1 = _mm_srl_epi16(_mm_max_epi16(x1, _mm_sub_epi16(zero, x1)),
+                           count);
+        m = (unsigned) _mm_movemask_epi8(
+                _mm_packs_epi16(_mm_cmpeq_epi16(t0, zero),
+                                _mm_cmpeq_epi16(t1, zero)));
+        nzn |= (uint64_t) (~m & 0xffff) << i;
 
-        a = _mm_max_epi16(x, _mm_sub_epi16(zero, x));
-        t = _mm_srl_epi16(a, count);
-        m = _mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(t, zero),
-                                              _mm_cmpeq_epi16(t, ones)));
-        nzn |= (uint64_t) (~m & 0xff) << (8 * i);
-        onen |= (uint64_t) ((m >> 8) & 0xff) << (8 * i);
+        if (pg->ah != 0) {
+            m = (unsigned) _mm_movemask_epi8(
+                    _mm_packs_epi16(_mm_cmpeq_epi16(t0, ones),
+                                    _mm_cmpeq_epi16(t1, ones)));
+            onen |= (uint64_t) m << i;
+        }
     }
 
 #else
@@ -777,15 +796,12 @@ ngx_http_overlay_prog_band(ngx_http_overlay_prog_t *pg, JCOEFPTR block,
     nz = 0;
     *one = 0;
 
-    while (nzn != 0) {
-        i = (unsigned) __builtin_ctzll(nzn);
-        bit = nzn & -nzn;
-        nzn ^= bit;
+    /* in zig-zag order a byte at a time, by the table of each byte */
 
-        nz |= (uint64_t) 1 << ngx_http_overlay_prog_unzigzag[i];
-
-        if (onen & bit) {
-            *one |= (uint64_t) 1 << ngx_http_overlay_prog_unzigzag[i];
+    for (i = 0; nzn != 0; i++, nzn >>= 8, onen >>= 8) {
+        if (nzn & 0xff) {
+            nz |= pg->zz[i][nzn & 0xff];
+            *one |= pg->zz[i][onen & 0xff];
         }
     }
 
@@ -840,9 +856,12 @@ ngx_http_overlay_prog_ac_first(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
         n = 32 - __builtin_clz(a);
         sym = r << 4 | n;
 
-        ngx_http_overlay_splice_put(&pg->w, hf->code[sym], hf->size[sym]);
+        /* the code and the value, 26 bits at most */
+
         ngx_http_overlay_splice_put(&pg->w,
-                                    (v < 0 ? ~a : a) & ((1u << n) - 1), n);
+                                    (uint32_t) hf->code[sym] << n
+                                    | ((v < 0 ? ~a : a) & ((1u << n) - 1)),
+                                    hf->size[sym] + n);
         next = k + 1;
 
     } while (nz != 0);
@@ -867,7 +886,7 @@ static void
 ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
 {
     int                            v;
-    unsigned                       k, r, a, eob, br, from, sym, next, i;
+    unsigned                       k, r, a, eob, br, from, sym, next;
     uint64_t                       nz, one;
     ngx_http_overlay_prog_huff_t  *hf;
 
@@ -901,10 +920,7 @@ ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
                                         hf->size[0xf0]);
             r -= 16;
 
-            for (i = 0; i < br; i++) {
-                ngx_http_overlay_splice_put(&pg->w, pg->corr[from + i], 1);
-            }
-
+            ngx_http_overlay_prog_corr(pg, from, br);
             from = 0;
             br = 0;
         }
@@ -918,13 +934,11 @@ ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
 
         sym = r << 4 | 1;
 
-        ngx_http_overlay_splice_put(&pg->w, hf->code[sym], hf->size[sym]);
-        ngx_http_overlay_splice_put(&pg->w, v < 0 ? 0 : 1, 1);
+        ngx_http_overlay_splice_put(&pg->w,
+                                    (uint32_t) hf->code[sym] << 1
+                                    | (v < 0 ? 0 : 1), hf->size[sym] + 1);
 
-        for (i = 0; i < br; i++) {
-            ngx_http_overlay_splice_put(&pg->w, pg->corr[from + i], 1);
-        }
-
+        ngx_http_overlay_prog_corr(pg, from, br);
         from = 0;
         br = 0;
         r = 0;
@@ -950,7 +964,7 @@ ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
 static void
 ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_t *pg)
 {
-    unsigned                       n, i, sym;
+    unsigned                       n, sym;
     ngx_http_overlay_prog_huff_t  *hf;
 
     if (pg->eobrun == 0) {
@@ -969,15 +983,31 @@ ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_t *pg)
 
     pg->eobrun = 0;
 
-    for (i = 0; i < pg->be; i++) {
-        ngx_http_overlay_splice_put(&pg->w, pg->corr[i], 1);
-
-        if ((i & 63) == 63) {
-            ngx_http_overlay_splice_bytes(&pg->w);
-        }
-    }
-
+    ngx_http_overlay_prog_corr(pg, 0, pg->be);
     pg->be = 0;
+}
+
+
+/* the n correction bits held from pg->corr[from], 16 at a time */
+
+static void
+ngx_http_overlay_prog_corr(ngx_http_overlay_prog_t *pg, unsigned from,
+    unsigned n)
+{
+    unsigned  i, c;
+    uint32_t  v;
+
+    while (n > 0) {
+        c = n < 16 ? n : 16;
+
+        for (i = 0, v = 0; i < c; i++) {
+            v = v << 1 | pg->corr[from + i];
+        }
+
+        ngx_http_overlay_splice_put(&pg->w, v, (int) c);
+        from += c;
+        n -= c;
+    }
 }
 
 
