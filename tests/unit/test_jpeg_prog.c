@@ -213,21 +213,9 @@ test_jpeg_prog(void)
                 one_text(&spec, &opts, "Last Chance!");
                 spec.layers[0].position = positions[p];
 
-                rc = ngx_http_overlay_composite(jpeg, len, &spec, &opts,
-                                                &info, &blob, &err);
-                CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
-
-                if (rc != NGX_HTTP_OVERLAY_OK) {
-                    continue;
-                }
-
-                rc = ngx_http_overlay_composite(ref, rlen, &spec, &opts,
-                                                &info, &rblob, &err);
-                CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: reference: %s", name,
-                      err.msg);
-
-                if (rc != NGX_HTTP_OVERLAY_OK) {
-                    blob.free(blob.data);
+                if (fit_pair(jpeg, len, ref, rlen, &spec, &opts, &info, &blob,
+                             &rblob, name) != 0)
+                {
                     continue;
                 }
 

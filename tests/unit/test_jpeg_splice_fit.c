@@ -53,11 +53,9 @@ test_jpeg_splice_fit(void)
     gdImagePtr                      photo, im;
     unsigned char                  *jpeg, *ref, *out;
     jpeg_coefs_t                    a, b;
-    ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_rect_t         r;
     ngx_http_overlay_blob_t         blob, rblob;
     ngx_http_overlay_spec_t         spec;
-    ngx_http_overlay_error_t        err;
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
 
@@ -178,21 +176,9 @@ test_jpeg_splice_fit(void)
                 one_text(&spec, &opts, "Last Chance!");
                 spec.layers[0].position = positions[p];
 
-                rc = ngx_http_overlay_composite(jpeg, len, &spec, &opts,
-                                                &info, &blob, &err);
-                CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
-
-                if (rc != NGX_HTTP_OVERLAY_OK) {
-                    continue;
-                }
-
-                rc = ngx_http_overlay_composite(ref, rlen, &spec, &opts,
-                                                &info, &rblob, &err);
-                CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: reference: %s", name,
-                      err.msg);
-
-                if (rc != NGX_HTTP_OVERLAY_OK) {
-                    blob.free(blob.data);
+                if (fit_pair(jpeg, len, ref, rlen, &spec, &opts, &info, &blob,
+                             &rblob, name) != 0)
+                {
                     continue;
                 }
 
@@ -392,6 +378,40 @@ test_jpeg_splice_fit_dht(void)
     if (system(name) != 0) {
         CHECK(0, "splice fit dht: %s failed", name);
     }
+}
+
+
+/*
+ * jpeg and its reference ref composited with spec: 0, both blobs made;
+ * -1 after a failed check, neither
+ */
+
+int
+fit_pair(const unsigned char *jpeg, size_t len, const unsigned char *ref,
+    size_t rlen, const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *blob,
+    ngx_http_overlay_blob_t *rblob, const char *name)
+{
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_error_t  err;
+
+    rc = ngx_http_overlay_composite(jpeg, len, spec, opts, info, blob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return -1;
+    }
+
+    rc = ngx_http_overlay_composite(ref, rlen, spec, opts, info, rblob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: reference: %s", name, err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        blob->free(blob->data);
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -299,6 +299,12 @@ void fit_bounds(const ngx_http_overlay_spec_t *spec,
     ngx_http_overlay_rect_t *r);
 int fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
     const ngx_http_overlay_rect_t *r);
+/* jpeg and ref composited with spec into blob and rblob: 0; -1, neither */
+int fit_pair(const unsigned char *jpeg, size_t len, const unsigned char *ref,
+    size_t rlen, const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *blob,
+    ngx_http_overlay_blob_t *rblob, const char *name);
 
 /* test_jpeg_prog.c */
 void test_jpeg_prog(void);
