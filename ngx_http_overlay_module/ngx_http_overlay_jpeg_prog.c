@@ -135,7 +135,8 @@ static const unsigned char  ngx_http_overlay_prog_unzigzag[DCTSIZE2] = {
 /*
  * j->src (progressive, Huffman-coded, its coefficients coefs read whole
  * from the len bytes at p, the overlay's blocks replaced) to j->dest:
- * 0; -1, declined, j->dest untouched.  libjpeg's calls may longjmp.
+ * 0; -1, declined, j->dest untouched.  Its only calls of libjpeg are for
+ * rows of the coefficient arrays that are there: none longjmp()s.
  */
 
 int
@@ -613,9 +614,20 @@ ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg)
 
     for (i = 0; i < pg->ncomps; i++) {
         ci = &d->comp_info[pg->comp[i]];
-        room += (pg->ncomps == 1) ? NGX_HTTP_OVERLAY_PROG_ROOM
-                : NGX_HTTP_OVERLAY_PROG_ROOM
-                  * (size_t) (ci->h_samp_factor * ci->v_samp_factor);
+        h = (pg->ncomps == 1) ? 1 : (unsigned) ci->h_samp_factor;
+        v = (pg->ncomps == 1) ? 1 : (unsigned) ci->v_samp_factor;
+        room += NGX_HTTP_OVERLAY_PROG_ROOM * h * v;
+
+        /*
+         * within the arrays libjpeg made (whole MCUs), so that no access
+         * longjmp()s past pg
+         */
+
+        if (cols * h > (ci->width_in_blocks + h - 1) / h * h
+            || rows * v > (ci->height_in_blocks + v - 1) / v * v)
+        {
+            return -1;
+        }
     }
 
     mcu = 0;
