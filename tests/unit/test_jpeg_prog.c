@@ -37,6 +37,7 @@ static int prog_scans(const unsigned char *p, size_t len,
     unsigned char *script, size_t size, size_t *n, int *all);
 static unsigned prog_sof(const unsigned char *p, size_t len);
 static void prog_whole(const char *dir, const char *ppm);
+static void prog_extreme(const char *dir, const char *ppm);
 static int prog_differ(const jpeg_coefs_t *ref, const jpeg_coefs_t *out);
 
 
@@ -326,6 +327,7 @@ test_jpeg_prog(void)
     }
 
     prog_whole(dir, ppm);
+    prog_extreme(dir, ppm);
 
     snprintf(name, sizeof(name), "rm -rf %s", dir);
 
@@ -553,6 +555,102 @@ prog_whole(const char *dir, const char *ppm)
 
     free(jpeg);
     free(ref);
+}
+
+
+/*
+ * Coefficients at the ends of their ranges: a flat grey image of 44800
+ * blocks, its AC bands one end of band run longer than the longest a run
+ * can code (32767) before the overlay at the bottom right; and noise at
+ * quality 100, AC values of 10 bits and DC differences of 11.  The output
+ * is the reference's, block for block, and decodes without a warning.
+ */
+
+static void
+prog_extreme(const char *dir, const char *ppm)
+{
+    int                             x, y, c, k, differ, all;
+    FILE                           *fp;
+    size_t                          len, rlen, n;
+    unsigned                        seed;
+    unsigned char                  *jpeg, *ref, script[4096];
+    jpeg_coefs_t                    b, d;
+    ngx_http_overlay_blob_t         blob, rblob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const struct {
+        const char  *name;
+        int          w, h, noise;
+        const char  *make;
+        const char  *ref;
+    } cases[] = {
+        { "prog: flat, runs over 32767 blocks", 2048, 1400, 0,
+          "cjpeg -grayscale -progressive %s > %s",
+          "cjpeg -grayscale %s > %s" },
+        { "prog: noise at quality 100", 256, 160, 1,
+          "cjpeg -quality 100 -sample 1x1 -progressive %s > %s",
+          "cjpeg -quality 100 -sample 1x1 %s > %s" },
+    };
+
+    ngx_http_overlay_options_init(&opts);
+    seed = 14;
+
+    for (k = 0; k < (int) (sizeof(cases) / sizeof(cases[0])); k++) {
+        fp = fopen(ppm, "wb");
+
+        if (fp == NULL) {
+            CHECK(0, "%s: %s", cases[k].name, ppm);
+            return;
+        }
+
+        fprintf(fp, "P6\n%d %d\n255\n", cases[k].w, cases[k].h);
+
+        for (y = 0; y < cases[k].h; y++) {
+            for (x = 0; x < 3 * cases[k].w; x++) {
+                seed = seed * 1103515245 + 12345;
+                c = cases[k].noise ? (int) (seed >> 16) & 0xff : 128;
+                fputc(c, fp);
+            }
+        }
+
+        fclose(fp);
+
+        jpeg = fit_make(cases[k].make, ppm, dir, &len);
+        ref = fit_make(cases[k].ref, ppm, dir, &rlen);
+
+        CHECK(jpeg != NULL && ref != NULL, "%s: cjpeg failed", cases[k].name);
+
+        one_text(&spec, &opts, "Last Chance!");
+        spec.layers[0].position = NGX_HTTP_OVERLAY_BOTTOM_RIGHT;
+
+        if (jpeg != NULL && ref != NULL
+            && fit_pair(jpeg, len, ref, rlen, &spec, &opts, &info, &blob,
+                        &rblob, cases[k].name) == 0)
+        {
+            read_coefs(blob.data, blob.len, &b);
+            read_coefs(rblob.data, rblob.len, &d);
+            differ = prog_differ(&d, &b);
+
+            CHECK(differ == 0 && jpeg_warnings(blob.data, blob.len) == 0
+                  && prog_sof(blob.data, blob.len) == 0xc2,
+                  "%s: %d blocks not the reference's", cases[k].name,
+                  differ);
+
+            CHECK(prog_scans(blob.data, blob.len, script, sizeof(script),
+                             &n, &all) == 0 && all,
+                  "%s: not written scan by scan here", cases[k].name);
+
+            free_coefs(&b);
+            free_coefs(&d);
+            blob.free(blob.data);
+            rblob.free(rblob.data);
+        }
+
+        free(jpeg);
+        free(ref);
+    }
 }
 
 
