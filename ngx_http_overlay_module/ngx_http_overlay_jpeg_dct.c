@@ -59,6 +59,12 @@ ngx_http_overlay_jpeg_transcode(ngx_http_overlay_jpeg_t *j,
         return rc;
     }
 
+    /* progressive and Huffman-coded: the source's own scans, one pass */
+
+    if (ngx_http_overlay_jpeg_prog(j, coefs, p, len) == 0) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
     j->have_out = 1;
     ngx_http_overlay_jpeg_compress(j, &j->out);
 

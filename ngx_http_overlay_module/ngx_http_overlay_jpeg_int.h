@@ -141,6 +141,23 @@ int ngx_http_overlay_jpeg_own_tables(ngx_http_overlay_jpeg_t *j,
     const ngx_http_overlay_rect_t *r);
 /* j->src's Huffman tables for j->out */
 void ngx_http_overlay_jpeg_use_tables(ngx_http_overlay_jpeg_t *j);
+/*
+ * t extended by the symbols in the set need (a bit each) it lacks, for a
+ * DC table if dc: 0; -1 where they cannot all be added
+ */
+int ngx_http_overlay_jpeg_extend(JHUFF_TBL *t, const uint32_t *need,
+    int dc);
+
+
+/* ngx_http_overlay_jpeg_prog.c: progressive scans written again */
+
+/*
+ * j->src (progressive, Huffman-coded), its coefficients coefs read from
+ * the len bytes at p, to j->dest scan by scan with the source's script
+ * and tables (extended): 0; -1, declined, j->dest as it was
+ */
+int ngx_http_overlay_jpeg_prog(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, const unsigned char *p, size_t len);
 
 
 /* ngx_http_overlay_jpeg_reencode.c: pixels encoded again */

@@ -45,8 +45,6 @@ static int ngx_http_overlay_jpeg_dc_fit(ngx_http_overlay_jpeg_t *j,
 static int ngx_http_overlay_jpeg_mcu_fits(struct jpeg_decompress_struct *d,
     jvirt_barray_ptr *coefs, JDIMENSION mcus_per_row, JDIMENSION mcu_rows,
     JDIMENSION mcu, uint32_t dc_have[][8], uint32_t dc_need[][8]);
-static int ngx_http_overlay_jpeg_extend(JHUFF_TBL *t, const uint32_t *need,
-    int dc);
 static void ngx_http_overlay_jpeg_mcu_dc(struct jpeg_decompress_struct *d,
     jvirt_barray_ptr *coefs, JDIMENSION mcus_per_row, JDIMENSION mcu_rows,
     JDIMENSION mcu, int *dc_val, int *last);
@@ -537,7 +535,7 @@ ngx_http_overlay_jpeg_mcu_dc(struct jpeg_decompress_struct *d,
  * under 16 bits, both one bit longer.  0, or -1: no room.
  */
 
-static int
+int
 ngx_http_overlay_jpeg_extend(JHUFF_TBL *t, const uint32_t *need, int dc)
 {
     int            l, k, n, m, sym, y, longest;

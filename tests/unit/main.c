@@ -107,6 +107,9 @@ static const unit_group_t  unit_groups[] = {
     { "jpeg_splice_fit", test_jpeg_splice_fit },
     { "jpeg_splice_fit_dht", test_jpeg_splice_fit_dht },
 
+    { "jpeg_prog", test_jpeg_prog },
+    { "jpeg_prog_hostile", test_jpeg_prog_hostile },
+
     { "png_probe", test_png_probe },
     { "png_headers", test_png_headers },
     { "png_decode", test_png_decode },

@@ -32,18 +32,6 @@ typedef struct {
 } fit_tool_t;
 
 
-static unsigned char *fit_make(const char *cmd, const char *ppm,
-    const char *dir, size_t *len);
-static void fit_ppm(gdImagePtr im, const char *path);
-static double fit_psnr(const unsigned char *a, size_t alen,
-    const unsigned char *b, size_t blen, const ngx_http_overlay_rect_t *r);
-static void fit_bounds(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int w, int h,
-    ngx_http_overlay_rect_t *r);
-static int fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
-    const ngx_http_overlay_rect_t *r);
-
-
 /*
  * For each tool, photo and position: the output is spliced (the bytes
  * after EOI kept) in FIT_SPLICED per cent of the cases at least (the
@@ -65,11 +53,9 @@ test_jpeg_splice_fit(void)
     gdImagePtr                      photo, im;
     unsigned char                  *jpeg, *ref, *out;
     jpeg_coefs_t                    a, b;
-    ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_rect_t         r;
     ngx_http_overlay_blob_t         blob, rblob;
     ngx_http_overlay_spec_t         spec;
-    ngx_http_overlay_error_t        err;
     ngx_http_overlay_options_t      opts;
     ngx_http_overlay_image_info_t   info;
 
@@ -190,21 +176,9 @@ test_jpeg_splice_fit(void)
                 one_text(&spec, &opts, "Last Chance!");
                 spec.layers[0].position = positions[p];
 
-                rc = ngx_http_overlay_composite(jpeg, len, &spec, &opts,
-                                                &info, &blob, &err);
-                CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
-
-                if (rc != NGX_HTTP_OVERLAY_OK) {
-                    continue;
-                }
-
-                rc = ngx_http_overlay_composite(ref, rlen, &spec, &opts,
-                                                &info, &rblob, &err);
-                CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: reference: %s", name,
-                      err.msg);
-
-                if (rc != NGX_HTTP_OVERLAY_OK) {
-                    blob.free(blob.data);
+                if (fit_pair(jpeg, len, ref, rlen, &spec, &opts, &info, &blob,
+                             &rblob, name) != 0)
+                {
                     continue;
                 }
 
@@ -407,9 +381,43 @@ test_jpeg_splice_fit_dht(void)
 }
 
 
+/*
+ * jpeg and its reference ref composited with spec: 0, both blobs made;
+ * -1 after a failed check, neither
+ */
+
+int
+fit_pair(const unsigned char *jpeg, size_t len, const unsigned char *ref,
+    size_t rlen, const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *blob,
+    ngx_http_overlay_blob_t *rblob, const char *name)
+{
+    ngx_http_overlay_rc_e     rc;
+    ngx_http_overlay_error_t  err;
+
+    rc = ngx_http_overlay_composite(jpeg, len, spec, opts, info, blob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: %s", name, err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return -1;
+    }
+
+    rc = ngx_http_overlay_composite(ref, rlen, spec, opts, info, rblob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "%s: reference: %s", name, err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        blob->free(blob->data);
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* the JPEG the command makes of the PPM, malloc()ed; NULL on failure */
 
-static unsigned char *
+unsigned char *
 fit_make(const char *cmd, const char *ppm, const char *dir, size_t *len)
 {
     char            line[512], out[96];
@@ -447,7 +455,7 @@ fit_make(const char *cmd, const char *ppm, const char *dir, size_t *len)
 }
 
 
-static void
+void
 fit_ppm(gdImagePtr im, const char *path)
 {
     int    x, y, px;
@@ -475,7 +483,7 @@ fit_ppm(gdImagePtr im, const char *path)
 
 /* PSNR of R, G and B in the rectangle r of two JPEGs, decoded */
 
-static double
+double
 fit_psnr(const unsigned char *a, size_t alen, const unsigned char *b,
     size_t blen, const ngx_http_overlay_rect_t *r)
 {
@@ -520,7 +528,7 @@ fit_psnr(const unsigned char *a, size_t alen, const unsigned char *b,
 
 /* the overlay's bounds in a w x h image without EXIF orientation */
 
-static void
+void
 fit_bounds(const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts, int w, int h,
     ngx_http_overlay_rect_t *r)
@@ -543,7 +551,7 @@ fit_bounds(const ngx_http_overlay_spec_t *spec,
  * the same components)
  */
 
-static int
+int
 fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
     const ngx_http_overlay_rect_t *r)
 {

@@ -297,6 +297,31 @@ void test_jpeg_splice_composite(void);
 void test_jpeg_splice_fit(void);
 void test_jpeg_splice_fit_dht(void);
 
+/* and its helpers, for test_jpeg_prog.c: the JPEG a shell command (%s the
+ * PPM, then the JPEG) makes in dir, malloc()ed; im as a PPM; the PSNR of
+ * r in two JPEGs; the overlay's bounds; b's blocks changed from a's outside
+ * the MCUs under r */
+unsigned char *fit_make(const char *cmd, const char *ppm, const char *dir,
+    size_t *len);
+void fit_ppm(gdImagePtr im, const char *path);
+double fit_psnr(const unsigned char *a, size_t alen,
+    const unsigned char *b, size_t blen, const ngx_http_overlay_rect_t *r);
+void fit_bounds(const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts, int w, int h,
+    ngx_http_overlay_rect_t *r);
+int fit_outside(const jpeg_coefs_t *a, const jpeg_coefs_t *b,
+    const ngx_http_overlay_rect_t *r);
+/* jpeg and ref composited with spec into blob and rblob: 0; -1, neither */
+int fit_pair(const unsigned char *jpeg, size_t len, const unsigned char *ref,
+    size_t rlen, const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *blob,
+    ngx_http_overlay_blob_t *rblob, const char *name);
+
+/* test_jpeg_prog.c */
+void test_jpeg_prog(void);
+void test_jpeg_prog_hostile(void);
+
 /* test_codec_png.c */
 void test_png_probe(void);
 void test_png_headers(void);
