@@ -41,8 +41,8 @@ BENCH_SECONDS ?= 5
 
 SRC_DIR      := ngx_http_overlay_module
 CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
-                  error.c param.c spec.c window.c sign.c file.c core.c tiles.c \
-                  tls.c \
+                  error.c param.c spec.c spec_dump.c window.c sign.c file.c \
+                  core.c tiles.c tls.c \
                   layout.c text.c face.c runs.c glyph.c render.c \
                   codec.c codec_jpeg.c codec_png.c png_encode.c png_blend.c \
                   codec_webp.c codec_gif.c \

@@ -1,7 +1,8 @@
 
 /*
- * ngx_http_overlay_module: cache lifetimes that end when the picture
- * changes.
+ * ngx_http_overlay_module: the licence window in nginx: the spec as drawn
+ * now (ngx_http_overlay_window(), when the filter decides), and cache
+ * lifetimes that end when the picture changes.
  *
  * A response whose drawing depends on the time (a layer's "from" or
  * "until", a countdown) may be cached until the drawing next changes
@@ -385,6 +386,50 @@ ngx_http_overlay_expires_copy(u_char *p, ngx_str_t *value, u_char *start)
     }
 
     return p;
+}
+
+
+/* the spec as drawn now (ngx_http_overlay_module.h) */
+
+ngx_int_t
+ngx_http_overlay_window(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
+{
+    char                     *buf;
+    size_t                    size;
+    int64_t                   next;
+    ngx_http_overlay_when_e   when;
+
+    size = ngx_http_overlay_spec_at_size(&ctx->spec);
+
+    buf = ngx_pnalloc(r->pool, size + 1);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    when = ngx_http_overlay_spec_at(&ctx->spec, ngx_time(), &ctx->spec, buf,
+                                    size, &next);
+
+    ctx->next_change = (time_t) next;
+
+    if (when != NGX_HTTP_OVERLAY_WINDOW_PENDING
+        && when != NGX_HTTP_OVERLAY_WINDOW_EXPIRED)
+    {
+        return NGX_OK;
+    }
+
+    ctx->phase = NGX_HTTP_OVERLAY_PASS;
+    ctx->status = when == NGX_HTTP_OVERLAY_WINDOW_PENDING
+                  ? NGX_HTTP_OVERLAY_PENDING : NGX_HTTP_OVERLAY_EXPIRED;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "overlay: %s: no layer is drawn now, passing the original "
+                  "through",
+                  when == NGX_HTTP_OVERLAY_WINDOW_PENDING ? "pending"
+                                                          : "expired");
+
+    ngx_http_overlay_count(r, ctx, NULL, 0, 0);
+
+    return NGX_DECLINED;
 }
 
 

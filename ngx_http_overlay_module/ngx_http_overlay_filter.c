@@ -39,8 +39,6 @@ static ngx_int_t ngx_http_overlay_etag_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_overlay_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
-static ngx_int_t ngx_http_overlay_window(ngx_http_request_t *r,
-    ngx_http_overlay_ctx_t *ctx);
 static ngx_int_t ngx_http_overlay_decide(ngx_http_request_t *r,
     ngx_http_overlay_conf_t *conf, ngx_http_overlay_ctx_t *ctx,
     ngx_str_t *value);
@@ -438,55 +436,6 @@ ngx_http_overlay_decide(ngx_http_request_t *r, ngx_http_overlay_conf_t *conf,
                    "overlay: to be drawn on, ETag %V", &ctx->etag);
 
     return NGX_OK;
-}
-
-
-/*
- * ctx->spec as drawn now (nginx's cached time): the layers whose window
- * holds now, their countdowns filled in; ctx->next_change, when that
- * changes.  NGX_DECLINED when no layer is left: the original goes on,
- * $overlay_status "expired" or "pending", counted, logged at info.
- */
-
-static ngx_int_t
-ngx_http_overlay_window(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
-{
-    char                     *buf;
-    size_t                    size;
-    int64_t                   next;
-    ngx_http_overlay_when_e   when;
-
-    size = ngx_http_overlay_spec_at_size(&ctx->spec);
-
-    buf = ngx_pnalloc(r->pool, size + 1);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    when = ngx_http_overlay_spec_at(&ctx->spec, ngx_time(), &ctx->spec, buf,
-                                    size, &next);
-
-    ctx->next_change = (time_t) next;
-
-    if (when != NGX_HTTP_OVERLAY_WINDOW_PENDING
-        && when != NGX_HTTP_OVERLAY_WINDOW_EXPIRED)
-    {
-        return NGX_OK;
-    }
-
-    ctx->phase = NGX_HTTP_OVERLAY_PASS;
-    ctx->status = when == NGX_HTTP_OVERLAY_WINDOW_PENDING
-                  ? NGX_HTTP_OVERLAY_PENDING : NGX_HTTP_OVERLAY_EXPIRED;
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "overlay: %s: no layer is drawn now, passing the original "
-                  "through",
-                  when == NGX_HTTP_OVERLAY_WINDOW_PENDING ? "pending"
-                                                          : "expired");
-
-    ngx_http_overlay_count(r, ctx, NULL, 0, 0);
-
-    return NGX_DECLINED;
 }
 
 

@@ -213,6 +213,21 @@ void ngx_http_overlay_restore_etag(ngx_http_request_t *r,
 
 
 /*
+ * ngx_http_overlay_expires.c
+ */
+
+/*
+ * ctx->spec as drawn now (nginx's cached time): the layers whose window
+ * holds now, their countdowns filled in (texts from r->pool), and
+ * ctx->next_change.  NGX_OK; NGX_DECLINED when no layer is left (the
+ * original is to go on: $overlay_status expired or pending, counted,
+ * logged at info); NGX_ERROR without memory.
+ */
+ngx_int_t ngx_http_overlay_window(ngx_http_request_t *r,
+    ngx_http_overlay_ctx_t *ctx);
+
+
+/*
  * ngx_http_overlay_stats.c
  */
 
