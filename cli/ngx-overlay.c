@@ -651,6 +651,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     ngx_http_overlay_image_info_t   info;
     ngx_overlay_cli_fonts_t         fonts;
     char                           *tbuf;
+    size_t                          tlen;
     int64_t                         now, next;
     ngx_http_overlay_when_e         when;
 
@@ -779,15 +780,15 @@ ngx_overlay_cli_render(int argc, char **argv)
 
     /* the spec as drawn at --now (or now), as the module draws it */
 
-    tbuf = malloc(ngx_http_overlay_spec_at_size(&spec) + 1);
+    tlen = ngx_http_overlay_spec_at_size(&spec);
+
+    tbuf = malloc(tlen + 1);
     if (tbuf == NULL) {
         rc = 2;
         goto done;
     }
 
-    when = ngx_http_overlay_spec_at(&spec, now, &spec, tbuf,
-                                     ngx_http_overlay_spec_at_size(&spec),
-                                     &next);
+    when = ngx_http_overlay_spec_at(&spec, now, &spec, tbuf, tlen, &next);
 
     rss = ngx_overlay_cli_rss_kb();
     ms = ngx_overlay_cli_ms();

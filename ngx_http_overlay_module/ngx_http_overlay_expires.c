@@ -397,7 +397,20 @@ ngx_http_overlay_window(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
     char                     *buf;
     size_t                    size;
     int64_t                   next;
+    unsigned                  i, window;
     ngx_http_overlay_when_e   when;
+
+    /* the catalogue's plain badges: no window, no brace, nothing to do */
+
+    window = 0;
+
+    for (i = 0; i < ctx->spec.nlayers; i++) {
+        window |= ctx->spec.layers[i].window;
+    }
+
+    if (window == 0) {
+        return NGX_OK;
+    }
 
     size = ngx_http_overlay_spec_at_size(&ctx->spec);
 
