@@ -42,8 +42,8 @@ static ngx_http_overlay_rc_e ngx_http_overlay_webp_rgba(
     ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_webp_features(
     const unsigned char *p, size_t len,
-    const ngx_http_overlay_image_info_t *info, WebPDecoderConfig *config,
-    ngx_http_overlay_error_t *err);
+    const ngx_http_overlay_image_info_t *info, WebPPicture *pic,
+    WebPDecoderConfig *config, ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e ngx_http_overlay_webp_yuv_paint(
     WebPPicture *pic, const ngx_http_overlay_painter_t *painter,
     ngx_http_overlay_error_t *err);
@@ -329,12 +329,7 @@ ngx_http_overlay_webp_rgba(const unsigned char *p, size_t len,
 
     *mem = NULL;
 
-    if (!WebPPictureInit(pic)) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "libwebp's version does not match");
-    }
-
-    rc = ngx_http_overlay_webp_features(p, len, info, &config, err);
+    rc = ngx_http_overlay_webp_features(p, len, info, pic, &config, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
@@ -408,12 +403,7 @@ ngx_http_overlay_webp_yuv(const unsigned char *p, size_t len,
 
     *mem = NULL;
 
-    if (!WebPPictureInit(pic)) {
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                      "libwebp's version does not match");
-    }
-
-    rc = ngx_http_overlay_webp_features(p, len, info, &config, err);
+    rc = ngx_http_overlay_webp_features(p, len, info, pic, &config, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
@@ -479,17 +469,20 @@ ngx_http_overlay_webp_yuv(const unsigned char *p, size_t len,
 }
 
 
-/* libwebp's features of the still image p, as the probe saw it */
+/*
+ * pic and config made ready, and libwebp's features of the still image p
+ * found to be what the probe saw
+ */
 
 static ngx_http_overlay_rc_e
 ngx_http_overlay_webp_features(const unsigned char *p, size_t len,
-    const ngx_http_overlay_image_info_t *info, WebPDecoderConfig *config,
-    ngx_http_overlay_error_t *err)
+    const ngx_http_overlay_image_info_t *info, WebPPicture *pic,
+    WebPDecoderConfig *config, ngx_http_overlay_error_t *err)
 {
     int            w, h;
     VP8StatusCode  status;
 
-    if (!WebPInitDecoderConfig(config)) {
+    if (!WebPPictureInit(pic) || !WebPInitDecoderConfig(config)) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
                                       "libwebp's version does not match");
     }
@@ -625,16 +618,11 @@ ngx_http_overlay_webp_yuv_paint(WebPPicture *pic,
         goto done;
     }
 
-    /* the window made YUV(A) again, in planes of its own */
+    /*
+     * the window made YUV(A) again, in planes of its own (the view's
+     * pointers are gone with its ARGB; its size stays)
+     */
 
-    if (!WebPPictureInit(&sub)) {
-        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                    "libwebp's version does not match");
-        goto done;
-    }
-
-    sub.width = ww;
-    sub.height = wh;
     sub.use_argb = 0;
 
     if (!WebPPictureImportRGBA(&sub, im.rows + 1, (int) im.stride)) {

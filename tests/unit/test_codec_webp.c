@@ -20,6 +20,9 @@
 static void webp_lossless_exact(const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts);
 static unsigned char *webp_photo(int alpha, int *w, int *h, size_t *len);
+static unsigned char *webp_photo_apply(int alpha,
+    const ngx_http_overlay_painter_t *painter, int *w, int *h, size_t *len,
+    ngx_http_overlay_blob_t *blob);
 static ngx_http_overlay_rc_e webp_draw(void *data, gdImagePtr im, int x0,
     int y0, ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e webp_fill(void *data, gdImagePtr im, int x0,
@@ -215,31 +218,15 @@ webp_yuv_closer(void)
     WebPPicture                      pic;
     unsigned char                   *data;
     WebPMemoryWriter                 writer;
-    ngx_http_overlay_rc_e            rc;
     ngx_http_overlay_blob_t          blob;
-    ngx_http_overlay_error_t         err;
     ngx_http_overlay_options_t       opts;
-    ngx_http_overlay_image_info_t    info;
 
-    data = webp_photo(0, &w, &h, &len);
+    data = webp_photo_apply(0, &webp_solid, &w, &h, &len, &blob);
     if (data == NULL) {
         return;
     }
 
     ngx_http_overlay_options_init(&opts);
-
-    memset(&info, 0, sizeof(ngx_http_overlay_image_info_t));
-    info.width = (unsigned) w;
-    info.height = (unsigned) h;
-
-    rc = ngx_http_overlay_webp_apply(data, len, &info, 0, &opts.codec,
-                                     &webp_solid, &blob, &err);
-    CHECK(rc == NGX_HTTP_OVERLAY_OK, "lossy WebP: %s", err.msg);
-
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        WebPFree(data);
-        return;
-    }
 
     /* the reference: the decoded RGB with the red box, libwebp's encode */
 
@@ -318,29 +305,10 @@ webp_lossy_alpha(void)
     size_t                          len;
     uint8_t                        *src, *dst;
     unsigned char                  *data;
-    ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         blob;
-    ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
-    ngx_http_overlay_image_info_t   info;
 
-    data = webp_photo(1, &w, &h, &len);
+    data = webp_photo_apply(1, &webp_painter, &w, &h, &len, &blob);
     if (data == NULL) {
-        return;
-    }
-
-    ngx_http_overlay_options_init(&opts);
-
-    memset(&info, 0, sizeof(ngx_http_overlay_image_info_t));
-    info.width = (unsigned) w;
-    info.height = (unsigned) h;
-
-    rc = ngx_http_overlay_webp_apply(data, len, &info, 0, &opts.codec,
-                                     &webp_painter, &blob, &err);
-    CHECK(rc == NGX_HTTP_OVERLAY_OK, "lossy WebP with alpha: %s", err.msg);
-
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        WebPFree(data);
         return;
     }
 
@@ -427,6 +395,46 @@ webp_photo(int alpha, int *w, int *h, size_t *len)
     CHECK(*len > 0, "a lossy WebP made (alpha %d)", alpha);
 
     return *len > 0 ? data : NULL;
+}
+
+
+/*
+ * webp_photo(alpha), drawn on by painter at the default quality and
+ * method into *blob; the photo, or NULL (nothing to free) on failure
+ */
+
+static unsigned char *
+webp_photo_apply(int alpha, const ngx_http_overlay_painter_t *painter,
+    int *w, int *h, size_t *len, ngx_http_overlay_blob_t *blob)
+{
+    unsigned char                  *data;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    data = webp_photo(alpha, w, h, len);
+    if (data == NULL) {
+        return NULL;
+    }
+
+    ngx_http_overlay_options_init(&opts);
+
+    memset(&info, 0, sizeof(ngx_http_overlay_image_info_t));
+    info.width = (unsigned) *w;
+    info.height = (unsigned) *h;
+
+    rc = ngx_http_overlay_webp_apply(data, *len, &info, 0, &opts.codec,
+                                     painter, blob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "lossy WebP (alpha %d): %s", alpha,
+          err.msg);
+
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        WebPFree(data);
+        return NULL;
+    }
+
+    return data;
 }
 
 
