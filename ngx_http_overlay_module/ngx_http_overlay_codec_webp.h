@@ -11,6 +11,8 @@
 #define _NGX_HTTP_OVERLAY_CODEC_WEBP_H_INCLUDED_
 
 
+#include <webp/encode.h>
+
 #include "ngx_http_overlay_codec_int.h"
 
 
@@ -31,16 +33,34 @@ ngx_http_overlay_rc_e ngx_http_overlay_webp_probe(const unsigned char *p,
 
 /*
  * A still WebP of info's size decoded, drawn on by painter, and encoded
- * again: lossless if lossless (at conf's lossless method), else at conf's
- * quality and method.  *out is libwebp's memory,
- * released with ngx_http_overlay_codec_free().  BAD_IMAGE (libwebp
- * disagrees with the probe, or fails to decode), NO_MEMORY, RENDER_FAILED
- * or what painter returns, with *err.  Thread-safe.
+ * again: lossless if lossless (at conf's lossless method; every pixel the
+ * painter does not draw on exactly as decoded), else from its YUV planes
+ * (ngx_http_overlay_webp_yuv()) at conf's quality and method.  *out is
+ * libwebp's memory, released with ngx_http_overlay_codec_free().
+ * BAD_IMAGE (libwebp disagrees with the probe, or fails to decode),
+ * NO_MEMORY, RENDER_FAILED or what painter returns, with *err.
+ * Thread-safe.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_webp_apply(const unsigned char *p,
     size_t len, const ngx_http_overlay_image_info_t *info, int lossless,
     const ngx_http_overlay_codec_conf_t *conf,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err);
+
+/*
+ * The still WebP p of info's size decoded into pic's YUV 4:2:0 planes (a
+ * lossy one's own; with an alpha plane when it has alpha), drawn on by
+ * painter: what ngx_http_overlay_webp_apply() encodes a lossy WebP from.
+ * Only the samples under what the painter draws change: a luma or alpha
+ * sample under a pixel drawn on, a chroma sample with one of its 2x2
+ * pixels drawn on; every other one stays as libwebp decodes it.  The
+ * planes are in *mem (also on failure, NULL if none): the caller calls
+ * WebPPictureFree(pic), then free(*mem).  BAD_IMAGE, NO_MEMORY,
+ * RENDER_FAILED or what painter returns, with *err.  Thread-safe.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_webp_yuv(const unsigned char *p,
+    size_t len, const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter, WebPPicture *pic, void **mem,
     ngx_http_overlay_error_t *err);
 
 
