@@ -100,7 +100,7 @@ overlay: unsupported: animated GIF, passing the original through
 
 
 
-=== TEST 5: a palette PNG with transparency keeps its transparency
+=== TEST 5: a full palette PNG with transparency stays a palette PNG, its PLTE and tRNS kept
 --- config
     location /img/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
@@ -109,17 +109,36 @@ overlay: unsupported: animated GIF, passing the original through
 --- request eval
 "GET /img/palette.png?overlay=" . OverlayTest::b64url('{"overlay":"Last Chance!"}')
 --- response_body_filters eval
-sub { my $im = GD::Image->newFromPngData($_[0], 1);
-      my $orig = GD::Image->newFromPngData(
-          OverlayTest::fixture("palette.png"), 1);
+sub { my ($d) = @_;
+      my $src = OverlayTest::fixture("palette.png");
+      my $im = GD::Image->newFromPngData($d);
+      my $orig = GD::Image->newFromPngData($src);
       my ($t, $o) = (0, 0);
       for my $x (0 .. 319) { for my $y (90 .. 179) {
-          $t++ if ($im->getPixel($x, $y) >> 24) == 127;
+          $t++ if $im->transparent == $im->getPixel($x, $y);
           $o++ if $orig->transparent == $orig->getPixel($x, $y) } }
-      OverlayTest::png_chunks($_[0]) =~ /^IHDR colour type 6$/m
-          && $t > 0 && $t == $o ? "alpha kept\n" : "alpha lost: $t of $o\n" }
+      my ($plte) = $d =~ /PLTE(.{765})/s;
+      my ($trns) = $d =~ /tRNS(.)/s;
+      my ($oplte) = $src =~ /PLTE(.{765})/s;
+      my ($otrns) = $src =~ /tRNS(.)/s;
+      OverlayTest::png_chunks($d)
+      . ($plte eq $oplte && $trns eq $otrns
+         ? "the source's 255 colours first, its tRNS\n"
+         : "the source's palette changed\n")
+      . ($t > 0 && $t == $o ? "alpha kept\n" : "alpha lost: $t of $o\n")
+      . OverlayTest::describe_image($d, $src) }
 --- response_body
+IHDR colour type 3
+pHYs 9
+PLTE 768
+tRNS 1
+the source's 255 colours first, its tRNS
 alpha kept
+png 320x180
+top-left: unchanged
+top-right: badge
+bottom-left: unchanged
+bottom-right: unchanged
 
 
 

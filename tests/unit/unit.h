@@ -163,6 +163,11 @@ const unsigned char *png_chunk_find(const unsigned char *png, size_t len,
 unsigned short *png_read_linear(const unsigned char *png, size_t len,
     unsigned *w, unsigned *h, char *msg, int *warned);
 
+/* the overlay's PSNR in out against ref, both of src (checks.c) */
+double check_overlay_psnr(const unsigned char *src, size_t slen,
+    const unsigned char *ref, size_t rlen, const unsigned char *out,
+    size_t olen);
+
 /* a GIF of frames of w x h pixels at x,y on a screen of sw x sh */
 unsigned char *make_gif(unsigned frames, unsigned sw, unsigned sh,
     unsigned x, unsigned y, unsigned w, unsigned h, size_t *len);
