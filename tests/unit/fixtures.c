@@ -564,6 +564,12 @@ make_png(int w, int h, int colour, int depth, int interlace, int trns,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_pHYs(png, info, 11811, 5906, PNG_RESOLUTION_METER);
 
+    /* 16-bit rows all Sub, as the module's encoder filters them */
+
+    if (depth == 16) {
+        png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    }
+
     max = (1 << depth) - 1;
     n = colour == PNG_COLOR_TYPE_PALETTE ? max + 1 : 0;
 
