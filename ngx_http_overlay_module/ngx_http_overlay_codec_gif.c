@@ -415,13 +415,13 @@ ngx_http_overlay_gif_quantize(gdImagePtr im, int t, int x0, int y0, int w,
     int h, const uint32_t *blend, short *index, int *fitted,
     ngx_http_overlay_error_t *err)
 {
-    int                        x, y;
-    size_t                     i, count;
-    unsigned                   n, m, e, j, total, pass, top;
-    unsigned char              rgba[256 * 4], skip[256], real[256];
-    unsigned char              freed[256], lut[256];
-    unsigned char             *px;
-    ngx_http_overlay_quant_t  *q;
+    int             x, y;
+    size_t          i, count;
+    double          psnr;
+    unsigned        n, m, e, j, total, pass, top;
+    unsigned char   rgba[256 * 4], skip[256], real[256];
+    unsigned char   freed[256], lut[256];
+    unsigned char  *px;
 
     total = (unsigned) gdImageColorsTotal(im);
     count = (size_t) w * h;
@@ -461,36 +461,21 @@ ngx_http_overlay_gif_quantize(gdImagePtr im, int t, int x0, int y0, int w,
             }
         }
 
-        q = ngx_http_overlay_quant_create(rgba, n, skip);
-        if (q == NULL) {
+        if (ngx_http_overlay_quant_index(rgba, n, skip, blend, index, count,
+                                         3, &m, &psnr)
+            != 0)
+        {
             return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                           "malloc() failed");
         }
 
         for (i = 0; i < count; i++) {
-            if (index[i] != -1) {
-                ngx_http_overlay_quant_add(q, blend[i]);
+            if (index[i] >= 0) {
+                index[i] = real[index[i]];
             }
         }
 
-        m = ngx_http_overlay_quant_build(q, rgba);
-
-        if (m == 0) {
-            ngx_http_overlay_quant_destroy(q);
-            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                          "malloc() failed");
-        }
-
-        for (i = 0; i < count; i++) {
-            if (index[i] != -1) {
-                index[i] = real[ngx_http_overlay_quant_map(q, blend[i])];
-            }
-        }
-
-        *fitted = ngx_http_overlay_quant_psnr(q, 3)
-                  >= NGX_HTTP_OVERLAY_QUANT_FLOOR;
-
-        ngx_http_overlay_quant_destroy(q);
+        *fitted = psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR;
 
         if (!*fitted) {
             continue;

@@ -346,46 +346,24 @@ ngx_http_overlay_png_quantize(ngx_http_overlay_png_image_t *im,
     const uint32_t *blend, short *index, size_t count, int *fitted,
     ngx_http_overlay_error_t *err)
 {
-    size_t                     i;
-    unsigned                   n, e, last;
-    unsigned char              rgba[256 * 4];
-    ngx_http_overlay_quant_t  *q;
+    double          psnr;
+    unsigned        n, e, last;
+    unsigned char   rgba[256 * 4];
 
     for (e = 0; e < im->npalette; e++) {
         memcpy(&rgba[4 * e], &im->palette[3 * e], 3);
         rgba[4 * e + 3] = e < im->ntrns ? im->trns[e] : 255;
     }
 
-    q = ngx_http_overlay_quant_create(rgba, im->npalette, NULL);
-    if (q == NULL) {
+    if (ngx_http_overlay_quant_index(rgba, im->npalette, NULL, blend, index,
+                                     count, im->ntrns ? 4 : 3, &n, &psnr)
+        != 0)
+    {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "malloc() failed");
     }
 
-    for (i = 0; i < count; i++) {
-        if (index[i] != -1) {
-            ngx_http_overlay_quant_add(q, blend[i]);
-        }
-    }
-
-    n = ngx_http_overlay_quant_build(q, rgba);
-
-    if (n == 0) {
-        ngx_http_overlay_quant_destroy(q);
-        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                      "malloc() failed");
-    }
-
-    for (i = 0; i < count; i++) {
-        if (index[i] != -1) {
-            index[i] = (short) ngx_http_overlay_quant_map(q, blend[i]);
-        }
-    }
-
-    *fitted = ngx_http_overlay_quant_psnr(q, im->ntrns ? 4 : 3)
-              >= NGX_HTTP_OVERLAY_QUANT_FLOOR;
-
-    ngx_http_overlay_quant_destroy(q);
+    *fitted = psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR;
 
     if (!*fitted) {
         return NGX_HTTP_OVERLAY_OK;

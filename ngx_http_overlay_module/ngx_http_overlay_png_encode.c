@@ -46,7 +46,6 @@ static void ngx_http_overlay_png_sub(unsigned char *out,
     unsigned char *scratch);
 static unsigned char *ngx_http_overlay_png_chunk(unsigned char *p,
     const char *type, const unsigned char *data, size_t len);
-static void ngx_http_overlay_png_put32(unsigned char *p, unsigned long v);
 static void ngx_http_overlay_png_free(void *data);
 
 
@@ -632,7 +631,7 @@ ngx_http_overlay_png_chunk(unsigned char *p, const char *type,
 }
 
 
-static void
+void
 ngx_http_overlay_png_put32(unsigned char *p, unsigned long v)
 {
     p[0] = (unsigned char) (v >> 24);

@@ -75,6 +75,9 @@ typedef struct {
 /* the samples of a pixel in a colour type; 0: no such type */
 unsigned ngx_http_overlay_png_channels(unsigned colour);
 
+/* v as 4 bytes, big-endian, at p */
+void ngx_http_overlay_png_put32(unsigned char *p, unsigned long v);
+
 /*
  * The PNG of im into *out (released with ngx_http_overlay_codec_free());
  * im->rows are written over.  NO_MEMORY or RENDER_FAILED with *err.

@@ -541,3 +541,43 @@ ngx_http_overlay_quant_destroy(ngx_http_overlay_quant_t *q)
 {
     free(q);
 }
+
+
+int
+ngx_http_overlay_quant_index(unsigned char *rgba, unsigned n,
+    const unsigned char *skip, const uint32_t *blend, short *index,
+    size_t count, unsigned channels, unsigned *total, double *psnr)
+{
+    size_t                     i;
+    ngx_http_overlay_quant_t  *q;
+
+    q = ngx_http_overlay_quant_create(rgba, n, skip);
+    if (q == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < count; i++) {
+        if (index[i] != -1) {
+            ngx_http_overlay_quant_add(q, blend[i]);
+        }
+    }
+
+    *total = ngx_http_overlay_quant_build(q, rgba);
+
+    if (*total == 0) {
+        ngx_http_overlay_quant_destroy(q);
+        return -1;
+    }
+
+    for (i = 0; i < count; i++) {
+        if (index[i] != -1) {
+            index[i] = (short) ngx_http_overlay_quant_map(q, blend[i]);
+        }
+    }
+
+    *psnr = ngx_http_overlay_quant_psnr(q, channels);
+
+    ngx_http_overlay_quant_destroy(q);
+
+    return 0;
+}

@@ -64,5 +64,16 @@ double ngx_http_overlay_quant_psnr(const ngx_http_overlay_quant_t *q,
 
 void ngx_http_overlay_quant_destroy(ngx_http_overlay_quant_t *q);
 
+/*
+ * All of it: the count blends (RGBA; index -1: none there) quantized into
+ * the palette rgba of n entries (skip as above), index set to each
+ * blend's entry, the new entries in rgba from n on, *total the entries in
+ * all, *psnr the blends' PSNR over channels samples a pixel.  -1: no
+ * memory.
+ */
+int ngx_http_overlay_quant_index(unsigned char *rgba, unsigned n,
+    const unsigned char *skip, const uint32_t *blend, short *index,
+    size_t count, unsigned channels, unsigned *total, double *psnr);
+
 
 #endif /* _NGX_HTTP_OVERLAY_QUANT_H_INCLUDED_ */
