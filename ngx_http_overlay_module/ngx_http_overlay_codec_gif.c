@@ -22,7 +22,8 @@
 
 /*
  * The most entries a full palette gives up to the overlay, and the least
- * PSNR (dB) the pixels outside the overlay keep then (README, "Formats").
+ * PSNR (dB) the image keeps then against the source, over all its pixels,
+ * the overlay's counted as equal (README, "Formats").
  */
 #define NGX_HTTP_OVERLAY_GIF_FREE     32
 #define NGX_HTTP_OVERLAY_GIF_OUTSIDE  55.0
@@ -523,8 +524,8 @@ ngx_http_overlay_gif_quantize(gdImagePtr im, int t, int x0, int y0, int w,
 /*
  * Up to NGX_HTTP_OVERLAY_GIF_FREE entries given up, one by one the one
  * whose pixels outside the overlay lose least (their count times the
- * squared distance to the nearest entry kept), while all the pixels
- * outside stay within NGX_HTTP_OVERLAY_GIF_OUTSIDE dB of the source;
+ * squared distance to the nearest entry kept), while the image stays
+ * within NGX_HTTP_OVERLAY_GIF_OUTSIDE dB of the source (above);
  * lut: each entry's replacement.  The count given up.
  */
 
