@@ -10,12 +10,23 @@
  */
 
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_gif.h"
+#include "ngx_http_overlay_quant.h"
 
+
+/*
+ * The most entries a full palette gives up to the overlay, and the least
+ * PSNR (dB) the image keeps then against the source, over all its pixels,
+ * the overlay's counted as equal (README, "Formats").
+ */
+#define NGX_HTTP_OVERLAY_GIF_FREE     32
+#define NGX_HTTP_OVERLAY_GIF_OUTSIDE  55.0
 
 /* the slots of the table of blends' colours: a power of two */
 #define NGX_HTTP_OVERLAY_GIF_CACHE  4096
@@ -24,6 +35,12 @@
 static ngx_http_overlay_rc_e ngx_http_overlay_gif_draw(gdImagePtr im,
     const ngx_http_overlay_painter_t *painter, int *fitted,
     ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_gif_quantize(gdImagePtr im,
+    int t, int x0, int y0, int w, int h, const uint32_t *blend,
+    short *index, int *fitted, ngx_http_overlay_error_t *err);
+static unsigned ngx_http_overlay_gif_give_up(gdImagePtr im, int t, int x0,
+    int y0, int w, int h, const short *index, unsigned char *freed,
+    unsigned char *lut);
 static int ngx_http_overlay_gif_colour(gdImagePtr im, int t, int r, int g,
     int b);
 static void *ngx_http_overlay_gif_encode(gdImagePtr im, int *size,
@@ -233,11 +250,13 @@ ngx_http_overlay_gif_apply(const unsigned char *p, size_t len,
 /*
  * The overlay, drawn on a transparent truecolor layer, blended onto the
  * palette image as libgd blends: each blend's colour is the palette's own,
- * or a new entry while the palette has room.  Over the transparent colour,
- * a blend at least half opaque is drawn, opaque (GIF has no partial
- * transparency).  Every pixel the overlay does not cover keeps its index,
- * and every entry its colour.  *fitted 0, and the image as it was, when
- * the palette has no room for them all.
+ * or a new entry while the palette has room; when it has too little, the
+ * blends are quantized into the free entries and mapped to the nearest
+ * entry, old or new (ngx_http_overlay_quant.h).  Over the transparent
+ * colour, a blend at least half opaque is drawn, opaque (GIF has no
+ * partial transparency).  Every pixel the overlay does not cover keeps its
+ * index, and every entry its colour.  *fitted 0, and the image as it was,
+ * when the quantized overlay is under NGX_HTTP_OVERLAY_QUANT_FLOOR.
  */
 
 static ngx_http_overlay_rc_e
@@ -245,10 +264,11 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
     const ngx_http_overlay_painter_t *painter, int *fitted,
     ngx_http_overlay_error_t *err)
 {
-    int                    x, y, x0, y0, x1, y1, c, t, ta, sa, i, k;
+    int                    x, y, x0, y0, w, h, c, t, ta, sa, i, k, full;
     int                    r, g, b, slot, rgb, total;
     int                    cache[NGX_HTTP_OVERLAY_GIF_CACHE][2];
     short                 *index;
+    uint32_t              *blend;
     gdImagePtr             layer;
     unsigned char         *px;
     ngx_http_overlay_rc_e  rc;
@@ -261,11 +281,15 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
         return rc;
     }
 
-    x1 = x0 + gdImageSX(layer);
-    y1 = y0 + gdImageSY(layer);
+    w = gdImageSX(layer);
+    h = gdImageSY(layer);
 
-    index = malloc((size_t) (x1 - x0) * (y1 - y0) * sizeof(short));
-    if (index == NULL) {
+    index = malloc((size_t) w * h * sizeof(short));
+    blend = malloc((size_t) w * h * sizeof(uint32_t));
+
+    if (index == NULL || blend == NULL) {
+        free(index);
+        free(blend);
         gdImageDestroy(layer);
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "malloc() failed");
@@ -277,12 +301,13 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
 
     t = gdImageGetTransparent(im);
     total = gdImageColorsTotal(im);
+    full = 0;
 
-    for (y = 0; y < y1 - y0; y++) {
+    for (y = 0; y < h; y++) {
         px = im->pixels[y0 + y] + x0;
 
-        for (x = 0; x < x1 - x0; x++) {
-            index[y * (x1 - x0) + x] = -1;
+        for (x = 0; x < w; x++) {
+            index[y * w + x] = -1;
             c = layer->tpixels[y][x];
             ta = gdTrueColorGetAlpha(c);
 
@@ -293,7 +318,7 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
             sa = gdAlphaMax - ta;
             i = px[x];
 
-            if (i == t || i >= gdImageColorsTotal(im)) {
+            if (i == t || i >= total) {
                 if (sa < 64) {
                     continue;
                 }
@@ -312,6 +337,14 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
             }
 
             rgb = r << 16 | g << 8 | b;
+
+            blend[y * w + x] = (uint32_t) rgb << 8 | 0xff;
+            index[y * w + x] = -2;
+
+            if (full) {
+                continue;
+            }
+
             slot = (int) (((unsigned) rgb * 2654435761u) >> 20)
                    & (NGX_HTTP_OVERLAY_GIF_CACHE - 1);
 
@@ -327,24 +360,33 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
                     /* no room: the entries added are let go */
 
                     im->colorsTotal = total;
-                    *fitted = 0;
-                    goto done;
+                    full = 1;
+                    continue;
                 }
 
                 cache[slot][0] = rgb;
                 cache[slot][1] = k;
             }
 
-            index[y * (x1 - x0) + x] = (short) cache[slot][1];
+            index[y * w + x] = (short) cache[slot][1];
         }
     }
 
-    for (y = 0; y < y1 - y0; y++) {
+    if (full) {
+        rc = ngx_http_overlay_gif_quantize(im, t, x0, y0, w, h, blend,
+                                           index, fitted, err);
+
+        if (rc != NGX_HTTP_OVERLAY_OK || !*fitted) {
+            goto done;
+        }
+    }
+
+    for (y = 0; y < h; y++) {
         px = im->pixels[y0 + y] + x0;
 
-        for (x = 0; x < x1 - x0; x++) {
-            if (index[y * (x1 - x0) + x] >= 0) {
-                px[x] = (unsigned char) index[y * (x1 - x0) + x];
+        for (x = 0; x < w; x++) {
+            if (index[y * w + x] >= 0) {
+                px[x] = (unsigned char) index[y * w + x];
             }
         }
     }
@@ -352,9 +394,240 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
 done:
 
     free(index);
+    free(blend);
     gdImageDestroy(layer);
 
+    return rc;
+}
+
+
+/*
+ * The blends of the layer's w x h pixels at x0, y0 (index -1: none there)
+ * quantized into im's palette, never into its transparent entry t nor one
+ * libgd has let go; index set to each blend's entry.  First into the
+ * entries the palette has free (none, if it is full), every other entry
+ * kept; under the floor, again with the entries the pixels outside the
+ * overlay can best do without given up to it (ngx_http_overlay_gif_give_up()).
+ * *fitted 0, im as it was, under the floor both times.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_gif_quantize(gdImagePtr im, int t, int x0, int y0, int w,
+    int h, const uint32_t *blend, short *index, int *fitted,
+    ngx_http_overlay_error_t *err)
+{
+    int             x, y;
+    size_t          i, count;
+    double          psnr;
+    unsigned        n, m, e, j, total, pass, top;
+    unsigned char   rgba[256 * 4], skip[256], real[256];
+    unsigned char   freed[256], lut[256];
+    unsigned char  *px;
+
+    total = (unsigned) gdImageColorsTotal(im);
+    count = (size_t) w * h;
+    memset(freed, 0, sizeof(freed));
+
+    for (pass = 0; pass < 2; pass++) {
+
+        if (pass == 1
+            && ngx_http_overlay_gif_give_up(im, t, x0, y0, w, h, index, freed,
+                                            lut) == 0)
+        {
+            break;
+        }
+
+        /* the entries kept, first; then the free ones, where new go */
+
+        n = 0;
+
+        for (e = 0; e < total; e++) {
+            if (freed[e]) {
+                continue;
+            }
+
+            rgba[4 * n] = (unsigned char) im->red[e];
+            rgba[4 * n + 1] = (unsigned char) im->green[e];
+            rgba[4 * n + 2] = (unsigned char) im->blue[e];
+            rgba[4 * n + 3] = 255;
+            skip[n] = (int) e == t || im->open[e];
+            real[n++] = (unsigned char) e;
+        }
+
+        j = n;
+
+        for (e = 0; e < 256; e++) {
+            if (freed[e] || e >= total) {
+                real[j++] = (unsigned char) e;
+            }
+        }
+
+        if (ngx_http_overlay_quant_index(rgba, n, skip, blend, index, count,
+                                         3, &m, &psnr)
+            != 0)
+        {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                          "malloc() failed");
+        }
+
+        for (i = 0; i < count; i++) {
+            if (index[i] >= 0) {
+                index[i] = real[index[i]];
+            }
+        }
+
+        *fitted = psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR;
+
+        if (!*fitted) {
+            continue;
+        }
+
+        top = total;
+
+        for (j = n; j < m; j++) {
+            e = real[j];
+            im->red[e] = rgba[4 * j];
+            im->green[e] = rgba[4 * j + 1];
+            im->blue[e] = rgba[4 * j + 2];
+            im->alpha[e] = gdAlphaOpaque;
+            im->open[e] = 0;
+
+            if (e + 1 > top) {
+                top = e + 1;
+            }
+        }
+
+        im->colorsTotal = (int) top;
+
+        if (pass == 1) {
+
+            /* the pixels of the entries given up: their nearest kept */
+
+            for (y = 0; y < gdImageSY(im); y++) {
+                px = im->pixels[y];
+
+                for (x = 0; x < gdImageSX(im); x++) {
+                    px[x] = lut[px[x]];
+                }
+            }
+        }
+
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    *fitted = 0;
+
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * Up to NGX_HTTP_OVERLAY_GIF_FREE entries given up, one by one the one
+ * whose pixels outside the overlay lose least (their count times the
+ * squared distance to the nearest entry kept), while the image stays
+ * within NGX_HTTP_OVERLAY_GIF_OUTSIDE dB of the source (above);
+ * lut: each entry's replacement.  The count given up.
+ */
+
+static unsigned
+ngx_http_overlay_gif_give_up(gdImagePtr im, int t, int x0, int y0, int w,
+    int h, const short *index, unsigned char *freed, unsigned char *lut)
+{
+    int             x, y;
+    long            d, dr, dg, db, near[256];
+    double          cost, best, sum, budget;
+    unsigned        e, f, total, nfreed, pick;
+    unsigned long   hist[256];
+    unsigned char   to[256], kept[256];
+    unsigned char  *px;
+
+    total = (unsigned) gdImageColorsTotal(im);
+    memset(hist, 0, sizeof(hist));
+
+    for (y = 0; y < gdImageSY(im); y++) {
+        px = im->pixels[y];
+
+        for (x = 0; x < gdImageSX(im); x++) {
+            hist[px[x]]++;
+        }
+    }
+
+    for (y = 0; y < h; y++) {
+        px = im->pixels[y0 + y] + x0;
+
+        for (x = 0; x < w; x++) {
+            if (index[y * w + x] != -1) {
+                hist[px[x]]--;
+            }
+        }
+    }
+
+    budget = 3.0 * gdImageSX(im) * gdImageSY(im) * 255.0 * 255.0
+             / pow(10.0, NGX_HTTP_OVERLAY_GIF_OUTSIDE / 10.0);
+
+    for (e = 0; e < 256; e++) {
+        lut[e] = (unsigned char) e;
+    }
+
+    memset(kept, 0, sizeof(kept));
+    sum = 0;
+
+    for (nfreed = 0; nfreed < NGX_HTTP_OVERLAY_GIF_FREE; nfreed++) {
+
+        /* each entry's nearest kept one */
+
+        best = -1;
+        pick = 0;
+
+        for (e = 0; e < total; e++) {
+            if ((int) e == t || im->open[e] || freed[e]) {
+                continue;
+            }
+
+            near[e] = -1;
+            to[e] = (unsigned char) e;
+
+            for (f = 0; f < total; f++) {
+                if (f == e || (int) f == t || im->open[f] || freed[f]) {
+                    continue;
+                }
+
+                dr = im->red[e] - im->red[f];
+                dg = im->green[e] - im->green[f];
+                db = im->blue[e] - im->blue[f];
+                d = dr * dr + dg * dg + db * db;
+
+                if (near[e] < 0 || d < near[e]) {
+                    near[e] = d;
+                    to[e] = (unsigned char) f;
+                }
+            }
+
+            if (near[e] < 0 || kept[e]) {
+                continue;
+            }
+
+            cost = (double) hist[e] * near[e];
+
+            if (best < 0 || cost < best) {
+                best = cost;
+                pick = e;
+            }
+        }
+
+        if (best < 0 || sum + best > budget) {
+            break;
+        }
+
+        /* the entry its pixels go to is kept, so that costs add up */
+
+        sum += best;
+        freed[pick] = 1;
+        lut[pick] = to[pick];
+        kept[to[pick]] = 1;
+    }
+
+    return nfreed;
 }
 
 

@@ -10,7 +10,9 @@
  * 16-bit samples expanded to 8-bit RGBA).  libpng never writes to stderr:
  * its errors and warnings become the reason, and a warning is a refusal,
  * as with JPEG.  Only IHDR, PLTE, tRNS, pHYs, IDAT and IEND are read;
- * every other chunk is skipped unparsed.  The overlay is blended onto the
+ * every other chunk is skipped unparsed; the image data of a sound PNG
+ * is inflated by libdeflate, libpng reading it as stored blocks, and any
+ * fault in it is libpng's to find.  The overlay is blended onto the
  * samples (ngx_http_overlay_png_blend.h), the module's encoder writes the
  * PNG (ngx_http_overlay_png_encode.h), and the source's colour chunks and
  * pHYs are copied to the output as they were.

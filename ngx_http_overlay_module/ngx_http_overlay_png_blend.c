@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ngx_http_overlay_png_blend.h"
+#include "ngx_http_overlay_quant.h"
 
 
 /* the slots of the palette's colour table: a power of two, over 2 x 256 */
@@ -33,6 +34,9 @@ static int ngx_http_overlay_png_grey_layer(gdImagePtr layer);
 static ngx_http_overlay_rc_e ngx_http_overlay_png_palette(
     ngx_http_overlay_png_image_t *im, gdImagePtr layer, int x0, int y0,
     int *fitted, ngx_http_overlay_error_t *err);
+static ngx_http_overlay_rc_e ngx_http_overlay_png_quantize(
+    ngx_http_overlay_png_image_t *im, const uint32_t *blend, short *index,
+    size_t count, int *fitted, ngx_http_overlay_error_t *err);
 static int ngx_http_overlay_png_lookup(uint32_t *slots, uint32_t key);
 static int ngx_http_overlay_png_fits(ngx_http_overlay_png_image_t *im,
     gdImagePtr layer, int x0, int y0);
@@ -176,7 +180,9 @@ ngx_http_overlay_png_grey_layer(gdImagePtr layer)
 
 /*
  * Each blend's colour (and alpha) found in the palette or added to it;
- * *fitted 0, and the palette as it was, when more than 256 are needed.
+ * when more than the free entries are needed, the blends are quantized
+ * into them (ngx_http_overlay_quant.h).  *fitted 0, and the palette as it
+ * was, when the quantized overlay is under NGX_HTTP_OVERLAY_QUANT_FLOOR.
  */
 
 static ngx_http_overlay_rc_e
@@ -184,11 +190,12 @@ ngx_http_overlay_png_palette(ngx_http_overlay_png_image_t *im,
     gdImagePtr layer, int x0, int y0, int *fitted,
     ngx_http_overlay_error_t *err)
 {
-    int                         x, y, c, i, w, h;
+    int                         x, y, c, i, w, h, full;
     short                      *index;
-    uint32_t                   *slots, key;
+    uint32_t                   *slots, *blend, key;
     unsigned                    n, ntrns, depth;
     unsigned char              *row;
+    ngx_http_overlay_rc_e       rc;
     ngx_http_overlay_png_px_t   px;
 
     w = gdImageSX(layer);
@@ -196,16 +203,19 @@ ngx_http_overlay_png_palette(ngx_http_overlay_png_image_t *im,
 
     slots = calloc(NGX_HTTP_OVERLAY_PNG_SLOTS, 2 * sizeof(uint32_t));
     index = malloc((size_t) w * h * sizeof(short));
+    blend = malloc((size_t) w * h * sizeof(uint32_t));
 
-    if (slots == NULL || index == NULL) {
+    if (slots == NULL || index == NULL || blend == NULL) {
         free(slots);
         free(index);
+        free(blend);
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
                                       "malloc() failed");
     }
 
     n = im->npalette;
     ntrns = im->ntrns;
+    full = 0;
 
     /* the palette's own entries, the first of equal ones */
 
@@ -240,15 +250,20 @@ ngx_http_overlay_png_palette(ngx_http_overlay_png_image_t *im,
             key = (uint32_t) px.c[0] << 24 | (uint32_t) px.c[1] << 16
                   | (uint32_t) px.c[2] << 8 | (uint32_t) px.a;
 
+            blend[y * w + x] = key;
+            index[y * w + x] = -2;
+
+            if (full) {
+                continue;
+            }
+
             i = ngx_http_overlay_png_lookup(slots, key);
 
             if (slots[2 * i + 1] == 0) {
 
                 if (n == 256) {
-                    free(slots);
-                    free(index);
-                    *fitted = 0;
-                    return NGX_HTTP_OVERLAY_OK;
+                    full = 1;
+                    continue;
                 }
 
                 im->palette[3 * n] = (unsigned char) px.c[0];
@@ -271,6 +286,27 @@ ngx_http_overlay_png_palette(ngx_http_overlay_png_image_t *im,
         }
     }
 
+    free(slots);
+
+    *fitted = 1;
+
+    if (full) {
+
+        /* the entries added are let go: the free ones are quantized into */
+
+        rc = ngx_http_overlay_png_quantize(im, blend, index, (size_t) w * h,
+                                           fitted, err);
+
+        if (rc != NGX_HTTP_OVERLAY_OK || !*fitted) {
+            free(index);
+            free(blend);
+            return rc;
+        }
+
+        n = im->npalette;
+        ntrns = im->ntrns;
+    }
+
     for (y = 0; y < h; y++) {
         row = im->rows + (size_t) (y0 + y) * im->stride + 1;
 
@@ -281,12 +317,11 @@ ngx_http_overlay_png_palette(ngx_http_overlay_png_image_t *im,
         }
     }
 
-    free(slots);
     free(index);
+    free(blend);
 
     im->npalette = n;
     im->ntrns = ntrns;
-    *fitted = 1;
 
     /* the depth the entries need, never less than the source's */
 
@@ -295,6 +330,66 @@ ngx_http_overlay_png_palette(ngx_http_overlay_png_image_t *im,
     if (depth > im->depth) {
         im->depth = depth;
     }
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The count blends (index -1: none there) quantized into im's palette:
+ * its entries kept, new ones in its free entries, index set to each
+ * blend's entry.  *fitted 0, im as it was, under the floor.
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_png_quantize(ngx_http_overlay_png_image_t *im,
+    const uint32_t *blend, short *index, size_t count, int *fitted,
+    ngx_http_overlay_error_t *err)
+{
+    double          psnr;
+    unsigned        n, e, last;
+    unsigned char   rgba[256 * 4];
+
+    for (e = 0; e < im->npalette; e++) {
+        memcpy(&rgba[4 * e], &im->palette[3 * e], 3);
+        rgba[4 * e + 3] = e < im->ntrns ? im->trns[e] : 255;
+    }
+
+    if (ngx_http_overlay_quant_index(rgba, im->npalette, NULL, blend, index,
+                                     count, im->ntrns ? 4 : 3, &n, &psnr)
+        != 0)
+    {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "malloc() failed");
+    }
+
+    *fitted = psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR;
+
+    if (!*fitted) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    /* the new entries, their alpha in tRNS up to the last not opaque */
+
+    last = 0;
+
+    for (e = im->npalette; e < n; e++) {
+        memcpy(&im->palette[3 * e], &rgba[4 * e], 3);
+
+        if (rgba[4 * e + 3] != 255) {
+            last = e + 1;
+        }
+    }
+
+    for (e = im->ntrns; e < last; e++) {
+        im->trns[e] = rgba[4 * e + 3];
+    }
+
+    if (last > im->ntrns) {
+        im->ntrns = last;
+    }
+
+    im->npalette = n;
 
     return NGX_HTTP_OVERLAY_OK;
 }

@@ -41,9 +41,11 @@ static void ngx_http_overlay_png_gather(
 static void ngx_http_overlay_png_filter(unsigned char *out,
     const unsigned char *cur, const unsigned char *prev, size_t n,
     unsigned bpp, unsigned char *scratch);
+static void ngx_http_overlay_png_sub(unsigned char *out,
+    const unsigned char *cur, size_t n, unsigned bpp,
+    unsigned char *scratch);
 static unsigned char *ngx_http_overlay_png_chunk(unsigned char *p,
     const char *type, const unsigned char *data, size_t len);
-static void ngx_http_overlay_png_put32(unsigned char *p, unsigned long v);
 static void ngx_http_overlay_png_free(void *data);
 
 
@@ -109,9 +111,11 @@ ngx_http_overlay_png_encode(ngx_http_overlay_png_image_t *im,
                                       "malloc() failed");
     }
 
-    c = libdeflate_alloc_compressor(len > NGX_HTTP_OVERLAY_PNG_LARGE
-                                    ? NGX_HTTP_OVERLAY_PNG_LEVEL_LARGE
-                                    : NGX_HTTP_OVERLAY_PNG_LEVEL);
+    c = libdeflate_alloc_compressor(len <= NGX_HTTP_OVERLAY_PNG_LARGE
+                                    ? NGX_HTTP_OVERLAY_PNG_LEVEL
+                                    : im->depth == 16
+                                    ? NGX_HTTP_OVERLAY_PNG_LEVEL_16
+                                    : NGX_HTTP_OVERLAY_PNG_LEVEL_LARGE);
     if (c == NULL) {
         if (filtered != im->rows) {
             free(filtered);
@@ -245,6 +249,11 @@ ngx_http_overlay_png_plain(ngx_http_overlay_png_image_t *im,
             continue;
         }
 
+        if (im->depth == 16) {
+            ngx_http_overlay_png_sub(row, row + 1, rowbytes, bpp, scratch);
+            continue;
+        }
+
         ngx_http_overlay_png_filter(row, row + 1,
                                     y > 0 ? row + 1 - im->stride : NULL,
                                     rowbytes, bpp, scratch);
@@ -319,6 +328,9 @@ ngx_http_overlay_png_adam7(ngx_http_overlay_png_image_t *im,
             if (im->colour == 3 || im->depth < 8) {
                 p[0] = NGX_HTTP_OVERLAY_PNG_NONE;
                 memcpy(p + 1, cur, rowbytes);
+
+            } else if (im->depth == 16) {
+                ngx_http_overlay_png_sub(p, cur, rowbytes, bpp, scratch);
 
             } else {
                 ngx_http_overlay_png_filter(p, cur, y > y0 ? prev : NULL,
@@ -555,6 +567,42 @@ choose:
     memcpy(out + 1, scratch + (best - 1) * n, n);
 }
 
+
+
+/*
+ * Sub for every row of 16-bit samples: on a 16-bit photo, whose low bytes
+ * are noise to any filter, 0.993 times the size of the rows filtered by
+ * the heuristic, in 2% of its instructions (README, "Performance").
+ * out + 1 may be cur itself: the row is filtered into scratch first.
+ */
+
+static void
+ngx_http_overlay_png_sub(unsigned char *out, const unsigned char *cur,
+    size_t n, unsigned bpp, unsigned char *scratch)
+{
+    size_t                          i;
+    unsigned char *restrict         f;
+    const unsigned char *restrict   x;
+
+    if (bpp > n) {
+        bpp = n;
+    }
+
+    x = cur;
+    f = scratch;
+
+    for (i = 0; i < bpp; i++) {
+        f[i] = x[i];
+    }
+
+    for (i = bpp; i < n; i++) {
+        f[i] = (unsigned char) (x[i] - x[i - bpp]);
+    }
+
+    out[0] = NGX_HTTP_OVERLAY_PNG_SUB;
+    memcpy(out + 1, scratch, n);
+}
+
 #if (defined __GNUC__ && !defined __clang__)
 #pragma GCC pop_options
 #endif
@@ -583,7 +631,7 @@ ngx_http_overlay_png_chunk(unsigned char *p, const char *type,
 }
 
 
-static void
+void
 ngx_http_overlay_png_put32(unsigned char *p, unsigned long v)
 {
     p[0] = (unsigned char) (v >> 24);

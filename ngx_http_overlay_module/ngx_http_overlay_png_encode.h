@@ -5,8 +5,9 @@
  * Plain C, no nginx headers.  The whole image is in memory: its rows are
  * filtered (libpng's heuristic: each row's filter is the one whose bytes,
  * as signed numbers, have the least sum of magnitudes; none for palette
- * and sub-byte images, as the PNG specification advises), deflated in one
- * call by libdeflate, and written with the chunks the caller gives.
+ * and sub-byte images, as the PNG specification advises; Sub for 16-bit
+ * samples, measured), deflated in one call by libdeflate, and written
+ * with the chunks the caller gives.
  */
 
 
@@ -37,6 +38,16 @@
 #endif
 #define NGX_HTTP_OVERLAY_PNG_LARGE        (1024 * 1024)
 
+/*
+ * 16-bit samples above 1 MB: level 1, as fast as level 2 is on 8 bits
+ * (1080p 16-bit photo: 0.80x the instructions of level 2's deflate and
+ * decode together, 1.001x its size: the low bytes are noise, which no
+ * level finds matches in).
+ */
+#ifndef NGX_HTTP_OVERLAY_PNG_LEVEL_16
+#define NGX_HTTP_OVERLAY_PNG_LEVEL_16     1
+#endif
+
 
 /*
  * An image as the encoder takes it: each row of stride bytes starts with
@@ -63,6 +74,9 @@ typedef struct {
 
 /* the samples of a pixel in a colour type; 0: no such type */
 unsigned ngx_http_overlay_png_channels(unsigned colour);
+
+/* v as 4 bytes, big-endian, at p */
+void ngx_http_overlay_png_put32(unsigned char *p, unsigned long v);
 
 /*
  * The PNG of im into *out (released with ngx_http_overlay_codec_free());

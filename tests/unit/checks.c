@@ -6,6 +6,8 @@
  */
 
 
+#include <math.h>
+
 #include "unit.h"
 
 
@@ -119,4 +121,97 @@ check_format(const char *name, ngx_http_overlay_rc_e want,
     }
 
     free(data);
+}
+
+
+/*
+ * The PSNR (dB, RGB, 99: equal) of the overlay in out against ref, both
+ * made from the same image, src and its truecolour twin: over the bounds
+ * of the pixels ref changed from src.  libgd decodes the three (PNG or
+ * GIF); -1 when it cannot, or nothing changed.
+ */
+
+double
+check_overlay_psnr(const unsigned char *src, size_t slen,
+    const unsigned char *ref, size_t rlen, const unsigned char *out,
+    size_t olen)
+{
+    int                   i, x, y, x0, y0, x1, y1, a, b, d;
+    size_t                n;
+    double                sse, psnr;
+    gdImagePtr            im[3];
+    const unsigned char  *p;
+
+    static const char  gif[] = "GIF";
+
+    for (i = 0; i < 3; i++) {
+        p = i == 0 ? src : i == 1 ? ref : out;
+        n = i == 0 ? slen : i == 1 ? rlen : olen;
+
+        im[i] = memcmp(p, gif, 3) == 0
+                ? gdImageCreateFromGifPtr((int) n, (void *) p)
+                : gdImageCreateFromPngPtr((int) n, (void *) p);
+    }
+
+    psnr = -1;
+
+    if (im[0] == NULL || im[1] == NULL || im[2] == NULL
+        || gdImageSX(im[0]) != gdImageSX(im[1])
+        || gdImageSX(im[0]) != gdImageSX(im[2])
+        || gdImageSY(im[0]) != gdImageSY(im[1])
+        || gdImageSY(im[0]) != gdImageSY(im[2]))
+    {
+        goto done;
+    }
+
+    x0 = gdImageSX(im[0]);
+    y0 = gdImageSY(im[0]);
+    x1 = -1;
+    y1 = -1;
+
+    for (y = 0; y < gdImageSY(im[0]); y++) {
+        for (x = 0; x < gdImageSX(im[0]); x++) {
+            a = gdImageGetTrueColorPixel(im[0], x, y) & 0xffffff;
+            b = gdImageGetTrueColorPixel(im[1], x, y) & 0xffffff;
+
+            if (a != b) {
+                x0 = x < x0 ? x : x0;
+                y0 = y < y0 ? y : y0;
+                x1 = x > x1 ? x : x1;
+                y1 = y > y1 ? y : y1;
+            }
+        }
+    }
+
+    if (x1 < 0) {
+        goto done;
+    }
+
+    sse = 0;
+
+    for (y = y0; y <= y1; y++) {
+        for (x = x0; x <= x1; x++) {
+            a = gdImageGetTrueColorPixel(im[1], x, y);
+            b = gdImageGetTrueColorPixel(im[2], x, y);
+
+            for (i = 0; i < 24; i += 8) {
+                d = ((a >> i) & 0xff) - ((b >> i) & 0xff);
+                sse += (double) d * d;
+            }
+        }
+    }
+
+    psnr = sse == 0 ? 99
+           : 10 * log10(255.0 * 255 * 3 * (x1 - x0 + 1) * (y1 - y0 + 1)
+                        / sse);
+
+done:
+
+    for (i = 0; i < 3; i++) {
+        if (im[i] != NULL) {
+            gdImageDestroy(im[i]);
+        }
+    }
+
+    return psnr;
 }

@@ -8,6 +8,7 @@
  */
 
 
+#include <libdeflate.h>
 #include <png.h>
 
 #include "unit.h"
@@ -564,6 +565,12 @@ make_png(int w, int h, int colour, int depth, int interlace, int trns,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_pHYs(png, info, 11811, 5906, PNG_RESOLUTION_METER);
 
+    /* 16-bit rows all Sub, as the module's encoder filters them */
+
+    if (depth == 16) {
+        png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    }
+
     max = (1 << depth) - 1;
     n = colour == PNG_COLOR_TYPE_PALETTE ? max + 1 : 0;
 
@@ -804,4 +811,107 @@ png_read_linear(const unsigned char *png, size_t len, unsigned *w,
     png_image_free(&image);
 
     return pixels;
+}
+
+
+/*
+ * The PNG with its image data in IDATs of 997 bytes and an empty one,
+ * and a fault: 0 none; 1 the second IDAT's CRC wrong; 2 three bytes after
+ * the zlib stream; 3 its Adler-32 wrong; 4 a row of zeros too many, 5 one
+ * row short (deflated again by libdeflate).  malloc()ed; NULL: no IDAT.
+ */
+
+unsigned char *
+png_reidat(const unsigned char *png, size_t len, int fault, size_t *out_len)
+{
+    size_t                            pos, chunk, first, end, zlen, rlen;
+    size_t                            cap, row, i, n;
+    uint32_t                          crc;
+    unsigned char                    *z, *raw, *out, *p;
+    struct libdeflate_compressor     *c;
+    struct libdeflate_decompressor   *d;
+
+    first = 0;
+    end = 0;
+    zlen = 0;
+
+    z = malloc(len + 3);
+
+    for (pos = 8; pos + 12 <= len; pos += 12 + chunk) {
+        chunk = png_get_uint_32(&png[pos]);
+
+        if (memcmp(&png[pos + 4], "IDAT", 4) == 0) {
+            first = first ? first : pos;
+            end = pos + 12 + chunk;
+            memcpy(z + zlen, &png[pos + 8], chunk);
+            zlen += chunk;
+        }
+    }
+
+    if (first == 0) {
+        free(z);
+        return NULL;
+    }
+
+    /* the rows, for faults 4 and 5: IHDR's width, RGB or RGBA, 8 bits */
+
+    row = 1 + (size_t) png_get_uint_32(&png[16]) * (png[25] == 6 ? 4 : 3);
+    cap = (size_t) png_get_uint_32(&png[20]) * row + row;
+    raw = malloc(cap);
+
+    if (fault == 2) {
+        memcpy(z + zlen, "\x01\x02\x03", 3);
+        zlen += 3;
+
+    } else if (fault == 3) {
+        z[zlen - 1] ^= 1;
+
+    } else if (fault >= 4) {
+        d = libdeflate_alloc_decompressor();
+        (void) libdeflate_zlib_decompress(d, z, zlen, raw, cap, &rlen);
+        libdeflate_free_decompressor(d);
+
+        if (fault == 4) {
+            memset(raw + rlen, 0, row);
+            rlen += row;
+
+        } else {
+            rlen -= row;
+        }
+
+        free(z);
+        c = libdeflate_alloc_compressor(6);
+        n = libdeflate_zlib_compress_bound(c, rlen);
+        z = malloc(n);
+        zlen = libdeflate_zlib_compress(c, raw, rlen, z, n);
+        libdeflate_free_compressor(c);
+    }
+
+    free(raw);
+
+    out = malloc(len + zlen + 12 * (zlen / 997 + 2));
+    memcpy(out, png, first);
+    p = out + first;
+
+    /* the chunks of 997 bytes, then an empty one */
+
+    for (i = 0, n = 0; i < zlen + 997; i += 997, n++) {
+        chunk = i >= zlen ? 0 : zlen - i < 997 ? zlen - i : 997;
+
+        png_save_uint_32(p, (png_uint_32) chunk);
+        memcpy(p + 4, "IDAT", 4);
+        memcpy(p + 8, z + i, chunk);
+        crc = libdeflate_crc32(0, p + 4, chunk + 4);
+        png_save_uint_32(p + 8 + chunk, crc ^ (fault == 1 && n == 1));
+        p += 12 + chunk;
+    }
+
+    memcpy(p, png + end, len - end);
+    p += len - end;
+
+    free(z);
+
+    *out_len = (size_t) (p - out);
+
+    return out;
 }

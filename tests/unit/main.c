@@ -115,6 +115,7 @@ static const unit_group_t  unit_groups[] = {
     { "png_decode", test_png_decode },
     { "png_chunks", test_png_chunks },
     { "png_composite", test_png_composite },
+    { "png_idat", test_png_idat },
 
     { "png_encode", test_png_encode },
 

@@ -7,12 +7,14 @@
  */
 
 
+#include <math.h>
 #include <time.h>
 
 #include "unit.h"
+#include "ngx_http_overlay_quant.h"
 
 
-static void gif_palette(int n);
+static void gif_palette(int n, int kind);
 
 
 void
@@ -23,26 +25,37 @@ test_gif_composite(void)
     check_format("animated.gif", NGX_HTTP_OVERLAY_UNSUPPORTED,
                  NGX_HTTP_OVERLAY_FORMAT_GIF, "animated GIF");
 
-    gif_palette(16);
-    gif_palette(256);
+    gif_palette(16, 0);
+    gif_palette(256, 0);
+    gif_palette(256, 1);
+    gif_palette(256, 2);
+    gif_palette(256, 3);
 }
 
 
 /*
- * A GIF of n colours, by libgd: with room in its palette, the badge's
- * colours are added to it, and every pixel outside the badge's corner
- * keeps its colour (its index too), as every entry; with a full palette,
- * the image is quantized anew, the badge drawn all the same.
+ * A GIF of n colours, by libgd (kind 0: many hues; 1: greys; 2: greys and
+ * blues, no red; 3: greys under a grey badge): with room in its palette,
+ * the badge's colours are added to it, and every pixel outside the badge's
+ * corner keeps its colour (its index too), as every entry.  With a full
+ * palette, the badge's colours are quantized: into the nearest entries,
+ * every pixel outside kept (kind 3, even greys only, twice each); into
+ * entries the pixels outside can do without, which move to their nearest,
+ * within 55 dB of the source (kind 1, greys one level apart); or, when
+ * neither is within NGX_HTTP_OVERLAY_QUANT_FLOOR of the badge of the
+ * image made truecolour, the image is quantized anew (kind 2).
  */
 
 static void
-gif_palette(int n)
+gif_palette(int n, int kind)
 {
-    int                             x, y, c, w, h, size, diff, out, kept;
-    void                           *bytes;
-    gdImagePtr                      im, res;
+    int                             x, y, c, w, h, size, tsize, diff, out;
+    int                             kept, d, k;
+    void                           *bytes, *twin;
+    double                          sse, psnr, outside;
+    gdImagePtr                      im, res, tc;
     ngx_http_overlay_rc_e           rc;
-    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_blob_t         blob, rblob;
     ngx_http_overlay_spec_t         spec;
     ngx_http_overlay_error_t        err;
     ngx_http_overlay_options_t      opts;
@@ -53,8 +66,20 @@ gif_palette(int n)
     im = gdImageCreate(w, h);
 
     for (c = 0; c < n; c++) {
-        (void) gdImageColorAllocate(im, c * 255 / n, 255 - c * 255 / n,
-                                    (c * 37) & 0xff);
+        if (kind == 0) {
+            (void) gdImageColorAllocate(im, c * 255 / n, 255 - c * 255 / n,
+                                        (c * 37) & 0xff);
+
+        } else if (kind == 1) {
+            (void) gdImageColorAllocate(im, c, c, c);
+
+        } else if (kind == 3) {
+            (void) gdImageColorAllocate(im, c & ~1, c & ~1, c & ~1);
+
+        } else {
+            (void) gdImageColorAllocate(im, 0, (c & 15) * 17,
+                                        (c >> 4) * 17);
+        }
     }
 
     for (y = 0; y < h; y++) {
@@ -65,12 +90,33 @@ gif_palette(int n)
 
     bytes = gdImageGifPtr(im, &size);
 
+    /* the reference: the same pixels, truecolour, as a PNG */
+
+    tc = gdImageCreateTrueColor(w, h);
+    gdImageCopy(tc, im, 0, 0, 0, 0, w, h);
+    twin = gdImagePngPtr(tc, &tsize);
+    gdImageDestroy(tc);
+
     ngx_http_overlay_options_init(&opts);
     one_text(&spec, &opts, "Last Chance!");
+
+    if (kind == 3) {
+        spec.layers[0].background.r = 0x40;
+        spec.layers[0].background.g = 0x40;
+        spec.layers[0].background.b = 0x40;
+    }
 
     rc = ngx_http_overlay_composite(bytes, (size_t) size, &spec, &opts,
                                     &info, &blob, &err);
     CHECK(rc == NGX_HTTP_OVERLAY_OK, "a GIF of %d colours: %s", n, err.msg);
+
+    if (ngx_http_overlay_composite(twin, (size_t) tsize, &spec, &opts,
+                                   &info, &rblob, &err)
+        != NGX_HTTP_OVERLAY_OK)
+    {
+        CHECK(0, "a GIF of %d colours: its twin: %s", n, err.msg);
+        rblob.data = NULL;
+    }
 
     res = rc == NGX_HTTP_OVERLAY_OK
           ? gdImageCreateFromGifPtr((int) blob.len, blob.data) : NULL;
@@ -78,22 +124,27 @@ gif_palette(int n)
     CHECK(res != NULL && !gdImageTrueColor(res) && gdImageSX(res) == w
           && gdImageSY(res) == h, "a GIF of %d colours: decodes", n);
 
-    if (res != NULL) {
+    if (res != NULL && rblob.data != NULL) {
         diff = 0;
         out = 0;
         kept = 1;
+        sse = 0;
 
         for (y = 0; y < h; y++) {
             for (x = 0; x < w; x++) {
-                if (gdImageRed(res, gdImageGetPixel(res, x, y))
-                    != gdImageRed(im, gdImageGetPixel(im, x, y))
-                    || gdImageGreen(res, gdImageGetPixel(res, x, y))
-                       != gdImageGreen(im, gdImageGetPixel(im, x, y))
-                    || gdImageBlue(res, gdImageGetPixel(res, x, y))
-                       != gdImageBlue(im, gdImageGetPixel(im, x, y)))
-                {
+                c = gdImageGetTrueColorPixel(res, x, y);
+                k = gdImageGetTrueColorPixel(im, x, y);
+
+                if ((c & 0xffffff) != (k & 0xffffff)) {
                     diff++;
                     out += (x < w / 2 || y >= h / 2);
+                }
+
+                if (x < w / 2 || y >= h / 2) {
+                    for (d = 0; d < 24; d += 8) {
+                        sse += (double) (((c >> d) & 0xff) - ((k >> d) & 0xff))
+                               * (((c >> d) & 0xff) - ((k >> d) & 0xff));
+                    }
                 }
 
                 if (x < w / 2 && gdImageGetPixel(res, x, y)
@@ -104,17 +155,46 @@ gif_palette(int n)
             }
         }
 
+        outside = sse == 0 ? 99 : 10 * log10(255.0 * 255 * 3 * w * h * 3 / 4
+                                             / sse);
+        psnr = check_overlay_psnr(twin, (size_t) tsize, rblob.data,
+                                  rblob.len, blob.data, blob.len);
+
+        printf("gif: %d colours, kind %d: the badge at %.2f dB, outside "
+               "%.2f dB, %d pixels changed outside\n", n, kind, psnr,
+               outside, out);
+
         if (n < 256) {
-            CHECK(diff > 100 && out == 0 && kept
+            CHECK(diff > 100 && out == 0 && kept && psnr == 99
                   && gdImageColorsTotal(res) > n,
                   "a GIF of %d colours: %d pixels changed, %d outside the "
                   "badge's corner, indices %s, %d colours", n, diff, out,
                   kept ? "kept" : "changed", gdImageColorsTotal(res));
 
-        } else {
+        } else if (kind == 0) {
             CHECK(diff > 100, "a full palette: %d pixels changed", diff);
-        }
 
+        } else if (kind == 3) {
+            CHECK(diff > 100 && out == 0 && kept
+                  && psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR && psnr < 99,
+                  "a full palette of greys, a grey badge: indices %s, %d "
+                  "outside changed, the badge at %.2f dB",
+                  kept ? "kept" : "changed", out, psnr);
+
+        } else if (kind == 1) {
+            CHECK(diff > 100 && out > 0 && outside >= 55
+                  && psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR && psnr < 99,
+                  "a full palette of greys: %d outside changed, %.2f dB, "
+                  "the badge at %.2f dB", out, outside, psnr);
+
+        } else {
+            CHECK(diff > 100 && out > 0 && outside < 55,
+                  "a full palette without red: quantized anew, outside "
+                  "%.2f dB, the badge at %.2f dB", outside, psnr);
+        }
+    }
+
+    if (res != NULL) {
         gdImageDestroy(res);
     }
 
@@ -122,6 +202,11 @@ gif_palette(int n)
         ngx_http_overlay_codec_free(&blob);
     }
 
+    if (rblob.data != NULL) {
+        ngx_http_overlay_codec_free(&rblob);
+    }
+
+    gdFree(twin);
     gdFree(bytes);
     gdImageDestroy(im);
 }

@@ -3,8 +3,8 @@
  * Unit tests of ngx_http_overlay_codec_png.c: the PNG header probe
  * (pixel floods, IHDR first and once, APNG), the decoder against libgd's
  * on every colour type and depth, plain and Adam7, with and without tRNS,
- * hostile chunks decoded without a word from libpng, and composites on
- * palette, grey and 16-bit PNGs.
+ * hostile chunks decoded without a word from libpng, composites on
+ * palette, grey and 16-bit PNGs, and image data split or faulty.
  */
 
 
@@ -489,4 +489,83 @@ png_against_libgd(const char *name, const unsigned char *data, size_t len,
 
     gdImageDestroy(gd);
     gdImageDestroy(ours);
+}
+
+
+/*
+ * The image data inflated by libdeflate (ngx_http_overlay_png_inflate()):
+ * split into many IDATs, the same output as from one; any fault in them
+ * is libpng's to find, with its words, as without that path.
+ */
+
+void
+test_png_idat(void)
+{
+    int                             k;
+    size_t                          len, n, olen, m;
+    unsigned char                  *src, *png;
+    const char                     *want;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         a, b;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const char *const  faults[] = {
+        "split", "a CRC error", "junk after the stream",
+        "a wrong Adler-32", "a row too many", "a row short"
+    };
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last Chance!");
+
+    src = make_png(300, 200, 2, 8, 0, 0, &len);
+
+    rc = ngx_http_overlay_composite(src, len, &spec, &opts, &info, &a,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "one IDAT: %s", err.msg);
+
+    for (k = 0; k < 6 && rc == NGX_HTTP_OVERLAY_OK; k++) {
+        png = png_reidat(src, len, k, &n);
+
+        CHECK(png != NULL, "%s: made", faults[k]);
+
+        if (png == NULL) {
+            continue;
+        }
+
+        memset(&err, 0, sizeof(err));
+
+        if (ngx_http_overlay_composite(png, n, &spec, &opts, &info, &b,
+                                       &err)
+            == NGX_HTTP_OVERLAY_OK)
+        {
+            olen = b.len;
+            m = memcmp(a.data, b.data, olen < a.len ? olen : a.len);
+            ngx_http_overlay_codec_free(&b);
+
+            CHECK(k == 0 && olen == a.len && m == 0,
+                  "%s: composited, %s the output of one IDAT", faults[k],
+                  olen == a.len && m == 0 ? "as" : "unlike");
+
+        } else {
+            want = k == 1 ? "png: IDAT: CRC error"
+                   : k == 2 ? "png: IDAT: Extra compressed data"
+                   : k == 3 ? "png: IDAT: incorrect data check"
+                   : k == 4 ? "png: IDAT: Too much image data"
+                   : "png: Not enough image data";
+
+            CHECK(k != 0 && strcmp(err.msg, want) == 0,
+                  "%s: refused, \"%s\"", faults[k], err.msg);
+        }
+
+        free(png);
+    }
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_codec_free(&a);
+    }
+
+    free(src);
 }

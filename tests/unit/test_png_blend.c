@@ -12,6 +12,7 @@
 
 #include "unit.h"
 #include "ngx_http_overlay_png_encode.h"
+#include "ngx_http_overlay_quant.h"
 
 
 typedef struct {
@@ -31,8 +32,9 @@ static void blend_head(const unsigned char *png, size_t len,
     png_head_t *h);
 static void blend_outside(const char *name, const unsigned char *a,
     size_t alen, const unsigned char *b, size_t blen);
+static void blend_quantized(void);
 static unsigned char *blend_palette_png(unsigned n, unsigned depth,
-    size_t *len);
+    int colourful, int rgb, size_t *len);
 
 
 void
@@ -166,7 +168,8 @@ test_png_blend(void)
         snprintf(name, sizeof(name), "a %d-bit palette of %d, %s", depth,
                  i < 2 ? 6 : 200, (i & 1) ? "a colour badge" : "grey");
 
-        src = blend_palette_png(i < 2 ? 6 : 200, (unsigned) depth, &len);
+        src = blend_palette_png(i < 2 ? 6 : 200, (unsigned) depth, 0, 0,
+                                &len);
         out = blend_render(src, len, !(i & 1), 1, &olen);
 
         CHECK(out != NULL, "%s: rendered", name);
@@ -191,11 +194,11 @@ test_png_blend(void)
 
         } else {
 
-            /* 200: the blends may fit in the 56 left, or RGB */
+            /* 200: the blends fit in the 56 left, or are quantized */
 
-            CHECK((b.colour == 3 && b.depth == 8 && b.nplte >= a.nplte
-                   && memcmp(a.plte, b.plte, a.nplte) == 0)
-                  || (b.colour == 2 && b.depth == 8 && b.nplte == 0),
+            CHECK(b.colour == 3 && b.depth == 8 && b.nplte > a.nplte
+                  && b.nplte <= 3 * 256
+                  && memcmp(a.plte, b.plte, a.nplte) == 0,
                   "%s: type %u, %u-bit, %zu colours", name, b.colour,
                   b.depth, b.nplte / 3);
         }
@@ -222,8 +225,13 @@ test_png_blend(void)
         blend_head(src, len, &a);
         blend_head(out, olen, &b);
 
+        /* a palette stays one, quantized if need be (see above) */
+
         CHECK(b.depth == (a.colour == 3 ? 8 : a.depth)
-              && (b.colour & 4) == ((a.colour & 4) || a.ntrns ? 4u : 0u),
+              && (a.colour == 3
+                  ? b.colour == 3 && memcmp(a.plte, b.plte, a.nplte) == 0
+                  : (b.colour & 4) == ((a.colour & 4) || a.ntrns ? 4u
+                                                                 : 0u)),
               "%s: type %u, %u-bit from type %u, %u-bit", fixtures[i],
               b.colour, b.depth, a.colour, a.depth);
 
@@ -255,6 +263,96 @@ test_png_blend(void)
 
         free(out);
         free(src);
+    }
+
+    blend_quantized();
+}
+
+
+/*
+ * Palettes without room for the blends: the new colours quantized into
+ * the free entries (the old ones, every pixel outside the badge and its
+ * index kept), the badge within NGX_HTTP_OVERLAY_QUANT_FLOOR of the
+ * composite of the image made RGB; or, under the floor, RGB.
+ */
+
+static void
+blend_quantized(void)
+{
+    int             i;
+    char            name[96];
+    size_t          len, rlen, olen, orlen;
+    double          psnr;
+    png_head_t      a, b;
+    unsigned char  *src, *rgb, *out, *ref;
+
+    static const struct {
+        unsigned    n;
+        int         colourful;
+        int         grey_badge;
+        int         palette;                    /* the output stays one */
+    } cases[] = {
+        { 192, 1, 0, 1 },                       /* 64 free: quantized */
+        { 250, 1, 0, 1 },                       /* 6 free */
+        { 256, 0, 1, 1 },                       /* full: the nearest greys */
+        { 256, 0, 0, 0 },                       /* no red: under the floor */
+    };
+
+    for (i = 0; i < (int) (sizeof(cases) / sizeof(cases[0])); i++) {
+        snprintf(name, sizeof(name), "a palette of %u %s, a %s badge",
+                 cases[i].n, cases[i].colourful ? "colours" : "greys",
+                 cases[i].grey_badge ? "grey" : "colour");
+
+        src = blend_palette_png(cases[i].n, 8, cases[i].colourful, 0, &len);
+        rgb = blend_palette_png(cases[i].n, 8, cases[i].colourful, 1, &rlen);
+
+        out = blend_render(src, len, cases[i].grey_badge, 0, &olen);
+        ref = blend_render(rgb, rlen, cases[i].grey_badge, 0, &orlen);
+
+        CHECK(out != NULL && ref != NULL, "%s: rendered", name);
+
+        if (out == NULL || ref == NULL) {
+            free(out);
+            free(ref);
+            free(src);
+            free(rgb);
+            continue;
+        }
+
+        blend_head(src, len, &a);
+        blend_head(out, olen, &b);
+
+        psnr = check_overlay_psnr(rgb, rlen, ref, orlen, out, olen);
+
+        printf("png quantized: %s: type %u, %zu colours, the badge at "
+               "%.2f dB\n", name, b.colour, b.nplte / 3, psnr);
+
+        if (cases[i].palette) {
+            CHECK(b.colour == 3 && b.depth == 8 && b.nplte >= a.nplte
+                  && b.nplte <= 3 * 256
+                  && memcmp(a.plte, b.plte, a.nplte) == 0
+                  && psnr >= NGX_HTTP_OVERLAY_QUANT_FLOOR && psnr < 99,
+                  "%s: type %u, %zu colours, the badge at %.2f dB", name,
+                  b.colour, b.nplte / 3, psnr);
+
+            if (cases[i].n < 256) {
+                CHECK(b.nplte == 3 * 256, "%s: every free entry used, %zu",
+                      name, b.nplte / 3);
+            }
+
+        } else {
+            CHECK(b.colour == 2 && b.depth == 8 && b.nplte == 0
+                  && psnr == 99,
+                  "%s: type %u, %u-bit, the badge at %.2f dB", name,
+                  b.colour, b.depth, psnr);
+        }
+
+        blend_outside(name, src, len, out, olen);
+
+        free(out);
+        free(ref);
+        free(src);
+        free(rgb);
     }
 }
 
@@ -380,12 +478,16 @@ blend_outside(const char *name, const unsigned char *a, size_t alen,
 }
 
 
-/* a 240x135 palette image of n greys, stripes, by the encoder */
+/*
+ * A 240x135 palette image of n greys (or colours, none of them red),
+ * stripes, by the encoder; rgb: the same pixels as 8-bit RGB.
+ */
 
 static unsigned char *
-blend_palette_png(unsigned n, unsigned depth, size_t *len)
+blend_palette_png(unsigned n, unsigned depth, int colourful, int rgb,
+    size_t *len)
 {
-    unsigned                       x, y, k;
+    unsigned                       x, y, k, i;
     unsigned char                 *p;
     ngx_http_overlay_rc_e          rc;
     ngx_http_overlay_blob_t        out;
@@ -404,14 +506,34 @@ blend_palette_png(unsigned n, unsigned depth, size_t *len)
         im.palette[3 * k] = (unsigned char) (k * 255 / n);
         im.palette[3 * k + 1] = (unsigned char) (k * 255 / n);
         im.palette[3 * k + 2] = (unsigned char) (k * 255 / n);
+
+        if (colourful) {
+            im.palette[3 * k] = (unsigned char) (k * 37 % 160);
+            im.palette[3 * k + 1] = (unsigned char) (96 + k * 53 % 160);
+        }
+    }
+
+    if (rgb) {
+        im.colour = 2;
+        im.npalette = 0;
+        im.stride = 1 + 3 * im.width;
     }
 
     im.rows = malloc(im.stride * im.height);
 
     for (y = 0; y < im.height; y++) {
         for (x = 0; x < im.width; x++) {
-            im.rows[y * im.stride + 1 + x] = (unsigned char) ((x / 7 + y / 5)
-                                                              % n);
+            k = (x / 7 + y / 5) % n;
+
+            if (!rgb) {
+                im.rows[y * im.stride + 1 + x] = (unsigned char) k;
+                continue;
+            }
+
+            for (i = 0; i < 3; i++) {
+                im.rows[y * im.stride + 1 + 3 * x + i] = im.palette[3 * k
+                                                                    + i];
+            }
         }
     }
 

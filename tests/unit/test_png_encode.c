@@ -134,7 +134,10 @@ test_png_encode(void)
               || (c1 != NULL && c2 != NULL && n1 == n2
                   && memcmp(c1, c2, n1) == 0), "%s: tRNS", name);
 
-        /* the filtered rows, inflated: libpng's heuristic, byte for byte */
+        /*
+         * the filtered rows, inflated: libpng's heuristic, byte for byte
+         * (16 bits: Sub, which make_png() asks of libpng too)
+         */
 
         a = png_idat(ref, len, 0, &ilen);
         b = a != NULL ? png_idat(out.data, out.len, ilen, &olen) : NULL;

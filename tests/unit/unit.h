@@ -151,6 +151,10 @@ unsigned char *png_insert_chunk(const unsigned char *png, size_t len,
     size_t pos, const char *type, const unsigned char *data, size_t n,
     int fill, int bad_crc, size_t *out_len);
 
+/* the PNG's IDATs of 997 bytes, and a fault (fixtures.c), malloc()ed */
+unsigned char *png_reidat(const unsigned char *png, size_t len, int fault,
+    size_t *out_len);
+
 /* the data of the first chunk of the type, its length in *n; NULL: none */
 const unsigned char *png_chunk_find(const unsigned char *png, size_t len,
     const char *type, size_t *n);
@@ -162,6 +166,11 @@ const unsigned char *png_chunk_find(const unsigned char *png, size_t len,
  */
 unsigned short *png_read_linear(const unsigned char *png, size_t len,
     unsigned *w, unsigned *h, char *msg, int *warned);
+
+/* the overlay's PSNR in out against ref, both of src (checks.c) */
+double check_overlay_psnr(const unsigned char *src, size_t slen,
+    const unsigned char *ref, size_t rlen, const unsigned char *out,
+    size_t olen);
 
 /* a GIF of frames of w x h pixels at x,y on a screen of sw x sh */
 unsigned char *make_gif(unsigned frames, unsigned sw, unsigned sh,
@@ -328,6 +337,7 @@ void test_png_headers(void);
 void test_png_decode(void);
 void test_png_chunks(void);
 void test_png_composite(void);
+void test_png_idat(void);
 
 /* test_png_encode.c */
 void test_png_encode(void);
