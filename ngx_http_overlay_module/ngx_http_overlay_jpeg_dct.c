@@ -62,6 +62,7 @@ ngx_http_overlay_jpeg_transcode(ngx_http_overlay_jpeg_t *j,
     /* progressive and Huffman-coded: the source's own scans, one pass */
 
     if (ngx_http_overlay_jpeg_prog(j, coefs, p, len) == 0) {
+        j->method = NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE;
         return NGX_HTTP_OVERLAY_OK;
     }
 
@@ -89,6 +90,8 @@ ngx_http_overlay_jpeg_transcode(ngx_http_overlay_jpeg_t *j,
     jpeg_write_coefficients(&j->out, coefs);
     ngx_http_overlay_jpeg_markers(j);
     jpeg_finish_compress(&j->out);
+
+    j->method = NGX_HTTP_OVERLAY_METHOD_TRANSCODE;
 
     return NGX_HTTP_OVERLAY_OK;
 }

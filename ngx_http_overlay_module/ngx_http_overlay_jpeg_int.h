@@ -80,6 +80,12 @@ typedef struct {
     ngx_http_overlay_splice_t       *splice;
     ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
     JBLOCKARRAY                      rows[MAX_COMPONENTS];
+    /*
+     * the path that wrote j->dest, set by the path where it succeeds (the
+     * splice in ngx_http_overlay_codec_jpeg.c, the DCT path in
+     * ngx_http_overlay_jpeg_dct.c, the re-encode), for out->method
+     */
+    ngx_http_overlay_method_e        method;
 } ngx_http_overlay_jpeg_t;
 
 

@@ -53,6 +53,7 @@ static const unit_group_t  unit_groups[] = {
     { "core_composite", test_core_composite },
     { "core_failures", test_core_failures },
     { "core_options", test_core_options },
+    { "core_method", test_core_method },
 
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },

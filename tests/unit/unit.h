@@ -259,6 +259,7 @@ void test_tiles_threads(void);
 void test_core_composite(void);
 void test_core_failures(void);
 void test_core_options(void);
+void test_core_method(void);
 
 /* test_file.c */
 void test_file_read(void);
