@@ -8,6 +8,11 @@
  * read.  ngx_http_overlay_jpeg_transcode() then writes all coefficients
  * out again (the DCT path); the entropy splice codes only the region's
  * MCUs (ngx_http_overlay_codec_jpeg.c).
+ *
+ * The region's new blocks are taken from libjpeg's encoder as it makes
+ * them, before its entropy coder: its encode_mcu method (jpegint.h) is
+ * replaced by one that stores each MCU's blocks in place of the source's,
+ * so that they are neither Huffman-coded nor decoded again.
  */
 
 
@@ -15,6 +20,20 @@
 #include <string.h>
 
 #include "ngx_http_overlay_jpeg_int.h"
+
+#include <jpegint.h>
+
+
+/* where the region's encoder puts its blocks (its client_data) */
+typedef struct {
+    struct jpeg_decompress_struct   *src;
+    jvirt_barray_ptr                *coefs;
+    JDIMENSION                       mcu_x, mcu_y;
+    JDIMENSION                       bx0[MAX_COMPONENTS];
+    JDIMENSION                       by0[MAX_COMPONENTS];
+    JDIMENSION                       w[MAX_COMPONENTS];  /* the source's */
+    JDIMENSION                       h[MAX_COMPONENTS];
+} ngx_http_overlay_jpeg_put_t;
 
 
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
@@ -27,6 +46,12 @@ static void ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j,
     JDIMENSION *bh);
 static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
+static int ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_jpeg_put_t *put, jvirt_barray_ptr *coefs,
+    const ngx_http_overlay_rect_t *r);
+static boolean ngx_http_overlay_jpeg_put_mcu(j_compress_ptr c,
+    JBLOCKROW *data);
+static void ngx_http_overlay_jpeg_put_finish(j_compress_ptr c);
 
 
 /*
@@ -134,8 +159,10 @@ ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
     unsigned orientation, const ngx_http_overlay_painter_t *painter,
     ngx_http_overlay_error_t *err)
 {
-    ngx_http_overlay_rc_e    rc;
-    ngx_http_overlay_rect_t  whole;
+    int                          put;
+    ngx_http_overlay_rc_e        rc;
+    ngx_http_overlay_rect_t      whole;
+    ngx_http_overlay_jpeg_put_t  to;
 
     ngx_http_overlay_jpeg_cut(j, coefs, r);
 
@@ -160,8 +187,17 @@ ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
 
     ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
     ngx_http_overlay_jpeg_start(j, &j->enc, 0);
+
+    put = ngx_http_overlay_jpeg_put_start(j, &to, coefs, r);
+
     ngx_http_overlay_jpeg_rows(j, &j->enc, 0, gdImageSY(j->im));
     jpeg_finish_compress(&j->enc);
+
+    if (put) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    /* else the region's JPEG is decoded to its blocks */
 
     j->have_blk = 1;
     ngx_http_overlay_jpeg_decompress(j, &j->blk, j->region.data,
@@ -170,6 +206,123 @@ ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_jpeg_replace_blocks(j, coefs, r);
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * The encoder j->enc, started, puts the blocks of its one scan in coefs as
+ * it makes them (1), where each is in the region r; or, with any other
+ * scan than one of all components in MCUs, codes them (0).  As replacing
+ * the blocks of the region's JPEG decoded would: the blocks of whole MCUs,
+ * the padding's too, but those beyond the source's arrays.
+ */
+
+static int
+ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_jpeg_put_t *put, jvirt_barray_ptr *coefs,
+    const ngx_http_overlay_rect_t *r)
+{
+    int                   c, mcu_w, mcu_h;
+    jpeg_component_info  *ci;
+
+    if (j->enc.progressive_mode || j->enc.num_scans > 1
+        || j->enc.comps_in_scan != j->src.num_components
+        || j->enc.num_components != j->src.num_components
+        || (j->enc.comps_in_scan == 1
+            && (j->enc.comp_info[0].h_samp_factor != 1
+                || j->enc.comp_info[0].v_samp_factor != 1))
+        || j->enc.entropy == NULL)
+    {
+        return 0;
+    }
+
+    mcu_w = j->src.max_h_samp_factor * DCTSIZE;
+    mcu_h = j->src.max_v_samp_factor * DCTSIZE;
+
+    put->src = &j->src;
+    put->coefs = coefs;
+    put->mcu_x = 0;
+    put->mcu_y = 0;
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+
+        put->bx0[c] = (JDIMENSION) (r->x / mcu_w * ci->h_samp_factor);
+        put->by0[c] = (JDIMENSION) (r->y / mcu_h * ci->v_samp_factor);
+        put->w[c] = (ci->width_in_blocks + ci->h_samp_factor - 1)
+                    / ci->h_samp_factor * ci->h_samp_factor;
+        put->h[c] = (ci->height_in_blocks + ci->v_samp_factor - 1)
+                    / ci->v_samp_factor * ci->v_samp_factor;
+    }
+
+    j->enc.client_data = put;
+    j->enc.entropy->encode_mcu = ngx_http_overlay_jpeg_put_mcu;
+    j->enc.entropy->finish_pass = ngx_http_overlay_jpeg_put_finish;
+
+    return 1;
+}
+
+
+/* an MCU's blocks, in the scan's order, to the source's arrays */
+
+static boolean
+ngx_http_overlay_jpeg_put_mcu(j_compress_ptr c, JBLOCKROW *data)
+{
+    ngx_http_overlay_jpeg_put_t *put = c->client_data;
+
+    int                   i, k, x, y;
+    JDIMENSION            bx, by;
+    JBLOCKARRAY           row;
+    jpeg_component_info  *ci;
+
+    k = 0;
+
+    for (i = 0; i < c->comps_in_scan; i++) {
+        ci = c->cur_comp_info[i];
+
+        for (y = 0; y < ci->MCU_height; y++) {
+            by = put->by0[ci->component_index]
+                 + put->mcu_y * (JDIMENSION) ci->MCU_height + (JDIMENSION) y;
+
+            row = NULL;
+
+            for (x = 0; x < ci->MCU_width; x++, k++) {
+                bx = put->bx0[ci->component_index]
+                     + put->mcu_x * (JDIMENSION) ci->MCU_width
+                     + (JDIMENSION) x;
+
+                if (bx >= put->w[ci->component_index]
+                    || by >= put->h[ci->component_index])
+                {
+                    continue;
+                }
+
+                if (row == NULL) {
+                    row = (*put->src->mem->access_virt_barray)(
+                              (j_common_ptr) put->src,
+                              put->coefs[ci->component_index], by, 1, TRUE);
+                }
+
+                memcpy(row[0][bx], data[k], sizeof(JBLOCK));
+            }
+        }
+    }
+
+    if (++put->mcu_x == c->MCUs_per_row) {
+        put->mcu_x = 0;
+        put->mcu_y++;
+    }
+
+    return TRUE;
+}
+
+
+/* nothing was coded: nothing to flush */
+
+static void
+ngx_http_overlay_jpeg_put_finish(j_compress_ptr c)
+{
+    (void) c;
 }
 
 
@@ -373,8 +526,10 @@ ngx_http_overlay_jpeg_block_rect(ngx_http_overlay_jpeg_t *j, int c,
     mcu_w = j->src.max_h_samp_factor * DCTSIZE;
     mcu_h = j->src.max_v_samp_factor * DCTSIZE;
 
+    /* the region's encoder lays its components out as its decoder would */
+
     dc = &j->src.comp_info[c];
-    sc = &j->blk.comp_info[c];
+    sc = &j->enc.comp_info[c];
 
     /* the arrays are padded to whole iMCUs; so is the region's */
 

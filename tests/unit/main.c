@@ -81,6 +81,7 @@ static const unit_group_t  unit_groups[] = {
 
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },
+    { "tiles_key", test_tiles_key },
 
     { "file_read", test_file_read },
 

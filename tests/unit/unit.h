@@ -254,6 +254,7 @@ void test_glyph_colour(void);
 /* test_tiles.c */
 void test_tiles_cache(void);
 void test_tiles_threads(void);
+void test_tiles_key(void);
 
 /* test_core.c */
 void test_core_composite(void);
