@@ -9,10 +9,12 @@
  * out again (the DCT path); the entropy splice codes only the region's
  * MCUs (ngx_http_overlay_codec_jpeg.c).
  *
- * The region's new blocks are taken from libjpeg's encoder as it makes
- * them, before its entropy coder: its encode_mcu method (jpegint.h) is
- * replaced by one that stores each MCU's blocks in place of the source's,
- * so that they are neither Huffman-coded nor decoded again.
+ * libjpeg's entropy coders are left out on both sides (their methods in
+ * jpegint.h replaced): the region's decoder is given a JPEG of headers
+ * only, and takes the blocks of each MCU from the source's arrays; its
+ * encoder stores each MCU's new blocks in their place.  So the region's
+ * blocks are neither Huffman-coded nor decoded again, and no Huffman
+ * table is derived for them.
  */
 
 
@@ -24,7 +26,19 @@
 #include <jpegint.h>
 
 
-/* where the region's encoder puts its blocks (its client_data) */
+/* a JPEG of headers only: SOI, APP14, DQT (4 at most), SOF, SOS, EOI */
+#define NGX_HTTP_OVERLAY_JPEG_HEAD                                            \
+    (2 + 16 + 4 * (5 + 128) + 10 + 3 * MAX_COMPONENTS + 8                    \
+     + 2 * MAX_COMPONENTS + 2)
+
+/* blocks in an interleaved MCU: libjpeg's limit (D_MAX_BLOCKS_IN_MCU) */
+#define NGX_HTTP_OVERLAY_JPEG_MCU_BLOCKS  10
+
+
+/*
+ * where the region's encoder puts its blocks, and its decoder takes them
+ * (their client_data)
+ */
 typedef struct {
     struct jpeg_decompress_struct   *src;
     jvirt_barray_ptr                *coefs;
@@ -38,7 +52,8 @@ typedef struct {
 
 static ngx_http_overlay_rc_e ngx_http_overlay_jpeg_decode_region(
     ngx_http_overlay_jpeg_t *j, const unsigned char *p, size_t len,
-    ngx_http_overlay_rect_t *r, ngx_http_overlay_error_t *err);
+    ngx_http_overlay_rect_t *r, ngx_http_overlay_jpeg_put_t *from,
+    ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_jpeg_cut(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
 static void ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j,
@@ -46,9 +61,15 @@ static void ngx_http_overlay_jpeg_cut_size(ngx_http_overlay_jpeg_t *j,
     JDIMENSION *bh);
 static void ngx_http_overlay_jpeg_replace_blocks(ngx_http_overlay_jpeg_t *j,
     jvirt_barray_ptr *coefs, const ngx_http_overlay_rect_t *r);
-static int ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
+static int ngx_http_overlay_jpeg_head(ngx_http_overlay_jpeg_t *j,
+    const ngx_http_overlay_rect_t *r);
+static boolean ngx_http_overlay_jpeg_get_mcu(j_decompress_ptr d,
+    JBLOCKROW *data);
+static void ngx_http_overlay_jpeg_put_init(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_jpeg_put_t *put, jvirt_barray_ptr *coefs,
     const ngx_http_overlay_rect_t *r);
+static int ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_jpeg_put_t *put);
 static boolean ngx_http_overlay_jpeg_put_mcu(j_compress_ptr c,
     JBLOCKROW *data);
 static void ngx_http_overlay_jpeg_put_finish(j_compress_ptr c);
@@ -164,15 +185,32 @@ ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_rect_t      whole;
     ngx_http_overlay_jpeg_put_t  to;
 
-    ngx_http_overlay_jpeg_cut(j, coefs, r);
-
     whole.x = 0;
     whole.y = 0;
     whole.w = r->w;
     whole.h = r->h;
 
-    rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data, j->piece.len,
-                                             &whole, err);
+    /*
+     * the region's pixels from the source's blocks, through the decoder of
+     * a JPEG of headers only; where that cannot be made, of the region's
+     * blocks cut out as a JPEG
+     */
+
+    ngx_http_overlay_jpeg_put_init(j, &to, coefs, r);
+
+    if (ngx_http_overlay_jpeg_head(j, r) == 0) {
+        rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data,
+                                                 j->piece.len, &whole, &to,
+                                                 err);
+
+    } else {
+        ngx_http_overlay_jpeg_cut(j, coefs, r);
+
+        rc = ngx_http_overlay_jpeg_decode_region(j, j->piece.data,
+                                                 j->piece.len, &whole, NULL,
+                                                 err);
+    }
+
     if (rc != NGX_HTTP_OVERLAY_OK) {
         return rc;
     }
@@ -188,7 +226,7 @@ ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_jpeg_dest(&j->enc, &j->region);
     ngx_http_overlay_jpeg_start(j, &j->enc, 0);
 
-    put = ngx_http_overlay_jpeg_put_start(j, &to, coefs, r);
+    put = ngx_http_overlay_jpeg_put_start(j, &to);
 
     ngx_http_overlay_jpeg_rows(j, &j->enc, 0, gdImageSY(j->im));
     jpeg_finish_compress(&j->enc);
@@ -210,31 +248,18 @@ ngx_http_overlay_jpeg_region(ngx_http_overlay_jpeg_t *j,
 
 
 /*
- * The encoder j->enc, started, puts the blocks of its one scan in coefs as
- * it makes them (1), where each is in the region r; or, with any other
- * scan than one of all components in MCUs, codes them (0).  As replacing
- * the blocks of the region's JPEG decoded would: the blocks of whole MCUs,
- * the padding's too, but those beyond the source's arrays.
+ * Where the region r's blocks are in the source's arrays coefs: as the
+ * region's JPEG lays them out, MCU by MCU from its top left, but those
+ * beyond the source's arrays (padded to whole iMCUs)
  */
 
-static int
-ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
+static void
+ngx_http_overlay_jpeg_put_init(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_jpeg_put_t *put, jvirt_barray_ptr *coefs,
     const ngx_http_overlay_rect_t *r)
 {
     int                   c, mcu_w, mcu_h;
     jpeg_component_info  *ci;
-
-    if (j->enc.progressive_mode || j->enc.num_scans > 1
-        || j->enc.comps_in_scan != j->src.num_components
-        || j->enc.num_components != j->src.num_components
-        || (j->enc.comps_in_scan == 1
-            && (j->enc.comp_info[0].h_samp_factor != 1
-                || j->enc.comp_info[0].v_samp_factor != 1))
-        || j->enc.entropy == NULL)
-    {
-        return 0;
-    }
 
     mcu_w = j->src.max_h_samp_factor * DCTSIZE;
     mcu_h = j->src.max_v_samp_factor * DCTSIZE;
@@ -254,6 +279,238 @@ ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
         put->h[c] = (ci->height_in_blocks + ci->v_samp_factor - 1)
                     / ci->v_samp_factor * ci->v_samp_factor;
     }
+}
+
+
+/*
+ * A JPEG of the region r's size and the source's components, sampling and
+ * quantization tables, of headers only, in j->piece: its decoder's MCUs
+ * come from the source's arrays (ngx_http_overlay_jpeg_get_mcu()).  Its
+ * frame is arithmetic-coded where libjpeg decodes that (its decoder
+ * derives no table), else Huffman-coded (libjpeg's standard tables).  0;
+ * -1: none made, for an MCU of more blocks than a scan may have, or a
+ * table missing.
+ */
+
+static int
+ngx_http_overlay_jpeg_head(ngx_http_overlay_jpeg_t *j,
+    const ngx_http_overlay_rect_t *r)
+{
+    int                   c, t, k, blocks, wide;
+    UINT16                v;
+    unsigned char        *p;
+    jpeg_component_info  *ci;
+
+    blocks = 0;
+
+    if (j->src.num_components > MAX_COMPONENTS) {
+        return -1;
+    }
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+        blocks += ci->h_samp_factor * ci->v_samp_factor;
+
+        if (ci->quant_tbl_no < 0 || ci->quant_tbl_no >= NUM_QUANT_TBLS
+            || j->src.quant_tbl_ptrs[ci->quant_tbl_no] == NULL)
+        {
+            return -1;
+        }
+    }
+
+    if (j->src.num_components > 1
+        && blocks > NGX_HTTP_OVERLAY_JPEG_MCU_BLOCKS)
+    {
+        return -1;
+    }
+
+    p = malloc(NGX_HTTP_OVERLAY_JPEG_HEAD);
+    if (p == NULL) {
+        return -1;
+    }
+
+    free(j->piece.data);
+    j->piece.data = p;
+
+    *p++ = 0xff;
+    *p++ = 0xd8;
+
+    /*
+     * Adobe's APP14 for three components: the colour transform, so that
+     * the decoder reads the source's colour space (RGB or YCbCr), not a
+     * guess from the components' numbers
+     */
+
+    if (j->src.num_components == 3) {
+        memcpy(p, "\xff\xee\x00\x0e" "Adobe" "\x00\x64\x00\x00\x00\x00",
+               15);
+        p += 15;
+        *p++ = (j->src.jpeg_color_space == JCS_YCbCr) ? 1 : 0;
+    }
+
+    /* DQT: each table, in zigzag order, of 16 bits where it needs them */
+
+    for (t = 0; t < NUM_QUANT_TBLS; t++) {
+        if (j->src.quant_tbl_ptrs[t] == NULL) {
+            continue;
+        }
+
+        wide = 0;
+
+        for (k = 0; k < DCTSIZE2; k++) {
+            wide |= j->src.quant_tbl_ptrs[t]->quantval[k] > 255;
+        }
+
+        *p++ = 0xff;
+        *p++ = 0xdb;
+        *p++ = 0;
+        *p++ = (unsigned char) (3 + DCTSIZE2 * (wide ? 2 : 1));
+        *p++ = (unsigned char) (wide << 4 | t);
+
+        for (k = 0; k < DCTSIZE2; k++) {
+            v = j->src.quant_tbl_ptrs[t]->quantval[jpeg_natural_order[k]];
+
+            if (wide) {
+                *p++ = (unsigned char) (v >> 8);
+            }
+
+            *p++ = (unsigned char) v;
+        }
+    }
+
+    /* SOF9 (or SOF1): 8 bits, the region's size, the components */
+
+    *p++ = 0xff;
+#ifdef D_ARITH_CODING_SUPPORTED
+    *p++ = 0xc9;
+#else
+    *p++ = 0xc1;
+#endif
+    *p++ = 0;
+    *p++ = (unsigned char) (8 + 3 * j->src.num_components);
+    *p++ = 8;
+    *p++ = (unsigned char) (r->h >> 8);
+    *p++ = (unsigned char) r->h;
+    *p++ = (unsigned char) (r->w >> 8);
+    *p++ = (unsigned char) r->w;
+    *p++ = (unsigned char) j->src.num_components;
+
+    for (c = 0; c < j->src.num_components; c++) {
+        ci = &j->src.comp_info[c];
+
+        *p++ = (unsigned char) ci->component_id;
+        *p++ = (unsigned char) (ci->h_samp_factor << 4 | ci->v_samp_factor);
+        *p++ = (unsigned char) ci->quant_tbl_no;
+    }
+
+    /* SOS: one scan of all components, tables 0, then EOI */
+
+    *p++ = 0xff;
+    *p++ = 0xda;
+    *p++ = 0;
+    *p++ = (unsigned char) (6 + 2 * j->src.num_components);
+    *p++ = (unsigned char) j->src.num_components;
+
+    for (c = 0; c < j->src.num_components; c++) {
+        *p++ = (unsigned char) j->src.comp_info[c].component_id;
+        *p++ = 0;
+    }
+
+    *p++ = 0;
+    *p++ = DCTSIZE2 - 1;
+    *p++ = 0;
+
+    *p++ = 0xff;
+    *p++ = 0xd9;
+
+    j->piece.len = (size_t) (p - j->piece.data);
+
+    return 0;
+}
+
+
+/* an MCU of the region's decoder: its blocks from the source's arrays */
+
+static boolean
+ngx_http_overlay_jpeg_get_mcu(j_decompress_ptr d, JBLOCKROW *data)
+{
+    ngx_http_overlay_jpeg_put_t *from = d->client_data;
+
+    int                   i, k, x, y;
+    JDIMENSION            bx, by;
+    JBLOCKARRAY           row;
+    jpeg_component_info  *ci;
+
+    k = 0;
+
+    for (i = 0; i < d->comps_in_scan; i++) {
+        ci = d->cur_comp_info[i];
+
+        for (y = 0; y < ci->MCU_height; y++) {
+            by = from->by0[ci->component_index]
+                 + from->mcu_y * (JDIMENSION) ci->MCU_height
+                 + (JDIMENSION) y;
+
+            row = NULL;
+
+            for (x = 0; x < ci->MCU_width; x++, k++) {
+                bx = from->bx0[ci->component_index]
+                     + from->mcu_x * (JDIMENSION) ci->MCU_width
+                     + (JDIMENSION) x;
+
+                if (bx >= from->w[ci->component_index]
+                    || by >= from->h[ci->component_index])
+                {
+                    memset(data[k], 0, sizeof(JBLOCK));
+                    continue;
+                }
+
+                if (row == NULL) {
+                    row = (*from->src->mem->access_virt_barray)(
+                              (j_common_ptr) from->src,
+                              from->coefs[ci->component_index], by, 1,
+                              FALSE);
+                }
+
+                memcpy(data[k], row[0][bx], sizeof(JBLOCK));
+            }
+        }
+    }
+
+    if (++from->mcu_x == d->MCUs_per_row) {
+        from->mcu_x = 0;
+        from->mcu_y++;
+    }
+
+    return TRUE;
+}
+
+
+/*
+ * The encoder j->enc, started, puts the blocks of its one scan in the
+ * source's arrays as it makes them (1); or, with any other scan than one
+ * of all components in MCUs, codes them (0).  As replacing the blocks of
+ * the region's JPEG decoded would: the blocks of whole MCUs, the
+ * padding's too, but those beyond the source's arrays.
+ */
+
+static int
+ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
+    ngx_http_overlay_jpeg_put_t *put)
+{
+    if (j->enc.progressive_mode || j->enc.num_scans > 1
+        || j->enc.comps_in_scan != j->src.num_components
+        || j->enc.num_components != j->src.num_components
+        || (j->enc.comps_in_scan == 1
+            && (j->enc.comp_info[0].h_samp_factor != 1
+                || j->enc.comp_info[0].v_samp_factor != 1))
+        || j->enc.entropy == NULL)
+    {
+        return 0;
+    }
+
+    put->mcu_x = 0;
+    put->mcu_y = 0;
 
     j->enc.client_data = put;
     j->enc.entropy->encode_mcu = ngx_http_overlay_jpeg_put_mcu;
@@ -331,7 +588,7 @@ ngx_http_overlay_jpeg_put_finish(j_compress_ptr c)
 static ngx_http_overlay_rc_e
 ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
     const unsigned char *p, size_t len, ngx_http_overlay_rect_t *r,
-    ngx_http_overlay_error_t *err)
+    ngx_http_overlay_jpeg_put_t *from, ngx_http_overlay_error_t *err)
 {
     int              x, y;
     JSAMPROW         rows[1];
@@ -344,6 +601,24 @@ ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
     j->pix.out_color_space = JCS_RGB;
 
     (void) jpeg_start_decompress(&j->pix);
+
+    if (from != NULL) {
+
+        /* the headers' one scan, begun: its MCUs from the source */
+
+        if (j->pix.comps_in_scan != j->pix.num_components
+            || j->pix.entropy == NULL)
+        {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "jpeg: the region's scan");
+        }
+
+        from->mcu_x = 0;
+        from->mcu_y = 0;
+
+        j->pix.client_data = from;
+        j->pix.entropy->decode_mcu = ngx_http_overlay_jpeg_get_mcu;
+    }
 
     xoffset = (JDIMENSION) r->x;
     width = (JDIMENSION) r->w;

@@ -17,6 +17,23 @@
 #define NGX_HTTP_OVERLAY_TILES_BYTES    (8 * 1024 * 1024)
 #define NGX_HTTP_OVERLAY_TILE_MAX       (2 * 1024 * 1024)
 
+/*
+ * The images the codecs decode are opaque: a pixel of the tile of alpha a
+ * (libgd's 7 bits, 127 transparent) over an opaque one is the weighted
+ * mean of the two, in libgd's integers, as gdAlphaBlend() gives it (the
+ * unit tests compare them), without its call and its checks.
+ */
+
+#define ngx_http_overlay_over_opaque(d, s, a)                                 \
+    gdTrueColorAlpha(                                                         \
+        (gdTrueColorGetRed(s) * (gdAlphaTransparent - (a))                    \
+         + gdTrueColorGetRed(d) * (a)) / gdAlphaTransparent,                  \
+        (gdTrueColorGetGreen(s) * (gdAlphaTransparent - (a))                  \
+         + gdTrueColorGetGreen(d) * (a)) / gdAlphaTransparent,                \
+        (gdTrueColorGetBlue(s) * (gdAlphaTransparent - (a))                   \
+         + gdTrueColorGetBlue(d) * (a)) / gdAlphaTransparent,                 \
+        gdAlphaOpaque)
+
 
 typedef struct {
     unsigned char              *key;
@@ -400,7 +417,7 @@ ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
 {
     ngx_http_overlay_tile_ref_t *ref = data;
 
-    int  x, y, dx, dy, c, a;
+    int  x, y, dx, dy, c, a, d;
 
     if (ref->tile == NULL) {
         return NGX_HTTP_OVERLAY_OK;
@@ -432,9 +449,12 @@ ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
                 continue;
             }
 
-            im->tpixels[dy][dx] = (a == gdAlphaOpaque)
-                                  ? c
-                                  : gdAlphaBlend(im->tpixels[dy][dx], c);
+            d = im->tpixels[dy][dx];
+
+            im->tpixels[dy][dx] = (a == gdAlphaOpaque) ? c
+                                  : (gdTrueColorGetAlpha(d) == gdAlphaOpaque)
+                                    ? ngx_http_overlay_over_opaque(d, c, a)
+                                    : gdAlphaBlend(d, c);
         }
     }
 

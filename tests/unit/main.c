@@ -82,6 +82,7 @@ static const unit_group_t  unit_groups[] = {
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },
     { "tiles_key", test_tiles_key },
+    { "tiles_blend", test_tiles_blend },
 
     { "file_read", test_file_read },
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "unit.h"
+#include "ngx_http_overlay_tiles.h"
 
 
 static void *tiles_thread(void *data);
@@ -359,4 +360,76 @@ tiles_vary(ngx_http_overlay_layer_t *l, int field)
         l->color.a ^= 0x01;
         break;
     }
+}
+
+
+/*
+ * A tile drawn over an image: every alpha of libgd's (0 opaque to 127
+ * transparent) in a tile's pixels of many colours, over opaque pixels of
+ * many colours, and over pixels not opaque; each pixel as gdAlphaBlend()
+ * makes it (the tile's own where opaque, the image's where transparent).
+ */
+
+void
+test_tiles_blend(void)
+{
+    int                           x, y, a, s, d, bad;
+    gdImagePtr                    tile, im;
+    ngx_http_overlay_error_t      err;
+    ngx_http_overlay_tile_ref_t   ref;
+
+    static int                    want[64][128];
+
+    tile = gdImageCreateTrueColor(128, 64);
+    im = gdImageCreateTrueColor(128, 64);
+
+    if (tile == NULL || im == NULL) {
+        CHECK(0, "tiles blend: no memory");
+        return;
+    }
+
+    /* alpha x, the last 16 rows of the image not opaque */
+
+    for (y = 0; y < 64; y++) {
+        for (x = 0; x < 128; x++) {
+            s = gdTrueColorAlpha((x * 37 + y * 11) & 0xff, (y * 53 + 7) & 0xff,
+                                 (x * y * 5 + 250) & 0xff, x);
+            d = gdTrueColorAlpha((y * 29 + 3) & 0xff, (x * 13 + y) & 0xff,
+                                 (x * 3 + y * 7) & 0xff,
+                                 y < 48 ? 0 : (y - 48) * 8);
+            a = gdTrueColorGetAlpha(s);
+
+            tile->tpixels[y][x] = s;
+            im->tpixels[y][x] = d;
+            want[y][x] = (a == gdAlphaOpaque) ? s
+                         : (a == gdAlphaTransparent) ? d
+                         : gdAlphaBlend(d, s);
+        }
+    }
+
+    ref.tile = tile;
+    ref.bounds.x = 0;
+    ref.bounds.y = 0;
+    ref.bounds.w = 128;
+    ref.bounds.h = 64;
+
+    CHECK(ngx_http_overlay_draw_tile(&ref, im, 0, 0, &err)
+          == NGX_HTTP_OVERLAY_OK, "tiles blend: %s", err.msg);
+
+    bad = 0;
+
+    for (y = 0; y < 64; y++) {
+        for (x = 0; x < 128; x++) {
+            if (im->tpixels[y][x] != want[y][x] && bad++ < 3) {
+                printf("tiles blend: at %d,%d: %08x, not %08x\n", x, y,
+                       (unsigned) im->tpixels[y][x], (unsigned) want[y][x]);
+            }
+        }
+    }
+
+    CHECK(bad == 0, "tiles blend: %d pixels not as gdAlphaBlend() makes "
+          "them", bad);
+
+    gdImageDestroy(tile);
+    gdImageDestroy(im);
 }

@@ -255,6 +255,7 @@ void test_glyph_colour(void);
 void test_tiles_cache(void);
 void test_tiles_threads(void);
 void test_tiles_key(void);
+void test_tiles_blend(void);
 
 /* test_core.c */
 void test_core_composite(void);
