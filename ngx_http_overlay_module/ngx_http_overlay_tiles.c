@@ -417,7 +417,8 @@ ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
 {
     ngx_http_overlay_tile_ref_t *ref = data;
 
-    int  x, y, dx, dy, c, a, d;
+    int   x, y, xa, xb, ya, yb, dx, dy, c, a, d;
+    int  *from, *to;
 
     if (ref->tile == NULL) {
         return NGX_HTTP_OVERLAY_OK;
@@ -428,33 +429,36 @@ ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
                                       "drawing needs a truecolor image");
     }
 
-    for (y = 0; y < gdImageSY(ref->tile); y++) {
-        dy = ref->bounds.y + y - y0;
+    /* the tile's pixels within im: x in xa..xb-1, y in ya..yb-1 */
 
-        if (dy < 0 || dy >= gdImageSY(im)) {
-            continue;
-        }
+    dx = ref->bounds.x - x0;
+    dy = ref->bounds.y - y0;
 
-        for (x = 0; x < gdImageSX(ref->tile); x++) {
-            dx = ref->bounds.x + x - x0;
+    xa = dx < 0 ? -dx : 0;
+    ya = dy < 0 ? -dy : 0;
+    xb = gdImageSX(im) - dx;
+    yb = gdImageSY(im) - dy;
+    xb = xb < gdImageSX(ref->tile) ? xb : gdImageSX(ref->tile);
+    yb = yb < gdImageSY(ref->tile) ? yb : gdImageSY(ref->tile);
 
-            if (dx < 0 || dx >= gdImageSX(im)) {
-                continue;
-            }
+    for (y = ya; y < yb; y++) {
+        from = ref->tile->tpixels[y];
+        to = im->tpixels[y + dy] + dx;
 
-            c = ref->tile->tpixels[y][x];
+        for (x = xa; x < xb; x++) {
+            c = from[x];
             a = gdTrueColorGetAlpha(c);
 
             if (a == gdAlphaTransparent) {
                 continue;
             }
 
-            d = im->tpixels[dy][dx];
+            d = to[x];
 
-            im->tpixels[dy][dx] = (a == gdAlphaOpaque) ? c
-                                  : (gdTrueColorGetAlpha(d) == gdAlphaOpaque)
-                                    ? ngx_http_overlay_over_opaque(d, c, a)
-                                    : gdAlphaBlend(d, c);
+            to[x] = (a == gdAlphaOpaque) ? c
+                    : (gdTrueColorGetAlpha(d) == gdAlphaOpaque)
+                      ? ngx_http_overlay_over_opaque(d, c, a)
+                      : gdAlphaBlend(d, c);
         }
     }
 
