@@ -72,6 +72,9 @@ static int ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_jpeg_put_t *put);
 static boolean ngx_http_overlay_jpeg_put_mcu(j_compress_ptr c,
     JBLOCKROW *data);
+static void ngx_http_overlay_jpeg_mcu(ngx_http_overlay_jpeg_put_t *at,
+    jpeg_component_info **comps, int ncomps, JDIMENSION mcus_per_row,
+    JBLOCKROW *data, int put);
 static void ngx_http_overlay_jpeg_put_finish(j_compress_ptr c);
 
 
@@ -434,53 +437,8 @@ ngx_http_overlay_jpeg_head(ngx_http_overlay_jpeg_t *j,
 static boolean
 ngx_http_overlay_jpeg_get_mcu(j_decompress_ptr d, JBLOCKROW *data)
 {
-    ngx_http_overlay_jpeg_put_t *from = d->client_data;
-
-    int                   i, k, x, y;
-    JDIMENSION            bx, by;
-    JBLOCKARRAY           row;
-    jpeg_component_info  *ci;
-
-    k = 0;
-
-    for (i = 0; i < d->comps_in_scan; i++) {
-        ci = d->cur_comp_info[i];
-
-        for (y = 0; y < ci->MCU_height; y++) {
-            by = from->by0[ci->component_index]
-                 + from->mcu_y * (JDIMENSION) ci->MCU_height
-                 + (JDIMENSION) y;
-
-            row = NULL;
-
-            for (x = 0; x < ci->MCU_width; x++, k++) {
-                bx = from->bx0[ci->component_index]
-                     + from->mcu_x * (JDIMENSION) ci->MCU_width
-                     + (JDIMENSION) x;
-
-                if (bx >= from->w[ci->component_index]
-                    || by >= from->h[ci->component_index])
-                {
-                    memset(data[k], 0, sizeof(JBLOCK));
-                    continue;
-                }
-
-                if (row == NULL) {
-                    row = (*from->src->mem->access_virt_barray)(
-                              (j_common_ptr) from->src,
-                              from->coefs[ci->component_index], by, 1,
-                              FALSE);
-                }
-
-                memcpy(data[k], row[0][bx], sizeof(JBLOCK));
-            }
-        }
-    }
-
-    if (++from->mcu_x == d->MCUs_per_row) {
-        from->mcu_x = 0;
-        from->mcu_y++;
-    }
+    ngx_http_overlay_jpeg_mcu(d->client_data, d->cur_comp_info,
+                              d->comps_in_scan, d->MCUs_per_row, data, 0);
 
     return TRUE;
 }
@@ -520,13 +478,29 @@ ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
 }
 
 
-/* an MCU's blocks, in the scan's order, to the source's arrays */
+/* an MCU of the region's encoder: its blocks to the source's arrays */
 
 static boolean
 ngx_http_overlay_jpeg_put_mcu(j_compress_ptr c, JBLOCKROW *data)
 {
-    ngx_http_overlay_jpeg_put_t *put = c->client_data;
+    ngx_http_overlay_jpeg_mcu(c->client_data, c->cur_comp_info,
+                              c->comps_in_scan, c->MCUs_per_row, data, 1);
 
+    return TRUE;
+}
+
+
+/*
+ * The blocks of the region's next MCU, in the scan's order, data[k] for
+ * the k-th: copied to the source's arrays (put), or from them (else; zero
+ * blocks beyond them)
+ */
+
+static void
+ngx_http_overlay_jpeg_mcu(ngx_http_overlay_jpeg_put_t *at,
+    jpeg_component_info **comps, int ncomps, JDIMENSION mcus_per_row,
+    JBLOCKROW *data, int put)
+{
     int                   i, k, x, y;
     JDIMENSION            bx, by;
     JBLOCKARRAY           row;
@@ -534,43 +508,51 @@ ngx_http_overlay_jpeg_put_mcu(j_compress_ptr c, JBLOCKROW *data)
 
     k = 0;
 
-    for (i = 0; i < c->comps_in_scan; i++) {
-        ci = c->cur_comp_info[i];
+    for (i = 0; i < ncomps; i++) {
+        ci = comps[i];
 
         for (y = 0; y < ci->MCU_height; y++) {
-            by = put->by0[ci->component_index]
-                 + put->mcu_y * (JDIMENSION) ci->MCU_height + (JDIMENSION) y;
+            by = at->by0[ci->component_index]
+                 + at->mcu_y * (JDIMENSION) ci->MCU_height + (JDIMENSION) y;
 
             row = NULL;
 
             for (x = 0; x < ci->MCU_width; x++, k++) {
-                bx = put->bx0[ci->component_index]
-                     + put->mcu_x * (JDIMENSION) ci->MCU_width
+                bx = at->bx0[ci->component_index]
+                     + at->mcu_x * (JDIMENSION) ci->MCU_width
                      + (JDIMENSION) x;
 
-                if (bx >= put->w[ci->component_index]
-                    || by >= put->h[ci->component_index])
+                if (bx >= at->w[ci->component_index]
+                    || by >= at->h[ci->component_index])
                 {
+                    if (!put) {
+                        memset(data[k], 0, sizeof(JBLOCK));
+                    }
+
                     continue;
                 }
 
                 if (row == NULL) {
-                    row = (*put->src->mem->access_virt_barray)(
-                              (j_common_ptr) put->src,
-                              put->coefs[ci->component_index], by, 1, TRUE);
+                    row = (*at->src->mem->access_virt_barray)(
+                              (j_common_ptr) at->src,
+                              at->coefs[ci->component_index], by, 1,
+                              put ? TRUE : FALSE);
                 }
 
-                memcpy(row[0][bx], data[k], sizeof(JBLOCK));
+                if (put) {
+                    memcpy(row[0][bx], data[k], sizeof(JBLOCK));
+
+                } else {
+                    memcpy(data[k], row[0][bx], sizeof(JBLOCK));
+                }
             }
         }
     }
 
-    if (++put->mcu_x == c->MCUs_per_row) {
-        put->mcu_x = 0;
-        put->mcu_y++;
+    if (++at->mcu_x == mcus_per_row) {
+        at->mcu_x = 0;
+        at->mcu_y++;
     }
-
-    return TRUE;
 }
 
 
