@@ -582,6 +582,13 @@ ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
 
     j->pix.out_color_space = JCS_RGB;
 
+#ifdef NGX_HTTP_OVERLAY_JPEG_GD
+    if (from != NULL) {
+        /* the whole region: straight to libgd's rows */
+        j->pix.out_color_space = NGX_HTTP_OVERLAY_JPEG_GD;
+    }
+#endif
+
     (void) jpeg_start_decompress(&j->pix);
 
     if (from != NULL) {
@@ -617,6 +624,53 @@ ngx_http_overlay_jpeg_decode_region(ngx_http_overlay_jpeg_t *j,
     }
 
     j->im = gdImageCreateTrueColor(r->w, r->h);
+
+#ifdef NGX_HTTP_OVERLAY_JPEG_GD
+
+    /* libgd's rows, as wide as the region's, decoded to in place */
+
+    if (j->pix.out_color_space == NGX_HTTP_OVERLAY_JPEG_GD) {
+
+        if (j->im == NULL) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                          "allocating a %dx%d region failed",
+                                          r->w, r->h);
+        }
+
+        if (j->pix.output_width != (JDIMENSION) r->w
+            || j->pix.output_components != 4)
+        {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                          "jpeg: the region decoded %u "
+                                          "wide, not %d",
+                                          (unsigned) j->pix.output_width,
+                                          r->w);
+        }
+
+        for (y = 0; y < r->h; y++) {
+            rows[0] = (JSAMPROW) j->im->tpixels[y];
+
+            if (jpeg_read_scanlines(&j->pix, rows, 1) != 1) {
+                return ngx_http_overlay_error(err,
+                                              NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                              "jpeg: no scanline %d",
+                                              r->y + y);
+            }
+
+            /* libjpeg's 0xff in the alpha byte: opaque is 0 for libgd */
+
+            for (x = 0; x < r->w; x++) {
+                j->im->tpixels[y][x] &= 0x00ffffff;
+            }
+        }
+
+        jpeg_abort_decompress(&j->pix);
+
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+#endif
+
     j->row = malloc((size_t) j->pix.output_width * 3);
 
     if (j->im == NULL || j->row == NULL) {
