@@ -17,7 +17,8 @@
  *   ngx-overlay render [--font NAME=PATH[,PATH...]]... [--asset NAME=PATH]...
  *                      [--quality N] [--now INSTANT] [--stats] IN JSON OUT
  *                                    composite offline, as the module does;
- *                                    --stats: its time and peak memory
+ *                                    --stats: its path ($overlay_method),
+ *                                    time and peak memory
  *
  * Exit status: 0 on success, 1 when the input is refused (the reason is
  * printed), 2 on a usage or system error.
@@ -811,6 +812,7 @@ ngx_overlay_cli_render(int argc, char **argv)
         memcpy(blob.data, data, len);
         blob.len = len;
         blob.free = free;
+        blob.method = NGX_HTTP_OVERLAY_METHOD_NONE;
         info.width = 0;
         info.height = 0;
         info.format = NGX_HTTP_OVERLAY_FORMAT_NONE;
@@ -827,9 +829,11 @@ ngx_overlay_cli_render(int argc, char **argv)
 
         /* the peak over the resident size with the input read */
 
-        fprintf(stderr, "render: %ux%u %s, %.2f ms, peak memory %ld kB, "
-                "decoded size %lu kB\n", info.width, info.height,
+        fprintf(stderr, "render: %ux%u %s by %s, %.2f ms, peak memory "
+                "%ld kB, decoded size %lu kB\n", info.width, info.height,
                 ngx_http_overlay_format_name(info.format),
+                blob.method != NGX_HTTP_OVERLAY_METHOD_NONE
+                ? ngx_http_overlay_method_name(blob.method) : "none",
                 ngx_overlay_cli_ms() - ms, ru.ru_maxrss - rss,
                 (unsigned long) info.width * info.height * 3 / 1024);
     }

@@ -30,6 +30,28 @@ static ngx_http_overlay_rc_e ngx_http_overlay_probe(const unsigned char *p,
 static void ngx_http_overlay_gd_free(void *data);
 
 
+/* ngx_http_overlay_method_e's names, in its order */
+static const char  *ngx_http_overlay_method_names[] = {
+    "",
+    "splice",
+    "splice_retable",
+    "splice_fit",
+    "progressive_splice",
+    "progressive",
+    "transcode",
+    "reencode",
+    "png",
+    "webp",
+    "webp_lossless",
+    "gif"
+};
+
+/* a name for each method: an array of negative size otherwise */
+typedef char  ngx_http_overlay_method_names_t[
+    sizeof(ngx_http_overlay_method_names) / sizeof(char *)
+    == NGX_HTTP_OVERLAY_METHOD_COUNT ? 1 : -1];
+
+
 static const unsigned char  ngx_http_overlay_png_magic[] = {
     0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'
 };
@@ -86,6 +108,50 @@ ngx_http_overlay_format_name(ngx_http_overlay_format_e format)
     default:
         return "none";
     }
+}
+
+
+const char *
+ngx_http_overlay_method_name(ngx_http_overlay_method_e method)
+{
+    if ((unsigned) method >= NGX_HTTP_OVERLAY_METHOD_COUNT) {
+        return "";
+    }
+
+    return ngx_http_overlay_method_names[method];
+}
+
+
+ngx_http_overlay_format_e
+ngx_http_overlay_method_format(ngx_http_overlay_method_e method)
+{
+    switch (method) {
+
+    case NGX_HTTP_OVERLAY_METHOD_SPLICE:
+    case NGX_HTTP_OVERLAY_METHOD_SPLICE_RETABLE:
+    case NGX_HTTP_OVERLAY_METHOD_SPLICE_FIT:
+    case NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE_SPLICE:
+    case NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE:
+    case NGX_HTTP_OVERLAY_METHOD_TRANSCODE:
+    case NGX_HTTP_OVERLAY_METHOD_REENCODE:
+        return NGX_HTTP_OVERLAY_FORMAT_JPEG;
+
+    case NGX_HTTP_OVERLAY_METHOD_PNG:
+        return NGX_HTTP_OVERLAY_FORMAT_PNG;
+
+    case NGX_HTTP_OVERLAY_METHOD_WEBP:
+    case NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS:
+        return NGX_HTTP_OVERLAY_FORMAT_WEBP;
+
+    case NGX_HTTP_OVERLAY_METHOD_GIF:
+        return NGX_HTTP_OVERLAY_FORMAT_GIF;
+
+    case NGX_HTTP_OVERLAY_METHOD_NONE:
+    case NGX_HTTP_OVERLAY_METHOD_COUNT:
+        break;
+    }
+
+    return NGX_HTTP_OVERLAY_FORMAT_NONE;
 }
 
 
@@ -197,11 +263,13 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
 {
     ngx_http_overlay_rc_e          rc;
     ngx_http_overlay_traits_t      traits;
+    ngx_http_overlay_method_e      method;
     ngx_http_overlay_image_info_t  probed;
 
     out->data = NULL;
     out->len = 0;
     out->free = NULL;
+    out->method = NGX_HTTP_OVERLAY_METHOD_NONE;
 
     if (len > INT_MAX) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
@@ -215,6 +283,8 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
         return rc;
     }
 
+    /* the JPEG codec tells its path itself, the others have one each */
+
     switch (info->format) {
 
     case NGX_HTTP_OVERLAY_FORMAT_JPEG:
@@ -222,20 +292,33 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
                                            err);
 
     case NGX_HTTP_OVERLAY_FORMAT_WEBP:
-        return ngx_http_overlay_webp_apply(p, len, info, traits.lossless,
-                                           conf, painter, out, err);
+        rc = ngx_http_overlay_webp_apply(p, len, info, traits.lossless,
+                                         conf, painter, out, err);
+        method = traits.lossless ? NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS
+                                 : NGX_HTTP_OVERLAY_METHOD_WEBP;
+        break;
 
     case NGX_HTTP_OVERLAY_FORMAT_PNG:
-        return ngx_http_overlay_png_apply(p, len, info, conf, &traits,
-                                          painter, out, err);
+        rc = ngx_http_overlay_png_apply(p, len, info, conf, &traits, painter,
+                                        out, err);
+        method = NGX_HTTP_OVERLAY_METHOD_PNG;
+        break;
 
     case NGX_HTTP_OVERLAY_FORMAT_GIF:
-        return ngx_http_overlay_gif_apply(p, len, info, painter, out, err);
+        rc = ngx_http_overlay_gif_apply(p, len, info, painter, out, err);
+        method = NGX_HTTP_OVERLAY_METHOD_GIF;
+        break;
 
     default:
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NOT_IMAGE,
                                       "no codec for the format");
     }
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        out->method = method;
+    }
+
+    return rc;
 }
 
 

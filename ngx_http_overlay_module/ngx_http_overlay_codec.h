@@ -53,11 +53,43 @@ typedef struct {
 } ngx_http_overlay_codec_conf_t;
 
 
+/*
+ * The path a codec took to draw on an image: $overlay_method and the
+ * method label of overlay_stats.  The names are in one table
+ * (ngx_http_overlay_method_name()); a new path gets a member before
+ * NGX_HTTP_OVERLAY_METHOD_COUNT, its name there, and its format in
+ * ngx_http_overlay_method_format().
+ */
+typedef enum {
+    NGX_HTTP_OVERLAY_METHOD_NONE = 0,           /* nothing drawn */
+    /* JPEG: the entropy-coded data changed in place, the source's tables */
+    NGX_HTTP_OVERLAY_METHOD_SPLICE,
+    /* ... with symbols added to the tables (a new DHT) */
+    NGX_HTTP_OVERLAY_METHOD_SPLICE_RETABLE,
+    /* ... with blocks fitted to the symbols the tables have */
+    NGX_HTTP_OVERLAY_METHOD_SPLICE_FIT,
+    /* progressive JPEG: each scan changed in place */
+    NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE_SPLICE,
+    /* progressive JPEG: every scan coded again in one pass */
+    NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE,
+    /* JPEG: every coefficient written again by libjpeg */
+    NGX_HTTP_OVERLAY_METHOD_TRANSCODE,
+    /* JPEG: pixels decoded and encoded again (overlay_jpeg_quality) */
+    NGX_HTTP_OVERLAY_METHOD_REENCODE,
+    NGX_HTTP_OVERLAY_METHOD_PNG,
+    NGX_HTTP_OVERLAY_METHOD_WEBP,               /* lossy (VP8) */
+    NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS,      /* VP8L */
+    NGX_HTTP_OVERLAY_METHOD_GIF,
+    NGX_HTTP_OVERLAY_METHOD_COUNT
+} ngx_http_overlay_method_e;
+
+
 /* the encoded output; release with ngx_http_overlay_codec_free() */
 typedef struct {
     unsigned char             *data;
     size_t                     len;
     void                     (*free)(void *data);
+    ngx_http_overlay_method_e  method;          /* how it was made */
 } ngx_http_overlay_blob_t;
 
 
@@ -71,6 +103,17 @@ ngx_http_overlay_format_e ngx_http_overlay_codec_detect(
 
 /* "jpeg", "png", "webp", "gif" or "none": a static string; thread-safe */
 const char *ngx_http_overlay_format_name(ngx_http_overlay_format_e format);
+
+/*
+ * "splice", "splice_retable", "splice_fit", "progressive_splice",
+ * "progressive", "transcode", "reencode", "png", "webp", "webp_lossless",
+ * "gif", or "" for NONE and any other value: a static string; thread-safe
+ */
+const char *ngx_http_overlay_method_name(ngx_http_overlay_method_e method);
+
+/* the format a method draws on (NONE for NONE); thread-safe */
+ngx_http_overlay_format_e ngx_http_overlay_method_format(
+    ngx_http_overlay_method_e method);
 
 /*
  * Reads format and dimensions (as a viewer sees them: EXIF turns a JPEG)

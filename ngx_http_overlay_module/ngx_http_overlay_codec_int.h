@@ -48,7 +48,9 @@ typedef struct {
  * The image p, len bytes, of which info tells (as probed by
  * ngx_http_overlay_codec_probe() with the same conf), drawn on by painter
  * and encoded in its own format into *out, which the caller releases with
- * ngx_http_overlay_codec_free() (*out is empty on failure).  The headers
+ * ngx_http_overlay_codec_free() (*out is empty on failure), out->method
+ * the path taken: the JPEG codec sets it (ngx_http_overlay_jpeg_apply()),
+ * the dispatcher for the others.  The headers
  * are probed again, and must agree with what the decoder finds: errors are
  * NOT_IMAGE, BAD_IMAGE, TOO_LARGE, UNSUPPORTED, NO_MEMORY, RENDER_FAILED or
  * what painter returns, with a reason in *err.  Thread-safe: any number of

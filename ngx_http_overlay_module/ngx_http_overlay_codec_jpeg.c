@@ -209,6 +209,7 @@ ngx_http_overlay_jpeg_apply(const unsigned char *p, size_t len,
         out->data = j->dest.data;
         out->len = j->dest.len;
         out->free = free;
+        out->method = j->method;
         j->dest.data = NULL;
     }
 
@@ -248,6 +249,8 @@ ngx_http_overlay_jpeg_try_quality(ngx_http_overlay_jpeg_t *j,
     r.w = (int) j->src.image_width;
     r.y = b.y0;
     r.h = (b.y1 < h ? b.y1 : h) - b.y0;
+
+    j->method = NGX_HTTP_OVERLAY_METHOD_REENCODE;
 
     return ngx_http_overlay_jpeg_reencode(j, p, len, &r, info->orientation,
                                           painter, quality, err);
@@ -448,6 +451,7 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err)
 {
     int                             c, t;
+    double                          mse;
     size_t                          bytes;
     unsigned                        mcu_w, mcu_h, x0, x1, y0, y1, w, h;
     JHUFF_TBL                      *tbl;
@@ -663,6 +667,14 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     }
 
     j->dest.data = ngx_http_overlay_splice_output(s, &j->dest.len);
+
+    /* a block fitted is the fact that matters, tables extended or not */
+
+    j->method = ngx_http_overlay_splice_fitted(s, &mse)
+                ? NGX_HTTP_OVERLAY_METHOD_SPLICE_FIT
+                : ngx_http_overlay_splice_retabled(s)
+                ? NGX_HTTP_OVERLAY_METHOD_SPLICE_RETABLE
+                : NGX_HTTP_OVERLAY_METHOD_SPLICE;
 
     return 1;
 }

@@ -49,7 +49,9 @@ ngx_http_overlay_rc_e ngx_http_overlay_jpeg_probe(const unsigned char *p,
  * changing only the blocks under painter->bounds, or with
  * conf->jpeg_quality not 0, as a whole at that quality.  The bytes at p
  * are only read.  On NGX_HTTP_OVERLAY_OK, *out holds a malloc()ed buffer
- * that the caller owns and releases with ngx_http_overlay_codec_free().
+ * that the caller owns and releases with ngx_http_overlay_codec_free(),
+ * and out->method the path that wrote it (splice, splice_retable,
+ * splice_fit, progressive, transcode or reencode).
  * Otherwise *out is untouched and err says why: BAD_IMAGE (libjpeg's
  * message, prefixed "jpeg: ", or a zero quantizer), UNSUPPORTED (not 8
  * bits, CMYK, an odd colour space), NO_MEMORY, or the painter's own.

@@ -252,6 +252,7 @@ ngx_http_overlay_composite(const unsigned char *in, size_t len,
 
     out->data = NULL;
     out->len = 0;
+    out->method = NGX_HTTP_OVERLAY_METHOD_NONE;
 
     rc = ngx_http_overlay_codec_probe(in, len, &opts->codec, info, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {

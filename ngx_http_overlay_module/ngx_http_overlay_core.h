@@ -128,9 +128,11 @@ ngx_http_overlay_rc_e ngx_http_overlay_parse_value(unsigned char *buf,
 /*
  * The spec drawn on the image of len bytes at in, encoded in the same
  * format as *out (info: what in was, filled as soon as the headers are
- * read, also on failure).  On success release out with
- * ngx_http_overlay_codec_free(); on failure nothing is held and err says
- * why.  Thread-safe.
+ * read, also on failure), out->method the path the codec took
+ * ($overlay_method, ngx_http_overlay_method_name()).  On success release
+ * out with ngx_http_overlay_codec_free(); on failure nothing is held,
+ * out->method is NGX_HTTP_OVERLAY_METHOD_NONE and err says why.
+ * Thread-safe.
  */
 ngx_http_overlay_rc_e ngx_http_overlay_composite(const unsigned char *in,
     size_t len, const ngx_http_overlay_spec_t *spec,

@@ -725,6 +725,7 @@ ngx_http_overlay_process(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx)
     blob = cln->data;
     blob->data = NULL;
     blob->len = 0;
+    blob->method = NGX_HTTP_OVERLAY_METHOD_NONE;
     cln->handler = ngx_http_overlay_blob_cleanup;
 
     ctx->blob = blob;
@@ -764,14 +765,16 @@ ngx_http_overlay_finish(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
 
     blob = ctx->blob;
 
-    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "overlay: applied to %s of %uz bytes, %uz bytes out, "
-                   "%d layers",
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "overlay: applied to %s of %uz bytes by %s, %uz bytes "
+                   "out, %d layers",
                    ngx_http_overlay_format_name(info->format),
-                   (size_t) (ctx->last - ctx->image), blob->len,
+                   (size_t) (ctx->last - ctx->image),
+                   ngx_http_overlay_method_name(blob->method), blob->len,
                    (int) ctx->spec.nlayers);
 
     ctx->status = NGX_HTTP_OVERLAY_APPLIED;
+    ctx->method = blob->method;
     ngx_http_overlay_count(r, ctx, info, ctx->last - ctx->image, blob->len);
 
     r->headers_out.content_length_n = blob->len;

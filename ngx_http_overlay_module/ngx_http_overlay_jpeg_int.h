@@ -32,6 +32,19 @@
 /* real progressive JPEGs have about ten scans: thousands are an attack */
 #define NGX_HTTP_OVERLAY_JPEG_SCANS   256
 
+/*
+ * libgd's truecolor pixels (ints: alpha, red, green, blue from the top
+ * byte) as libjpeg-turbo's extended colour spaces lay them out in memory,
+ * the alpha byte left out: rows of the region read and written in place
+ */
+#if defined(JCS_EXTENSIONS) && defined(__BYTE_ORDER__)
+#if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#define NGX_HTTP_OVERLAY_JPEG_GD      JCS_EXT_BGRX
+#elif (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#define NGX_HTTP_OVERLAY_JPEG_GD      JCS_EXT_XRGB
+#endif
+#endif
+
 
 typedef struct {
     struct jpeg_error_mgr            pub;
@@ -80,6 +93,12 @@ typedef struct {
     ngx_http_overlay_splice_t       *splice;
     ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
     JBLOCKARRAY                      rows[MAX_COMPONENTS];
+    /*
+     * the path that wrote j->dest, set by the path where it succeeds (the
+     * splice in ngx_http_overlay_codec_jpeg.c, the DCT path in
+     * ngx_http_overlay_jpeg_dct.c, the re-encode), for out->method
+     */
+    ngx_http_overlay_method_e        method;
 } ngx_http_overlay_jpeg_t;
 
 

@@ -38,6 +38,14 @@ ngx_http_overlay_jpeg_start(ngx_http_overlay_jpeg_t *j,
     c->input_components = 3;
     c->in_color_space = JCS_RGB;
 
+#ifdef NGX_HTTP_OVERLAY_JPEG_GD
+    if (quality == 0) {
+        /* the region's rows, written from libgd's as they are */
+        c->input_components = 4;
+        c->in_color_space = NGX_HTTP_OVERLAY_JPEG_GD;
+    }
+#endif
+
     jpeg_set_defaults(c);
     jpeg_set_colorspace(c, d->jpeg_color_space);
 
@@ -69,6 +77,16 @@ ngx_http_overlay_jpeg_start(ngx_http_overlay_jpeg_t *j,
 
             c->quant_tbl_ptrs[i]->sent_table = FALSE;
         }
+
+#ifdef C_ARITH_CODING_SUPPORTED
+        /*
+         * the region's blocks are taken before the entropy coder
+         * (ngx_http_overlay_jpeg_dct.c): an arithmetic coder derives no
+         * Huffman table for nothing
+         */
+
+        c->arith_code = TRUE;
+#endif
 
     } else {
         jpeg_set_quality(c, quality, TRUE);
@@ -103,6 +121,15 @@ ngx_http_overlay_jpeg_rows(ngx_http_overlay_jpeg_t *j,
     rows[0] = j->row;
 
     for (y = y0; y < y0 + n; y++) {
+
+#ifdef NGX_HTTP_OVERLAY_JPEG_GD
+        if (c->in_color_space == NGX_HTTP_OVERLAY_JPEG_GD) {
+            rows[0] = (JSAMPROW) j->im->tpixels[y];
+            (void) jpeg_write_scanlines(c, rows, 1);
+            continue;
+        }
+#endif
+
         s = j->row;
 
         for (x = 0; x < gdImageSX(j->im); x++) {

@@ -33,10 +33,19 @@ ngx_http_overlay_splice_create(const ngx_http_overlay_splice_conf_t *conf)
 {
     ngx_http_overlay_splice_t  *s;
 
-    s = calloc(1, sizeof(ngx_http_overlay_splice_t));
+    s = malloc(sizeof(ngx_http_overlay_splice_t));
     if (s == NULL) {
         return NULL;
     }
+
+    /*
+     * all zero but the AC tables' pair tables, half of it, which are read
+     * only once made (s->paired)
+     */
+
+    memset(s, 0, offsetof(ngx_http_overlay_splice_t, pair));
+    memset(&s->ac_used, 0, sizeof(ngx_http_overlay_splice_t)
+                           - offsetof(ngx_http_overlay_splice_t, ac_used));
 
     s->conf = *conf;
 
@@ -150,8 +159,8 @@ ngx_http_overlay_splice_init(ngx_http_overlay_splice_t *s,
 
     /*
      * the pair tables are made by the skip when it has enough to skip
-     * (a thumbnail's overlay at the top has nothing); until then zeros,
-     * which send every code to the single lookup
+     * (a thumbnail's overlay at the top has nothing); until then the
+     * decoder reads zeros, which send every code to the single lookup
      */
 
     s->ac_used = 0;

@@ -26,6 +26,11 @@ static int ngx_http_overlay_splice_jump(ngx_http_overlay_splice_t *s,
     unsigned to);
 
 
+/* the pair tables until they are made: every code to the single lookup */
+static const uint16_t  ngx_http_overlay_splice_no_pairs[
+                                         1 << NGX_HTTP_OVERLAY_SPLICE_PAIR];
+
+
 /*
  * A table for decoding (codes of up to NGX_HTTP_OVERLAY_SPLICE_LOOK bits
  * by lookahead, longer ones as F.2.2.3 does) and encoding (each symbol's
@@ -454,7 +459,8 @@ ngx_http_overlay_splice_skip(ngx_http_overlay_splice_t *s, unsigned to)
         for (c = 0; c < s->conf.ncomps; c++) {
             dc = dcs[c];
             ac = acs[c];
-            pair = s->pair[s->conf.comp[c].ac];
+            pair = s->paired ? s->pair[s->conf.comp[c].ac]
+                             : ngx_http_overlay_splice_no_pairs;
             pred = s->pred[c];
 
             for (b = 0; b < nblocks[c]; b++) {

@@ -25,6 +25,7 @@
 #define NGX_HTTP_OVERLAY_SPLICE_DHTS  32
 
 
+static int ngx_http_overlay_splice_complete(ngx_http_overlay_splice_t *s);
 static void ngx_http_overlay_splice_needs(ngx_http_overlay_splice_t *s,
     uint32_t need[2][4][256]);
 static int ngx_http_overlay_splice_add(ngx_http_overlay_splice_t *s,
@@ -51,6 +52,13 @@ ngx_http_overlay_splice_retable(ngx_http_overlay_splice_t *s)
     s->fit_any = 1;
 
     if (!s->conf.retable) {
+        return;
+    }
+
+    /* tables of every symbol (libjpeg's standard ones) lack none */
+
+    if (ngx_http_overlay_splice_complete(s)) {
+        s->fit_any = 0;
         return;
     }
 
@@ -211,6 +219,46 @@ ngx_http_overlay_splice_needs(ngx_http_overlay_splice_t *s,
             }
         }
     }
+}
+
+
+/*
+ * Whether the scan's tables hold every symbol the blocks can need: each DC
+ * table every difference category of 0 to 11, each AC table end of block,
+ * the run of 16 zeros and every run of 0 to 15 with every size of 1 to 10
+ * (what ngx_http_overlay_splice_needs() counts): then nothing is needed
+ */
+
+static int
+ngx_http_overlay_splice_complete(ngx_http_overlay_splice_t *s)
+{
+    unsigned                         c, k, r;
+    ngx_http_overlay_splice_huff_t  *dc, *ac;
+
+    for (c = 0; c < s->conf.ncomps; c++) {
+        dc = &s->huff[0][s->conf.comp[c].dc];
+        ac = &s->huff[1][s->conf.comp[c].ac];
+
+        for (k = 0; k <= 11; k++) {
+            if (dc->size[k] == 0) {
+                return 0;
+            }
+        }
+
+        if (ac->size[0x00] == 0 || ac->size[0xf0] == 0) {
+            return 0;
+        }
+
+        for (r = 0; r < 16; r++) {
+            for (k = 1; k <= 10; k++) {
+                if (ac->size[r << 4 | k] == 0) {
+                    return 0;
+                }
+            }
+        }
+    }
+
+    return 1;
 }
 
 

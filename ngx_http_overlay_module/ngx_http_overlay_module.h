@@ -108,6 +108,8 @@ typedef struct {
     ngx_str_t                   etag;           /* the overlaid one */
     ngx_str_t                   orig_etag;      /* the original's, if any */
     ngx_msec_int_t              usec;           /* decoding to encoding */
+    ngx_http_overlay_method_e   method;         /* the codec's path, if
+                                                   applied */
     unsigned                    etag_set:1;     /* ours in the headers */
     unsigned                    header:1;       /* seen by the 2nd filter */
     unsigned                    detected:1;

@@ -3,11 +3,12 @@
  * ngx_http_overlay_module: the counters, and overlay_stats to read them.
  *
  * Every response an overlay is requested for is counted once: by outcome
- * (applied, passed, rejected) and reason, an applied one by format and
- * bytes, and the time of each render in a histogram.  The counters are in
- * a zone shared by the workers and kept on reload; a location with
- * "overlay_stats" shows them in Prometheus' text format, in a buffer sized
- * first, as ngx_http_stub_status_module does.
+ * (applied, passed, rejected) and reason, an applied one by format, the
+ * codec's path (its method) and bytes, and the time of each render in a
+ * histogram.  The counters are in a zone shared by the workers and kept
+ * on reload; a location with "overlay_stats" shows them in Prometheus'
+ * text format, in a buffer sized first, as ngx_http_stub_status_module
+ * does.
  *
  * The gauge of the responses held now is kept per worker, in a place of
  * the zone each worker takes when it starts (by its pid) and leaves when
@@ -36,6 +37,7 @@
  */
 #define NGX_HTTP_OVERLAY_REASONS       NGX_HTTP_OVERLAY_RC_COUNT
 #define NGX_HTTP_OVERLAY_FORMATS       (NGX_HTTP_OVERLAY_FORMAT_GIF + 1)
+#define NGX_HTTP_OVERLAY_METHODS       NGX_HTTP_OVERLAY_METHOD_COUNT
 #define NGX_HTTP_OVERLAY_BUCKETS       12
 
 /*
@@ -85,11 +87,12 @@
     "nginx_overlay_requests_total{status=\"%s\",reason=\"%s\"} %uA\n"
 
 #define NGX_HTTP_OVERLAY_STATS_FORMATS_HELP                                   \
-    "# HELP nginx_overlay_applied_total Overlays drawn, by format.\n"         \
+    "# HELP nginx_overlay_applied_total Overlays drawn, by format and the "   \
+    "codec's path ($overlay_method).\n"                                       \
     "# TYPE nginx_overlay_applied_total counter\n"
 
 #define NGX_HTTP_OVERLAY_STATS_FORMAT                                         \
-    "nginx_overlay_applied_total{format=\"%s\"} %uA\n"
+    "nginx_overlay_applied_total{format=\"%s\",method=\"%s\"} %uA\n"
 
 #define NGX_HTTP_OVERLAY_STATS_BYTES                                          \
     "# HELP nginx_overlay_bytes_in_total Bytes of the images drawn on."       \
@@ -124,6 +127,7 @@ typedef struct {
 typedef struct {
     size_t                      size;           /* of this struct: layout */
     ngx_atomic_t                applied[NGX_HTTP_OVERLAY_FORMATS];
+    ngx_atomic_t                methods[NGX_HTTP_OVERLAY_METHODS];
     ngx_atomic_t                passed[NGX_HTTP_OVERLAY_REASONS];
     ngx_atomic_t                rejected[NGX_HTTP_OVERLAY_REASONS];
     ngx_atomic_t                expired;
@@ -186,6 +190,11 @@ ngx_http_overlay_count(ngx_http_request_t *r, ngx_http_overlay_ctx_t *ctx,
         (void) ngx_atomic_fetch_add(
                   &st->applied[ngx_http_overlay_stats_format(info->format)],
                   1);
+
+        if ((ngx_uint_t) ctx->method < NGX_HTTP_OVERLAY_METHODS) {
+            (void) ngx_atomic_fetch_add(&st->methods[ctx->method], 1);
+        }
+
         (void) ngx_atomic_fetch_add(&st->bytes_in, in);
         (void) ngx_atomic_fetch_add(&st->bytes_out, out);
 
@@ -420,10 +429,13 @@ ngx_http_overlay_stats_size(void)
                                       (ngx_http_overlay_rc_e) i)));
     }
 
-    for (i = 1; i < NGX_HTTP_OVERLAY_FORMATS; i++) {
+    for (i = 1; i < NGX_HTTP_OVERLAY_METHODS; i++) {
         size += sizeof(NGX_HTTP_OVERLAY_STATS_FORMAT) - 1 + NGX_ATOMIC_T_LEN
                 + ngx_strlen(ngx_http_overlay_format_name(
-                                 (ngx_http_overlay_format_e) i));
+                                 ngx_http_overlay_method_format(
+                                     (ngx_http_overlay_method_e) i)))
+                + ngx_strlen(ngx_http_overlay_method_name(
+                                 (ngx_http_overlay_method_e) i));
     }
 
     for (i = 0; i < NGX_HTTP_OVERLAY_BUCKETS; i++) {
@@ -473,11 +485,16 @@ ngx_http_overlay_stats_write(u_char *p, u_char *last,
 
     p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_FORMATS_HELP);
 
-    for (i = 1; i < NGX_HTTP_OVERLAY_FORMATS; i++) {
+    /* a series for each path, with its format: summed by format as before */
+
+    for (i = 1; i < NGX_HTTP_OVERLAY_METHODS; i++) {
         p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_FORMAT,
                          ngx_http_overlay_format_name(
-                             (ngx_http_overlay_format_e) i),
-                         st->applied[i]);
+                             ngx_http_overlay_method_format(
+                                 (ngx_http_overlay_method_e) i)),
+                         ngx_http_overlay_method_name(
+                             (ngx_http_overlay_method_e) i),
+                         st->methods[i]);
     }
 
     p = ngx_slprintf(p, last, NGX_HTTP_OVERLAY_STATS_BYTES, st->bytes_in,

@@ -5,7 +5,6 @@
  */
 
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +17,27 @@
 #define NGX_HTTP_OVERLAY_TILES_BYTES    (8 * 1024 * 1024)
 #define NGX_HTTP_OVERLAY_TILE_MAX       (2 * 1024 * 1024)
 
+/*
+ * The images the codecs decode are opaque: a pixel of the tile of alpha a
+ * (libgd's 7 bits, 127 transparent) over an opaque one is the weighted
+ * mean of the two, in libgd's integers, as gdAlphaBlend() gives it (the
+ * unit tests compare them), without its call and its checks.
+ */
+
+#define ngx_http_overlay_over_opaque(d, s, a)                                 \
+    gdTrueColorAlpha(                                                         \
+        (gdTrueColorGetRed(s) * (gdAlphaTransparent - (a))                    \
+         + gdTrueColorGetRed(d) * (a)) / gdAlphaTransparent,                  \
+        (gdTrueColorGetGreen(s) * (gdAlphaTransparent - (a))                  \
+         + gdTrueColorGetGreen(d) * (a)) / gdAlphaTransparent,                \
+        (gdTrueColorGetBlue(s) * (gdAlphaTransparent - (a))                   \
+         + gdTrueColorGetBlue(d) * (a)) / gdAlphaTransparent,                 \
+        gdAlphaOpaque)
+
 
 typedef struct {
-    char                       *key;
+    unsigned char              *key;
+    size_t                      key_len;
     gdImagePtr                  tile;
     ngx_http_overlay_rect_t     bounds;
     unsigned long               used;
@@ -39,8 +56,10 @@ struct ngx_http_overlay_tiles_s {
 };
 
 
-static char *ngx_http_overlay_tile_key(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height);
+static unsigned char *ngx_http_overlay_tile_key(
+    const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts, int width, int height,
+    size_t *len);
 static ngx_http_overlay_rc_e ngx_http_overlay_tile_render(
     const ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts, int width, int height,
@@ -92,8 +111,8 @@ ngx_http_overlay_tile_get(const ngx_http_overlay_spec_t *spec,
     ngx_http_overlay_tile_ref_t *ref, int *owned,
     ngx_http_overlay_error_t *err)
 {
-    char                      *key;
-    size_t                     bytes;
+    size_t                     bytes, len;
+    unsigned char             *key;
     unsigned                   i, victim;
     ngx_http_overlay_rc_e      rc;
     ngx_http_overlay_tile_t   *t;
@@ -101,14 +120,17 @@ ngx_http_overlay_tile_get(const ngx_http_overlay_spec_t *spec,
 
     *owned = 1;
 
-    key = ngx_http_overlay_tile_key(spec, opts, width, height);
+    len = 0;
+    key = ngx_http_overlay_tile_key(spec, opts, width, height, &len);
     tiles = (key != NULL) ? ngx_http_overlay_tiles() : NULL;
 
     if (tiles != NULL) {
         for (i = 0; i < NGX_HTTP_OVERLAY_TILES; i++) {
             t = &tiles->tiles[i];
 
-            if (t->key != NULL && strcmp(t->key, key) == 0) {
+            if (t->key != NULL && t->key_len == len
+                && memcmp(t->key, key, len) == 0)
+            {
                 t->used = ++tiles->clock;
                 tiles->hits++;
                 ref->tile = t->tile;
@@ -175,6 +197,7 @@ ngx_http_overlay_tile_get(const ngx_http_overlay_spec_t *spec,
     }
 
     t->key = key;
+    t->key_len = len;
     t->tile = ref->tile;
     t->bounds = ref->bounds;
     t->used = ++tiles->clock;
@@ -187,50 +210,108 @@ ngx_http_overlay_tile_get(const ngx_http_overlay_spec_t *spec,
 
 
 /*
- * What a text-only tile depends on: the spec with every default filled,
- * the fonts' paths, the image's size.  NULL: not to be cached (image
- * layers: an asset is a pointer, not a name).
+ * What a text-only tile depends on, as bytes: the image's size, each
+ * layer's fields that are drawn (the doubles bit for bit, the font by its
+ * index in the fonts' paths) and text, and the fonts' paths; *len of
+ * them.  NULL: not to be cached (image layers: an asset is a pointer, not
+ * a name).  No JSON nor number formatting: it is made for every request.
+ * A field added to the layer and drawn must be added here.
  */
 
-static char *
+static unsigned char *
 ngx_http_overlay_tile_key(const ngx_http_overlay_spec_t *spec,
-    const ngx_http_overlay_options_t *opts, int width, int height)
+    const ngx_http_overlay_options_t *opts, int width, int height,
+    size_t *len)
 {
-    char      *dump, *key, *p;
-    size_t     len;
-    unsigned   i;
+    int                              e[4];
+    size_t                           n, size;
+    unsigned                         i;
+    unsigned char                   *key, *p;
+    const ngx_http_overlay_layer_t  *l;
+
+    size = 2 * sizeof(int) + sizeof(unsigned);
 
     for (i = 0; i < spec->nlayers; i++) {
-        if (spec->layers[i].type != NGX_HTTP_OVERLAY_LAYER_TEXT) {
+        l = &spec->layers[i];
+
+        if (l->type != NGX_HTTP_OVERLAY_LAYER_TEXT) {
             return NULL;
         }
-    }
 
-    dump = ngx_http_overlay_spec_dump(spec, &opts->spec);
-    if (dump == NULL) {
-        return NULL;
+        size += 4 * sizeof(int) + 5 * sizeof(double) + 2 * 4
+                + sizeof(unsigned) + sizeof(size_t) + l->len
+                + 2 * sizeof(int64_t) + 2 * sizeof(int) + sizeof(unsigned);
     }
-
-    len = strlen(dump) + 32;
 
     for (i = 0; i < opts->render.nfonts; i++) {
-        len += strlen(opts->render.fonts[i]) + 1;
+        size += sizeof(size_t) + strlen(opts->render.fonts[i]);
     }
 
-    key = malloc(len);
+    key = malloc(size);
     if (key == NULL) {
-        free(dump);
         return NULL;
     }
 
-    p = key + snprintf(key, len, "%dx%d\n%s", width, height, dump);
+    p = key;
 
-    for (i = 0; i < opts->render.nfonts; i++) {
-        p += snprintf(p, len - (size_t) (p - key), "\n%s",
-                      opts->render.fonts[i]);
+#define ngx_http_overlay_key_put(v)                                           \
+    do {                                                                      \
+        memcpy(p, &(v), sizeof(v));                                           \
+        p += sizeof(v);                                                       \
+    } while (0)
+
+    ngx_http_overlay_key_put(width);
+    ngx_http_overlay_key_put(height);
+    ngx_http_overlay_key_put(spec->nlayers);
+
+    for (i = 0; i < spec->nlayers; i++) {
+        l = &spec->layers[i];
+
+        e[0] = (int) l->type;
+        e[1] = (int) l->style;
+        e[2] = (int) l->position;
+        e[3] = (int) l->direction;
+
+        ngx_http_overlay_key_put(e);
+        ngx_http_overlay_key_put(l->margin);
+        ngx_http_overlay_key_put(l->size);
+        ngx_http_overlay_key_put(l->scale);
+        ngx_http_overlay_key_put(l->opacity);
+        ngx_http_overlay_key_put(l->radius);
+
+        *p++ = l->color.r;
+        *p++ = l->color.g;
+        *p++ = l->color.b;
+        *p++ = l->color.a;
+        *p++ = l->background.r;
+        *p++ = l->background.g;
+        *p++ = l->background.b;
+        *p++ = l->background.a;
+
+        ngx_http_overlay_key_put(l->font);
+        ngx_http_overlay_key_put(l->len);
+        memcpy(p, l->text, l->len);
+        p += l->len;
+
+        /* drawn as the countdown's texts are, but kept as the dump did */
+
+        ngx_http_overlay_key_put(l->from);
+        ngx_http_overlay_key_put(l->until);
+        ngx_http_overlay_key_put(l->from_offset);
+        ngx_http_overlay_key_put(l->until_offset);
+        ngx_http_overlay_key_put(l->window);
     }
 
-    free(dump);
+    for (i = 0; i < opts->render.nfonts; i++) {
+        n = strlen(opts->render.fonts[i]);
+        ngx_http_overlay_key_put(n);
+        memcpy(p, opts->render.fonts[i], n);
+        p += n;
+    }
+
+#undef ngx_http_overlay_key_put
+
+    *len = (size_t) (p - key);
 
     return key;
 }
@@ -336,7 +417,8 @@ ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
 {
     ngx_http_overlay_tile_ref_t *ref = data;
 
-    int  x, y, dx, dy, c, a;
+    int   x, y, xa, xb, ya, yb, dx, dy, c, a, d;
+    int  *from, *to;
 
     if (ref->tile == NULL) {
         return NGX_HTTP_OVERLAY_OK;
@@ -347,30 +429,36 @@ ngx_http_overlay_draw_tile(void *data, gdImagePtr im, int x0, int y0,
                                       "drawing needs a truecolor image");
     }
 
-    for (y = 0; y < gdImageSY(ref->tile); y++) {
-        dy = ref->bounds.y + y - y0;
+    /* the tile's pixels within im: x in xa..xb-1, y in ya..yb-1 */
 
-        if (dy < 0 || dy >= gdImageSY(im)) {
-            continue;
-        }
+    dx = ref->bounds.x - x0;
+    dy = ref->bounds.y - y0;
 
-        for (x = 0; x < gdImageSX(ref->tile); x++) {
-            dx = ref->bounds.x + x - x0;
+    xa = dx < 0 ? -dx : 0;
+    ya = dy < 0 ? -dy : 0;
+    xb = gdImageSX(im) - dx;
+    yb = gdImageSY(im) - dy;
+    xb = xb < gdImageSX(ref->tile) ? xb : gdImageSX(ref->tile);
+    yb = yb < gdImageSY(ref->tile) ? yb : gdImageSY(ref->tile);
 
-            if (dx < 0 || dx >= gdImageSX(im)) {
-                continue;
-            }
+    for (y = ya; y < yb; y++) {
+        from = ref->tile->tpixels[y];
+        to = im->tpixels[y + dy] + dx;
 
-            c = ref->tile->tpixels[y][x];
+        for (x = xa; x < xb; x++) {
+            c = from[x];
             a = gdTrueColorGetAlpha(c);
 
             if (a == gdAlphaTransparent) {
                 continue;
             }
 
-            im->tpixels[dy][dx] = (a == gdAlphaOpaque)
-                                  ? c
-                                  : gdAlphaBlend(im->tpixels[dy][dx], c);
+            d = to[x];
+
+            to[x] = (a == gdAlphaOpaque) ? c
+                    : (gdTrueColorGetAlpha(d) == gdAlphaOpaque)
+                      ? ngx_http_overlay_over_opaque(d, c, a)
+                      : gdAlphaBlend(d, c);
         }
     }
 

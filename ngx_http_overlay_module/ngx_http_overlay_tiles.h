@@ -2,7 +2,7 @@
 /*
  * ngx_http_overlay_module: the overlay drawn once on a transparent tile,
  * which the codecs blend onto the image; text-only tiles are kept per
- * thread, keyed by the normalized spec, the fonts' paths and the image's
+ * thread, keyed by the spec's fields drawn, the fonts' paths and the image's
  * size, so that FreeType lays out and renders the same badge once, not for
  * every image.  For the core; the cache holds at most 16 tiles and 8 MB
  * per thread, least recently used first out.

@@ -3,9 +3,10 @@
  * ngx_http_overlay_module: the embedded variables.
  *
  * $overlay_status (none, applied, passed, rejected, expired, pending),
- * $overlay_error (the reason, empty when applied) and $overlay_time
- * (decoding to encoding, in seconds), of the main request, for log_format,
- * add_header and the like.
+ * $overlay_error (the reason, empty when applied), $overlay_method (the
+ * codec's path, empty unless applied) and $overlay_time (decoding to
+ * encoding, in seconds), of the main request, for log_format, add_header
+ * and the like.
  */
 
 
@@ -20,6 +21,8 @@ static ngx_int_t ngx_http_overlay_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_overlay_error_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_overlay_method_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_overlay_time_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -32,6 +35,10 @@ static ngx_http_variable_t  ngx_http_overlay_vars[] = {
 
     { ngx_string("overlay_error"), NULL,
       ngx_http_overlay_error_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("overlay_method"), NULL,
+      ngx_http_overlay_method_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("overlay_time"), NULL,
@@ -96,6 +103,30 @@ ngx_http_overlay_error_variable(ngx_http_request_t *r,
 
     v->len = ngx_strlen(reason);
     v->data = (u_char *) reason;
+
+    return NGX_OK;
+}
+
+
+/* the path the codec took: "splice", "png", ...; empty unless applied */
+
+static ngx_int_t
+ngx_http_overlay_method_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    const char              *name;
+    ngx_http_overlay_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_overlay_module);
+
+    name = (ctx != NULL && ctx->status == NGX_HTTP_OVERLAY_APPLIED)
+           ? ngx_http_overlay_method_name(ctx->method) : "";
+
+    v->len = ngx_strlen(name);
+    v->data = (u_char *) name;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
 
     return NGX_OK;
 }

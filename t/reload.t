@@ -131,8 +131,12 @@ sub applied {
     print $sock "GET /stats HTTP/1.0\r\nHost: localhost\r\n\r\n";
     local $/;
     my $resp = <$sock> // '';
-    return $resp =~ /^nginx_overlay_applied_total\{format="jpeg"\} (\d+)$/m
-           ? $1 : -1;
+    # the JPEG series, one per method, summed
+    my @n = $resp =~ /^nginx_overlay_applied_total\{format="jpeg",
+                      method="\w+"\}\ (\d+)$/mgx;
+    my $sum = 0;
+    $sum += $_ for @n;
+    return @n ? $sum : -1;
 }
 
 my $applied0 = applied();

@@ -1,7 +1,9 @@
 # overlay_stats: counters in the Prometheus text format, in shared memory:
 # summed over the workers.  The gauge of responses held is 0 once they are
 # answered; t/abort.t sees it count renders queued, and return to 0 after
-# aborts and reloads.
+# aborts and reloads.  An applied one is counted by format and method:
+# rocket.jpg (its own optimized tables) is spliced with blocks fitted,
+# thumb.jpg (libjpeg's standard tables) spliced as it is.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
@@ -57,10 +59,17 @@ sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 ^nginx_overlay_requests_total\{status="passed",reason="bad_encoding"\} 1$
 .*^nginx_overlay_requests_total\{status="passed",reason="bad_image"\} 1$
 .*^nginx_overlay_requests_total\{status="rejected",reason="bad_json"\} 1$
-.*^nginx_overlay_applied_total\{format="jpeg"\} 2$
-^nginx_overlay_applied_total\{format="png"\} 1$
-^nginx_overlay_applied_total\{format="webp"\} 0$
-^nginx_overlay_applied_total\{format="gif"\} 0$
+.*^nginx_overlay_applied_total\{format="jpeg",method="splice"\} 1$
+^nginx_overlay_applied_total\{format="jpeg",method="splice_retable"\} 0$
+^nginx_overlay_applied_total\{format="jpeg",method="splice_fit"\} 1$
+^nginx_overlay_applied_total\{format="jpeg",method="progressive_splice"\} 0$
+^nginx_overlay_applied_total\{format="jpeg",method="progressive"\} 0$
+^nginx_overlay_applied_total\{format="jpeg",method="transcode"\} 0$
+^nginx_overlay_applied_total\{format="jpeg",method="reencode"\} 0$
+^nginx_overlay_applied_total\{format="png",method="png"\} 1$
+^nginx_overlay_applied_total\{format="webp",method="webp"\} 0$
+^nginx_overlay_applied_total\{format="webp",method="webp_lossless"\} 0$
+^nginx_overlay_applied_total\{format="gif",method="gif"\} 0$
 .*^nginx_overlay_bytes_in_total (\d+)$
 .*^nginx_overlay_bytes_out_total \d+$
 .*^nginx_overlay_render_seconds_bucket\{le="\+Inf"\} 4$

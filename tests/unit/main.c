@@ -53,6 +53,7 @@ static const unit_group_t  unit_groups[] = {
     { "core_composite", test_core_composite },
     { "core_failures", test_core_failures },
     { "core_options", test_core_options },
+    { "core_method", test_core_method },
 
     { "layout_positions", test_layout_positions },
     { "layout_ellipsis", test_layout_ellipsis },
@@ -80,6 +81,8 @@ static const unit_group_t  unit_groups[] = {
 
     { "tiles_cache", test_tiles_cache },
     { "tiles_threads", test_tiles_threads },
+    { "tiles_key", test_tiles_key },
+    { "tiles_blend", test_tiles_blend },
 
     { "file_read", test_file_read },
 

@@ -2,8 +2,9 @@
 /*
  * Unit tests of ngx_http_overlay_core.c: the whole pipeline on real
  * images (the badge where it belongs, the rest the original within the
- * codec's loss), how it fails (a reason, a message, no output), and the
- * options: the defaults and the fonts and assets named in them.
+ * codec's loss), how it fails (a reason, a message, no output), the
+ * options: the defaults and the fonts and assets named in them, and the
+ * path each codec reports ($overlay_method).
  */
 
 
@@ -12,6 +13,7 @@
 
 static void composite(const char *name, ngx_http_overlay_format_e format,
     int tolerance);
+static unsigned char *method_made(const char *cmd, size_t *len);
 
 
 void
@@ -290,4 +292,189 @@ test_core_options(void)
 
     /* freeing options never added to is harmless */
     ngx_http_overlay_options_free(&opts);
+}
+
+
+/*
+ * The path each codec reports in blob.method: the JPEG variants made at
+ * run time by jpegtran from the fixtures (the same coefficients, other
+ * tables or scans), overlay_jpeg_quality's re-encode, each other format;
+ * nothing on failure.  The names, one for each method, and their formats.
+ */
+
+void
+test_core_method(void)
+{
+    char                            cmd[1024];
+    size_t                          len, i, k;
+    unsigned char                  *data;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const struct {
+        const char                 *tool;      /* jpegtran's options */
+        const char                 *name;
+        int                         quality;
+        ngx_http_overlay_method_e   method;
+    } cases[] = {
+        { NULL, "thumb.jpg", 0, NGX_HTTP_OVERLAY_METHOD_SPLICE },
+        { "-restart 1", "thumb.jpg", 0, NGX_HTTP_OVERLAY_METHOD_SPLICE },
+        { "-optimize", "thumb.jpg", 0,
+          NGX_HTTP_OVERLAY_METHOD_SPLICE_RETABLE },
+        { "-optimize", "coffee.jpg", 0, NGX_HTTP_OVERLAY_METHOD_SPLICE_FIT },
+        { "-progressive", "thumb.jpg", 0,
+          NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE },
+        { "-arithmetic", "thumb.jpg", 0, NGX_HTTP_OVERLAY_METHOD_TRANSCODE },
+        { NULL, "thumb.jpg", 80, NGX_HTTP_OVERLAY_METHOD_REENCODE },
+        { "-progressive", "thumb.jpg", 80,
+          NGX_HTTP_OVERLAY_METHOD_REENCODE },
+        { NULL, "chelsea.png", 0, NGX_HTTP_OVERLAY_METHOD_PNG },
+        { NULL, "palette.png", 0, NGX_HTTP_OVERLAY_METHOD_PNG },
+        { NULL, "thumb.webp", 0, NGX_HTTP_OVERLAY_METHOD_WEBP },
+        { NULL, "alpha-lossless.webp", 0,
+          NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS },
+        { NULL, "thumb.gif", 0, NGX_HTTP_OVERLAY_METHOD_GIF },
+    };
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last Chance!");
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].tool != NULL) {
+            snprintf(cmd, sizeof(cmd), "jpegtran %s -copy all %s/%s",
+                     cases[i].tool, unit_fixtures, cases[i].name);
+            data = method_made(cmd, &len);
+
+        } else {
+            data = read_fixture(cases[i].name, &len);
+        }
+
+        if (data == NULL) {
+            CHECK(0, "method: %s %s: not made", cases[i].tool,
+                  cases[i].name);
+            continue;
+        }
+
+        opts.codec.jpeg_quality = cases[i].quality;
+        blob.method = NGX_HTTP_OVERLAY_METHOD_COUNT;
+
+        rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,
+                                        &blob, &err);
+        CHECK(rc == NGX_HTTP_OVERLAY_OK && blob.method == cases[i].method,
+              "method: %s %s, quality %d: %s, \"%s\", wanted \"%s\"",
+              cases[i].tool ? cases[i].tool : "", cases[i].name,
+              cases[i].quality, err.msg,
+              ngx_http_overlay_method_name(blob.method),
+              ngx_http_overlay_method_name(cases[i].method));
+        CHECK(ngx_http_overlay_method_format(blob.method) == info.format,
+              "method: %s: the method's format is the image's",
+              cases[i].name);
+
+        ngx_http_overlay_codec_free(&blob);
+        free(data);
+    }
+
+    /* refused: no output, no method */
+
+    opts.codec.jpeg_quality = 0;
+    data = read_fixture("corrupt.jpg", &len);
+    blob.method = NGX_HTTP_OVERLAY_METHOD_COUNT;
+    rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
+          && blob.method == NGX_HTTP_OVERLAY_METHOD_NONE,
+          "method: corrupt.jpg: %d", (int) blob.method);
+    free(data);
+
+    /* a name for each, none twice, none for NONE or beyond */
+
+    CHECK(strcmp(ngx_http_overlay_method_name(NGX_HTTP_OVERLAY_METHOD_NONE),
+                 "") == 0
+          && strcmp(ngx_http_overlay_method_name(
+                        NGX_HTTP_OVERLAY_METHOD_COUNT), "") == 0
+          && ngx_http_overlay_method_format(NGX_HTTP_OVERLAY_METHOD_NONE)
+             == NGX_HTTP_OVERLAY_FORMAT_NONE,
+          "method: NONE has no name, no format");
+
+    for (i = 1; i < NGX_HTTP_OVERLAY_METHOD_COUNT; i++) {
+        const char  *a = ngx_http_overlay_method_name(
+                             (ngx_http_overlay_method_e) i);
+
+        CHECK(a[0] != '\0' && strspn(a, "abcdefghijklmnopqrstuvwxyz_")
+                              == strlen(a)
+              && ngx_http_overlay_method_format(
+                     (ngx_http_overlay_method_e) i)
+                 != NGX_HTTP_OVERLAY_FORMAT_NONE,
+              "method %zu: \"%s\", a label value with a format", i, a);
+
+        for (k = 1; k < i; k++) {
+            CHECK(strcmp(a, ngx_http_overlay_method_name(
+                                (ngx_http_overlay_method_e) k)) != 0,
+                  "method %zu and %zu: the same name \"%s\"", k, i, a);
+        }
+    }
+
+    CHECK(strcmp(ngx_http_overlay_method_name(
+                     NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE_SPLICE),
+                 "progressive_splice") == 0
+          && strcmp(ngx_http_overlay_method_name(
+                        NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS),
+                    "webp_lossless") == 0,
+          "method: the names the README gives");
+}
+
+
+/* the standard output of a shell command, malloc()ed; NULL: it failed */
+
+static unsigned char *
+method_made(const char *cmd, size_t *len)
+{
+    int             status;
+    FILE           *fp;
+    size_t          n, size;
+    unsigned char  *data, *p;
+
+    fp = popen(cmd, "r");
+    if (fp == NULL) {
+        return NULL;
+    }
+
+    size = 65536;
+    *len = 0;
+    data = malloc(size);
+
+    while (data != NULL) {
+        if (*len == size) {
+            size *= 2;
+            p = realloc(data, size);
+
+            if (p == NULL) {
+                free(data);
+                data = NULL;
+                break;
+            }
+
+            data = p;
+        }
+
+        n = fread(data + *len, 1, size - *len, fp);
+        if (n == 0) {
+            break;
+        }
+
+        *len += n;
+    }
+
+    status = pclose(fp);
+
+    if (data != NULL && (status != 0 || *len == 0)) {
+        free(data);
+        data = NULL;
+    }
+
+    return data;
 }

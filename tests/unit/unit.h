@@ -263,11 +263,14 @@ void test_glyph_colour(void);
 /* test_tiles.c */
 void test_tiles_cache(void);
 void test_tiles_threads(void);
+void test_tiles_key(void);
+void test_tiles_blend(void);
 
 /* test_core.c */
 void test_core_composite(void);
 void test_core_failures(void);
 void test_core_options(void);
+void test_core_method(void);
 
 /* test_file.c */
 void test_file_read(void);
