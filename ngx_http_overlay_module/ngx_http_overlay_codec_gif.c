@@ -303,6 +303,15 @@ ngx_http_overlay_gif_draw(gdImagePtr im,
     total = gdImageColorsTotal(im);
     full = 0;
 
+    /*
+     * libgd reads a transparent entry no pixel uses as free: it is never
+     * given to a colour (ngx_http_overlay_gif_colour())
+     */
+
+    if (t >= 0 && t < gdMaxColors) {
+        im->open[t] = 0;
+    }
+
     for (y = 0; y < h; y++) {
         px = im->pixels[y0 + y] + x0;
 
@@ -454,10 +463,19 @@ ngx_http_overlay_gif_quantize(gdImagePtr im, int t, int x0, int y0, int w,
             real[n++] = (unsigned char) e;
         }
 
+        if (t >= (int) total && t < 256) {
+
+            /* a transparent entry past the colours: kept, never mapped to */
+
+            memset(&rgba[4 * n], 0, 4);
+            skip[n] = 1;
+            real[n++] = (unsigned char) t;
+        }
+
         j = n;
 
         for (e = 0; e < 256; e++) {
-            if (freed[e] || e >= total) {
+            if ((freed[e] || e >= total) && (int) e != t) {
                 real[j++] = (unsigned char) e;
             }
         }
@@ -646,7 +664,11 @@ ngx_http_overlay_gif_colour(gdImagePtr im, int t, int r, int g, int b)
         }
     }
 
-    if (gdImageColorsTotal(im) < gdMaxColors) {
+    if (gdImageColorsTotal(im) == t && t < gdMaxColors - 1) {
+        im->colorsTotal++;                      /* past the transparent one */
+    }
+
+    if (gdImageColorsTotal(im) < gdMaxColors && gdImageColorsTotal(im) != t) {
         return gdImageColorAllocate(im, r, g, b);
     }
 

@@ -89,6 +89,8 @@ static const gen_png_t  gen_pngs[] = {
     { "rgba16.png", 8, 8, PNG_COLOR_TYPE_RGB_ALPHA, 16, 0, 0 },
     { "rgba8_adam7.png", 19, 11, PNG_COLOR_TYPE_RGB_ALPHA, 8, 1, 0 },
     { "palette8_adam7.png", 9, 17, PNG_COLOR_TYPE_PALETTE, 8, 1, 0 },
+    { "rgb16_adam7.png", 11, 7, PNG_COLOR_TYPE_RGB, 16, 1, 0 },
+    { "gray_alpha16_adam7.png", 5, 3, PNG_COLOR_TYPE_GRAY_ALPHA, 16, 1, 0 },
     { "one.png", 1, 1, PNG_COLOR_TYPE_RGB, 8, 0, 0 }
 };
 

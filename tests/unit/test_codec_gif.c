@@ -15,6 +15,7 @@
 
 
 static void gif_palette(int n, int kind);
+static void gif_unused_key(int n, int t);
 
 
 void
@@ -30,6 +31,9 @@ test_gif_composite(void)
     gif_palette(256, 1);
     gif_palette(256, 2);
     gif_palette(256, 3);
+
+    gif_unused_key(16, 0);
+    gif_unused_key(256, 255);
 }
 
 
@@ -207,6 +211,81 @@ gif_palette(int n, int kind)
     }
 
     gdFree(twin);
+    gdFree(bytes);
+    gdImageDestroy(im);
+}
+
+
+/*
+ * A GIF of n colours whose transparent entry t no pixel uses (libgd reads
+ * it as a free entry): the badge drawn on it is opaque, none of its
+ * colours put in the transparent entry.
+ */
+
+static void
+gif_unused_key(int n, int t)
+{
+    int                             x, y, c, size, clear;
+    void                           *bytes;
+    gdImagePtr                      im, res;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    im = gdImageCreate(240, 135);
+
+    for (c = 0; c < n; c++) {
+        (void) gdImageColorAllocate(im, c * 255 / n, 255 - c * 255 / n,
+                                    (c * 37) & 0xff);
+    }
+
+    gdImageColorTransparent(im, t);
+
+    for (y = 0; y < 135; y++) {
+        for (x = 0; x < 240; x++) {
+            c = (x / 3 + y * 7) % (n - 1);
+            gdImageSetPixel(im, x, y, c >= t ? c + 1 : c);
+        }
+    }
+
+    bytes = gdImageGifPtr(im, &size);
+
+    ngx_http_overlay_options_init(&opts);
+    one_text(&spec, &opts, "Last Chance!");
+
+    rc = ngx_http_overlay_composite(bytes, (size_t) size, &spec, &opts,
+                                    &info, &blob, &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "a GIF of %d colours, %d transparent "
+          "and unused: %s", n, t, err.msg);
+
+    res = rc == NGX_HTTP_OVERLAY_OK
+          ? gdImageCreateFromGifPtr((int) blob.len, blob.data) : NULL;
+
+    clear = -1;
+
+    if (res != NULL) {
+        clear = 0;
+
+        for (y = 0; y < 135; y++) {
+            for (x = 0; x < 240; x++) {
+                clear += gdImageGetPixel(res, x, y)
+                         == gdImageGetTransparent(res);
+            }
+        }
+
+        gdImageDestroy(res);
+    }
+
+    CHECK(clear == 0, "a GIF of %d colours, %d transparent and unused: %d "
+          "pixels transparent after the badge", n, t, clear);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        ngx_http_overlay_codec_free(&blob);
+    }
+
     gdFree(bytes);
     gdImageDestroy(im);
 }
