@@ -4,11 +4,13 @@
  * ngx_http_overlay_jpeg_prog_int.h): ITU T.81 G.1.2, DC first and
  * refinement scans, AC first scans with end of band runs, AC refinement
  * scans with their correction bits.  Every symbol coded is checked
- * against its table: one the table lacks is noted (cd->missing, cd->need)
- * for the caller, which then extends the table or gives up.
+ * against its table: one the table lacks is added to it where the caller
+ * lets it grow (cd->grow), else noted (cd->missing, cd->need) for the
+ * caller, which then fits the blocks or gives up.
  */
 
 
+#include <stddef.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -71,6 +73,15 @@ ngx_http_overlay_prog_coder_init(ngx_http_overlay_prog_coder_t *cd)
                                  n * 8 + __builtin_ctz(m)];
         }
     }
+}
+
+
+void
+ngx_http_overlay_prog_coder_copy(ngx_http_overlay_prog_coder_t *dst,
+    const ngx_http_overlay_prog_coder_t *src)
+{
+    memcpy(dst, src, offsetof(ngx_http_overlay_prog_coder_t, runbe));
+    memcpy(dst->runbe, src->runbe, (src->eobrun + 1) * sizeof(uint16_t));
 }
 
 
@@ -500,12 +511,14 @@ ngx_http_overlay_prog_corr(ngx_http_overlay_prog_coder_t *cd,
 static void
 ngx_http_overlay_prog_fit(ngx_http_overlay_prog_coder_t *cd, JCOEFPTR block)
 {
-    int                            v, low;
-    unsigned                       k, z, a, r, s, rs;
+    int                            v, low, best, z1, one;
+    double                         e, least, q;
+    unsigned                       k, z, a, r, s, s0, rs, r1, na;
     ngx_http_overlay_prog_huff_t  *hf;
 
     hf = &cd->huff[0];
     r = 0;
+    one = 1 << cd->al;
 
     for (k = cd->ss; k <= cd->se; k++) {
         z = ngx_http_overlay_prog_zigzag[k];
@@ -523,36 +536,89 @@ ngx_http_overlay_prog_fit(ngx_http_overlay_prog_coder_t *cd, JCOEFPTR block)
             continue;
         }
 
-        s = (cd->ah != 0) ? 1 : 32 - (unsigned) __builtin_clz(a);
+        s0 = (cd->ah != 0) ? 1 : 32 - (unsigned) __builtin_clz(a);
         rs = (r & 15) << 4;
 
-        while (s > 0 && hf->size[rs | s] == 0) {
-            s--;
+        if (hf->size[rs | s0] != 0 && (r < 16 || hf->size[0xf0] != 0)) {
+            r = 0;
+            continue;
         }
 
-        /* sixteen zeros before it need the table's ZRL */
+        /*
+         * The least error of: none (the run goes on); in a first scan,
+         * the largest size under it, or the next size up, that the table
+         * has; or a 1 among the zeros before it, to cut the run in two
+         * runs the table has
+         */
 
-        if (r > 15 && hf->size[0xf0] == 0) {
-            s = 0;
-        }
+        q = (cd->quant != NULL) ? cd->quant[z] : 1;
+        least = (double) a * q;
+        best = 0;
+        na = 0;
+        z1 = -1;
 
-        if (s == 0 || cd->ah != 0) {
-            if (s == 0) {
-                ngx_http_overlay_prog_cost(cd, z, v);
-                block[z] = 0;
-                r++;
-                continue;
+        if (cd->ah == 0 && (r < 16 || hf->size[0xf0] != 0)) {
+            for (s = s0 - 1; s > 0 && hf->size[rs | s] == 0; s--) {
+                /* void */
             }
 
-        } else if ((1u << s) - 1 < a) {
-            a = ((1u << s) - 1) << cd->al | (unsigned) low;
+            e = (double) (a - ((1u << s) - 1)) * q;
+
+            if (s > 0 && e < least) {
+                least = e;
+                best = 1;
+                na = (1u << s) - 1;
+            }
+
+            e = (double) ((1u << s0) - a) * q;
+
+            if (s0 < 10 && hf->size[rs | (s0 + 1)] != 0 && e < least) {
+                least = e;
+                best = 1;
+                na = 1u << s0;
+            }
+
+            for (r1 = 0; r < 16 && r1 < r; r1++) {
+                if (hf->size[r1 << 4 | 1] == 0
+                    || hf->size[(r - 1 - r1) << 4 | s0] == 0)
+                {
+                    continue;
+                }
+
+                z = ngx_http_overlay_prog_zigzag[k - r + r1];
+                e = (cd->quant != NULL) ? cd->quant[z] : 1;
+
+                if (e < least) {
+                    least = e;
+                    best = 2;
+                    z1 = (int) z;
+                }
+            }
+
+            z = ngx_http_overlay_prog_zigzag[k];
+        }
+
+        if (best == 0) {
+            ngx_http_overlay_prog_cost(cd, z, v);
+            block[z] = 0;
+            r++;
+            continue;
+        }
+
+        if (best == 1) {
+            a = na << cd->al | (unsigned) low;
             block[z] = (JCOEF) (v < 0 ? -(int) a : (int) a);
             ngx_http_overlay_prog_cost(cd, z, v - block[z]);
+
+        } else {
+            block[z1] = (JCOEF) one;
+            ngx_http_overlay_prog_cost(cd, (unsigned) z1, one);
         }
 
         r = 0;
     }
 }
+
 
 
 /* the squared error of a coefficient changed by d, in samples, weighted */
@@ -572,6 +638,27 @@ static void
 ngx_http_overlay_prog_lack(ngx_http_overlay_prog_coder_t *cd, unsigned i,
     unsigned sym)
 {
-    cd->missing = 1;
-    cd->need[i][sym >> 5] |= 1u << (sym & 31);
+    unsigned                       k;
+    ngx_http_overlay_prog_grow_t  *g;
+
+    g = cd->grow[i];
+
+    if (g == NULL || g->left == 0) {
+        cd->missing = 1;
+        cd->need[i][sym >> 5] |= 1u << (sym & 31);
+        return;
+    }
+
+    /* the next code of 16 bits, for every component of the table */
+
+    for (k = 0; k < MAX_COMPS_IN_SCAN; k++) {
+        if (cd->grow[k] == g) {
+            cd->huff[k].code[sym] = (uint16_t) g->next;
+            cd->huff[k].size[sym] = 16;
+        }
+    }
+
+    g->sym[g->n++] = (unsigned char) sym;
+    g->next++;
+    g->left--;
 }

@@ -44,6 +44,19 @@ typedef struct {
 } ngx_http_overlay_prog_huff_t;
 
 
+/*
+ * a table's growth while coding: a symbol it lacks takes the next free
+ * code of 16 bits (after all its codes, which stay as they are), while
+ * left; the symbols added, in order
+ */
+typedef struct {
+    unsigned                          next;
+    unsigned                          left;
+    unsigned                          n;
+    unsigned char                     sym[256];
+} ngx_http_overlay_prog_grow_t;
+
+
 typedef struct {
     ngx_http_overlay_splice_writer_t  w;
 
@@ -51,8 +64,6 @@ typedef struct {
     unsigned                          ss, se, ah, al;
     uint64_t                          band;
 
-    /* [i][b]: the bits b of natural positions 8i.. in zig-zag order */
-    uint64_t                          zz[DCTSIZE2 / 8][256];
     ngx_http_overlay_prog_huff_t      huff[MAX_COMPS_IN_SCAN];
     int                               pred[MAX_COMPS_IN_SCAN];
     unsigned                          eobrun;
@@ -64,6 +75,9 @@ typedef struct {
      */
     unsigned                          missing;
     uint32_t                          need[MAX_COMPS_IN_SCAN][8];
+
+    /* each component's table's growth (NULL: none), shared as it is */
+    ngx_http_overlay_prog_grow_t     *grow[MAX_COMPS_IN_SCAN];
 
     /*
      * fit: the next blocks' bands are made codable with the table as it
@@ -84,8 +98,14 @@ typedef struct {
 
     unsigned char                     corr[NGX_HTTP_OVERLAY_PROG_CORR];
 
-    /* a refinement run's correction bits held after each of its blocks */
+    /*
+     * a refinement run's correction bits held after each of its blocks
+     * (from here on, a copy of the coder's state takes only what is used)
+     */
     uint16_t                          runbe[NGX_HTTP_OVERLAY_PROG_EOBRUN + 1];
+
+    /* [i][b]: the bits b of natural positions 8i.. in zig-zag order */
+    uint64_t                          zz[DCTSIZE2 / 8][256];
 } ngx_http_overlay_prog_coder_t;
 
 
@@ -99,6 +119,10 @@ void ngx_http_overlay_prog_coder_scan(ngx_http_overlay_prog_coder_t *cd,
 /* one block of the scan's component i; -1: a value no table can code */
 int ngx_http_overlay_prog_block(ngx_http_overlay_prog_coder_t *cd,
     unsigned i, JCOEFPTR block);
+
+/* the coder's state copied from src to dst, made alike by init() */
+void ngx_http_overlay_prog_coder_copy(ngx_http_overlay_prog_coder_t *dst,
+    const ngx_http_overlay_prog_coder_t *src);
 
 /* the end of band run held, and the correction bits held back with it */
 void ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_coder_t *cd);
@@ -118,7 +142,7 @@ void ngx_http_overlay_prog_cost(ngx_http_overlay_prog_coder_t *cd,
 #define NGX_HTTP_OVERLAY_PSPL_SCANS   64
 
 /* units where a run may be ended early, kept; tried, at most */
-#define NGX_HTTP_OVERLAY_PSPL_CANDS   256
+#define NGX_HTTP_OVERLAY_PSPL_CANDS   32
 #define NGX_HTTP_OVERLAY_PSPL_TRIES   64
 
 
@@ -219,6 +243,8 @@ typedef struct {
      * units where one ran
      */
     ngx_http_overlay_prog_coder_t     cd;
+    ngx_http_overlay_prog_grow_t      grow[MAX_COMPS_IN_SCAN];
+    size_t                            sos;      /* the scan's header, out */
     unsigned                          fitting;
     unsigned                          finish;   /* a first scan decoded */
     unsigned                          split;
@@ -231,6 +257,14 @@ typedef struct {
      * that is 1 at the scan's precision, which may be dropped instead
      */
     unsigned                          ndrop;
+
+    /* the coder's state at unit ck, kept for the tries */
+    unsigned                          ck;
+    unsigned                          ck_valid;
+    size_t                            ck_off;
+    ngx_http_overlay_prog_coder_t     ck_cd;
+    ngx_http_overlay_prog_grow_t      ck_grow[MAX_COMPS_IN_SCAN];
+
     JCOEF                            *drop[NGX_HTTP_OVERLAY_PSPL_CANDS];
     unsigned char                     dropz[NGX_HTTP_OVERLAY_PSPL_CANDS];
     double                            budget;

@@ -136,6 +136,7 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     }
 
     ngx_http_overlay_prog_coder_init(&ps->cd);
+    ngx_http_overlay_prog_coder_init(&ps->ck_cd);
 
     if (ngx_http_overlay_pspl_walk(ps) != 0) {
         free(ps);

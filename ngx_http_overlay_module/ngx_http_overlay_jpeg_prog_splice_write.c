@@ -44,6 +44,8 @@ static int ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static unsigned ngx_http_overlay_pspl_extend(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
+static int ngx_http_overlay_pspl_grown(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
 static void ngx_http_overlay_pspl_dhts(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static void ngx_http_overlay_pspl_bits(ngx_http_overlay_pspl_t *ps,
@@ -118,6 +120,12 @@ ngx_http_overlay_pspl_tries(ngx_http_overlay_pspl_t *ps,
 
     ps->fitting = 0;
     ps->finish = 0;
+    ps->ck_valid = 0;
+
+    /* the tries' units: the band's last two rows (of its units) */
+
+    ps->ck = (sc->u1 - sc->u0 > 2 * sc->width) ? sc->u1 - 2 * sc->width
+                                                : sc->u0;
     ps->split = (unsigned) -1;
     ps->nsplit = 0;
     tries = 0;
@@ -136,6 +144,10 @@ ngx_http_overlay_pspl_tries(ngx_http_overlay_pspl_t *ps,
         switch (rc) {
 
         case 0:
+            if (ngx_http_overlay_pspl_grown(ps, sc) != 0) {
+                return -1;
+            }
+
             if (dropped != NULL) {
                 ngx_http_overlay_prog_cost(&ps->cd, ps->dropz[drops - 1],
                                            value);
@@ -233,9 +245,21 @@ ngx_http_overlay_pspl_scan(ngx_http_overlay_pspl_t *ps,
     int                            rc;
     ngx_http_overlay_splice_pos_t  at;
 
+    /* a try: from the state kept at unit ps->ck, the scan as before it */
+
+    if (ps->split != (unsigned) -1 && ps->ck_valid) {
+        ngx_http_overlay_prog_coder_copy(&ps->cd, &ps->ck_cd);
+        memcpy(ps->grow, ps->ck_grow, sizeof(ps->grow));
+        ps->cd.w.o = ps->out + ps->ck_off;
+
+        goto units;
+    }
+
     if (sc->extended != 0) {
         ngx_http_overlay_pspl_dhts(ps, sc);
     }
+
+    ps->sos = (size_t) (ps->cd.w.o - ps->out);
 
     if (ngx_http_overlay_pspl_bytes(ps, sc->sos, sc->data) != 0
         || ngx_http_overlay_pspl_codes(ps, sc) != 0)
@@ -283,6 +307,8 @@ ngx_http_overlay_pspl_scan(ngx_http_overlay_pspl_t *ps,
         memcpy(ps->cd.pred, sc->pred, sizeof(sc->pred));
     }
 
+units:
+
     if (ngx_http_overlay_pspl_units(ps, sc) != 0) {
         return -1;
     }
@@ -310,13 +336,30 @@ ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_prog_coder_t  *cd;
 
     cd = &ps->cd;
+    u = sc->u0;
 
     if (ps->split == (unsigned) -1) {
         ps->ncand = 0;
         ps->ndrop = 0;
+        ps->ck_valid = 0;
+
+    } else if (ps->ck_valid) {
+        u = ps->ck;
     }
 
-    for (u = sc->u0; u < sc->u1; u++) {
+    for ( /* void */ ; u < sc->u1; u++) {
+
+        /*
+         * The tries change only units from ps->ck on: the state there
+         * kept, they begin from it
+         */
+
+        if (u == ps->ck && ps->split == (unsigned) -1) {
+            ngx_http_overlay_prog_coder_copy(&ps->ck_cd, cd);
+            memcpy(ps->ck_grow, ps->grow, sizeof(ps->grow));
+            ps->ck_off = (size_t) (cd->w.o - ps->out);
+            ps->ck_valid = 1;
+        }
 
         run = cd->eobrun;
 
@@ -361,7 +404,7 @@ ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
                           && by >= ps->ry0[c] && by < ps->ry1[c];
 
                 if (cd->fit && sc->ss != 0 && ps->split == (unsigned) -1
-                    && ps->ndrop < NGX_HTTP_OVERLAY_PSPL_CANDS)
+                    && u >= ps->ck && ps->ndrop < NGX_HTTP_OVERLAY_PSPL_CANDS)
                 {
                     for (k = sc->se; k >= sc->ss; k--) {
                         z = ngx_http_overlay_splice_zigzag[k];
@@ -387,7 +430,7 @@ ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
         /* a unit within a run: one may end before it */
 
         if (run != 0 && cd->eobrun == run + 1 && ps->split == (unsigned) -1
-            && ps->ncand < NGX_HTTP_OVERLAY_PSPL_CANDS)
+            && u > ps->ck && ps->ncand < NGX_HTTP_OVERLAY_PSPL_CANDS)
         {
             ps->cand[ps->ncand++] = u;
         }
@@ -577,7 +620,10 @@ static int
 ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    unsigned  i;
+    unsigned                       i, i2, l, n, used;
+    ngx_http_overlay_prog_grow_t  *g;
+
+    memset(ps->cd.grow, 0, sizeof(ps->cd.grow));
 
     if (sc->ss == 0 && sc->ah != 0) {
         return 0;
@@ -589,6 +635,29 @@ ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
             != 0)
         {
             return -1;
+        }
+
+        /* a table shared grows once: its first component's */
+
+        for (i2 = 0; i2 < i && sc->tbl[i2] != sc->tbl[i]; i2++) {
+            /* void */
+        }
+
+        g = &ps->grow[i2];
+        ps->cd.grow[i] = g;
+
+        if (i2 == i) {
+            for (l = 1, n = 0, used = 0; l <= 16; l++) {
+                n += sc->dht[i].bits[l];
+                used += (unsigned) sc->dht[i].bits[l] << (16 - l);
+            }
+
+            /* the all-ones code stays free; 256 symbols at most */
+
+            g->next = used;
+            g->left = (used < 65535) ? 65535 - used : 0;
+            g->left = g->left < 256 - n ? g->left : 256 - n;
+            g->n = 0;
         }
 
         memcpy(ps->cd.huff[i].code, ps->huff[i].code,
@@ -654,6 +723,78 @@ ngx_http_overlay_pspl_extend(ngx_http_overlay_pspl_t *ps,
     }
 
     return added;
+}
+
+
+/*
+ * The symbols the tables took while the scan was coded, in them for good,
+ * and a DHT of the tables extended put before the scan's header (after
+ * any written before: the last one counts)
+ */
+
+static int
+ngx_http_overlay_pspl_grown(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc)
+{
+    size_t                          n, len;
+    unsigned                        i, k, m;
+    unsigned char                  *at, *end,
+                                    dht[4 + MAX_COMPS_IN_SCAN * 273];
+    ngx_http_overlay_prog_grow_t   *g;
+    ngx_http_overlay_splice_dht_t  *t;
+
+    m = 0;
+
+    for (i = 0; i < sc->ncomps; i++) {
+        g = ps->cd.grow[i];
+
+        if (g == NULL || g->n == 0) {
+            continue;
+        }
+
+        t = &sc->dht[i];
+
+        for (k = 1, n = 0; k <= 16; k++) {
+            n += t->bits[k];
+        }
+
+        memcpy(&t->huffval[n], g->sym, g->n);
+        t->bits[16] = (unsigned char) (t->bits[16] + g->n);
+        sc->extended |= 1u << i;
+        m++;
+    }
+
+    for (i = 0; i < sc->ncomps; i++) {
+        if (ps->cd.grow[i] != NULL) {
+            ps->cd.grow[i]->n = 0;
+        }
+    }
+
+    if (m == 0) {
+        return 0;
+    }
+
+    /* the scan written moved up by the DHT's bytes */
+
+    if (ngx_http_overlay_pspl_reserve(ps, 4 + MAX_COMPS_IN_SCAN * 273) != 0)
+    {
+        return -1;
+    }
+
+    at = ps->out + ps->sos;
+    end = ps->cd.w.o;
+    len = (size_t) (end - at);
+
+    ngx_http_overlay_pspl_dhts(ps, sc);
+    n = (size_t) (ps->cd.w.o - end);
+
+    memcpy(dht, end, n);
+    memmove(at + n, at, len);
+    memcpy(at, dht, n);
+
+    ps->cd.w.o = at + n + len;
+
+    return 0;
 }
 
 
