@@ -66,8 +66,6 @@ static int ngx_http_overlay_prog_reserve(ngx_http_overlay_prog_t *pg,
     size_t n);
 static int ngx_http_overlay_prog_copy(ngx_http_overlay_prog_t *pg,
     const unsigned char *p, size_t n);
-static size_t ngx_http_overlay_prog_skip(const unsigned char *p, size_t len,
-    size_t pos);
 
 
 /*
@@ -623,29 +621,7 @@ ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg)
 static int
 ngx_http_overlay_prog_reserve(ngx_http_overlay_prog_t *pg, size_t n)
 {
-    size_t          used, size;
-    unsigned char  *out;
-
-    used = (size_t) (pg->k.w.o - pg->out);
-
-    if (pg->size - used >= n) {
-        return 0;
-    }
-
-    for (size = pg->size * 2; size - used < n; size *= 2) {
-        /* void */
-    }
-
-    out = realloc(pg->out, size);
-    if (out == NULL) {
-        return -1;
-    }
-
-    pg->out = out;
-    pg->size = size;
-    pg->k.w.o = out + used;
-
-    return 0;
+    return ngx_http_overlay_prog_room(&pg->out, &pg->size, &pg->k.w, n);
 }
 
 
@@ -666,7 +642,7 @@ ngx_http_overlay_prog_copy(ngx_http_overlay_prog_t *pg,
 
 /* past a scan's entropy-coded data from pos: the marker after it, or len */
 
-static size_t
+size_t
 ngx_http_overlay_prog_skip(const unsigned char *p, size_t len, size_t pos)
 {
     const unsigned char  *f;

@@ -11,6 +11,7 @@
 
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -661,4 +662,40 @@ ngx_http_overlay_prog_lack(ngx_http_overlay_prog_coder_t *cd, unsigned i,
     g->sym[g->n++] = (unsigned char) sym;
     g->next++;
     g->left--;
+}
+
+
+/*
+ * n bytes more after w->o in the buffer *out of *size bytes, which grows
+ * (doubling) as need be, w->o moving with it: 0, or -1 (realloc() failed,
+ * the buffer as it was)
+ */
+
+int
+ngx_http_overlay_prog_room(unsigned char **out, size_t *size,
+    ngx_http_overlay_splice_writer_t *w, size_t n)
+{
+    size_t          used, grown;
+    unsigned char  *p;
+
+    used = (size_t) (w->o - *out);
+
+    if (*size - used >= n) {
+        return 0;
+    }
+
+    for (grown = *size * 2; grown - used < n; grown *= 2) {
+        /* void */
+    }
+
+    p = realloc(*out, grown);
+    if (p == NULL) {
+        return -1;
+    }
+
+    *out = p;
+    *size = grown;
+    w->o = p + used;
+
+    return 0;
 }

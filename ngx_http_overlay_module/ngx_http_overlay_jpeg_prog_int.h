@@ -120,12 +120,29 @@ void ngx_http_overlay_prog_coder_scan(ngx_http_overlay_prog_coder_t *cd,
 int ngx_http_overlay_prog_block(ngx_http_overlay_prog_coder_t *cd,
     unsigned i, JCOEFPTR block);
 
-/* the coder's state copied from src to dst, made alike by init() */
+/*
+ * the coder's state copied from src to dst but for the zig-zag tables
+ * (dst's own, or none where dst is only kept to be copied back)
+ */
 void ngx_http_overlay_prog_coder_copy(ngx_http_overlay_prog_coder_t *dst,
     const ngx_http_overlay_prog_coder_t *src);
 
 /* the end of band run held, and the correction bits held back with it */
 void ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_coder_t *cd);
+
+/*
+ * n bytes more after w->o in the buffer *out of *size bytes, grown as need
+ * be, w->o moving with it: 0, or -1
+ */
+int ngx_http_overlay_prog_room(unsigned char **out, size_t *size,
+    ngx_http_overlay_splice_writer_t *w, size_t n);
+
+/*
+ * past a scan's entropy-coded data from pos: the marker after it, or len
+ * (ngx_http_overlay_jpeg_prog.c)
+ */
+size_t ngx_http_overlay_prog_skip(const unsigned char *p, size_t len,
+    size_t pos);
 
 /* the fit's cost (cd->sse) of coefficient z changed by d */
 void ngx_http_overlay_prog_cost(ngx_http_overlay_prog_coder_t *cd,

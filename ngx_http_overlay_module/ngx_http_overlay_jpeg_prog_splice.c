@@ -52,8 +52,6 @@ static int ngx_http_overlay_pspl_dht(ngx_http_overlay_pspl_t *ps,
     const unsigned char *seg, size_t n);
 static int ngx_http_overlay_pspl_sos(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc, const unsigned char *seg, size_t n);
-static size_t ngx_http_overlay_pspl_skip(const unsigned char *p, size_t len,
-    size_t pos);
 
 
 /*
@@ -136,7 +134,6 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     }
 
     ngx_http_overlay_prog_coder_init(&ps->cd);
-    ngx_http_overlay_prog_coder_init(&ps->ck_cd);
 
     if (ngx_http_overlay_pspl_walk(ps) != 0) {
         free(ps);
@@ -231,7 +228,7 @@ ngx_http_overlay_pspl_walk(ngx_http_overlay_pspl_t *ps)
             sc = &ps->scan[ps->nscans++];
             sc->sos = at;
             sc->data = pos;
-            sc->end = ngx_http_overlay_pspl_skip(p, len, pos);
+            sc->end = ngx_http_overlay_prog_skip(p, len, pos);
 
             /* the marker after the data is whole: p[end + 1] is there */
 
@@ -417,33 +414,4 @@ ngx_http_overlay_pspl_sos(ngx_http_overlay_pspl_t *ps,
     /* T.81 B.2.3: ten blocks in an MCU at most */
 
     return (ns > 1 && blocks > 10) ? -1 : 0;
-}
-
-
-/* past a scan's entropy-coded data from pos: the marker after it, or len */
-
-static size_t
-ngx_http_overlay_pspl_skip(const unsigned char *p, size_t len, size_t pos)
-{
-    const unsigned char  *f;
-
-    while (pos + 1 < len) {
-        f = memchr(p + pos, NGX_HTTP_OVERLAY_JPEG_MARK, len - pos - 1);
-        if (f == NULL) {
-            return len;
-        }
-
-        pos = (size_t) (f - p);
-
-        if (p[pos + 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
-            || ngx_http_overlay_jpeg_is_rst(p[pos + 1]))
-        {
-            pos += 2;
-            continue;
-        }
-
-        return pos;
-    }
-
-    return len;
 }

@@ -44,6 +44,8 @@ static int ngx_http_overlay_pspl_ac_first(ngx_http_overlay_pspl_t *ps,
     const ngx_http_overlay_pspl_scan_t *sc, unsigned u, short *block);
 static int ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
     const ngx_http_overlay_pspl_scan_t *sc, unsigned u, short *block);
+static int ngx_http_overlay_pspl_correct(ngx_http_overlay_pspl_t *ps,
+    short *coef, int p1);
 static int ngx_http_overlay_pspl_eob(ngx_http_overlay_pspl_t *ps,
     unsigned u, int sym);
 
@@ -566,14 +568,8 @@ ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
                 coef = &block[ngx_http_overlay_splice_zigzag[k]];
 
                 if (*coef != 0) {
-                    b = ngx_http_overlay_splice_bits(&ps->rd, 1);
-
-                    if (b < 0) {
+                    if (ngx_http_overlay_pspl_correct(ps, coef, p1) != 0) {
                         return -1;
-                    }
-
-                    if (b && (*coef & p1) == 0) {
-                        *coef = (short) (*coef + (*coef >= 0 ? p1 : m1));
                     }
 
                 } else if (--r < 0) {
@@ -598,22 +594,35 @@ ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
         for ( /* void */ ; k <= sc->se; k++) {
             coef = &block[ngx_http_overlay_splice_zigzag[k]];
 
-            if (*coef == 0) {
-                continue;
-            }
-
-            b = ngx_http_overlay_splice_bits(&ps->rd, 1);
-
-            if (b < 0) {
+            if (*coef != 0 && ngx_http_overlay_pspl_correct(ps, coef, p1) != 0)
+            {
                 return -1;
-            }
-
-            if (b && (*coef & p1) == 0) {
-                *coef = (short) (*coef + (*coef >= 0 ? p1 : m1));
             }
         }
 
         ps->eobrun--;
+    }
+
+    return 0;
+}
+
+
+/* a correction bit of a coefficient not zero: its bit p1 set if 1 */
+
+static int
+ngx_http_overlay_pspl_correct(ngx_http_overlay_pspl_t *ps, short *coef,
+    int p1)
+{
+    int  b;
+
+    b = ngx_http_overlay_splice_bits(&ps->rd, 1);
+
+    if (b < 0) {
+        return -1;
+    }
+
+    if (b && (*coef & p1) == 0) {
+        *coef = (short) (*coef + (*coef >= 0 ? p1 : -p1));
     }
 
     return 0;

@@ -886,30 +886,9 @@ ngx_http_overlay_pspl_where(ngx_http_overlay_pspl_t *ps,
 static int
 ngx_http_overlay_pspl_reserve(ngx_http_overlay_pspl_t *ps, size_t n)
 {
-    size_t          used, size;
-    unsigned char  *out;
-
-    used = (size_t) (ps->cd.w.o - ps->out);
-
-    if (ps->size - used >= n) {
-        return 0;
-    }
-
-    for (size = ps->size * 2; size - used < n; size *= 2) {
-        /* void */
-    }
-
-    out = realloc(ps->out, size);
-    if (out == NULL) {
-        return -1;
-    }
-
-    ps->out = out;
-    ps->size = size;
-    ps->cd.w.o = out + used;
-
-    return 0;
+    return ngx_http_overlay_prog_room(&ps->out, &ps->size, &ps->cd.w, n);
 }
+
 
 
 /* the source's bytes from..to-1, with room for a DHT after them */
