@@ -79,6 +79,7 @@ typedef struct {
     gdImagePtr                       im;
     gdImagePtr                       view;
     ngx_http_overlay_splice_t       *splice;
+    void                            *prog_splice;   /* its state */
     ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
     JBLOCKARRAY                      rows[MAX_COMPONENTS];
 } ngx_http_overlay_jpeg_t;
@@ -173,6 +174,8 @@ int ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
     unsigned orientation, const ngx_http_overlay_painter_t *painter,
     ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err);
+/* frees what the progressive splice holds in j (none: nothing) */
+void ngx_http_overlay_jpeg_prog_splice_free(ngx_http_overlay_jpeg_t *j);
 
 
 /* ngx_http_overlay_jpeg_prog.c: progressive scans written again */

@@ -85,11 +85,14 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
         return 1;
     }
 
+    /* in j, to be freed with it should libjpeg longjmp out below */
+
     ps = calloc(1, sizeof(ngx_http_overlay_pspl_t));
     if (ps == NULL) {
         return 0;
     }
 
+    j->prog_splice = ps;
     ps->j = j;
     ps->p = p;
     ps->len = len;
@@ -106,7 +109,7 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     ps->y1 = ((unsigned) (r->y + r->h) + mcu_h - 1) / mcu_h;
 
     if (ngx_http_overlay_jpeg_arrays(j, coefs, ps->aw, ps->ah) != 0) {
-        free(ps);
+        ngx_http_overlay_jpeg_prog_splice_free(j);
         return 0;
     }
 
@@ -136,20 +139,19 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_prog_coder_init(&ps->cd);
 
     if (ngx_http_overlay_pspl_walk(ps) != 0) {
-        free(ps);
+        ngx_http_overlay_jpeg_prog_splice_free(j);
         return -1;
     }
 
     *rc = ngx_http_overlay_jpeg_region(j, coefs, r, orientation, painter,
                                        err);
     if (*rc != NGX_HTTP_OVERLAY_OK) {
-        free(ps);
+        ngx_http_overlay_jpeg_prog_splice_free(j);
         return 1;
     }
 
     if (ngx_http_overlay_pspl_write(ps) != 0) {
-        free(ps->out);
-        free(ps);
+        ngx_http_overlay_jpeg_prog_splice_free(j);
         return -1;
     }
 
@@ -159,9 +161,25 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     j->dest.size = ps->size;
     j->prog_spliced = 1;
 
-    free(ps);
+    ps->out = NULL;
+    ngx_http_overlay_jpeg_prog_splice_free(j);
 
     return 1;
+}
+
+
+void
+ngx_http_overlay_jpeg_prog_splice_free(ngx_http_overlay_jpeg_t *j)
+{
+    ngx_http_overlay_pspl_t  *ps;
+
+    ps = j->prog_splice;
+
+    if (ps != NULL) {
+        free(ps->out);
+        free(ps);
+        j->prog_splice = NULL;
+    }
 }
 
 
