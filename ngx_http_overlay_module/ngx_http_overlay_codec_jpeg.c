@@ -452,7 +452,6 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
 {
     int                             c, t;
     double                          mse;
-    size_t                          bytes;
     unsigned                        mcu_w, mcu_h, x0, x1, y0, y1, w, h;
     JHUFF_TBL                      *tbl;
     JDIMENSION                      aw[MAX_COMPONENTS], ah[MAX_COMPONENTS],
@@ -464,6 +463,13 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
     ngx_http_overlay_splice_conf_t  sc;
 
     d = &j->src;
+
+    /* progressive and Huffman-coded: the progressive splice */
+
+    if (d->progressive_mode && !d->arith_code) {
+        return ngx_http_overlay_jpeg_prog_splice(j, p, len, r, orientation,
+                                                 painter, rc, err);
+    }
 
     if (!ngx_http_overlay_jpeg_one_scan(d)
         || d->num_components > NGX_HTTP_OVERLAY_SPLICE_COMPS
@@ -597,41 +603,8 @@ ngx_http_overlay_jpeg_splice(ngx_http_overlay_jpeg_t *j,
         return 0;
     }
 
-    /*
-     * Arrays as libjpeg's for the whole image, padded to whole iMCUs, but
-     * not zeroed: only the rows decoded are ever written to (a page never
-     * touched costs nothing); the one access of all rows marks them all
-     * defined for libjpeg's checks.
-     */
-
-    bytes = 0;
-
-    for (c = 0; c < d->num_components; c++) {
-        ci = &d->comp_info[c];
-
-        aw[c] = (ci->width_in_blocks + ci->h_samp_factor - 1)
-                / ci->h_samp_factor * ci->h_samp_factor;
-        ah[c] = (ci->height_in_blocks + ci->v_samp_factor - 1)
-                / ci->v_samp_factor * ci->v_samp_factor;
-
-        bytes += (size_t) aw[c] * ah[c] * sizeof(JBLOCK);
-    }
-
-    if (bytes > NGX_HTTP_OVERLAY_JPEG_MEMORY) {
+    if (ngx_http_overlay_jpeg_arrays(j, coefs, aw, ah) != 0) {
         return 0;
-    }
-
-    for (c = 0; c < d->num_components; c++) {
-        coefs[c] = (*d->mem->request_virt_barray)((j_common_ptr) d,
-                                                  JPOOL_IMAGE, FALSE, aw[c],
-                                                  ah[c], ah[c]);
-    }
-
-    (*d->mem->realize_virt_arrays)((j_common_ptr) d);
-
-    for (c = 0; c < d->num_components; c++) {
-        j->rows[c] = (*d->mem->access_virt_barray)((j_common_ptr) d,
-                                                   coefs[c], 0, ah[c], TRUE);
     }
 
     /*
@@ -687,4 +660,55 @@ ngx_http_overlay_jpeg_splice_block(void *data, unsigned c, unsigned bx,
     ngx_http_overlay_jpeg_t  *j = data;
 
     return (short *) j->rows[c][by][bx];
+}
+
+
+/*
+ * Arrays as libjpeg's for the whole image, padded to whole iMCUs, but not
+ * zeroed: only the rows decoded are ever written to (a page never touched
+ * costs nothing); the one access of all rows marks them all defined for
+ * libjpeg's checks.
+ */
+
+int
+ngx_http_overlay_jpeg_arrays(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, JDIMENSION *aw, JDIMENSION *ah)
+{
+    int                             c;
+    size_t                          bytes;
+    jpeg_component_info            *ci;
+    struct jpeg_decompress_struct  *d;
+
+    d = &j->src;
+    bytes = 0;
+
+    for (c = 0; c < d->num_components; c++) {
+        ci = &d->comp_info[c];
+
+        aw[c] = (ci->width_in_blocks + ci->h_samp_factor - 1)
+                / ci->h_samp_factor * ci->h_samp_factor;
+        ah[c] = (ci->height_in_blocks + ci->v_samp_factor - 1)
+                / ci->v_samp_factor * ci->v_samp_factor;
+
+        bytes += (size_t) aw[c] * ah[c] * sizeof(JBLOCK);
+    }
+
+    if (bytes > NGX_HTTP_OVERLAY_JPEG_MEMORY) {
+        return -1;
+    }
+
+    for (c = 0; c < d->num_components; c++) {
+        coefs[c] = (*d->mem->request_virt_barray)((j_common_ptr) d,
+                                                  JPOOL_IMAGE, FALSE, aw[c],
+                                                  ah[c], ah[c]);
+    }
+
+    (*d->mem->realize_virt_arrays)((j_common_ptr) d);
+
+    for (c = 0; c < d->num_components; c++) {
+        j->rows[c] = (*d->mem->access_virt_barray)((j_common_ptr) d,
+                                                   coefs[c], 0, ah[c], TRUE);
+    }
+
+    return 0;
 }

@@ -91,6 +91,7 @@ typedef struct {
     gdImagePtr                       im;
     gdImagePtr                       view;
     ngx_http_overlay_splice_t       *splice;
+    void                            *prog_splice;   /* its state */
     ngx_http_overlay_splice_dht_t    dht[2][NUM_HUFF_TBLS];
     JBLOCKARRAY                      rows[MAX_COMPONENTS];
     /*
@@ -166,6 +167,33 @@ void ngx_http_overlay_jpeg_use_tables(ngx_http_overlay_jpeg_t *j);
  */
 int ngx_http_overlay_jpeg_extend(JHUFF_TBL *t, const uint32_t *need,
     int dc);
+
+
+/* ngx_http_overlay_codec_jpeg.c: the splices' arrays */
+
+/*
+ * coefs and j->rows: arrays as libjpeg's for the whole image of j->src,
+ * aw by ah blocks (whole iMCUs) each, not zeroed (a page never touched
+ * costs nothing): 0; -1, over NGX_HTTP_OVERLAY_JPEG_MEMORY, none made
+ */
+int ngx_http_overlay_jpeg_arrays(ngx_http_overlay_jpeg_t *j,
+    jvirt_barray_ptr *coefs, JDIMENSION *aw, JDIMENSION *ah);
+
+
+/* ngx_http_overlay_jpeg_prog_splice.c: the progressive splice */
+
+/*
+ * The region r (whole iMCUs) changed in the scans of j->src (progressive,
+ * Huffman-coded, its header read), only the region's rows coded again: 1
+ * with *rc (j->method NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE_SPLICE where it
+ * did); 0, declined, j as it was; -1, declined, j to be made anew
+ */
+int ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
+    const unsigned char *p, size_t len, const ngx_http_overlay_rect_t *r,
+    unsigned orientation, const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_rc_e *rc, ngx_http_overlay_error_t *err);
+/* frees what the progressive splice holds in j (none: nothing) */
+void ngx_http_overlay_jpeg_prog_splice_free(ngx_http_overlay_jpeg_t *j);
 
 
 /* ngx_http_overlay_jpeg_prog.c: progressive scans written again */

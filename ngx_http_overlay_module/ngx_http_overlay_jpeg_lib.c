@@ -268,6 +268,7 @@ ngx_http_overlay_jpeg_release(ngx_http_overlay_jpeg_t *j)
     free(j->row);
 
     ngx_http_overlay_splice_destroy(j->splice);
+    ngx_http_overlay_jpeg_prog_splice_free(j);
 
     if (j->im != NULL) {
         gdImageDestroy(j->im);

@@ -12,51 +12,23 @@
  * The source's bytes before the first scan are copied but for their DHT
  * segments; DRI, APPn and COM between scans are copied; each scan is
  * preceded by a DHT of the tables it uses.  The entropy coding follows
- * ITU T.81 G.1.2: DC first and refinement scans, AC first scans with end
- * of band runs, AC refinement scans with their correction bits.
+ * ITU T.81 G.1.2, block by block in ngx_http_overlay_jpeg_prog_code.c
+ * (shared with the progressive splice, ngx_http_overlay_jpeg_prog_splice.c,
+ * which takes this path's place where it can).
  *
  * Anything unexpected declines (-1) before a byte is written to j->dest,
  * and the caller transcodes with libjpeg as before: a scan script that is
  * not a valid progression, a table used but not defined, any other marker
  * between scans, a scan count other than libjpeg's, no EOI.
- *
- * One concern in one file of about 1,100 lines: the four kinds of scan
- * share the bit writer, the extended tables and the end-of-band state,
- * which a split would have to expose in a header for no other user.
  */
 
 
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "ngx_http_overlay_jpeg_int.h"
 #include "ngx_http_overlay_jpeg_marker.h"
-#include "ngx_http_overlay_jpeg_splice_int.h"
-
-
-/* correction bits an AC refinement scan holds back, at most */
-#define NGX_HTTP_OVERLAY_PROG_CORR    1024
-
-/* an end of band run, at most (T.81 G.1.2.2: EOB14 and 14 bits) */
-#define NGX_HTTP_OVERLAY_PROG_EOBRUN  0x7fff
-
-/*
- * the output's room for a block, at most: 63 codes of 16 bits and values
- * of 10, three ZRLs, an end of band run, every byte stuffed; or an end
- * of band run, its correction bits and the block's own
- */
-#define NGX_HTTP_OVERLAY_PROG_ROOM    1024
-
-
-/* a table, its codes by symbol */
-typedef struct {
-    uint16_t                          code[256];
-    unsigned char                     size[256];    /* 0: not in it */
-} ngx_http_overlay_prog_huff_t;
+#include "ngx_http_overlay_jpeg_prog_int.h"
 
 
 typedef struct {
@@ -64,7 +36,6 @@ typedef struct {
     jvirt_barray_ptr                 *coefs;
     unsigned char                    *out;
     size_t                            size;
-    ngx_http_overlay_splice_writer_t  w;
 
     /* the tables as defined so far, DC and AC */
     JHUFF_TBL                         tbl[2][NUM_HUFF_TBLS];
@@ -75,15 +46,7 @@ typedef struct {
     unsigned                          ncomps;
     int                               comp[MAX_COMPS_IN_SCAN];
     unsigned                          ss, se, ah, al;
-    uint64_t                          band;     /* ss..se, natural order */
-
-    /* [i][b]: the bits b of natural positions 8i.. in zig-zag order */
-    uint64_t                          zz[DCTSIZE2 / 8][256];
-    ngx_http_overlay_prog_huff_t      huff[MAX_COMPS_IN_SCAN];
-    int                               pred[MAX_COMPS_IN_SCAN];
-    unsigned                          eobrun;
-    unsigned                          be;
-    unsigned char                     corr[NGX_HTTP_OVERLAY_PROG_CORR];
+    ngx_http_overlay_prog_coder_t     k;
 
     /* per component and coefficient: the bits not yet coded (T.81 G.1.1) */
     signed char                       bits[MAX_COMPONENTS][DCTSIZE2];
@@ -99,41 +62,10 @@ static int ngx_http_overlay_prog_tables(ngx_http_overlay_prog_t *pg,
 static int ngx_http_overlay_prog_codes(ngx_http_overlay_prog_huff_t *h,
     const JHUFF_TBL *t, const uint32_t *need);
 static int ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg);
-static int ngx_http_overlay_prog_block(ngx_http_overlay_prog_t *pg,
-    unsigned i, JCOEFPTR block);
-static uint64_t ngx_http_overlay_prog_band(ngx_http_overlay_prog_t *pg,
-    JCOEFPTR block, uint64_t *one);
-static int ngx_http_overlay_prog_ac_first(ngx_http_overlay_prog_t *pg,
-    JCOEFPTR block);
-static void ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg,
-    JCOEFPTR block);
-static void ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_t *pg);
-static void ngx_http_overlay_prog_corr(ngx_http_overlay_prog_t *pg,
-    unsigned from, unsigned n);
 static int ngx_http_overlay_prog_reserve(ngx_http_overlay_prog_t *pg,
     size_t n);
 static int ngx_http_overlay_prog_copy(ngx_http_overlay_prog_t *pg,
     const unsigned char *p, size_t n);
-static size_t ngx_http_overlay_prog_skip(const unsigned char *p, size_t len,
-    size_t pos);
-
-
-/* T.81 figure A.6: the zig-zag sequence's position k, in natural order */
-static const unsigned char  ngx_http_overlay_prog_zigzag[DCTSIZE2] = {
-     0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
-    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63
-};
-
-
-/* and the position in the zig-zag sequence of each natural one */
-static const unsigned char  ngx_http_overlay_prog_unzigzag[DCTSIZE2] = {
-     0,  1,  5,  6, 14, 15, 27, 28,  2,  4,  7, 13, 16, 26, 29, 42,
-     3,  8, 12, 17, 25, 30, 41, 43,  9, 11, 18, 24, 31, 40, 44, 53,
-    10, 19, 23, 32, 39, 45, 52, 54, 20, 22, 33, 38, 46, 51, 55, 60,
-    21, 34, 37, 47, 50, 56, 59, 61, 35, 36, 48, 49, 57, 58, 62, 63
-};
 
 
 /*
@@ -177,18 +109,12 @@ ngx_http_overlay_jpeg_prog(ngx_http_overlay_jpeg_t *j,
 
     memset(pg->bits, -1, sizeof(pg->bits));
 
-    for (n = 0; n < DCTSIZE2 / 8; n++) {
-        for (m = 1; m < 256; m++) {
-            pg->zz[n][m] = pg->zz[n][m & (m - 1)]
-                           | (uint64_t) 1 << ngx_http_overlay_prog_unzigzag[
-                                 n * 8 + __builtin_ctz(m)];
-        }
-    }
+    ngx_http_overlay_prog_coder_init(&pg->k);
 
-    pg->w.o = pg->out;
+    pg->k.w.o = pg->out;
     pg->out[0] = NGX_HTTP_OVERLAY_JPEG_MARK;
     pg->out[1] = NGX_HTTP_OVERLAY_JPEG_SOI;
-    pg->w.o += 2;
+    pg->k.w.o += 2;
 
     scans = 0;
     pos = 2;
@@ -294,12 +220,12 @@ ngx_http_overlay_jpeg_prog(ngx_http_overlay_jpeg_t *j,
         }
     }
 
-    *pg->w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
-    *pg->w.o++ = NGX_HTTP_OVERLAY_JPEG_EOI;
+    *pg->k.w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
+    *pg->k.w.o++ = NGX_HTTP_OVERLAY_JPEG_EOI;
 
     free(j->dest.data);
     j->dest.data = pg->out;
-    j->dest.len = (size_t) (pg->w.o - pg->out);
+    j->dest.len = (size_t) (pg->k.w.o - pg->out);
     j->dest.size = pg->size;
 
     free(pg);
@@ -349,12 +275,6 @@ ngx_http_overlay_prog_sos(ngx_http_overlay_prog_t *pg,
         || (pg->ss == 0 && pg->se != 0) || (pg->ss != 0 && ns != 1))
     {
         return -1;
-    }
-
-    pg->band = 0;
-
-    for (k = pg->ss; k <= pg->se; k++) {
-        pg->band |= (uint64_t) 1 << ngx_http_overlay_prog_zigzag[k];
     }
 
     for (i = 0; i < ns; i++) {
@@ -486,7 +406,7 @@ ngx_http_overlay_prog_tables(ngx_http_overlay_prog_t *pg,
         return -1;
     }
 
-    o = pg->w.o;
+    o = pg->k.w.o;
     start = o;
     *o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
     *o++ = NGX_HTTP_OVERLAY_JPEG_DHT;
@@ -505,7 +425,7 @@ ngx_http_overlay_prog_tables(ngx_http_overlay_prog_t *pg,
         t = pg->tbl[cls][th];
 
         if (ngx_http_overlay_jpeg_extend(&t, need, dc) != 0
-            || ngx_http_overlay_prog_codes(&pg->huff[i], &t, need) != 0)
+            || ngx_http_overlay_prog_codes(&pg->k.huff[i], &t, need) != 0)
         {
             return -1;
         }
@@ -531,7 +451,7 @@ ngx_http_overlay_prog_tables(ngx_http_overlay_prog_t *pg,
     start[2] = (unsigned char) (len >> 8);
     start[3] = (unsigned char) len;
 
-    pg->w.o = o;
+    pg->k.w.o = o;
 
     return ngx_http_overlay_prog_copy(pg, sos, n);
 }
@@ -592,11 +512,7 @@ ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg)
 
     d = &pg->j->src;
 
-    memset(pg->pred, 0, sizeof(pg->pred));
-    pg->eobrun = 0;
-    pg->be = 0;
-    pg->w.acc = 0;
-    pg->w.nb = 0;
+    ngx_http_overlay_prog_coder_scan(&pg->k, pg->ss, pg->se, pg->ah, pg->al);
 
     /* MCUs: a block of the one component, or the interleaved ones */
 
@@ -651,21 +567,21 @@ ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg)
 
         for (mx = 0; mx < cols; mx++, mcu++) {
 
-            if ((size_t) (pg->out + pg->size - pg->w.o) < room
+            if ((size_t) (pg->out + pg->size - pg->k.w.o) < room
                 && ngx_http_overlay_prog_reserve(pg, room) != 0)
             {
                 return -1;
             }
 
             if (pg->ri != 0 && mcu != 0 && mcu % pg->ri == 0) {
-                ngx_http_overlay_prog_eobrun(pg);
-                ngx_http_overlay_splice_pad(&pg->w);
+                ngx_http_overlay_prog_eobrun(&pg->k);
+                ngx_http_overlay_splice_pad(&pg->k.w);
 
-                *pg->w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
-                *pg->w.o++ = (unsigned char) (NGX_HTTP_OVERLAY_JPEG_RST0
+                *pg->k.w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
+                *pg->k.w.o++ = (unsigned char) (NGX_HTTP_OVERLAY_JPEG_RST0
                                               + (rst++ & 7));
 
-                memset(pg->pred, 0, sizeof(pg->pred));
+                memset(pg->k.pred, 0, sizeof(pg->k.pred));
             }
 
             for (i = 0; i < pg->ncomps; i++) {
@@ -675,7 +591,7 @@ ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg)
 
                 for (y = 0; y < v; y++) {
                     for (x = 0; x < h; x++) {
-                        if (ngx_http_overlay_prog_block(pg, i,
+                        if (ngx_http_overlay_prog_block(&pg->k, i,
                                                         b[i][y][mx * h + x])
                             != 0)
                         {
@@ -691,370 +607,21 @@ ngx_http_overlay_prog_scan(ngx_http_overlay_prog_t *pg)
         return -1;
     }
 
-    ngx_http_overlay_prog_eobrun(pg);
-    ngx_http_overlay_splice_pad(&pg->w);
+    ngx_http_overlay_prog_eobrun(&pg->k);
+    ngx_http_overlay_splice_pad(&pg->k.w);
 
     return 0;
 }
 
 
-/* one block of the scan's component i; -1: a value no table can code */
 
-static int
-ngx_http_overlay_prog_block(ngx_http_overlay_prog_t *pg, unsigned i,
-    JCOEFPTR block)
-{
-    int                            v, diff, n;
-    unsigned                       a;
-    ngx_http_overlay_prog_huff_t  *hf;
 
-    if (pg->ss != 0) {
-        if (pg->ah == 0) {
-            return ngx_http_overlay_prog_ac_first(pg, block);
-        }
-
-        ngx_http_overlay_prog_ac_refine(pg, block);
-        return 0;
-    }
-
-    /* DC: the point transform an arithmetic shift (T.81 G.1.2.1) */
-
-    v = block[0] >> pg->al;
-
-    if (pg->ah != 0) {
-        ngx_http_overlay_splice_put(&pg->w, (uint32_t) v & 1, 1);
-        return 0;
-    }
-
-    diff = v - pg->pred[i];
-    pg->pred[i] = v;
-
-    a = (unsigned) (diff < 0 ? -diff : diff);
-    n = a ? 32 - __builtin_clz(a) : 0;
-
-    if (n > 11) {
-        return -1;
-    }
-
-    hf = &pg->huff[i];
-
-    ngx_http_overlay_splice_put(&pg->w,
-                                (uint32_t) hf->code[n] << n
-                                | ((uint32_t) (diff < 0 ? diff - 1 : diff)
-                                   & ((1u << n) - 1)), hf->size[n] + n);
-
-    return 0;
-}
-
-
-/*
- * The band's coefficients of a block that are not zero after the point
- * transform, a bit each in zig-zag order (the return value), and those of
- * them that are 1 (*one): found in natural order, eight at a time with
- * SSE2, then only those set are put in zig-zag order
- */
-
-static uint64_t
-ngx_http_overlay_prog_band(ngx_http_overlay_prog_t *pg, JCOEFPTR block,
-    uint64_t *one)
-{
-    unsigned  i;
-    uint64_t  nzn, onen, nz;
-
-#if defined(__SSE2__)
-    unsigned  m;
-    __m128i   x0, x1, t0, t1, zero, ones, count;
-
-    zero = _mm_setzero_si128();
-    ones = _mm_set1_epi16(1);
-    count = _mm_cvtsi32_si128((int) pg->al);
-    nzn = 0;
-    onen = 0;
-
-    /* -32768 stays itself: as unsigned, its magnitude */
-
-    for (i = 0; i < DCTSIZE2; i += 16) {
-        x0 = _mm_loadu_si128((const __m128i *) (block + i));
-        x1 = _mm_loadu_si128((const __m128i *) (block + i + 8));
-        t0 = _mm_srl_epi16(_mm_max_epi16(x0, _mm_sub_epi16(zero, x0)),
-                           count);
-        t1 = _mm_srl_epi16(_mm_max_epi16(x1, _mm_sub_epi16(zero, x1)),
-                           count);
-        m = (unsigned) _mm_movemask_epi8(
-                _mm_packs_epi16(_mm_cmpeq_epi16(t0, zero),
-                                _mm_cmpeq_epi16(t1, zero)));
-        nzn |= (uint64_t) (~m & 0xffff) << i;
-
-        if (pg->ah != 0) {
-            m = (unsigned) _mm_movemask_epi8(
-                    _mm_packs_epi16(_mm_cmpeq_epi16(t0, ones),
-                                    _mm_cmpeq_epi16(t1, ones)));
-            onen |= (uint64_t) m << i;
-        }
-    }
-
-#else
-    unsigned  a;
-
-    nzn = 0;
-    onen = 0;
-
-    for (i = 0; i < DCTSIZE2; i++) {
-        a = (unsigned) (block[i] < 0 ? -block[i] : block[i]) >> pg->al;
-        nzn |= (uint64_t) (a != 0) << i;
-        onen |= (uint64_t) (a == 1) << i;
-    }
-
-#endif
-
-    nzn &= pg->band;
-    onen &= nzn;
-    nz = 0;
-    *one = 0;
-
-    /* in zig-zag order a byte at a time, by the table of each byte */
-
-    for (i = 0; nzn != 0; i++, nzn >>= 8, onen >>= 8) {
-        if (nzn & 0xff) {
-            nz |= pg->zz[i][nzn & 0xff];
-            *one |= pg->zz[i][onen & 0xff];
-        }
-    }
-
-    return nz;
-}
-
-
-/*
- * T.81 G.1.2.2: an AC first scan's band of a block, in end of band runs;
- * -1: a magnitude over 10 bits
- */
-
-static int
-ngx_http_overlay_prog_ac_first(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
-{
-    int                            v;
-    unsigned                       k, r, a, n, sym, next;
-    uint64_t                       nz, one;
-    ngx_http_overlay_prog_huff_t  *hf;
-
-    nz = ngx_http_overlay_prog_band(pg, block, &one);
-
-    if (nz == 0) {
-        if (++pg->eobrun == NGX_HTTP_OVERLAY_PROG_EOBRUN) {
-            ngx_http_overlay_prog_eobrun(pg);
-        }
-
-        return 0;
-    }
-
-    hf = &pg->huff[0];
-    next = pg->ss;
-
-    ngx_http_overlay_prog_eobrun(pg);
-
-    do {
-        k = (unsigned) __builtin_ctzll(nz);
-        nz &= nz - 1;
-
-        v = block[ngx_http_overlay_prog_zigzag[k]];
-        a = (unsigned) (v < 0 ? -v : v) >> pg->al;
-
-        if (a > 1023) {
-            return -1;
-        }
-
-        for (r = k - next; r > 15; r -= 16) {
-            ngx_http_overlay_splice_put(&pg->w, hf->code[0xf0],
-                                        hf->size[0xf0]);
-        }
-
-        n = 32 - __builtin_clz(a);
-        sym = r << 4 | n;
-
-        /* the code and the value, 26 bits at most */
-
-        ngx_http_overlay_splice_put(&pg->w,
-                                    (uint32_t) hf->code[sym] << n
-                                    | ((v < 0 ? ~a : a) & ((1u << n) - 1)),
-                                    hf->size[sym] + n);
-        next = k + 1;
-
-    } while (nz != 0);
-
-    if (next <= pg->se && ++pg->eobrun == NGX_HTTP_OVERLAY_PROG_EOBRUN) {
-        ngx_http_overlay_prog_eobrun(pg);
-    }
-
-    return 0;
-}
-
-
-/*
- * T.81 G.1.2.3: an AC refinement scan's band of a block: the coefficients
- * that become non-zero coded as in a first scan (their size 1, a sign
- * bit), each followed by the correction bits of those already non-zero
- * that it passed; the correction bits before an end of band, held back
- * until the run is coded.  A run counts only the coefficients still zero.
- */
-
-static void
-ngx_http_overlay_prog_ac_refine(ngx_http_overlay_prog_t *pg, JCOEFPTR block)
-{
-    int                            v;
-    unsigned                       k, r, a, eob, br, from, sym, next;
-    uint64_t                       nz, one;
-    ngx_http_overlay_prog_huff_t  *hf;
-
-    nz = ngx_http_overlay_prog_band(pg, block, &one);
-
-    /* the last coefficient that becomes non-zero: 0, none */
-
-    eob = one ? 63 - (unsigned) __builtin_clzll(one) : 0;
-
-    hf = &pg->huff[0];
-
-    /* this block's correction bits follow those held back at pg->be */
-
-    from = pg->be;
-    br = 0;
-    r = 0;
-    next = pg->ss;
-
-    while (nz != 0) {
-        k = (unsigned) __builtin_ctzll(nz);
-        nz &= nz - 1;
-
-        r += k - next;
-        next = k + 1;
-        v = block[ngx_http_overlay_prog_zigzag[k]];
-        a = (unsigned) (v < 0 ? -v : v) >> pg->al;
-
-        while (r > 15 && k <= eob) {
-            ngx_http_overlay_prog_eobrun(pg);
-            ngx_http_overlay_splice_put(&pg->w, hf->code[0xf0],
-                                        hf->size[0xf0]);
-            r -= 16;
-
-            ngx_http_overlay_prog_corr(pg, from, br);
-            from = 0;
-            br = 0;
-        }
-
-        if (a > 1) {
-            pg->corr[from + br++] = (unsigned char) (a & 1);
-            continue;
-        }
-
-        ngx_http_overlay_prog_eobrun(pg);
-
-        sym = r << 4 | 1;
-
-        ngx_http_overlay_splice_put(&pg->w,
-                                    (uint32_t) hf->code[sym] << 1
-                                    | (v < 0 ? 0 : 1), hf->size[sym] + 1);
-
-        ngx_http_overlay_prog_corr(pg, from, br);
-        from = 0;
-        br = 0;
-        r = 0;
-    }
-
-    r += pg->se + 1 - next;
-
-    if (r > 0 || br > 0) {
-        pg->eobrun++;
-        pg->be = from + br;
-
-        if (pg->eobrun == NGX_HTTP_OVERLAY_PROG_EOBRUN
-            || pg->be > NGX_HTTP_OVERLAY_PROG_CORR - DCTSIZE2)
-        {
-            ngx_http_overlay_prog_eobrun(pg);
-        }
-    }
-}
-
-
-/* the end of band run held, and the correction bits held back with it */
-
-static void
-ngx_http_overlay_prog_eobrun(ngx_http_overlay_prog_t *pg)
-{
-    unsigned                       n, sym;
-    ngx_http_overlay_prog_huff_t  *hf;
-
-    if (pg->eobrun == 0) {
-        return;
-    }
-
-    hf = &pg->huff[0];
-    n = 31 - __builtin_clz(pg->eobrun);
-    sym = n << 4;
-
-    ngx_http_overlay_splice_put(&pg->w, hf->code[sym], hf->size[sym]);
-
-    if (n != 0) {
-        ngx_http_overlay_splice_put(&pg->w, pg->eobrun & ((1u << n) - 1), n);
-    }
-
-    pg->eobrun = 0;
-
-    ngx_http_overlay_prog_corr(pg, 0, pg->be);
-    pg->be = 0;
-}
-
-
-/* the n correction bits held from pg->corr[from], 16 at a time */
-
-static void
-ngx_http_overlay_prog_corr(ngx_http_overlay_prog_t *pg, unsigned from,
-    unsigned n)
-{
-    unsigned  i, c;
-    uint32_t  v;
-
-    while (n > 0) {
-        c = n < 16 ? n : 16;
-
-        for (i = 0, v = 0; i < c; i++) {
-            v = v << 1 | pg->corr[from + i];
-        }
-
-        ngx_http_overlay_splice_put(&pg->w, v, (int) c);
-        from += c;
-        n -= c;
-    }
-}
-
-
-/* room for n more bytes after pg->w.o */
+/* room for n more bytes after pg->k.w.o */
 
 static int
 ngx_http_overlay_prog_reserve(ngx_http_overlay_prog_t *pg, size_t n)
 {
-    size_t          used, size;
-    unsigned char  *out;
-
-    used = (size_t) (pg->w.o - pg->out);
-
-    if (pg->size - used >= n) {
-        return 0;
-    }
-
-    for (size = pg->size * 2; size - used < n; size *= 2) {
-        /* void */
-    }
-
-    out = realloc(pg->out, size);
-    if (out == NULL) {
-        return -1;
-    }
-
-    pg->out = out;
-    pg->size = size;
-    pg->w.o = out + used;
-
-    return 0;
+    return ngx_http_overlay_prog_room(&pg->out, &pg->size, &pg->k.w, n);
 }
 
 
@@ -1066,8 +633,8 @@ ngx_http_overlay_prog_copy(ngx_http_overlay_prog_t *pg,
         return -1;
     }
 
-    memcpy(pg->w.o, p, n);
-    pg->w.o += n;
+    memcpy(pg->k.w.o, p, n);
+    pg->k.w.o += n;
 
     return 0;
 }
@@ -1075,7 +642,7 @@ ngx_http_overlay_prog_copy(ngx_http_overlay_prog_t *pg,
 
 /* past a scan's entropy-coded data from pos: the marker after it, or len */
 
-static size_t
+size_t
 ngx_http_overlay_prog_skip(const unsigned char *p, size_t len, size_t pos)
 {
     const unsigned char  *f;

@@ -427,7 +427,7 @@ again:
              * source's bytes, aligned as they are there
              */
 
-            ngx_http_overlay_splice_copy(s, &w, &g->after, &g->r_end);
+            ngx_http_overlay_splice_copy(s->src, &w, &g->after, &g->r_end);
             ngx_http_overlay_splice_pad(&w);
 
             if (next == NULL) {
@@ -436,12 +436,13 @@ again:
                 break;
             }
 
-            ngx_http_overlay_splice_verbatim(s, &w, g->r_marker, &next->at);
+            ngx_http_overlay_splice_verbatim(s->src, &w, g->r_marker,
+                                             &next->at);
             continue;
         }
 
         if (next != NULL) {
-            ngx_http_overlay_splice_copy(s, &w, &g->after, &next->at);
+            ngx_http_overlay_splice_copy(s->src, &w, &g->after, &next->at);
             continue;
         }
 
@@ -504,7 +505,7 @@ again:
             }
         }
 
-        ngx_http_overlay_splice_copy(s, &w, &g->after, &end);
+        ngx_http_overlay_splice_copy(s->src, &w, &g->after, &end);
         ngx_http_overlay_splice_pad(&w);
 
         memcpy(w.o, s->src + s->eoi, s->len - s->eoi);

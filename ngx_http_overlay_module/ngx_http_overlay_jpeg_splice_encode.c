@@ -153,15 +153,15 @@ ngx_http_overlay_splice_align(ngx_http_overlay_splice_t *s, unsigned d)
  */
 
 void
-ngx_http_overlay_splice_verbatim(ngx_http_overlay_splice_t *s,
+ngx_http_overlay_splice_verbatim(const unsigned char *src,
     ngx_http_overlay_splice_writer_t *w, size_t from,
     const ngx_http_overlay_splice_pos_t *at)
 {
-    memcpy(w->o, s->src + from, at->byte - from);
+    memcpy(w->o, src + from, at->byte - from);
     w->o += at->byte - from;
 
     if (at->bit != 0) {
-        ngx_http_overlay_splice_put(w, s->src[at->byte] >> (8 - at->bit),
+        ngx_http_overlay_splice_put(w, src[at->byte] >> (8 - at->bit),
                                     (int) at->bit);
     }
 }
@@ -375,7 +375,7 @@ ngx_http_overlay_splice_block_encode(ngx_http_overlay_splice_writer_t *w,
  */
 
 void
-ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
+ngx_http_overlay_splice_copy(const unsigned char *src,
     ngx_http_overlay_splice_writer_t *w,
     const ngx_http_overlay_splice_pos_t *from,
     const ngx_http_overlay_splice_pos_t *to)
@@ -386,7 +386,7 @@ ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
     unsigned              c, n, k, ek;
     const unsigned char  *p;
 
-    p = s->src;
+    p = src;
     b = from->byte;
     k = from->bit;
     eb = to->byte;

@@ -231,7 +231,7 @@ void ngx_http_overlay_splice_where(const ngx_http_overlay_splice_reader_t *rd,
 int ngx_http_overlay_splice_align(ngx_http_overlay_splice_t *s, unsigned d);
 
 /* the source's bytes from from (at a byte's start, as w is) up to at */
-void ngx_http_overlay_splice_verbatim(ngx_http_overlay_splice_t *s,
+void ngx_http_overlay_splice_verbatim(const unsigned char *src,
     ngx_http_overlay_splice_writer_t *w, size_t from,
     const ngx_http_overlay_splice_pos_t *at);
 
@@ -250,7 +250,7 @@ int ngx_http_overlay_splice_reserve(ngx_http_overlay_splice_t *s,
 void ngx_http_overlay_splice_pad(ngx_http_overlay_splice_writer_t *w);
 
 /* the source's data bits from one position to another, shifted as w is */
-void ngx_http_overlay_splice_copy(ngx_http_overlay_splice_t *s,
+void ngx_http_overlay_splice_copy(const unsigned char *src,
     ngx_http_overlay_splice_writer_t *w,
     const ngx_http_overlay_splice_pos_t *from,
     const ngx_http_overlay_splice_pos_t *to);

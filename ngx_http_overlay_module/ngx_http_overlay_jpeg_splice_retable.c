@@ -129,7 +129,7 @@ ngx_http_overlay_splice_header(ngx_http_overlay_splice_t *s,
     ngx_http_overlay_jpeg_segment_t  m;
 
     if (s->retabled == 0) {
-        ngx_http_overlay_splice_verbatim(s, w, 0, &s->seg[0].at);
+        ngx_http_overlay_splice_verbatim(s->src, w, 0, &s->seg[0].at);
         return;
     }
 
@@ -160,7 +160,7 @@ ngx_http_overlay_splice_header(ngx_http_overlay_splice_t *s,
     memcpy(w->o, s->src + from, s->scan - from);
     w->o += s->scan - from;
 
-    ngx_http_overlay_splice_verbatim(s, w, s->scan, &s->seg[0].at);
+    ngx_http_overlay_splice_verbatim(s->src, w, s->scan, &s->seg[0].at);
 }
 
 

@@ -6,11 +6,13 @@
 #   std.jpg    thumb.jpg as it is: libjpeg's standard tables    splice
 #   opt.jpg    thumb.jpg -optimize: the badge's symbols fit in   splice_retable
 #   fit.jpg    coffee.jpg -optimize: they do not, blocks fitted  splice_fit
-#   prog.jpg   thumb.jpg -progressive                            progressive
+#   prog.jpg   thumb.jpg -progressive                       progressive_splice
 #   arith.jpg  thumb.jpg -arithmetic: libjpeg's transcode        transcode
-# and std.jpg again with overlay_jpeg_quality (reencode); PNG, lossy and
-# lossless WebP and GIF from the fixtures.  (When the progressive splice
-# lands, prog.jpg's method is progressive_splice.)
+# and by djpeg and cjpeg, a progressive 4:4:4 JPEG of astronaut.jpg at
+# quality 92 whose badge the source's tables cannot code within the fit's
+# bound: the writer of every scan (progressive), prog444.jpg; std.jpg
+# again with overlay_jpeg_quality (reencode); PNG, lossy and lossless WebP
+# and GIF from the fixtures.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
@@ -40,6 +42,10 @@ $ENV{TEST_NGINX_OVERLAY_METHOD_DIR} = $dir;
             or die "jpegtran $make{$name}: $?";
     }
 
+    system("djpeg $f/astronaut.jpg | cjpeg -sample 1x1 -progressive "
+           . "-quality 92 > $dir/prog444.jpg") == 0
+        or die "cjpeg prog444.jpg: $?";
+
     for my $name (qw(chelsea.png thumb.webp alpha-lossless.webp thumb.gif
                      corrupt.jpg))
     {
@@ -56,7 +62,8 @@ our @cases = (
     [ '/img/std.jpg',             'applied:splice' ],
     [ '/img/opt.jpg',             'applied:splice_retable' ],
     [ '/img/fit.jpg',             'applied:splice_fit' ],
-    [ '/img/prog.jpg',            'applied:progressive' ],
+    [ '/img/prog.jpg',            'applied:progressive_splice' ],
+    [ '/img/prog444.jpg',         'applied:progressive' ],
     [ '/img/arith.jpg',           'applied:transcode' ],
     [ '/q/std.jpg',               'applied:reencode' ],
     [ '/img/chelsea.png',         'applied:png' ],
@@ -110,11 +117,11 @@ __DATA__
 sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 --- response_body_like eval
 [ ("\\Aimage\\n\\z") x (@main::cases + 1),
- qr/^nginx_overlay_requests_total\{status="applied",reason=""\} 11$
+ qr/^nginx_overlay_requests_total\{status="applied",reason=""\} 12$
 .*^nginx_overlay_applied_total\{format="jpeg",method="splice"\} 1$
 ^nginx_overlay_applied_total\{format="jpeg",method="splice_retable"\} 2$
 ^nginx_overlay_applied_total\{format="jpeg",method="splice_fit"\} 1$
-^nginx_overlay_applied_total\{format="jpeg",method="progressive_splice"\} 0$
+^nginx_overlay_applied_total\{format="jpeg",method="progressive_splice"\} 1$
 ^nginx_overlay_applied_total\{format="jpeg",method="progressive"\} 1$
 ^nginx_overlay_applied_total\{format="jpeg",method="transcode"\} 1$
 ^nginx_overlay_applied_total\{format="jpeg",method="reencode"\} 1$
@@ -149,7 +156,7 @@ sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 sub { $_[0] =~ m{^/img/} ? $_[0] : "image\n" }
 --- response_body eval
 [ ("image\n") x 4,
-  "/img/prog.jpg applied [progressive]\n"
+  "/img/prog.jpg applied [progressive_splice]\n"
   . "/img/thumb.gif applied [gif]\n"
   . "/img/corrupt.jpg passed []\n"
   . "/img/std.jpg none []\n" ]

@@ -327,7 +327,7 @@ test_core_method(void)
           NGX_HTTP_OVERLAY_METHOD_SPLICE_RETABLE },
         { "-optimize", "coffee.jpg", 0, NGX_HTTP_OVERLAY_METHOD_SPLICE_FIT },
         { "-progressive", "thumb.jpg", 0,
-          NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE },
+          NGX_HTTP_OVERLAY_METHOD_PROGRESSIVE_SPLICE },
         { "-arithmetic", "thumb.jpg", 0, NGX_HTTP_OVERLAY_METHOD_TRANSCODE },
         { NULL, "thumb.jpg", 80, NGX_HTTP_OVERLAY_METHOD_REENCODE },
         { "-progressive", "thumb.jpg", 80,

@@ -261,7 +261,9 @@ test_jpeg_splice(void)
  * EOI (the other path drops it), the data up to the restart marker before
  * the overlay's first MCU, and from the marker after its last; and every
  * block outside the overlay's MCUs is the source's, and the output
- * decodes without a warning.  Progressive JPEGs take the other path.
+ * decodes without a warning.  Progressive JPEGs take the progressive
+ * splice (splice 2 below; test_jpeg_prog.c), which keeps the bytes after
+ * EOI too.
  */
 
 void
@@ -300,7 +302,7 @@ test_jpeg_splice_composite(void)
         { { JCS_GRAYSCALE, 1, 1, 0, 2, 85, 0, 0, 0 }, 601, 391, 1 },
         { { JCS_YCbCr, 2, 2, 0, 0, 85, 6, 0, 0 }, 601, 391, 1 },
         { { JCS_YCbCr, 2, 2, 0, 0, 85, 3, 0, 7 }, 600, 390, 1 },
-        { { JCS_YCbCr, 2, 2, 1, 0, 85, 0, 0, 0 }, 600, 390, 0 },
+        { { JCS_YCbCr, 2, 2, 1, 0, 85, 0, 0, 0 }, 600, 390, 2 },
     };
 
     static const ngx_http_overlay_position_e  positions[] = {
@@ -359,12 +361,12 @@ test_jpeg_splice_composite(void)
             same = (blob.len > t
                     && memcmp(blob.data + blob.len - t, trailer, t) == 0);
 
-            CHECK(same == (size_t) sources[i].splice,
+            CHECK(same == (size_t) (sources[i].splice != 0),
                   "%s: the bytes after EOI %s", name,
                   same ? "kept, but not spliced" : "dropped, not spliced");
 
             CHECK(jpeg_warnings(blob.data, blob.len) == 0
-                  && (!sources[i].splice
+                  && (sources[i].splice != 1
                       || splice_strict(blob.data, blob.len) == 0),
                   "%s: the output decodes with warnings", name);
 
@@ -445,7 +447,7 @@ test_jpeg_splice_composite(void)
              * after the last's, are the source's
              */
 
-            if (ri != 0 && sources[i].splice) {
+            if (ri != 0 && sources[i].splice == 1) {
                 mw = (v->space == JCS_GRAYSCALE) ? 8 : 8 * v->h;
                 mh = (v->space == JCS_GRAYSCALE) ? 8 : 8 * v->v;
                 first = (unsigned) (y0 / mh) * W + (unsigned) (x0 / mw);
