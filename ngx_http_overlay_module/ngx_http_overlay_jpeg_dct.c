@@ -447,9 +447,11 @@ ngx_http_overlay_jpeg_get_mcu(j_decompress_ptr d, JBLOCKROW *data)
 /*
  * The encoder j->enc, started, puts the blocks of its one scan in the
  * source's arrays as it makes them (1); or, with any other scan than one
- * of all components in MCUs, codes them (0).  As replacing the blocks of
- * the region's JPEG decoded would: the blocks of whole MCUs, the
- * padding's too, but those beyond the source's arrays.
+ * of all components, codes them (0).  As replacing the blocks of the
+ * region's JPEG decoded would: the blocks of whole MCUs, the padding's
+ * too, but those beyond the source's arrays.  A lone component (grey) is
+ * coded block by block whatever its sampling factors (Pillow writes 2x2),
+ * as the region's decoder reads it: the same walk.
  */
 
 static int
@@ -459,9 +461,6 @@ ngx_http_overlay_jpeg_put_start(ngx_http_overlay_jpeg_t *j,
     if (j->enc.progressive_mode || j->enc.num_scans > 1
         || j->enc.comps_in_scan != j->src.num_components
         || j->enc.num_components != j->src.num_components
-        || (j->enc.comps_in_scan == 1
-            && (j->enc.comp_info[0].h_samp_factor != 1
-                || j->enc.comp_info[0].v_samp_factor != 1))
         || j->enc.entropy == NULL)
     {
         return 0;

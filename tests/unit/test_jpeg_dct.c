@@ -42,6 +42,7 @@ test_jpeg_dct(void)
         { JCS_YCbCr, 2, 2, 1, 0, 85, 0, 0, 0 },       /* progressive */
         { JCS_YCbCr, 2, 2, 0, 2, 85, 0, 0, 0 },       /* restart intervals */
         { JCS_GRAYSCALE, 1, 1, 0, 0, 85, 0, 0, 0 },
+        { JCS_GRAYSCALE, 2, 2, 0, 0, 85, 0, 0, 0 },   /* grey as Pillow's */
         { JCS_YCbCr, 2, 2, 0, 0, 85, 6, 0, 0 },       /* EXIF: turned right */
         { JCS_YCbCr, 2, 2, 1, 0, 85, 3, 0, 0 },   /* EXIF: 180, progressive */
     };
