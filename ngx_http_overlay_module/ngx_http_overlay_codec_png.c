@@ -7,7 +7,7 @@
  * be drawn on (ngx_http_overlay_png_blend.c) and encoded again with the
  * source's colour chunks (ngx_http_overlay_png_encode.c), or into a libgd
  * image for overlay_asset.  A sound image's data is inflated by libdeflate
- * before libpng reads it (ngx_http_overlay_png_inflate()).
+ * before libpng reads it (ngx_http_overlay_png_inflate.c).
  */
 
 
@@ -17,12 +17,12 @@
 #include <string.h>
 
 #include <png.h>
-#include <libdeflate.h>
 
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_png.h"
 #include "ngx_http_overlay_png_encode.h"
 #include "ngx_http_overlay_png_blend.h"
+#include "ngx_http_overlay_png_inflate.h"
 
 
 typedef struct {
@@ -51,7 +51,7 @@ static ngx_http_overlay_rc_e ngx_http_overlay_png_keep(
 static int ngx_http_overlay_png_colour_chunk(const unsigned char *type,
     int profile);
 static void ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn);
-static void ngx_http_overlay_png_inflate(ngx_http_overlay_png_t *pn);
+static void ngx_http_overlay_png_inflate_idat(ngx_http_overlay_png_t *pn);
 static size_t ngx_http_overlay_png_raw_size(const unsigned char *ihdr);
 static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info);
@@ -407,7 +407,7 @@ ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
         return;
     }
 
-    ngx_http_overlay_png_inflate(pn);
+    ngx_http_overlay_png_inflate_idat(pn);
 
     if (pn->idat != NULL) {
 
@@ -429,25 +429,18 @@ ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
 
 /*
  * libdeflate inflates twice as fast as zlib: the image data of a PNG that
- * is whole and sound (consecutive IDATs, their CRCs right, one zlib stream
- * that is exactly the rows IHDR tells of, its Adler-32 right, within the
- * limits) is inflated here at once, and libpng reads, in place of those
+ * is whole and sound, within the limits, is inflated at once
+ * (ngx_http_overlay_png_inflate.c), and libpng reads, in place of its
  * IDATs, one IDAT of the same rows in stored (uncompressed) blocks, which
  * zlib only copies.  Anything else, libpng reads as it came, and says
  * what is wrong with it in its own words.
  */
 
 static void
-ngx_http_overlay_png_inflate(ngx_http_overlay_png_t *pn)
+ngx_http_overlay_png_inflate_idat(ngx_http_overlay_png_t *pn)
 {
-    size_t                            pos, end, chunk, zlen, raw, blocks;
-    size_t                            size, i, n, got;
-    uint32_t                          adler;
-    unsigned char                    *z, *p, *q;
-    const unsigned char              *d;
-    unsigned long                     w, h;
-    struct libdeflate_decompressor   *dc;
-    enum libdeflate_result            res;
+    unsigned long         w, h;
+    const unsigned char  *d;
 
     d = pn->data;
 
@@ -466,144 +459,11 @@ ngx_http_overlay_png_inflate(ngx_http_overlay_png_t *pn)
         return;
     }
 
-    raw = ngx_http_overlay_png_raw_size(&d[16]);
-
-    /* stored blocks of 65535 bytes at most, 5 bytes of header each */
-
-    blocks = (raw + 65534) / 65535;
-
-    if (raw == 0 || raw > 0x7fffffffUL - 5 * blocks - 64) {
-        return;
-    }
-
-    /* the IDATs, consecutive, their CRCs right */
-
-    zlen = 0;
-    pos = 8;
-    end = 0;
-    n = 0;
-
-    while (pos + 12 <= pn->len) {
-        chunk = ngx_http_overlay_be32(&d[pos]);
-
-        if (chunk > pn->len - pos - 12) {
-            return;
-        }
-
-        if (memcmp(&d[pos + 4], "IDAT", 4) == 0) {
-
-            if (end != 0 && end != pos) {
-                return;                         /* IDATs apart */
-            }
-
-            if (end == 0) {
-                pn->idat_at = pos;
-            }
-
-            if (libdeflate_crc32(0, &d[pos + 4], chunk + 4)
-                != ngx_http_overlay_be32(&d[pos + 8 + chunk]))
-            {
-                return;
-            }
-
-            zlen += chunk;
-            n++;
-            end = pos + 12 + chunk;
-
-        } else if (memcmp(&d[pos + 4], "IEND", 4) == 0) {
-            break;
-        }
-
-        pos += 12 + chunk;
-    }
-
-    if (end == 0 || zlen == 0) {
-        return;
-    }
-
-    /* the zlib stream, in one piece */
-
-    z = NULL;
-
-    if (n > 1) {
-        z = malloc(zlen);
-        if (z == NULL) {
-            return;
-        }
-
-        for (pos = pn->idat_at, i = 0; pos < end; pos += 12 + chunk) {
-            chunk = ngx_http_overlay_be32(&d[pos]);
-            memcpy(z + i, &d[pos + 8], chunk);
-            i += chunk;
-        }
-    }
-
-    /* the IDAT: length, type, zlib header, blocks, Adler-32, CRC */
-
-    size = 8 + 2 + 5 * blocks + raw + 4 + 4;
-
-    p = malloc(size);
-    dc = libdeflate_alloc_decompressor();
-
-    if (p == NULL || dc == NULL) {
-        goto failed;
-    }
-
-    /* inflated at the end of the buffer, and moved down block by block */
-
-    q = p + size - 8 - raw;
-    got = 0;
-
-    /* exactly the rows, from exactly the IDATs' data */
-
-    res = libdeflate_zlib_decompress_ex(dc, z != NULL ? z
-                                                    : &d[pn->idat_at + 8],
-                                        zlen, q, raw, &i, &got);
-    if (res != LIBDEFLATE_SUCCESS || got != raw || i != zlen) {
-        goto failed;
-    }
-
-    adler = libdeflate_adler32(1, q, raw);
-
-    p[8] = 0x78;
-    p[9] = 0x01;
-    i = 10;
-
-    for (pos = 0; pos < raw; pos += n) {
-        n = raw - pos < 65535 ? raw - pos : 65535;
-        memmove(p + i + 5, q + pos, n);
-        p[i] = (unsigned char) (pos + n == raw);
-        p[i + 1] = (unsigned char) n;
-        p[i + 2] = (unsigned char) (n >> 8);
-        p[i + 3] = (unsigned char) ~n;
-        p[i + 4] = (unsigned char) (~n >> 8);
-        i += 5 + n;
-    }
-
-    ngx_http_overlay_png_put32(p + i, adler);
-    i += 4;
-
-    ngx_http_overlay_png_put32(p, i - 8);
-    memcpy(p + 4, "IDAT", 4);
-    ngx_http_overlay_png_put32(p + i, libdeflate_crc32(0, p + 4, i - 4));
-
-    libdeflate_free_decompressor(dc);
-    free(z);
-
-    pn->idat = p;
-    pn->idat_len = i + 4;
-    pn->idat_end = end;
-
-    return;
-
-failed:
-
-    if (dc != NULL) {
-        libdeflate_free_decompressor(dc);
-    }
-
-    free(p);
-    free(z);
+    pn->idat = ngx_http_overlay_png_inflate(pn->data, pn->len,
+                                            ngx_http_overlay_png_raw_size(
+                                                &d[16]),
+                                            &pn->idat_at, &pn->idat_end,
+                                            &pn->idat_len);
 }
 
 
