@@ -104,3 +104,36 @@ ngx_http_overlay_jpeg_alone(unsigned marker, unsigned flags)
     return (flags & NGX_HTTP_OVERLAY_JPEG_WALK_SOI)
            && marker == NGX_HTTP_OVERLAY_JPEG_SOI;
 }
+
+
+int
+ngx_http_overlay_jpeg_dht_next(const unsigned char *seg, size_t n,
+    ngx_http_overlay_jpeg_dht_t *t)
+{
+    unsigned  l;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    if (n < 17) {
+        return -1;
+    }
+
+    t->cls = seg[0] >> 4;
+    t->th = seg[0] & 0x0f;
+    t->counts = &seg[1];
+    t->values = &seg[17];
+
+    for (l = 0, t->count = 0; l < 16; l++) {
+        t->count += seg[1 + l];
+    }
+
+    /* four tables of each class (T.81 B.2.4.2) */
+
+    if (t->cls > 1 || t->th > 3 || t->count > 256 || n < 17 + t->count) {
+        return -1;
+    }
+
+    return (int) (17 + t->count);
+}

@@ -145,4 +145,24 @@ ngx_http_overlay_jpeg_walk_e ngx_http_overlay_jpeg_walk_next(
     ngx_http_overlay_jpeg_walk_t *w, ngx_http_overlay_jpeg_segment_t *m);
 
 
+
+/* a table of a DHT segment, as ngx_http_overlay_jpeg_dht_next() found it */
+typedef struct {
+    unsigned                          cls;      /* 0: DC, 1: AC */
+    unsigned                          th;       /* its number, 0 to 3 */
+    unsigned                          count;    /* of values */
+    const unsigned char              *counts;   /* 16: codes by length */
+    const unsigned char              *values;   /* count of them */
+} ngx_http_overlay_jpeg_dht_t;
+
+
+/*
+ * The first table of the n bytes of a DHT segment's data at seg, in *t
+ * (pointing into seg): the bytes it takes; 0: none left (n is 0); -1: it
+ * is malformed (fewer than 17 bytes, a class over 1, a number over 3,
+ * over 256 values, or fewer bytes than its counts say)
+ */
+int ngx_http_overlay_jpeg_dht_next(const unsigned char *seg, size_t n,
+    ngx_http_overlay_jpeg_dht_t *t);
+
 #endif /* _NGX_HTTP_OVERLAY_JPEG_MARKER_H_INCLUDED_ */

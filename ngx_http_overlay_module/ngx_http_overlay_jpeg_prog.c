@@ -317,42 +317,27 @@ static int
 ngx_http_overlay_prog_dht(ngx_http_overlay_prog_t *pg,
     const unsigned char *seg, size_t n)
 {
-    unsigned    l, count, cls, th;
-    JHUFF_TBL  *t;
+    int                          k;
+    JHUFF_TBL                   *t;
+    ngx_http_overlay_jpeg_dht_t  d;
 
-    while (n > 0) {
-        if (n < 17) {
+    while ((k = ngx_http_overlay_jpeg_dht_next(seg, n, &d)) > 0) {
+        if (d.count == 0) {
             return -1;
         }
 
-        cls = seg[0] >> 4;
-        th = seg[0] & 0x0f;
-
-        if (cls > 1 || th >= NUM_HUFF_TBLS) {
-            return -1;
-        }
-
-        t = &pg->tbl[cls][th];
+        t = &pg->tbl[d.cls][d.th];
         t->bits[0] = 0;
-
-        for (l = 1, count = 0; l <= 16; l++) {
-            t->bits[l] = seg[l];
-            count += seg[l];
-        }
-
-        if (count == 0 || count > 256 || n < 17 + count) {
-            return -1;
-        }
-
+        memcpy(&t->bits[1], d.counts, 16);
         memset(t->huffval, 0, sizeof(t->huffval));
-        memcpy(t->huffval, seg + 17, count);
-        pg->defined[cls] |= 1u << th;
+        memcpy(t->huffval, d.values, d.count);
+        pg->defined[d.cls] |= 1u << d.th;
 
-        seg += 17 + count;
-        n -= 17 + count;
+        seg += k;
+        n -= (size_t) k;
     }
 
-    return 0;
+    return k;
 }
 
 

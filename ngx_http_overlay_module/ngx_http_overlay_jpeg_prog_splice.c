@@ -310,39 +310,23 @@ static int
 ngx_http_overlay_pspl_dht(ngx_http_overlay_pspl_t *ps,
     const unsigned char *seg, size_t n)
 {
-    unsigned                        l, count, cls, th;
+    int                             k;
+    ngx_http_overlay_jpeg_dht_t     d;
     ngx_http_overlay_splice_dht_t  *t;
 
-    while (n > 0) {
-        if (n < 17) {
-            return -1;
-        }
-
-        cls = seg[0] >> 4;
-        th = seg[0] & 0x0f;
-
-        for (l = 1, count = 0; l <= 16; l++) {
-            count += seg[l];
-        }
-
-        if (cls > 1 || th >= NUM_HUFF_TBLS || count > 256
-            || n < 17 + count)
-        {
-            return -1;
-        }
-
-        t = &ps->dht[cls][th];
+    while ((k = ngx_http_overlay_jpeg_dht_next(seg, n, &d)) > 0) {
+        t = &ps->dht[d.cls][d.th];
         t->bits[0] = 0;
-        memcpy(&t->bits[1], &seg[1], 16);
+        memcpy(&t->bits[1], d.counts, 16);
         memset(t->huffval, 0, sizeof(t->huffval));
-        memcpy(t->huffval, seg + 17, count);
-        ps->defined[cls] |= 1u << th;
+        memcpy(t->huffval, d.values, d.count);
+        ps->defined[d.cls] |= 1u << d.th;
 
-        seg += 17 + count;
-        n -= 17 + count;
+        seg += k;
+        n -= (size_t) k;
     }
 
-    return 0;
+    return k;
 }
 
 

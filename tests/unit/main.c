@@ -97,6 +97,7 @@ static const unit_group_t  unit_groups[] = {
 
     { "jpeg_marker_walk", test_jpeg_marker_walk },
     { "jpeg_marker_flags", test_jpeg_marker_flags },
+    { "jpeg_marker_dht", test_jpeg_marker_dht },
 
     { "jpeg_exif_orientation", test_jpeg_exif_orientation },
     { "jpeg_exif_orient_point", test_jpeg_exif_orient_point },

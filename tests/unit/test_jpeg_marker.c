@@ -175,3 +175,63 @@ walk(const unsigned char *p, size_t len, unsigned flags, unsigned *markers,
 
     return n;
 }
+
+
+/*
+ * A DHT segment's tables one by one: two tables, then the end; each
+ * malformed table refused
+ */
+
+void
+test_jpeg_marker_dht(void)
+{
+    int                           k;
+    size_t                        i;
+    unsigned char                 seg[64], bad[32];
+    ngx_http_overlay_jpeg_dht_t   t;
+
+    /* a DC table 0 of 3 values, then an AC table 1 of 2 */
+
+    memset(seg, 0, sizeof(seg));
+    seg[0] = 0x00;
+    seg[2] = 3;                                 /* three codes of 2 bits */
+    seg[17] = 4;
+    seg[18] = 5;
+    seg[19] = 6;
+    seg[20] = 0x11;
+    seg[20 + 1] = 2;                            /* two codes of 1 bit */
+    seg[20 + 17] = 0x01;
+    seg[20 + 18] = 0xf0;
+
+    k = ngx_http_overlay_jpeg_dht_next(seg, 39, &t);
+    CHECK(k == 20 && t.cls == 0 && t.th == 0 && t.count == 3
+          && t.counts == &seg[1] && t.values == &seg[17],
+          "dht: the first table, %d bytes", k);
+
+    k = ngx_http_overlay_jpeg_dht_next(seg + 20, 19, &t);
+    CHECK(k == 19 && t.cls == 1 && t.th == 1 && t.count == 2
+          && t.values[1] == 0xf0, "dht: the second table, %d bytes", k);
+
+    CHECK(ngx_http_overlay_jpeg_dht_next(seg + 39, 0, &t) == 0,
+          "dht: the end");
+
+    /* cut short, class 2, table 4, more values than bytes, over 256 */
+
+    CHECK(ngx_http_overlay_jpeg_dht_next(seg, 16, &t) == -1,
+          "dht: 16 bytes");
+    CHECK(ngx_http_overlay_jpeg_dht_next(seg, 19, &t) == -1,
+          "dht: fewer values than counted");
+
+    for (i = 0; i < 2; i++) {
+        memcpy(bad, seg, 20);
+        bad[0] = i == 0 ? 0x20 : 0x04;
+        CHECK(ngx_http_overlay_jpeg_dht_next(bad, 20, &t) == -1,
+              "dht: class and number 0x%02x", bad[0]);
+    }
+
+    memset(bad, 0, sizeof(bad));
+    bad[16] = 255;
+    bad[15] = 2;
+    CHECK(ngx_http_overlay_jpeg_dht_next(bad, sizeof(bad), &t) == -1,
+          "dht: 257 values");
+}

@@ -290,6 +290,7 @@ void test_jpeg_hostile(void);
 /* test_jpeg_marker.c */
 void test_jpeg_marker_walk(void);
 void test_jpeg_marker_flags(void);
+void test_jpeg_marker_dht(void);
 
 /* test_jpeg_exif.c */
 void test_jpeg_exif_orientation(void);
