@@ -7,7 +7,8 @@
         camera or a catalogue's pipeline would make them; each but 720p
         also as NAME-opt.jpg (optimized Huffman tables), NAME-prog.jpg
         (progressive), NAME-444.jpg and NAME-gray.jpg; 720p-opt.jpg;
-        1080p-rst.jpg (cjpeg -restart 1, when cjpeg is there);
+        NAME-rst.jpg (cjpeg -restart 1: an interval per MCU row, when
+        cjpeg is there), each size but 720p;
         1080p.png (RGB) and its kinds: 1080p-rgba.png (a vignette in
         alpha), 1080p-pal.png (192 colours, a palette with 64 free
         entries), 1080p-grey.png, 1080p-16.png (16-bit RGB, resampled in
@@ -109,14 +110,18 @@ def make(photo, out):
     cjpeg = shutil.which("cjpeg")
 
     if cjpeg is not None:
-        ppm = os.path.join(out, ".1080p.ppm")
-        wide.resize((1920, 1080), Image.LANCZOS).save(ppm)
+        for base, im, size in jpegs:
+            if base == "720p.jpg":
+                continue
 
-        with open(os.path.join(out, "1080p-rst.jpg"), "wb") as f:
-            subprocess.run([cjpeg, "-quality", "90", "-restart", "1", ppm],
-                           stdout=f, check=True)
+            ppm = os.path.join(out, ".rst.ppm")
+            im.resize(size, Image.LANCZOS).save(ppm)
 
-        os.unlink(ppm)
+            with open(os.path.join(out, base[:-4] + "-rst.jpg"), "wb") as f:
+                subprocess.run([cjpeg, "-quality", "90", "-restart", "1",
+                                ppm], stdout=f, check=True)
+
+            os.unlink(ppm)
 
     hd = wide.resize((1920, 1080), Image.LANCZOS)
     hd.save(os.path.join(out, "1080p.png"), "PNG")

@@ -85,7 +85,8 @@ my %format_target = (
 my @variants = map { my $s = $_; map { "$s-$_.jpg" } qw(opt prog 444 gray) }
                qw(thumb poster 1080p 4k);
 push @variants, '720p-opt.jpg';
-push @variants, '1080p-rst.jpg' if -x '/usr/bin/cjpeg';
+push @variants, map { "$_-rst.jpg" } qw(thumb poster 1080p 4k)
+    if -x '/usr/bin/cjpeg';
 push @images, @variants if ($ENV{BENCH_VARIANTS} // 1);
 
 if ($ENV{BENCH_IMAGES}) {
