@@ -78,7 +78,7 @@ def table(path):
 
     photos = list(dict.fromkeys(r["image"] for r in rows))
     base = {"sns": "50", "fs": "60", "sh": "0", "seg": "4", "pre": "0",
-            "pass": "1", "pl": "0", "tl": "0"}
+            "pass": "1", "pl": "0", "tl": "0", "ts": "0", "tp": "0"}
 
     def plain(r):
         return all(r[k] == v for k, v in base.items())
@@ -121,17 +121,22 @@ def table(path):
                                and r["size_x"] <= 1.1],
                               key=lambda r: -int(r["q"])))
 
-    for m, k, v, label in (("3", "pl", "100", "partition_limit 100"),
-                           ("2", "pass", "2", "pass 2"),
-                           ("2", "pre", "4", "preprocessing 4"),
-                           ("2", "fs", "20", "filter_strength 20"),
-                           ("2", "fs", "-1", "autofilter"),
-                           ("2", "seg", "1", "segments 1"),
-                           ("2", "tl", "1", "thread_level 1, both threads")):
+    extra = (("3", {"pl": "100"}, "partition_limit 100"),
+             ("2", {"pass": "2"}, "pass 2"),
+             ("2", {"pre": "4"}, "preprocessing 4"),
+             ("2", {"fs": "20"}, "filter_strength 20"),
+             ("2", {"fs": "-1"}, "autofilter"),
+             ("2", {"seg": "1"}, "segments 1"),
+             ("2", {"tl": "1"}, "thread_level 1, both threads"),
+             ("0", {"ts": "110", "pass": "4"},
+              "target_size 1.1x Pillow's, pass 4"),
+             ("0", {"tp": "48", "pass": "4"}, "target_PSNR 48, pass 4"))
+
+    for m, over, label in extra:
+        want = dict(base, **over)
         line("method %s, quality 85, %s" % (m, label),
              lambda rs: first([r for r in rs if r["m"] == m and r["q"] == "85"
-                               and r[k] == v and all(
-                                   r[o] == base[o] for o in base if o != k)]))
+                               and all(r[o] == want[o] for o in want)]))
 
     def best(rs):
         return first([r for r in rs if r["speed_x"] >= 2.5

@@ -26,13 +26,16 @@
  * A grid is "key=v,v,... key=v,..." (the product of its lists; several
  * -g add up); keys: m (method), q (quality), sns, fs (filter strength,
  * -1: autofilter), sh (sharpness), seg (segments), pre (preprocessing),
- * pass, pl (partition limit), tl (thread level).  Unset keys keep
- * WebPConfigInit()'s values.  Without -g, the grid below.
+ * pass, pl (partition limit), tl (thread level), ts (target size, in
+ * percent of Pillow's output), tp (target PSNR, dB; libwebp's own, of
+ * the YUV planes): the targets search the quantizer over pass passes.
+ * Unset keys keep WebPConfigInit()'s values, but for the quality (85)
+ * and the method (4).  Without -g, the grid below.
  *
  * Output: a header, then one line per image and setting (stdout, and TSV
  * with -o):
- * "image m q sns fs sh seg pre pass pl tl cpu_ms bytes psnr speed_x
- * size_x dpsnr ok", speed_x Pillow's time over the module's (decode and
+ * "image m q sns fs sh seg pre pass pl tl ts tp cpu_ms bytes psnr
+ * speed_x size_x dpsnr ok", speed_x Pillow's time over the module's (decode and
  * draw, and this encode), size_x this output over Pillow's, dpsnr this
  * PSNR less Pillow's; ok 1 when all three bounds hold.  Times are the
  * process's CPU time, one thread (tl: libwebp's threads count too).
@@ -55,7 +58,7 @@
 
 
 #define NGX_HTTP_OVERLAY_SWEEP_VALUE   "eyJvdmVybGF5IjoiTGFzdCBDaGFuY2UhIn0"
-#define NGX_HTTP_OVERLAY_SWEEP_KEYS    10
+#define NGX_HTTP_OVERLAY_SWEEP_KEYS    12
 #define NGX_HTTP_OVERLAY_SWEEP_VALUES  32
 #define NGX_HTTP_OVERLAY_SWEEP_GRIDS   16
 
@@ -86,7 +89,8 @@ typedef struct {
 
 
 static const char  *ngx_http_overlay_sweep_keys[NGX_HTTP_OVERLAY_SWEEP_KEYS]
-    = { "m", "q", "sns", "fs", "sh", "seg", "pre", "pass", "pl", "tl" };
+    = { "m", "q", "sns", "fs", "sh", "seg", "pre", "pass", "pl", "tl", "ts",
+        "tp" };
 
 /*
  * methods 0 to 6 at the bench's quality, the fast ones above it too, and
@@ -103,6 +107,8 @@ static const char  *ngx_http_overlay_sweep_default[] = {
     "m=3,4 q=85 pl=50,90,100",
     "m=0,1 q=85 sh=3,7",
     "m=0,2,4 q=85 tl=1",
+    "m=0,1,2 q=85 pass=2,4 ts=100,110",
+    "m=0,1,2 q=85 pass=2,4 tp=44,46,48",
     NULL
 };
 
@@ -219,8 +225,8 @@ main(int argc, char **argv)
     }
 
     for (f = stdout; f != NULL; f = (f == stdout) ? tsv : NULL) {
-        fprintf(f, "image\tm\tq\tsns\tfs\tsh\tseg\tpre\tpass\tpl\ttl\tcpu_ms"
-                "\tbytes\tpsnr\tspeed_x\tsize_x\tdpsnr\tok\n");
+        fprintf(f, "image\tm\tq\tsns\tfs\tsh\tseg\tpre\tpass\tpl\ttl\tts\ttp"
+                "\tcpu_ms\tbytes\tpsnr\tspeed_x\tsize_x\tdpsnr\tok\n");
     }
 
     for (i = optind; i < argc; i++) {
@@ -310,7 +316,7 @@ ngx_http_overlay_sweep_grid(const char *s, ngx_http_overlay_sweep_grid_t *g)
             v = strtol(s + 1, &e, 10);
 
             if (e == s + 1 || n == NGX_HTTP_OVERLAY_SWEEP_VALUES
-                || v < -1 || v > 100)
+                || v < -1 || v > 1000)
             {
                 return -1;
             }
@@ -517,6 +523,11 @@ ngx_http_overlay_sweep_one(ngx_http_overlay_sweep_image_t *img,
     NGX_HTTP_OVERLAY_SWEEP_SET(7, config.pass);
     NGX_HTTP_OVERLAY_SWEEP_SET(8, config.partition_limit);
     NGX_HTTP_OVERLAY_SWEEP_SET(9, config.thread_level);
+    NGX_HTTP_OVERLAY_SWEEP_SET(11, config.target_PSNR);
+
+    if (v[10] != -2) {
+        config.target_size = (int) (img->pillow_bytes * v[10] / 100);
+    }
 
     if (v[3] == -1) {
         config.autofilter = 1;
@@ -570,14 +581,15 @@ ngx_http_overlay_sweep_one(ngx_http_overlay_sweep_image_t *img,
          && psnr >= img->pillow_psnr - NGX_HTTP_OVERLAY_SWEEP_PSNR;
 
     for (f = stdout; f != NULL; f = (f == stdout) ? tsv : NULL) {
-        fprintf(f, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%zu"
-                "\t%.2f\t%.2f\t%.3f\t%+.2f\t%d\n", img->name, config.method,
-                (int) config.quality, config.sns_strength,
+        fprintf(f, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d"
+                "\t%.1f\t%zu\t%.2f\t%.2f\t%.3f\t%+.2f\t%d\n", img->name,
+                config.method, (int) config.quality, config.sns_strength,
                 config.autofilter ? -1 : config.filter_strength,
                 config.filter_sharpness, config.segments,
                 config.preprocessing, config.pass, config.partition_limit,
-                config.thread_level, best, writer.size, psnr, speed, size,
-                psnr - img->pillow_psnr, ok);
+                config.thread_level, v[10] != -2 ? v[10] : 0,
+                (int) config.target_PSNR, best, writer.size, psnr, speed,
+                size, psnr - img->pillow_psnr, ok);
         fflush(f);
     }
 
