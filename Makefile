@@ -25,6 +25,8 @@
 #   make bench    deps and the benchmark's (wrk, gunicorn, Pillow, photos),
 #                 the module against a Pillow service and plain nginx, and
 #                 the core against libjpeg-turbo (tests/bench/); not a test
+#   make webp-sweep  libwebp's lossy settings on real photos against the
+#                 Pillow service's output (tests/bench/webp_sweep.c)
 #   make soak     one worker's RSS over 100000 overlays (tests/bench/)
 #   make fuzz     the libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each
 
@@ -93,17 +95,18 @@ TEST_ENV     := TEST_NGINX_BINARY=$(NGINX) \
 
 C_FILES      := $(MODULE_SRCS) $(GLUE_HDRS) $(CORE_HDRS) cli/ngx-overlay.c \
                 $(UNIT_SRCS) $(UNIT_HDRS) tests/test_peak.c \
-                tests/bench/bench_codec.c $(wildcard tests/preload/*.c)
+                tests/bench/bench_codec.c tests/bench/webp_sweep.c \
+                $(wildcard tests/preload/*.c)
 
 .PHONY: all build build-plain deps check-deps test unit t style demo clean \
         fuzz-syntax \
-        fuzz golden deb bench soak test-valgrind test-asan stress \
+        fuzz golden deb bench webp-sweep soak test-valgrind test-asan stress \
         fuzz-deps
 
 all: build
 
 build: check-deps $(MODULE) $(CLI) $(BUILD)/unit $(BUILD)/bench_codec \
-       fuzz-syntax
+       $(BUILD)/webp_sweep fuzz-syntax
 
 check-deps:
 	@tools/deps.sh check
@@ -283,6 +286,37 @@ bench: deps
 	    BENCH_CODEC=$(CURDIR)/$(BUILD)/bench_codec BUILD=$(CURDIR)/$(BUILD) \
 	    CLI=$(CURDIR)/$(CLI) NGX_SRC=$(NGX_SRC) \
 	    perl tests/bench/run.pl
+
+# make webp-sweep [SWEEP_REPEATS=3] [SWEEP_GRID='m=0,4 q=85,90']: the
+# bench's 1080p.webp and three more KDE wallpapers made the same way
+# (tests/bench/webp_pillow.py make), Pillow's time and output for each
+# (webp_pillow.py time), then build/webp_sweep over them; the table in
+# build/sweep/sweep.tsv.  Several minutes.
+SWEEP_REPEATS ?= 3
+SWEEP_GRID   ?=
+SWEEP_PHOTOS := EveningGlow:1080p BytheWater:bythewater Path:path \
+                ColorfulCups:colorfulcups
+
+$(BUILD)/webp_sweep: tests/bench/webp_sweep.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_CORE) -o $@ tests/bench/webp_sweep.c $(CORE_SRCS) $(LIBS)
+
+webp-sweep: deps
+	@tools/deps.sh install bench
+	@$(MAKE) --no-print-directory $(BUILD)/webp_sweep
+	@mkdir -p $(BUILD)/sweep
+	@for p in $(SWEEP_PHOTOS); do \
+	    /usr/bin/python3 tests/bench/webp_pillow.py make \
+	        /usr/share/wallpapers/$${p%%:*}/contents/images/2560x1600.jpg \
+	        $(BUILD)/sweep/$${p#*:}.webp || exit 1; \
+	done
+	/usr/bin/python3 tests/bench/webp_pillow.py time 5 $(BUILD)/sweep/out \
+	    $(foreach p,$(SWEEP_PHOTOS),$(BUILD)/sweep/$(lastword \
+	        $(subst :, ,$(p))).webp) > $(BUILD)/sweep/pillow.tsv
+	$(BUILD)/webp_sweep -r $(SWEEP_REPEATS) -o $(BUILD)/sweep/sweep.tsv \
+	    $(if $(SWEEP_GRID),-g '$(SWEEP_GRID)') -P $(BUILD)/sweep/pillow.tsv \
+	    $(foreach p,$(SWEEP_PHOTOS),$(BUILD)/sweep/$(lastword \
+	        $(subst :, ,$(p))).webp)
 
 # make soak [SOAK_REQUESTS=100000]: one worker's RSS over that many
 # overlays (tests/bench/soak.pl); about 5 minutes
