@@ -22,7 +22,7 @@ set -u
 # fallback fonts for Devanagari (Lohit) and Thai (Loma), 0.6 MB, CJK and
 # Hangul (WenQuanYi Micro Hei), 5 MB, and colour emoji (Noto Color Emoji,
 # CBDT), 11 MB; cjpeg and jpegtran, which make the JPEG variants of the
-# unit tests
+# unit tests; cwebp (webp), which makes the VP8 variants
 PACKAGES="gcc make perl dpkg-dev debhelper
 nginx nginx-dev
 libpcre2-dev zlib1g-dev
@@ -31,7 +31,7 @@ libraqm-dev libfreetype-dev libfribidi-dev libharfbuzz-dev
 libtest-base-perl libtest-longstring-perl libtext-diff-perl
 liblist-moreutils-perl libhttp-message-perl liburi-perl libgd-perl
 libharfbuzz-bin python3-pil fonts-lohit-deva fonts-tlwg-loma-ttf
-fonts-wqy-microhei fonts-noto-color-emoji libjpeg-turbo-progs"
+fonts-wqy-microhei fonts-noto-color-emoji libjpeg-turbo-progs webp"
 
 # bench: wrk, gunicorn and Pillow for the Python service, KDE's wallpapers
 # for real photos, the font the Python service draws with; cmake and cjpeg

@@ -128,6 +128,8 @@ static const unit_group_t  unit_groups[] = {
     { "webp_headers", test_webp_headers },
     { "webp_composite", test_webp_composite },
 
+    { "vp8", test_vp8 },
+
     { "gif_headers", test_gif_headers },
     { "gif_composite", test_gif_composite },
 };

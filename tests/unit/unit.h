@@ -335,6 +335,9 @@ int fit_pair(const unsigned char *jpeg, size_t len, const unsigned char *ref,
 void test_jpeg_prog(void);
 void test_jpeg_prog_hostile(void);
 
+/* test_vp8.c */
+void test_vp8(void);
+
 /* test_codec_png.c */
 void test_png_probe(void);
 void test_png_headers(void);

@@ -1,0 +1,76 @@
+
+/*
+ * ngx_http_overlay_module: the syntax of a VP8 key frame (lossy WebP),
+ * read, reconstructed and written again (RFC 6386), the foundation of a
+ * macroblock splice: keep the source's coded macroblocks outside the
+ * overlay, code again only those the overlay or their intra prediction
+ * changes.
+ *
+ * Plain C, no nginx headers, no libwebp.  read() decodes the frame's
+ * header, every macroblock's modes and every block's coefficient tokens
+ * (as levels, not dequantized), recon() reconstructs the unfiltered
+ * planes from them (prediction and inverse transforms; the loop filter is
+ * not applied), write() codes the same syntax again with the frame's own
+ * probabilities.  Read then written, a frame decodes to the same pixels.
+ *
+ * Refused (-1, with a reason): what is not a VP8 key frame (inter frames
+ * cannot appear in a still WebP), a version above 3, a frame larger than
+ * the caller's max_pixels or than 16383x16383, colour space 1 (reserved),
+ * partition sizes outside the data, and any partition whose decoding
+ * needs bytes past its end (libwebp refuses those too).  The frame is
+ * malloc()ed; free() it with ngx_http_overlay_vp8_free().  Nothing global
+ * is written: frames may be used from any number of threads, one thread
+ * per frame.
+ */
+
+
+#ifndef _NGX_HTTP_OVERLAY_VP8_H_INCLUDED_
+#define _NGX_HTTP_OVERLAY_VP8_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+typedef struct ngx_http_overlay_vp8_frame_s  ngx_http_overlay_vp8_frame_t;
+
+
+/*
+ * The "VP8 " chunk of a RIFF WebP (simple, or extended with VP8X): its
+ * payload's offset and size in *off and *size; -1 if there is none or the
+ * container is malformed.
+ */
+int ngx_http_overlay_vp8_chunk(const uint8_t *webp, size_t len, size_t *off,
+    size_t *size);
+
+/*
+ * The key frame in data[0 .. len): 0 and *frame, or -1 and *reason (a
+ * static string).  max_pixels bounds the frame's macroblock-aligned area
+ * and with it the memory: about 1 KB per macroblock (0.9 KB of levels).
+ */
+int ngx_http_overlay_vp8_read(const uint8_t *data, size_t len,
+    size_t max_pixels, ngx_http_overlay_vp8_frame_t **frame,
+    const char **reason);
+
+/* the unfiltered planes, reconstructed from the frame's syntax: 0, or -1 */
+int ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *frame);
+
+/*
+ * The planes recon() made, macroblock-aligned (stride = the padded width):
+ * width and height are the frame's own.
+ */
+void ngx_http_overlay_vp8_planes(ngx_http_overlay_vp8_frame_t *frame,
+    const uint8_t **y, const uint8_t **u, const uint8_t **v,
+    size_t *y_stride, size_t *uv_stride, unsigned *width, unsigned *height);
+
+/*
+ * The frame coded again: a malloc()ed VP8 frame (a "VP8 " chunk's
+ * payload) in *out, its length in *len; 0, or -1.
+ */
+int ngx_http_overlay_vp8_write(ngx_http_overlay_vp8_frame_t *frame,
+    uint8_t **out, size_t *len);
+
+void ngx_http_overlay_vp8_free(ngx_http_overlay_vp8_frame_t *frame);
+
+
+#endif /* _NGX_HTTP_OVERLAY_VP8_H_INCLUDED_ */

@@ -1,0 +1,507 @@
+
+/*
+ * Unit tests of ngx_http_overlay_vp8_read.c, _recon.c and _write.c: VP8
+ * key frames made at run time by libwebp's encoder (qualities 10..100,
+ * methods 0..6, 1..4 segments, sns, filter strength and sharpness, simple
+ * and normal filter, 1, 2, 4 and 8 token partitions), by cwebp and by
+ * Pillow, from real photos at odd sizes (1x1, 17x33, 1921x1081): the
+ * unfiltered reconstruction equals libwebp's decode with its loop filter
+ * bypassed, plane by plane, byte for byte; the frame read and written
+ * again is the source's bytes (but libwebp's padding to an even size)
+ * and decodes to its pixels; truncated and
+ * corrupted frames are refused or read within bounds, never past them.
+ */
+
+
+#include <unistd.h>
+
+#include <webp/decode.h>
+#include <webp/encode.h>
+
+#include "unit.h"
+#include "ngx_http_overlay_vp8_int.h"
+
+
+typedef struct {
+    int     quality;
+    int     method;
+    int     segments;
+    int     sns;
+    int     filter;
+    int     sharpness;
+    int     filter_type;
+    int     partitions;     /* log2 */
+} vp8_variant_t;
+
+
+static uint8_t *vp8_rgb(const char *fixture, int w, int h);
+static uint8_t *vp8_encode(const uint8_t *rgb, int w, int h,
+    const vp8_variant_t *v, size_t *len);
+static uint8_t *vp8_command(const char *cmd, size_t *len);
+static void vp8_check(const uint8_t *webp, size_t len, const char *name);
+static int vp8_planes_equal(const uint8_t *y, const uint8_t *u,
+    const uint8_t *v, int ys, int uvs, const uint8_t *y2, const uint8_t *u2,
+    const uint8_t *v2, int ys2, int uvs2, int w, int h);
+static uint8_t *vp8_riff(const uint8_t *vp8, size_t len, size_t *out);
+static void vp8_hostile(const uint8_t *webp, size_t len);
+
+
+static unsigned  vp8_same_bytes, vp8_frames;
+
+
+static uint8_t *
+vp8_rgb(const char *fixture, int w, int h)
+{
+    int          x, y, c;
+    uint8_t     *rgb;
+    gdImagePtr   src, im;
+
+    src = decode_fixture(fixture);
+    im = gdImageCreateTrueColor(w, h);
+    rgb = malloc((size_t) w * h * 3);
+
+    if (src == NULL || im == NULL || rgb == NULL) {
+        printf("cannot make %s at %dx%d\n", fixture, w, h);
+        exit(2);
+    }
+
+    gdImageCopyResampled(im, src, 0, 0, 0, 0, w, h, gdImageSX(src),
+                         gdImageSY(src));
+
+    for (y = 0; y < h; y++) {
+        for (x = 0; x < w; x++) {
+            c = gdImageGetTrueColorPixel(im, x, y);
+            rgb[(y * w + x) * 3] = gdTrueColorGetRed(c);
+            rgb[(y * w + x) * 3 + 1] = gdTrueColorGetGreen(c);
+            rgb[(y * w + x) * 3 + 2] = gdTrueColorGetBlue(c);
+        }
+    }
+
+    gdImageDestroy(src);
+    gdImageDestroy(im);
+
+    return rgb;
+}
+
+
+static uint8_t *
+vp8_encode(const uint8_t *rgb, int w, int h, const vp8_variant_t *v,
+    size_t *len)
+{
+    WebPConfig        config;
+    WebPPicture       pic;
+    WebPMemoryWriter  wr;
+
+    if (!WebPConfigInit(&config) || !WebPPictureInit(&pic)) {
+        return NULL;
+    }
+
+    config.quality = (float) v->quality;
+    config.method = v->method;
+    config.segments = v->segments;
+    config.sns_strength = v->sns;
+    config.filter_strength = v->filter;
+    config.filter_sharpness = v->sharpness;
+    config.filter_type = v->filter_type;
+    config.partitions = v->partitions;
+
+    pic.width = w;
+    pic.height = h;
+    WebPMemoryWriterInit(&wr);
+    pic.writer = WebPMemoryWrite;
+    pic.custom_ptr = &wr;
+
+    if (!WebPPictureImportRGB(&pic, rgb, w * 3) || !WebPEncode(&config, &pic))
+    {
+        WebPPictureFree(&pic);
+        WebPMemoryWriterClear(&wr);
+        return NULL;
+    }
+
+    WebPPictureFree(&pic);
+    *len = wr.size;
+
+    return wr.mem;
+}
+
+
+/* the file a shell command (%s: the output's path) makes */
+
+static uint8_t *
+vp8_command(const char *cmd, size_t *len)
+{
+    char      line[1024], out[64];
+    FILE     *fp;
+    long      n;
+    uint8_t  *p;
+
+    snprintf(out, sizeof(out), "/tmp/unit_vp8_%ld.webp", (long) getpid());
+    snprintf(line, sizeof(line), cmd, out);
+
+    if (system(line) != 0) {
+        return NULL;
+    }
+
+    fp = fopen(out, "rb");
+    if (fp == NULL) {
+        return NULL;
+    }
+
+    fseek(fp, 0, SEEK_END);
+    n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    p = (n > 0) ? malloc((size_t) n) : NULL;
+
+    if (p != NULL && fread(p, 1, (size_t) n, fp) != (size_t) n) {
+        free(p);
+        p = NULL;
+    }
+
+    fclose(fp);
+    unlink(out);
+    *len = (size_t) n;
+
+    return p;
+}
+
+
+static int
+vp8_planes_equal(const uint8_t *y, const uint8_t *u, const uint8_t *v,
+    int ys, int uvs, const uint8_t *y2, const uint8_t *u2, const uint8_t *v2,
+    int ys2, int uvs2, int w, int h)
+{
+    int  r;
+
+    for (r = 0; r < h; r++) {
+        if (memcmp(y + r * ys, y2 + r * ys2, w) != 0) {
+            return 0;
+        }
+    }
+
+    for (r = 0; r < (h + 1) / 2; r++) {
+        if (memcmp(u + r * uvs, u2 + r * uvs2, (w + 1) / 2) != 0
+            || memcmp(v + r * uvs, v2 + r * uvs2, (w + 1) / 2) != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static uint8_t *
+vp8_riff(const uint8_t *vp8, size_t len, size_t *out)
+{
+    size_t    n;
+    uint8_t  *p;
+
+    n = 20 + len + (len & 1);
+    p = calloc(1, n);
+
+    if (p == NULL) {
+        return NULL;
+    }
+
+    memcpy(p, "RIFF", 4);
+    p[4] = (uint8_t) (n - 8);
+    p[5] = (uint8_t) ((n - 8) >> 8);
+    p[6] = (uint8_t) ((n - 8) >> 16);
+    p[7] = (uint8_t) ((n - 8) >> 24);
+    memcpy(p + 8, "WEBPVP8 ", 8);
+    p[16] = (uint8_t) len;
+    p[17] = (uint8_t) (len >> 8);
+    p[18] = (uint8_t) (len >> 16);
+    p[19] = (uint8_t) (len >> 24);
+    memcpy(p + 20, vp8, len);
+    *out = n;
+
+    return p;
+}
+
+
+/*
+ * (1) the unfiltered planes against libwebp's with bypass_filtering;
+ * (2) written again: the same bytes, the same decoded pixels.
+ */
+
+static void
+vp8_check(const uint8_t *webp, size_t len, const char *name)
+{
+    int                             rc, w, h, ys, uvs;
+    size_t                          off, size, olen, rlen, yst, uvst;
+    uint8_t                        *out, *riff, *y2, *u2, *v2, *y3, *u3, *v3;
+    unsigned                        fw, fh;
+    const char                     *reason;
+    const uint8_t                  *y, *u, *v;
+    WebPDecoderConfig               config;
+    ngx_http_overlay_vp8_frame_t   *f;
+
+    rc = ngx_http_overlay_vp8_chunk(webp, len, &off, &size);
+    CHECK(rc == 0, "%s: VP8 chunk found", name);
+
+    if (rc != 0) {
+        return;
+    }
+
+    rc = ngx_http_overlay_vp8_read(webp + off, size, 1u << 26, &f, &reason);
+    CHECK(rc == 0, "%s: read (%s)", name, rc == 0 ? "" : reason);
+
+    if (rc != 0) {
+        return;
+    }
+
+    vp8_frames++;
+
+    CHECK(ngx_http_overlay_vp8_recon(f) == 0, "%s: recon", name);
+    ngx_http_overlay_vp8_planes(f, &y, &u, &v, &yst, &uvst, &fw, &fh);
+
+    WebPInitDecoderConfig(&config);
+    config.options.bypass_filtering = 1;
+    config.output.colorspace = MODE_YUV;
+    rc = WebPDecode(webp, len, &config);
+    CHECK(rc == VP8_STATUS_OK, "%s: libwebp decodes", name);
+
+    if (rc == VP8_STATUS_OK) {
+        CHECK((int) fw == config.output.width
+              && (int) fh == config.output.height, "%s: size", name);
+        CHECK(vp8_planes_equal(y, u, v, (int) yst, (int) uvst,
+                  config.output.u.YUVA.y, config.output.u.YUVA.u,
+                  config.output.u.YUVA.v, config.output.u.YUVA.y_stride,
+                  config.output.u.YUVA.u_stride, (int) fw, (int) fh),
+              "%s: unfiltered planes equal libwebp's (bypass_filtering)",
+              name);
+        WebPFreeDecBuffer(&config.output);
+    }
+
+    rc = ngx_http_overlay_vp8_write(f, &out, &olen);
+    CHECK(rc == 0, "%s: written", name);
+    ngx_http_overlay_vp8_free(f);
+
+    if (rc != 0) {
+        return;
+    }
+
+    /* libwebp pads its frame to an even size inside the chunk */
+
+    CHECK((olen == size || (olen + 1 == size && (size & 1) == 0
+                            && webp[off + olen] == 0))
+          && memcmp(out, webp + off, olen) == 0,
+          "%s: written again, the source's bytes (%zu, %zu)", name, olen,
+          size);
+
+    if (olen == size) {
+        vp8_same_bytes++;
+    }
+
+    riff = vp8_riff(out, olen, &rlen);
+    free(out);
+
+    y2 = WebPDecodeYUV(webp, len, &w, &h, &u2, &v2, &ys, &uvs);
+    y3 = (riff != NULL) ? WebPDecodeYUV(riff, rlen, &w, &h, &u3, &v3, &ys,
+                                        &uvs)
+                        : NULL;
+
+    CHECK(y2 != NULL && y3 != NULL
+          && vp8_planes_equal(y2, u2, v2, ys, uvs, y3, u3, v3, ys, uvs, w, h),
+          "%s: written again, decodes to the source's pixels", name);
+
+    WebPFree(y2);
+    WebPFree(y3);
+    free(riff);
+}
+
+
+/* (3) every truncation and some corruptions: refused, or read in bounds */
+
+static void
+vp8_hostile(const uint8_t *webp, size_t len)
+{
+    int                             rc;
+    size_t                          off, size, cut, i, olen, step;
+    uint8_t                        *copy, *out;
+    unsigned                        refused, seed;
+    const char                     *reason;
+    ngx_http_overlay_vp8_frame_t   *f;
+
+    if (ngx_http_overlay_vp8_chunk(webp, len, &off, &size) != 0) {
+        CHECK(0, "hostile: no VP8 chunk");
+        return;
+    }
+
+    refused = 0;
+    step = size / 97 + 1;
+
+    for (cut = 0; cut < size; cut += step) {
+        /* a copy of exactly cut bytes: ASan sees any read past it */
+        copy = malloc(cut + 1);
+        memcpy(copy, webp + off, cut);
+        rc = ngx_http_overlay_vp8_read(copy, cut, 1u << 26, &f, &reason);
+
+        if (rc == 0) {
+            ngx_http_overlay_vp8_recon(f);
+
+            if (ngx_http_overlay_vp8_write(f, &out, &olen) == 0) {
+                free(out);
+            }
+
+            ngx_http_overlay_vp8_free(f);
+
+        } else {
+            refused++;
+        }
+
+        free(copy);
+    }
+
+    CHECK(refused == (size + step - 1) / step,
+          "every truncated frame refused (%u of %zu)", refused,
+          (size + step - 1) / step);
+
+    /* flipped bytes: read or refused, never a crash or a leak */
+
+    seed = 12345;
+    copy = malloc(size);
+
+    for (i = 0; i < 300; i++) {
+        memcpy(copy, webp + off, size);
+        seed = seed * 1103515245 + 12345;
+        copy[(seed >> 8) % size] ^= (uint8_t) (1 + (seed >> 24) % 255);
+        seed = seed * 1103515245 + 12345;
+        copy[(seed >> 8) % size] ^= (uint8_t) (1 + (seed >> 24) % 255);
+
+        if (ngx_http_overlay_vp8_read(copy, size, 1u << 26, &f, &reason)
+            == 0)
+        {
+            ngx_http_overlay_vp8_recon(f);
+
+            if (ngx_http_overlay_vp8_write(f, &out, &olen) == 0) {
+                free(out);
+            }
+
+            ngx_http_overlay_vp8_free(f);
+        }
+    }
+
+    free(copy);
+
+    /* the limit: a frame over max_pixels is refused before allocation */
+
+    rc = ngx_http_overlay_vp8_read(webp + off, size, 255, &f, &reason);
+    CHECK(rc == -1 && strstr(reason, "limit") != NULL,
+          "a frame over max_pixels refused");
+
+    /* an inter frame, and a bad start code */
+
+    copy = malloc(size);
+    memcpy(copy, webp + off, size);
+    copy[0] |= 1;
+    CHECK(ngx_http_overlay_vp8_read(copy, size, 1u << 26, &f, &reason)
+          == -1, "an inter frame refused");
+    copy[0] &= ~1;
+    copy[3] = 0;
+    CHECK(ngx_http_overlay_vp8_read(copy, size, 1u << 26, &f, &reason)
+          == -1, "a bad start code refused");
+    free(copy);
+}
+
+
+void
+test_vp8(void)
+{
+    char             name[160], cmd[512];
+    size_t           len, i, k;
+    uint8_t         *rgb, *webp;
+    vp8_variant_t    v;
+    static const struct {
+        const char  *fixture;
+        int          w, h;
+    }  sizes[] = {
+        { "coffee.jpg", 1, 1 },
+        { "coffee.jpg", 17, 33 },
+        { "astronaut.jpg", 161, 97 },
+        { "chelsea.png", 300, 199 },
+        { "rocket.jpg", 1921, 1081 },
+    };
+    static const vp8_variant_t  variants[] = {
+        /* q, m, segments, sns, filter, sharpness, type, log2 partitions */
+        { 75, 4, 4, 50, 60, 0, 1, 0 },
+        { 10, 0, 1, 0, 0, 0, 0, 0 },
+        { 30, 1, 2, 100, 100, 7, 0, 1 },
+        { 50, 2, 3, 20, 30, 3, 1, 2 },
+        { 90, 3, 4, 80, 10, 1, 1, 3 },
+        { 100, 5, 4, 50, 60, 2, 1, 0 },
+        { 85, 6, 2, 0, 40, 5, 0, 2 },
+    };
+
+    vp8_same_bytes = 0;
+    vp8_frames = 0;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        rgb = vp8_rgb(sizes[i].fixture, sizes[i].w, sizes[i].h);
+
+        for (k = 0; k < sizeof(variants) / sizeof(variants[0]); k++) {
+            v = variants[k];
+
+            /* the large frame: three variants are enough */
+            if (sizes[i].w > 1000 && k % 3 != 0) {
+                continue;
+            }
+
+            webp = vp8_encode(rgb, sizes[i].w, sizes[i].h, &v, &len);
+            snprintf(name, sizeof(name), "%s %dx%d q%d m%d seg%d sns%d f%d "
+                     "sharp%d type%d parts%d", sizes[i].fixture, sizes[i].w,
+                     sizes[i].h, v.quality, v.method, v.segments, v.sns,
+                     v.filter, v.sharpness, v.filter_type, 1 << v.partitions);
+            CHECK(webp != NULL, "%s: encoded", name);
+
+            if (webp != NULL) {
+                vp8_check(webp, len, name);
+
+                if (i == 3 && k == 0) {
+                    vp8_hostile(webp, len);
+                }
+
+                WebPFree(webp);
+            }
+        }
+
+        free(rgb);
+    }
+
+    /* cwebp and Pillow, from the fixtures' files */
+
+    for (i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof(cmd), "cwebp -quiet -q %d -m %d -segments %d "
+                 "-sns %d -f %d -sharpness %d %s/%s -o %%s",
+                 (int) (20 + 35 * i), (int) (2 * i), (int) (2 + i),
+                 (int) (40 * i), (int) (30 * i), (int) (3 * i),
+                 unit_fixtures, i == 1 ? "chelsea.png" : "astronaut.jpg");
+        webp = vp8_command(cmd, &len);
+        snprintf(name, sizeof(name), "cwebp %zu", i);
+        CHECK(webp != NULL, "%s: made (%s)", name, cmd);
+
+        if (webp != NULL) {
+            vp8_check(webp, len, name);
+            free(webp);
+        }
+    }
+
+    for (i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -c \"import sys; "
+                 "from PIL import Image; Image.open('%s/coffee.jpg')"
+                 ".convert('RGB').save(sys.argv[1], 'WEBP', quality=%d)\" "
+                 "%%s", unit_fixtures, (int) (10 + 45 * i));
+        webp = vp8_command(cmd, &len);
+        snprintf(name, sizeof(name), "Pillow q%d", (int) (10 + 45 * i));
+        CHECK(webp != NULL, "%s: made", name);
+
+        if (webp != NULL) {
+            vp8_check(webp, len, name);
+            free(webp);
+        }
+    }
+
+    printf("vp8: %u frames, %u of them odd-sized (no padding byte)\n",
+           vp8_frames, vp8_same_bytes);
+}
