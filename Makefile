@@ -191,7 +191,8 @@ golden: $(CLI)
 # build/fuzz/artifacts/.  fuzz_param: the parameter; fuzz_probe: the header
 # probe and the heap the decoders use for what it accepts; fuzz_image: the
 # whole composite on image bodies; fuzz_text: a text layer's text laid out
-# and drawn in a chain of four fonts, emoji among them.
+# and drawn in a chain of four fonts, emoji among them; fuzz_vp8: the VP8
+# key frame syntax read, reconstructed and written again.
 
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
@@ -209,12 +210,15 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 
 fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
-      $(FUZZ_DIR)/fuzz_image $(FUZZ_DIR)/fuzz_text
+      $(FUZZ_DIR)/fuzz_image $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_vp8
 	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_probe \
 	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/corpus_text \
+	    $(FUZZ_DIR)/corpus_vp8 \
 	    $(FUZZ_DIR)/artifacts
 	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
 	cp tests/fuzz/corpus_text/* $(FUZZ_DIR)/corpus_text/
+	cp tests/fuzz/corpus_vp8/* t/fixtures/thumb.webp \
+	    tests/fuzz/corpus_image/lossy.webp $(FUZZ_DIR)/corpus_vp8/
 	sh tests/fuzz/image_seeds.sh $(FUZZ_DIR)/seeds_image \
 	    t/fixtures/*.jpg t/fixtures/*.png t/fixtures/*.webp \
 	    t/fixtures/*.gif tests/fuzz/corpus_image/*
@@ -240,6 +244,10 @@ fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
 	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_text $(FUZZ_RUN) -max_len=4096 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/text- \
 	    $(FUZZ_DIR)/corpus_text || failed="$$failed fuzz_text"; \
+	echo "fuzz_vp8: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_vp8 $(FUZZ_RUN) \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/vp8- \
+	    $(FUZZ_DIR)/corpus_vp8 || failed="$$failed fuzz_vp8"; \
 	if [ -n "$$failed" ]; then \
 	    echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_DIR)/artifacts/)"; \
 	    exit 1; \
@@ -301,6 +309,12 @@ SWEEP_PHOTOS := EveningGlow:1080p BytheWater:bythewater Path:path \
 $(BUILD)/webp_sweep: tests/bench/webp_sweep.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_CORE) -o $@ tests/bench/webp_sweep.c $(CORE_SRCS) $(LIBS)
+
+# build/vp8_cost: the VP8 syntax's instructions against libwebp's decoder,
+# for callgrind (tests/bench/vp8_cost.c says how)
+$(BUILD)/vp8_cost: tests/bench/vp8_cost.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_CORE) -o $@ tests/bench/vp8_cost.c $(CORE_SRCS) $(LIBS)
 
 webp-sweep: deps
 	@tools/deps.sh install bench

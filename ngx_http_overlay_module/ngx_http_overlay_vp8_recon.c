@@ -37,8 +37,11 @@ static void ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n,
 static void ngx_http_overlay_vp8_predict4(uint8_t *dst, unsigned mode);
 static void ngx_http_overlay_vp8_iwht(const int16_t *in, int16_t *out);
 static void ngx_http_overlay_vp8_idct_add(const int16_t *in, uint8_t *dst);
-static void ngx_http_overlay_vp8_coeffs(const int16_t *levels,
+static void ngx_http_overlay_vp8_dc_add(int dc, uint8_t *dst);
+static unsigned ngx_http_overlay_vp8_coeffs(const int16_t *levels,
     unsigned first, unsigned end, const int *q, int16_t *out);
+static void ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind,
+    uint8_t *dst);
 
 
 #define NGX_HTTP_OVERLAY_VP8_CLAMP(v)  ((v) < 0 ? 0 : (v) > 255 ? 255 : (v))
@@ -50,6 +53,7 @@ int
 ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
 {
     int16_t                     coeffs[25][16], dc[16];
+    uint8_t                     kind[24];
     uint8_t                     ybuf[17 * NGX_HTTP_OVERLAY_VP8_BPS];
     uint8_t                     ubuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
     uint8_t                     vbuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
@@ -94,6 +98,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
             /* the coefficients, dequantized, DCs from the WHT */
 
             memset(coeffs, 0, sizeof(coeffs));
+            memset(kind, 0, sizeof(kind));
             first = 0;
 
             if (!mb->skip) {
@@ -105,17 +110,18 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
                 }
 
                 for (b = 0; b < 16; b++) {
-                    ngx_http_overlay_vp8_coeffs(lv + 16 * b, first,
-                        mb->end[b], q->y1, coeffs[b]);
+                    kind[b] = ngx_http_overlay_vp8_coeffs(lv + 16 * b,
+                                  first, mb->end[b], q->y1, coeffs[b]);
 
                     if (has_y2) {
                         coeffs[b][0] = dc[b];
+                        kind[b] |= (dc[b] != 0);
                     }
                 }
 
                 for (b = 16; b < 24; b++) {
-                    ngx_http_overlay_vp8_coeffs(lv + 16 * b, 0, mb->end[b],
-                        q->uv, coeffs[b]);
+                    kind[b] = ngx_http_overlay_vp8_coeffs(lv + 16 * b, 0,
+                                  mb->end[b], q->uv, coeffs[b]);
                 }
             }
 
@@ -128,7 +134,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
                                              mbx > 0);
 
                 for (b = 0; b < 16; b++) {
-                    ngx_http_overlay_vp8_idct_add(coeffs[b],
+                    ngx_http_overlay_vp8_residue(coeffs[b], kind[b],
                         d + 4 * (b & 3) + 4 * (b >> 2)
                             * NGX_HTTP_OVERLAY_VP8_BPS);
                 }
@@ -144,7 +150,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
                     c = d + 4 * (b & 3)
                         + 4 * (b >> 2) * NGX_HTTP_OVERLAY_VP8_BPS;
                     ngx_http_overlay_vp8_predict4(c, mb->bmodes[b]);
-                    ngx_http_overlay_vp8_idct_add(coeffs[b], c);
+                    ngx_http_overlay_vp8_residue(coeffs[b], kind[b], c);
                 }
             }
 
@@ -157,9 +163,9 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
 
             for (b = 0; b < 4; b++) {
                 r = 4 * (b & 1) + 4 * (b >> 1) * NGX_HTTP_OVERLAY_VP8_BPS;
-                ngx_http_overlay_vp8_idct_add(coeffs[16 + b],
+                ngx_http_overlay_vp8_residue(coeffs[16 + b], kind[16 + b],
                     ubuf + NGX_HTTP_OVERLAY_VP8_BPS + 1 + r);
-                ngx_http_overlay_vp8_idct_add(coeffs[20 + b],
+                ngx_http_overlay_vp8_residue(coeffs[20 + b], kind[20 + b],
                     vbuf + NGX_HTTP_OVERLAY_VP8_BPS + 1 + r);
             }
 
@@ -517,17 +523,64 @@ ngx_http_overlay_vp8_predict4(uint8_t *dst, unsigned mode)
 #undef B
 
 
-/* the dequantized coefficients of a block, in raster order */
+/*
+ * The dequantized coefficients of a block, in raster order; returns 2 if
+ * one past the first is not zero, 1 if only the first is, else 0.
+ */
 
-static void
+static unsigned
 ngx_http_overlay_vp8_coeffs(const int16_t *levels, unsigned first,
     unsigned end, const int *q, int16_t *out)
 {
-    unsigned  n;
+    unsigned  n, kind;
+
+    kind = 0;
 
     for (n = first; n < end; n++) {
         out[ngx_http_overlay_vp8_zigzag[n]] =
                                (int16_t) (levels[n] * q[n > 0]);
+
+        if (out[ngx_http_overlay_vp8_zigzag[n]] != 0) {
+            kind |= (n > 0) ? 2 : 1;
+        }
+    }
+
+    return kind;
+}
+
+
+/*
+ * The residue added: nothing for a block of zeros, the DC alone for one
+ * with only a DC (the inverse DCT then gives (dc + 4) >> 3 everywhere).
+ */
+
+static void
+ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind, uint8_t *dst)
+{
+    if (kind >= 2) {
+        ngx_http_overlay_vp8_idct_add(in, dst);
+
+    } else if (kind == 1) {
+        ngx_http_overlay_vp8_dc_add(in[0], dst);
+    }
+}
+
+
+static void
+ngx_http_overlay_vp8_dc_add(int dc, uint8_t *dst)
+{
+    int       v, x, y;
+    uint8_t  *p;
+
+    dc = (dc + 4) >> 3;
+
+    for (y = 0; y < 4; y++) {
+        p = dst + y * NGX_HTTP_OVERLAY_VP8_BPS;
+
+        for (x = 0; x < 4; x++) {
+            v = p[x] + dc;
+            p[x] = NGX_HTTP_OVERLAY_VP8_CLAMP(v);
+        }
     }
 }
 

@@ -4,9 +4,9 @@
  * subblock mode probabilities (11.5), the coefficient probabilities'
  * update probabilities (13.4) and defaults (13.5), the dequantization
  * lookups (14.1), the zigzag order, the bands, the trees.  The four large
- * tables were taken from the RFC's text (section numbers above) by a
- * script that reads its code blocks; the unit tests check them against
- * libwebp's decoding.
+ * tables were taken from the RFC's text (section numbers above) by
+ * tools/vp8_tables.py, which reads its code blocks; the unit tests check
+ * them against libwebp's decoding.
  */
 
 
