@@ -14,8 +14,9 @@
  * probabilities.  Read then written, a frame decodes to the same pixels.
  *
  * Refused (-1, with a reason): what is not a VP8 key frame (inter frames
- * cannot appear in a still WebP), a version above 3, a frame larger than
- * the caller's max_pixels or than 16383x16383, colour space 1 (reserved),
+ * cannot appear in a still WebP), a frame not shown (show_frame 0, which
+ * libwebp does not decode), a version above 3, a frame over the caller's
+ * max_pixels, colour space 1 (reserved; libwebp ignores the bit),
  * partition sizes outside the data, and any partition whose decoding
  * needs bytes past its end (libwebp refuses those too).  The frame is
  * malloc()ed; free() it with ngx_http_overlay_vp8_free().  Nothing global

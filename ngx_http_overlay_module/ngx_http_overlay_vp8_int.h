@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ngx_http_overlay_vp8.h"
 
@@ -261,6 +262,27 @@ extern const uint8_t   ngx_http_overlay_vp8_kf_ymode_probs[4];
 extern const uint8_t   ngx_http_overlay_vp8_kf_uv_mode_probs[3];
 extern const uint8_t  *ngx_http_overlay_vp8_cat_probs[6];
 extern const int8_t    ngx_http_overlay_vp8_bmode_tree[18];
+extern const uint8_t   ngx_http_overlay_vp8_implied_bmodes[4];
+extern const uint8_t   ngx_http_overlay_vp8_nz_col[24];
+extern const uint8_t   ngx_http_overlay_vp8_nz_row[24];
+
+
+/*
+ * A skipped macroblock has no tokens: the non-zero contexts it leaves are
+ * cleared, but Y2's when it has no Y2 (a B_PRED macroblock).
+ */
+
+static inline void
+ngx_http_overlay_vp8_skip_nz(uint8_t *top, uint8_t *left, unsigned has_y2)
+{
+    memset(top, 0, 8);
+    memset(left, 0, 8);
+
+    if (has_y2) {
+        top[8] = 0;
+        left[8] = 0;
+    }
+}
 
 
 #endif /* _NGX_HTTP_OVERLAY_VP8_INT_H_INCLUDED_ */

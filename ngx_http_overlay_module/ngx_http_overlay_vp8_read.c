@@ -171,6 +171,12 @@ ngx_http_overlay_vp8_read(const uint8_t *data, size_t len, size_t max_pixels,
         return -1;
     }
 
+    if (((tag >> 4) & 1) == 0) {
+        /* libwebp does not decode it either */
+        *reason = "VP8 frame not shown";
+        return -1;
+    }
+
     if (data[3] != 0x9d || data[4] != 0x01 || data[5] != 0x2a) {
         *reason = "VP8 start code missing";
         return -1;
@@ -494,13 +500,7 @@ ngx_http_overlay_vp8_read_modes(ngx_http_overlay_vp8_reader_t *rd,
                         : NGX_HTTP_OVERLAY_VP8_DC_PRED;
         }
 
-        /* the implied subblock mode, for the neighbours' contexts */
-        b = (mb->ymode == NGX_HTTP_OVERLAY_VP8_DC_PRED)
-            ? NGX_HTTP_OVERLAY_VP8_B_DC
-            : (mb->ymode == NGX_HTTP_OVERLAY_VP8_V_PRED)
-            ? NGX_HTTP_OVERLAY_VP8_B_VE
-            : (mb->ymode == NGX_HTTP_OVERLAY_VP8_H_PRED)
-            ? NGX_HTTP_OVERLAY_VP8_B_HE : NGX_HTTP_OVERLAY_VP8_B_TM;
+        b = ngx_http_overlay_vp8_implied_bmodes[mb->ymode];
 
         memset(top, b, 4);
         memset(lft, b, 4);
@@ -548,14 +548,7 @@ ngx_http_overlay_vp8_read_tokens(ngx_http_overlay_vp8_reader_t *rd,
     memset(levels, 0, NGX_HTTP_OVERLAY_VP8_BLOCKS * 16 * sizeof(int16_t));
 
     if (mb->skip) {
-        memset(top, 0, 8);
-        memset(lft, 0, 8);
-
-        if (has_y2) {
-            top[8] = 0;
-            lft[8] = 0;
-        }
-
+        ngx_http_overlay_vp8_skip_nz(top, lft, has_y2);
         return;
     }
 
@@ -572,25 +565,18 @@ ngx_http_overlay_vp8_read_tokens(ngx_http_overlay_vp8_reader_t *rd,
         type = 3;
     }
 
-    for (y = 0; y < 4; y++) {
-        for (x = 0; x < 4; x++) {
-            b = 4 * y + x;
-            nz = ngx_http_overlay_vp8_read_block(br, h->coef_probs[type],
-                     first, top[x] + lft[y], levels + 16 * b);
-            mb->end[b] = nz;
-            top[x] = lft[y] = (nz > first);
+    for (b = 0; b < 24; b++) {
+        if (b == 16) {
+            first = 0;
+            type = 2;
         }
-    }
 
-    /* U then V: 2x2 blocks each, contexts 4..5 and 6..7 */
-
-    for (b = 16; b < 24; b++) {
-        x = 4 + ((b - 16) >> 2) * 2 + (b & 1);
-        y = 4 + ((b - 16) >> 2) * 2 + ((b >> 1) & 1);
-        nz = ngx_http_overlay_vp8_read_block(br, h->coef_probs[2], 0,
+        x = ngx_http_overlay_vp8_nz_col[b];
+        y = ngx_http_overlay_vp8_nz_row[b];
+        nz = ngx_http_overlay_vp8_read_block(br, h->coef_probs[type], first,
                  top[x] + lft[y], levels + 16 * b);
         mb->end[b] = nz;
-        top[x] = lft[y] = (nz > 0);
+        top[x] = lft[y] = (nz > first);
     }
 }
 

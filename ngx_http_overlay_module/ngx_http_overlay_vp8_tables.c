@@ -565,3 +565,25 @@ const int8_t  ngx_http_overlay_vp8_bmode_tree[18] = {
     -NGX_HTTP_OVERLAY_VP8_B_VL, 16,
     -NGX_HTTP_OVERLAY_VP8_B_HD, -NGX_HTTP_OVERLAY_VP8_B_HU
 };
+
+
+/* the subblock mode a 16x16 luma mode implies, for its neighbours' contexts */
+const uint8_t  ngx_http_overlay_vp8_implied_bmodes[4] = {
+    NGX_HTTP_OVERLAY_VP8_B_DC, NGX_HTTP_OVERLAY_VP8_B_VE,
+    NGX_HTTP_OVERLAY_VP8_B_HE, NGX_HTTP_OVERLAY_VP8_B_TM
+};
+
+
+/*
+ * Where each block's non-zero flag is kept among a macroblock's 9 above
+ * and 9 left contexts: Y 0..3, U 4..5, V 6..7 (Y2 8).
+ */
+const uint8_t  ngx_http_overlay_vp8_nz_col[24] = {
+    0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+    4, 5, 4, 5, 6, 7, 6, 7
+};
+
+const uint8_t  ngx_http_overlay_vp8_nz_row[24] = {
+    0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+    4, 4, 5, 5, 6, 6, 7, 7
+};

@@ -435,12 +435,7 @@ ngx_http_overlay_vp8_write_modes(ngx_http_overlay_vp8_writer_t *wr,
                                      probs[2]);
         }
 
-        b = (m == NGX_HTTP_OVERLAY_VP8_DC_PRED)
-            ? NGX_HTTP_OVERLAY_VP8_B_DC
-            : (m == NGX_HTTP_OVERLAY_VP8_V_PRED)
-            ? NGX_HTTP_OVERLAY_VP8_B_VE
-            : (m == NGX_HTTP_OVERLAY_VP8_H_PRED)
-            ? NGX_HTTP_OVERLAY_VP8_B_HE : NGX_HTTP_OVERLAY_VP8_B_TM;
+        b = ngx_http_overlay_vp8_implied_bmodes[m];
 
         memset(top, b, 4);
         memset(lft, b, 4);
@@ -480,14 +475,7 @@ ngx_http_overlay_vp8_write_tokens(ngx_http_overlay_vp8_writer_t *wr,
     has_y2 = (mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED);
 
     if (mb->skip) {
-        memset(top, 0, 8);
-        memset(lft, 0, 8);
-
-        if (has_y2) {
-            top[8] = 0;
-            lft[8] = 0;
-        }
-
+        ngx_http_overlay_vp8_skip_nz(top, lft, has_y2);
         return;
     }
 
@@ -504,23 +492,18 @@ ngx_http_overlay_vp8_write_tokens(ngx_http_overlay_vp8_writer_t *wr,
         type = 3;
     }
 
-    for (y = 0; y < 4; y++) {
-        for (x = 0; x < 4; x++) {
-            b = 4 * y + x;
-            end = mb->end[b];
-            ngx_http_overlay_vp8_write_block(bw, h->coef_probs[type], first,
-                top[x] + lft[y], levels + 16 * b, end);
-            top[x] = lft[y] = (end > first);
+    for (b = 0; b < 24; b++) {
+        if (b == 16) {
+            first = 0;
+            type = 2;
         }
-    }
 
-    for (b = 16; b < 24; b++) {
-        x = 4 + ((b - 16) >> 2) * 2 + (b & 1);
-        y = 4 + ((b - 16) >> 2) * 2 + ((b >> 1) & 1);
+        x = ngx_http_overlay_vp8_nz_col[b];
+        y = ngx_http_overlay_vp8_nz_row[b];
         end = mb->end[b];
-        ngx_http_overlay_vp8_write_block(bw, h->coef_probs[2], 0,
+        ngx_http_overlay_vp8_write_block(bw, h->coef_probs[type], first,
             top[x] + lft[y], levels + 16 * b, end);
-        top[x] = lft[y] = (end > 0);
+        top[x] = lft[y] = (end > first);
     }
 }
 

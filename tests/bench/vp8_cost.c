@@ -19,39 +19,8 @@
 
 #include <webp/decode.h>
 
+#include "ngx_http_overlay_file.h"
 #include "ngx_http_overlay_vp8_int.h"
-
-
-static uint8_t *vp8_cost_file(const char *path, size_t *len);
-
-
-static uint8_t *
-vp8_cost_file(const char *path, size_t *len)
-{
-    FILE     *fp;
-    long      n;
-    uint8_t  *p;
-
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
-        return NULL;
-    }
-
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    p = (n > 0) ? malloc((size_t) n) : NULL;
-
-    if (p != NULL && fread(p, 1, (size_t) n, fp) != (size_t) n) {
-        free(p);
-        p = NULL;
-    }
-
-    fclose(fp);
-    *len = (size_t) n;
-
-    return p;
-}
 
 
 int
@@ -62,9 +31,14 @@ main(int argc, char **argv)
     uint8_t                        *data, *out, *u, *v, *y;
     const char                     *reason;
     WebPDecoderConfig               config;
+    ngx_http_overlay_error_t        err;
     ngx_http_overlay_vp8_frame_t   *f;
 
-    if (argc != 3 || (data = vp8_cost_file(argv[2], &len)) == NULL) {
+    data = (argc == 3) ? ngx_http_overlay_file_read(argv[2], (size_t) 1 << 28,
+                                                     &len, &err)
+                       : NULL;
+
+    if (data == NULL) {
         fprintf(stderr, "usage: vp8_cost syntax|read|recon|libwebp|none|"
                 "check FILE.webp\n");
         return 2;

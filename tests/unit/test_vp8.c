@@ -19,6 +19,7 @@
 #include <webp/encode.h>
 
 #include "unit.h"
+#include "ngx_http_overlay_file.h"
 #include "ngx_http_overlay_vp8_int.h"
 
 
@@ -44,9 +45,15 @@ static int vp8_planes_equal(const uint8_t *y, const uint8_t *u,
     const uint8_t *v2, int ys2, int uvs2, int w, int h);
 static uint8_t *vp8_riff(const uint8_t *vp8, size_t len, size_t *out);
 static void vp8_hostile(const uint8_t *webp, size_t len);
+static void vp8_bool_coder(void);
+static void vp8_container(void);
 
 
 static unsigned  vp8_same_bytes, vp8_frames;
+
+/* what the frames had: segment maps, simple filter, 8 partitions, no skip
+ * flags, filter deltas, B_PRED and 16x16 macroblocks, skipped ones */
+static unsigned  vp8_seen[8];
 
 
 static uint8_t *
@@ -130,10 +137,9 @@ vp8_encode(const uint8_t *rgb, int w, int h, const vp8_variant_t *v,
 static uint8_t *
 vp8_command(const char *cmd, size_t *len)
 {
-    char      line[1024], out[64];
-    FILE     *fp;
-    long      n;
-    uint8_t  *p;
+    char                       line[1024], out[64];
+    uint8_t                   *p;
+    ngx_http_overlay_error_t   err;
 
     snprintf(out, sizeof(out), "/tmp/unit_vp8_%ld.webp", (long) getpid());
     snprintf(line, sizeof(line), cmd, out);
@@ -142,24 +148,8 @@ vp8_command(const char *cmd, size_t *len)
         return NULL;
     }
 
-    fp = fopen(out, "rb");
-    if (fp == NULL) {
-        return NULL;
-    }
-
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    p = (n > 0) ? malloc((size_t) n) : NULL;
-
-    if (p != NULL && fread(p, 1, (size_t) n, fp) != (size_t) n) {
-        free(p);
-        p = NULL;
-    }
-
-    fclose(fp);
+    p = ngx_http_overlay_file_read(out, (size_t) 1 << 26, len, &err);
     unlink(out);
-    *len = (size_t) n;
 
     return p;
 }
@@ -229,7 +219,7 @@ static void
 vp8_check(const uint8_t *webp, size_t len, const char *name)
 {
     int                             rc, w, h, ys, uvs;
-    size_t                          off, size, olen, rlen, yst, uvst;
+    size_t                          off, size, olen, rlen, yst, uvst, i;
     uint8_t                        *out, *riff, *y2, *u2, *v2, *y3, *u3, *v3;
     unsigned                        fw, fh;
     const char                     *reason;
@@ -252,6 +242,17 @@ vp8_check(const uint8_t *webp, size_t len, const char *name)
     }
 
     vp8_frames++;
+    vp8_seen[0] += f->hdr.update_map;
+    vp8_seen[1] += (f->hdr.filter_type == 1);
+    vp8_seen[2] += (f->hdr.log2_parts == 3);
+    vp8_seen[3] += !f->hdr.skip_enabled;
+    vp8_seen[4] += f->hdr.lf_delta_update;
+
+    for (i = 0; i < (size_t) f->mbw * f->mbh; i++) {
+        vp8_seen[5] += (f->mbs[i].ymode == NGX_HTTP_OVERLAY_VP8_B_PRED);
+        vp8_seen[6] += (f->mbs[i].ymode != NGX_HTTP_OVERLAY_VP8_B_PRED);
+        vp8_seen[7] += f->mbs[i].skip;
+    }
 
     CHECK(ngx_http_overlay_vp8_recon(f) == 0, "%s: recon", name);
     ngx_http_overlay_vp8_planes(f, &y, &u, &v, &yst, &uvst, &fw, &fh);
@@ -399,10 +400,113 @@ vp8_hostile(const uint8_t *webp, size_t len)
     CHECK(ngx_http_overlay_vp8_read(copy, size, 1u << 26, &f, &reason)
           == -1, "an inter frame refused");
     copy[0] &= ~1;
+    copy[0] &= ~0x10;
+    CHECK(ngx_http_overlay_vp8_read(copy, size, 1u << 26, &f, &reason)
+          == -1, "a frame not shown refused");
+    copy[0] |= 0x10;
     copy[3] = 0;
     CHECK(ngx_http_overlay_vp8_read(copy, size, 1u << 26, &f, &reason)
           == -1, "a bad start code refused");
     free(copy);
+}
+
+
+/*
+ * The boolean encoder against the decoder: 200,000 bools at random
+ * probabilities (1..255, and runs at the extremes that make carries and
+ * 0xff bytes), and literals, come back as they went.
+ */
+
+static void
+vp8_bool_coder(void)
+{
+    size_t                      i, n, bad;
+    uint8_t                    *bits, *probs;
+    unsigned                    seed;
+    ngx_http_overlay_vp8_br_t   br;
+    ngx_http_overlay_vp8_bw_t   bw;
+
+    n = 200000;
+    bits = malloc(n);
+    probs = malloc(n);
+    seed = 777;
+
+    for (i = 0; i < n; i++) {
+        seed = seed * 1103515245 + 12345;
+        probs[i] = (i / 5000) % 3 == 0 ? 1 + (seed >> 16) % 255
+                   : (i / 5000) % 3 == 1 ? 255 : 1;
+        seed = seed * 1103515245 + 12345;
+        bits[i] = ((seed >> 16) % 256) >= probs[i];
+    }
+
+    ngx_http_overlay_vp8_bw_init(&bw);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_overlay_vp8_put(&bw, bits[i], probs[i]);
+    }
+
+    ngx_http_overlay_vp8_put_literal(&bw, 0x5a5, 11);
+    ngx_http_overlay_vp8_bw_finish(&bw);
+    CHECK(!bw.failed, "bool encoder: written");
+
+    ngx_http_overlay_vp8_br_init(&br, bw.buf, bw.len);
+    bad = 0;
+
+    for (i = 0; i < n; i++) {
+        bad += (ngx_http_overlay_vp8_get(&br, probs[i]) != bits[i]);
+    }
+
+    CHECK(bad == 0, "bool decoder: %zu of %zu bools differ", bad, n);
+    CHECK(ngx_http_overlay_vp8_get_literal(&br, 11) == 0x5a5,
+          "bool decoder: the literal");
+    CHECK(br.past == 0, "bool decoder: nothing read past the end (%u)",
+          br.past);
+
+    free(bw.buf);
+    free(bits);
+    free(probs);
+}
+
+
+/* the "VP8 " chunk: simple and extended files; malformed ones refused */
+
+static void
+vp8_container(void)
+{
+    size_t   off, size;
+    uint8_t  webp[64];
+
+    memset(webp, 0, sizeof(webp));
+    memcpy(webp, "RIFF", 4);
+    webp[4] = 56;
+    memcpy(webp + 8, "WEBPVP8X", 8);
+    webp[16] = 10;
+    memcpy(webp + 30, "ICCP", 4);
+    webp[34] = 3;
+    memcpy(webp + 42, "VP8 ", 4);
+    webp[46] = 14;
+
+    CHECK(ngx_http_overlay_vp8_chunk(webp, 64, &off, &size) == 0
+          && off == 50 && size == 14,
+          "VP8 chunk after VP8X and an odd-sized chunk's padding");
+    CHECK(ngx_http_overlay_vp8_chunk(webp, 63, &off, &size) == -1,
+          "a RIFF size past the data refused");
+
+    webp[46] = 15;
+    CHECK(ngx_http_overlay_vp8_chunk(webp, 64, &off, &size) == -1,
+          "a chunk past the RIFF refused");
+
+    webp[46] = 14;
+    memcpy(webp + 42, "VP8L", 4);
+    CHECK(ngx_http_overlay_vp8_chunk(webp, 64, &off, &size) == -1,
+          "a lossless frame refused");
+
+    webp[34] = 0xff;
+    webp[35] = 0xff;
+    webp[36] = 0xff;
+    webp[37] = 0xff;
+    CHECK(ngx_http_overlay_vp8_chunk(webp, 64, &off, &size) == -1,
+          "a chunk size of 4 GB refused");
 }
 
 
@@ -424,18 +528,25 @@ test_vp8(void)
         { "rocket.jpg", 1921, 1081 },
     };
     static const vp8_variant_t  variants[] = {
-        /* q, m, segments, sns, filter, sharpness, type, log2 partitions */
+        /* q, m, segments, sns, filter, sharpness, type, log2 partitions
+         * (libwebp writes one partition at methods 3 to 6, whatever
+         * partitions says: the variants with more are at 0 to 2) */
         { 75, 4, 4, 50, 60, 0, 1, 0 },
         { 10, 0, 1, 0, 0, 0, 0, 0 },
         { 30, 1, 2, 100, 100, 7, 0, 1 },
         { 50, 2, 3, 20, 30, 3, 1, 2 },
-        { 90, 3, 4, 80, 10, 1, 1, 3 },
+        { 90, 2, 4, 80, 10, 1, 1, 3 },
+        { 70, 3, 1, 60, 20, 4, 1, 0 },
         { 100, 5, 4, 50, 60, 2, 1, 0 },
-        { 85, 6, 2, 0, 40, 5, 0, 2 },
+        { 85, 6, 2, 0, 40, 5, 0, 0 },
     };
 
     vp8_same_bytes = 0;
     vp8_frames = 0;
+    memset(vp8_seen, 0, sizeof(vp8_seen));
+
+    vp8_bool_coder();
+    vp8_container();
 
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         rgb = vp8_rgb(sizes[i].fixture, sizes[i].w, sizes[i].h);
@@ -502,6 +613,15 @@ test_vp8(void)
         }
     }
 
-    printf("vp8: %u frames, %u of them odd-sized (no padding byte)\n",
-           vp8_frames, vp8_same_bytes);
+    printf("vp8: %u frames, %u of them odd-sized (no padding byte); "
+           "segment maps %u, simple filter %u, 8 partitions %u, no skip "
+           "flags %u, filter deltas %u; macroblocks B_PRED %u, 16x16 %u, "
+           "skipped %u\n", vp8_frames, vp8_same_bytes, vp8_seen[0],
+           vp8_seen[1], vp8_seen[2], vp8_seen[3], vp8_seen[4], vp8_seen[5],
+           vp8_seen[6], vp8_seen[7]);
+
+    CHECK(vp8_seen[0] > 0 && vp8_seen[1] > 0 && vp8_seen[2] > 0
+          && vp8_seen[5] > 0 && vp8_seen[6] > 0 && vp8_seen[7] > 0,
+          "the frames had segment maps, the simple filter, 8 partitions, "
+          "both luma kinds and skipped macroblocks");
 }
