@@ -65,6 +65,18 @@ void ngx_http_overlay_vp8_planes(ngx_http_overlay_vp8_frame_t *frame,
     size_t *y_stride, size_t *uv_stride, unsigned *width, unsigned *height);
 
 /*
+ * The macroblocks a change reaches: mask[mby * mbw + mbx] (the caller's,
+ * of ceil(width / 16) * ceil(height / 16) bytes) set to 1 for those in
+ * the macroblock rectangle [x0, x1) x [y0, y1), and for every macroblock
+ * whose intra prediction reads pixels of one set (left, above, above-left
+ * and, for 4x4 modes reading it, above-right), in raster order, else 0.
+ * Outside the mask, the unfiltered planes stay the source's whatever the
+ * rectangle's macroblocks become.  Returns the number set.
+ */
+size_t ngx_http_overlay_vp8_region(ngx_http_overlay_vp8_frame_t *frame,
+    unsigned x0, unsigned y0, unsigned x1, unsigned y1, uint8_t *mask);
+
+/*
  * The frame coded again: a malloc()ed VP8 frame (a "VP8 " chunk's
  * payload) in *out, its length in *len; 0, or -1.
  */

@@ -42,6 +42,8 @@ static unsigned ngx_http_overlay_vp8_coeffs(const int16_t *levels,
     unsigned first, unsigned end, const int *q, int16_t *out);
 static void ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind,
     uint8_t *dst);
+static unsigned ngx_http_overlay_vp8_reads(
+    const ngx_http_overlay_vp8_mb_t *mb);
 
 
 #define NGX_HTTP_OVERLAY_VP8_CLAMP(v)  ((v) < 0 ? 0 : (v) > 255 ? 255 : (v))
@@ -201,6 +203,89 @@ ngx_http_overlay_vp8_planes(ngx_http_overlay_vp8_frame_t *f,
     *uv_stride = f->uv_stride;
     *width = f->hdr.width;
     *height = f->hdr.height;
+}
+
+
+/* the neighbours whose pixels a macroblock's predictions read */
+#define NGX_HTTP_OVERLAY_VP8_LEFT         1
+#define NGX_HTTP_OVERLAY_VP8_ABOVE        2
+#define NGX_HTTP_OVERLAY_VP8_ABOVE_LEFT   4
+#define NGX_HTTP_OVERLAY_VP8_ABOVE_RIGHT  8
+
+
+size_t
+ngx_http_overlay_vp8_region(ngx_http_overlay_vp8_frame_t *f, unsigned x0,
+    unsigned y0, unsigned x1, unsigned y1, uint8_t *mask)
+{
+    size_t     n;
+    uint8_t   *m, *up;
+    unsigned   x, y, reads;
+
+    n = 0;
+    m = mask;
+
+    for (y = 0; y < f->mbh; y++) {
+        up = m - f->mbw;
+
+        for (x = 0; x < f->mbw; x++, m++) {
+            reads = ngx_http_overlay_vp8_reads(&f->mbs[y * f->mbw + x]);
+
+            *m = (x >= x0 && x < x1 && y >= y0 && y < y1)
+                 || (x > 0 && (reads & NGX_HTTP_OVERLAY_VP8_LEFT) && m[-1])
+                 || (y > 0 && (reads & NGX_HTTP_OVERLAY_VP8_ABOVE) && up[x])
+                 || (x > 0 && y > 0
+                     && (reads & NGX_HTTP_OVERLAY_VP8_ABOVE_LEFT)
+                     && up[x - 1])
+                 || (x + 1 < f->mbw && y > 0
+                     && (reads & NGX_HTTP_OVERLAY_VP8_ABOVE_RIGHT)
+                     && up[x + 1]);
+            n += *m;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * 12.2, 12.3: DC reads above and left, V above, H left, TM all three; a
+ * 4x4-predicted macroblock is taken to read all three, and the above-right
+ * macroblock when a subblock of its right column (which all read the
+ * row above the macroblock there) is B_VE, B_LD or B_VL.
+ */
+
+static unsigned
+ngx_http_overlay_vp8_reads(const ngx_http_overlay_vp8_mb_t *mb)
+{
+    unsigned  r, i, b;
+
+    static const uint8_t  modes[4] = {
+        NGX_HTTP_OVERLAY_VP8_LEFT | NGX_HTTP_OVERLAY_VP8_ABOVE,
+        NGX_HTTP_OVERLAY_VP8_ABOVE,
+        NGX_HTTP_OVERLAY_VP8_LEFT,
+        NGX_HTTP_OVERLAY_VP8_LEFT | NGX_HTTP_OVERLAY_VP8_ABOVE
+            | NGX_HTTP_OVERLAY_VP8_ABOVE_LEFT
+    };
+
+    r = modes[mb->uvmode];
+
+    if (mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED) {
+        return r | modes[mb->ymode];
+    }
+
+    r |= modes[NGX_HTTP_OVERLAY_VP8_TM_PRED];
+
+    for (i = 3; i < 16; i += 4) {
+        b = mb->bmodes[i];
+
+        if (b == NGX_HTTP_OVERLAY_VP8_B_VE || b == NGX_HTTP_OVERLAY_VP8_B_LD
+            || b == NGX_HTTP_OVERLAY_VP8_B_VL)
+        {
+            r |= NGX_HTTP_OVERLAY_VP8_ABOVE_RIGHT;
+        }
+    }
+
+    return r;
 }
 
 

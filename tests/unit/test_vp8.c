@@ -46,6 +46,8 @@ static int vp8_planes_equal(const uint8_t *y, const uint8_t *u,
 static uint8_t *vp8_riff(const uint8_t *vp8, size_t len, size_t *out);
 static void vp8_hostile(const uint8_t *webp, size_t len);
 static void vp8_bool_coder(void);
+static void vp8_region(const uint8_t *webp, size_t len, unsigned x0,
+    unsigned y0, unsigned x1, unsigned y1, const char *name);
 static void vp8_container(void);
 
 
@@ -412,6 +414,150 @@ vp8_hostile(const uint8_t *webp, size_t len)
 
 
 /*
+ * The region a change reaches: the rectangle's macroblocks lose their
+ * coefficients (their modes kept), the frame is written, and libwebp's
+ * decode of it (loop filter bypassed) equals the source's in every
+ * macroblock outside the region, and differs inside the rectangle; our
+ * reconstruction of the changed syntax equals libwebp's too.
+ */
+
+static void
+vp8_region(const uint8_t *webp, size_t len, unsigned x0, unsigned y0,
+    unsigned x1, unsigned y1, const char *name)
+{
+    int                             ok, differs, same_outside, rc;
+    size_t                          off, size, olen, rlen, n, yst, uvst;
+    uint8_t                        *mask, *out, *riff;
+    unsigned                        x, y, b, r, w, h, cw, ch, fw, fh;
+    const char                     *reason;
+    const uint8_t                  *py, *pu, *pv, *dy, *du, *dv, *sy, *su,
+                                   *sv;
+    WebPDecoderConfig               src, dst;
+    ngx_http_overlay_vp8_mb_t      *mb;
+    ngx_http_overlay_vp8_frame_t   *f;
+
+    if (ngx_http_overlay_vp8_chunk(webp, len, &off, &size) != 0
+        || ngx_http_overlay_vp8_read(webp + off, size, 1u << 26, &f,
+                                     &reason) != 0)
+    {
+        CHECK(0, "%s: region: read", name);
+        return;
+    }
+
+    mask = malloc((size_t) f->mbw * f->mbh);
+    n = ngx_http_overlay_vp8_region(f, x0, y0, x1, y1, mask);
+
+    printf("vp8 %s: macroblocks %u..%u x %u..%u: a region of %zu of %u "
+           "macroblocks (%.1f%%)\n", name, x0, x1 - 1, y0, y1 - 1, n,
+           f->mbw * f->mbh, 100.0 * n / (f->mbw * f->mbh));
+
+    for (y = y0; y < y1; y++) {
+        for (x = x0; x < x1; x++) {
+            mb = &f->mbs[y * f->mbw + x];
+            memset(f->levels + (y * f->mbw + x) * 16
+                   * NGX_HTTP_OVERLAY_VP8_BLOCKS, 0,
+                   16 * NGX_HTTP_OVERLAY_VP8_BLOCKS * sizeof(int16_t));
+
+            for (b = 0; b < NGX_HTTP_OVERLAY_VP8_BLOCKS; b++) {
+                mb->end[b] = (b < 16
+                              && mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED);
+            }
+        }
+    }
+
+    rc = ngx_http_overlay_vp8_write(f, &out, &olen);
+    CHECK(rc == 0, "%s: region: written", name);
+
+    riff = (rc == 0) ? vp8_riff(out, olen, &rlen) : NULL;
+    WebPInitDecoderConfig(&src);
+    WebPInitDecoderConfig(&dst);
+    src.options.bypass_filtering = 1;
+    dst.options.bypass_filtering = 1;
+    src.output.colorspace = MODE_YUV;
+    dst.output.colorspace = MODE_YUV;
+
+    ok = riff != NULL && WebPDecode(webp, len, &src) == VP8_STATUS_OK
+         && WebPDecode(riff, rlen, &dst) == VP8_STATUS_OK;
+    CHECK(ok, "%s: region: both decode", name);
+
+    if (ok) {
+        differs = 0;
+        same_outside = 1;
+        w = (unsigned) src.output.width;
+        h = (unsigned) src.output.height;
+
+        for (y = 0; y < f->mbh; y++) {
+            for (x = 0; x < f->mbw; x++) {
+                cw = (w - 16 * x < 16) ? w - 16 * x : 16;
+                ch = (h - 16 * y < 16) ? h - 16 * y : 16;
+                sy = src.output.u.YUVA.y + 16 * y * src.output.u.YUVA.y_stride
+                     + 16 * x;
+                dy = dst.output.u.YUVA.y + 16 * y * dst.output.u.YUVA.y_stride
+                     + 16 * x;
+                su = src.output.u.YUVA.u + 8 * y * src.output.u.YUVA.u_stride
+                     + 8 * x;
+                du = dst.output.u.YUVA.u + 8 * y * dst.output.u.YUVA.u_stride
+                     + 8 * x;
+                sv = src.output.u.YUVA.v + 8 * y * src.output.u.YUVA.v_stride
+                     + 8 * x;
+                dv = dst.output.u.YUVA.v + 8 * y * dst.output.u.YUVA.v_stride
+                     + 8 * x;
+                ok = 1;
+
+                for (r = 0; r < ch; r++) {
+                    ok &= memcmp(sy + r * src.output.u.YUVA.y_stride,
+                                 dy + r * dst.output.u.YUVA.y_stride, cw)
+                          == 0;
+                }
+
+                for (r = 0; r < (ch + 1) / 2; r++) {
+                    ok &= memcmp(su + r * src.output.u.YUVA.u_stride,
+                                 du + r * dst.output.u.YUVA.u_stride,
+                                 (cw + 1) / 2) == 0;
+                    ok &= memcmp(sv + r * src.output.u.YUVA.v_stride,
+                                 dv + r * dst.output.u.YUVA.v_stride,
+                                 (cw + 1) / 2) == 0;
+                }
+
+                if (!mask[y * f->mbw + x]) {
+                    same_outside &= ok;
+
+                } else if (x >= x0 && x < x1 && y >= y0 && y < y1) {
+                    differs |= !ok;
+                }
+            }
+        }
+
+        CHECK(same_outside, "%s: region: every macroblock outside it is "
+              "the source's", name);
+        CHECK(differs, "%s: region: the changed macroblocks differ", name);
+
+        /* and our reconstruction of the changed syntax is libwebp's */
+
+        ngx_http_overlay_vp8_recon(f);
+        ngx_http_overlay_vp8_planes(f, &py, &pu, &pv, &yst, &uvst, &fw, &fh);
+        CHECK(vp8_planes_equal(py, pu, pv, (int) yst, (int) uvst,
+                  dst.output.u.YUVA.y, dst.output.u.YUVA.u,
+                  dst.output.u.YUVA.v, dst.output.u.YUVA.y_stride,
+                  dst.output.u.YUVA.u_stride, (int) fw, (int) fh),
+              "%s: region: the changed frame's planes equal libwebp's",
+              name);
+    }
+
+    WebPFreeDecBuffer(&src.output);
+    WebPFreeDecBuffer(&dst.output);
+    free(riff);
+
+    if (rc == 0) {
+        free(out);
+    }
+
+    free(mask);
+    ngx_http_overlay_vp8_free(f);
+}
+
+
+/*
  * The boolean encoder against the decoder: 200,000 bools at random
  * probabilities (1..255, and runs at the extremes that make carries and
  * 0xff bytes), and literals, come back as they went.
@@ -571,6 +717,15 @@ test_vp8(void)
 
                 if (i == 3 && k == 0) {
                     vp8_hostile(webp, len);
+                }
+
+                if (i >= 2 && sizes[i].w < 1000) {
+                    vp8_region(webp, len, 3, 2, 6, 4, name);
+                }
+
+                if (sizes[i].w > 1000) {
+                    /* the default badge's macroblocks at 1080p */
+                    vp8_region(webp, len, 84, 2, 118, 9, name);
                 }
 
                 WebPFree(webp);
