@@ -77,6 +77,17 @@ size_t ngx_http_overlay_vp8_region(ngx_http_overlay_vp8_frame_t *frame,
     unsigned x0, unsigned y0, unsigned x1, unsigned y1, uint8_t *mask);
 
 /*
+ * The macroblock (mbx, mby) coded anew with its own modes towards the
+ * target pixels (16x16 of Y at y, 8x8 of U and V at u and v), predicted
+ * from the frame's current planes (recon() first), which then hold what
+ * a decoder will reconstruct; its levels, ends and skip flag replaced.
+ * Macroblocks are to be coded in raster order, as they predict.  0, or -1.
+ */
+int ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *frame,
+    unsigned mbx, unsigned mby, const uint8_t *y, size_t y_stride,
+    const uint8_t *u, const uint8_t *v, size_t uv_stride);
+
+/*
  * The frame coded again: a malloc()ed VP8 frame (a "VP8 " chunk's
  * payload) in *out, its length in *len; 0, or -1.
  */

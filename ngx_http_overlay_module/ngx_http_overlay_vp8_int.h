@@ -250,6 +250,33 @@ ngx_http_overlay_vp8_put_literal(ngx_http_overlay_vp8_bw_t *bw,
 }
 
 
+/* reconstruction's parts, which coding a macroblock shares (recon.c) */
+
+/* the work area: a row above, a column left, 4 columns above-right */
+#define NGX_HTTP_OVERLAY_VP8_BPS  32
+
+/* a segment's dequantization factors: DC and AC of Y, Y2 and chroma */
+
+typedef struct {
+    int                             y1[2];
+    int                             y2[2];
+    int                             uv[2];
+} ngx_http_overlay_vp8_dq_t;
+
+
+void ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
+    ngx_http_overlay_vp8_dq_t *dq);
+void ngx_http_overlay_vp8_edges(uint8_t *buf, const uint8_t *plane,
+    size_t stride, unsigned x0, unsigned y0, unsigned n, unsigned last_col);
+void ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n, unsigned mode,
+    unsigned has_above, unsigned has_left);
+void ngx_http_overlay_vp8_predict4(uint8_t *dst, unsigned mode);
+void ngx_http_overlay_vp8_iwht(const int16_t *in, int16_t *out);
+/* kind: 0 a block of zeros, 1 a DC alone, 2 any other */
+void ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind,
+    uint8_t *dst);
+
+
 /* the standard's tables (ngx_http_overlay_vp8_tables.c) */
 extern const uint8_t   ngx_http_overlay_vp8_kf_bmode_probs[10][10][9];
 extern const uint8_t   ngx_http_overlay_vp8_coef_update_probs[4][8][3][11];

@@ -17,31 +17,10 @@
 #include "ngx_http_overlay_vp8_int.h"
 
 
-/* the work area: a row above, a column left, 4 columns above-right */
-#define NGX_HTTP_OVERLAY_VP8_BPS  32
-
-
-typedef struct {
-    int     y1[2];
-    int     y2[2];
-    int     uv[2];
-} ngx_http_overlay_vp8_dq_t;
-
-
-static void ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
-    ngx_http_overlay_vp8_dq_t *dq);
-static void ngx_http_overlay_vp8_edges(uint8_t *buf, const uint8_t *plane,
-    size_t stride, unsigned x0, unsigned y0, unsigned n, unsigned last_col);
-static void ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n,
-    unsigned mode, unsigned has_above, unsigned has_left);
-static void ngx_http_overlay_vp8_predict4(uint8_t *dst, unsigned mode);
-static void ngx_http_overlay_vp8_iwht(const int16_t *in, int16_t *out);
 static void ngx_http_overlay_vp8_idct_add(const int16_t *in, uint8_t *dst);
 static void ngx_http_overlay_vp8_dc_add(int dc, uint8_t *dst);
 static unsigned ngx_http_overlay_vp8_coeffs(const int16_t *levels,
     unsigned first, unsigned end, const int *q, int16_t *out);
-static void ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind,
-    uint8_t *dst);
 static unsigned ngx_http_overlay_vp8_reads(
     const ngx_http_overlay_vp8_mb_t *mb);
 
@@ -291,7 +270,7 @@ ngx_http_overlay_vp8_reads(const ngx_http_overlay_vp8_mb_t *mb)
 
 /* section 9.6 and 14.1, per segment: index + delta clamped to 0..127 */
 
-static void
+void
 ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
     ngx_http_overlay_vp8_dq_t *dq)
 {
@@ -347,7 +326,7 @@ ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
  * the row above with the above-left and 4 above-right, the left column.
  */
 
-static void
+void
 ngx_http_overlay_vp8_edges(uint8_t *buf, const uint8_t *plane, size_t stride,
     unsigned x0, unsigned y0, unsigned n, unsigned last_col)
 {
@@ -381,7 +360,7 @@ ngx_http_overlay_vp8_edges(uint8_t *buf, const uint8_t *plane, size_t stride,
 
 /* 16x16 luma and 8x8 chroma prediction (12.2, 12.3) */
 
-static void
+void
 ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n, unsigned mode,
     unsigned has_above, unsigned has_left)
 {
@@ -461,7 +440,7 @@ ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n, unsigned mode,
 
 #define B(r, c)  dst[(r) * NGX_HTTP_OVERLAY_VP8_BPS + (c)]
 
-static void
+void
 ngx_http_overlay_vp8_predict4(uint8_t *dst, unsigned mode)
 {
     int             v, r, c, L[4], E[9];
@@ -639,7 +618,7 @@ ngx_http_overlay_vp8_coeffs(const int16_t *levels, unsigned first,
  * with only a DC (the inverse DCT then gives (dc + 4) >> 3 everywhere).
  */
 
-static void
+void
 ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind, uint8_t *dst)
 {
     if (kind >= 2) {
@@ -672,7 +651,7 @@ ngx_http_overlay_vp8_dc_add(int dc, uint8_t *dst)
 
 /* 14.3 */
 
-static void
+void
 ngx_http_overlay_vp8_iwht(const int16_t *in, int16_t *out)
 {
     int      i, a1, b1, c1, d1;

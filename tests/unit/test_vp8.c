@@ -1,6 +1,6 @@
 
 /*
- * Unit tests of ngx_http_overlay_vp8_read.c, _recon.c and _write.c: VP8
+ * Unit tests of ngx_http_overlay_vp8_read.c, _recon.c, _code.c, _write.c: VP8
  * key frames made at run time by libwebp's encoder (qualities 10..100,
  * methods 0..6, 1..4 segments, sns, filter strength and sharpness, simple
  * and normal filter, 1, 2, 4 and 8 token partitions), by cwebp and by
@@ -8,11 +8,14 @@
  * unfiltered reconstruction equals libwebp's decode with its loop filter
  * bypassed, plane by plane, byte for byte; the frame read and written
  * again is the source's bytes (but libwebp's padding to an even size)
- * and decodes to its pixels; truncated and
+ * and decodes to its pixels; the region a change reaches and macroblocks
+ * coded anew (a grey rectangle spliced in) decode in libwebp to our
+ * planes, the source's outside the region; truncated and
  * corrupted frames are refused or read within bounds, never past them.
  */
 
 
+#include <math.h>
 #include <unistd.h>
 
 #include <webp/decode.h>
@@ -46,6 +49,11 @@ static int vp8_planes_equal(const uint8_t *y, const uint8_t *u,
 static uint8_t *vp8_riff(const uint8_t *vp8, size_t len, size_t *out);
 static void vp8_hostile(const uint8_t *webp, size_t len);
 static void vp8_bool_coder(void);
+static void vp8_code(const uint8_t *webp, size_t len, unsigned x0,
+    unsigned y0, unsigned x1, unsigned y1, const char *name);
+static double vp8_psnr(const uint8_t *a, const uint8_t *b, size_t stride,
+    unsigned x0, unsigned y0, unsigned w, unsigned h, const uint8_t *mask,
+    unsigned mbw, int inside);
 static void vp8_region(const uint8_t *webp, size_t len, unsigned x0,
     unsigned y0, unsigned x1, unsigned y1, const char *name);
 static void vp8_container(void);
@@ -557,6 +565,196 @@ vp8_region(const uint8_t *webp, size_t len, unsigned x0, unsigned y0,
 }
 
 
+/* the luma PSNR over the macroblocks the mask has (inside) or lacks */
+
+static double
+vp8_psnr(const uint8_t *a, const uint8_t *b, size_t stride, unsigned x0,
+    unsigned y0, unsigned w, unsigned h, const uint8_t *mask, unsigned mbw,
+    int inside)
+{
+    int       d;
+    double    sse, n;
+    unsigned  x, y;
+
+    sse = 0;
+    n = 0;
+
+    for (y = y0; y < y0 + h; y++) {
+        for (x = x0; x < x0 + w; x++) {
+            if ((mask[(y / 16) * mbw + x / 16] != 0) != inside) {
+                continue;
+            }
+
+            d = a[y * stride + x] - b[y * stride + x];
+            sse += d * d;
+            n++;
+        }
+    }
+
+    return (n == 0 || sse == 0) ? 99.0 : 10 * log10(255.0 * 255 * n / sse);
+}
+
+
+/*
+ * Macroblocks coded anew (ngx_http_overlay_vp8_code_mb): (1) every one
+ * coded towards the frame's own reconstruction comes back to it (the
+ * forward transforms invert the spec's inverse ones); (2) a splice's
+ * core: a grey rectangle coded in, its region coded again towards the
+ * source, and libwebp's decode of the frame written equals our planes,
+ * the source's outside the region; the PSNR in the region is reported.
+ */
+
+static void
+vp8_code(const uint8_t *webp, size_t len, unsigned x0, unsigned y0,
+    unsigned x1, unsigned y1, const char *name)
+{
+    int                             ok;
+    double                          psnr;
+    size_t                          off, size, olen, rlen, ys, uvs, i, n, same;
+    uint8_t                        *sy, *su, *sv, *mask, *out, *riff, *grey;
+    unsigned                        x, y, r, fw, fh;
+    const char                     *reason;
+    const uint8_t                  *py, *pu, *pv;
+    WebPDecoderConfig               dec;
+    ngx_http_overlay_vp8_frame_t   *f;
+    ngx_http_overlay_vp8_mb_t      *orig;
+    int16_t                        *olv;
+
+    if (ngx_http_overlay_vp8_chunk(webp, len, &off, &size) != 0
+        || ngx_http_overlay_vp8_read(webp + off, size, 1u << 26, &f,
+                                     &reason) != 0
+        || ngx_http_overlay_vp8_recon(f) != 0)
+    {
+        CHECK(0, "%s: code: read", name);
+        return;
+    }
+
+    ngx_http_overlay_vp8_planes(f, &py, &pu, &pv, &ys, &uvs, &fw, &fh);
+    n = (size_t) f->mbw * f->mbh;
+    sy = malloc(ys * f->mbh * 16);
+    su = malloc(uvs * f->mbh * 8);
+    sv = malloc(uvs * f->mbh * 8);
+    mask = calloc(n, 1);
+    grey = malloc(16 * 16);
+    orig = malloc(n * sizeof(ngx_http_overlay_vp8_mb_t));
+    olv = malloc(n * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16 * sizeof(int16_t));
+    memcpy(sy, py, ys * f->mbh * 16);
+    memcpy(su, pu, uvs * f->mbh * 8);
+    memcpy(sv, pv, uvs * f->mbh * 8);
+    memcpy(orig, f->mbs, n * sizeof(ngx_http_overlay_vp8_mb_t));
+    memcpy(olv, f->levels, n * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16
+                           * sizeof(int16_t));
+    memset(grey, 200, 16 * 16);
+
+    /* (1) every macroblock towards its own reconstruction */
+
+    same = 0;
+
+    for (y = 0; y < f->mbh; y++) {
+        for (x = 0; x < f->mbw; x++) {
+            ngx_http_overlay_vp8_code_mb(f, x, y, sy + 16 * (y * ys + x), ys,
+                su + 8 * (y * uvs + x), sv + 8 * (y * uvs + x), uvs);
+            i = y * f->mbw + x;
+            same += memcmp(f->levels + i * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16,
+                           olv + i * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16,
+                           NGX_HTTP_OVERLAY_VP8_BLOCKS * 16
+                           * sizeof(int16_t)) == 0;
+        }
+    }
+
+    /* at small steps (q90 and up) the pixels' rounding and clamping move
+     * levels by one: the reconstruction stays within a few levels */
+
+    memset(mask, 0, n);
+    psnr = vp8_psnr(f->y, sy, ys, 0, 0, fw, fh, mask, f->mbw, 0);
+    printf("vp8 %s: coded again towards itself: %zu of %zu macroblocks "
+           "the same levels, luma PSNR %.1f dB\n", name, same, n, psnr);
+    CHECK(psnr >= 50, "%s: coded again towards itself, PSNR %.1f dB",
+          name, psnr);
+
+    /* (2) a grey rectangle, and its region coded again */
+
+    memcpy(f->mbs, orig, n * sizeof(ngx_http_overlay_vp8_mb_t));
+    memcpy(f->levels, olv, n * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16
+                           * sizeof(int16_t));
+    ngx_http_overlay_vp8_recon(f);
+    ngx_http_overlay_vp8_region(f, x0, y0, x1, y1, mask);
+
+    for (y = 0; y < f->mbh; y++) {
+        for (x = 0; x < f->mbw; x++) {
+            if (!mask[y * f->mbw + x]) {
+                continue;
+            }
+
+            if (x >= x0 && x < x1 && y >= y0 && y < y1) {
+                ngx_http_overlay_vp8_code_mb(f, x, y, grey, 16, grey, grey,
+                                             16);
+
+            } else {
+                ngx_http_overlay_vp8_code_mb(f, x, y,
+                    sy + 16 * (y * ys + x), ys, su + 8 * (y * uvs + x),
+                    sv + 8 * (y * uvs + x), uvs);
+            }
+        }
+    }
+
+    olen = 0;
+    ok = (ngx_http_overlay_vp8_write(f, &out, &olen) == 0);
+    CHECK(ok, "%s: code: written", name);
+    riff = ok ? vp8_riff(out, olen, &rlen) : NULL;
+
+    WebPInitDecoderConfig(&dec);
+    dec.options.bypass_filtering = 1;
+    dec.output.colorspace = MODE_YUV;
+    ok = riff != NULL && WebPDecode(riff, rlen, &dec) == VP8_STATUS_OK;
+    CHECK(ok, "%s: code: decodes", name);
+
+    if (ok) {
+        CHECK(vp8_planes_equal(f->y, f->u, f->v, (int) ys, (int) uvs,
+                  dec.output.u.YUVA.y, dec.output.u.YUVA.u,
+                  dec.output.u.YUVA.v, dec.output.u.YUVA.y_stride,
+                  dec.output.u.YUVA.u_stride, (int) fw, (int) fh),
+              "%s: code: libwebp decodes the planes we made", name);
+
+        for (r = 0, ok = 1; r < fh; r++) {
+            for (x = 0; x < fw; x++) {
+                ok &= mask[(r / 16) * f->mbw + x / 16]
+                      || f->y[r * ys + x] == sy[r * ys + x];
+            }
+        }
+
+        CHECK(ok, "%s: code: outside the region, the source's luma", name);
+        CHECK(f->y[(16 * y0 + 8) * ys + 16 * x0 + 8] >= 196
+              && f->y[(16 * y0 + 8) * ys + 16 * x0 + 8] <= 204,
+              "%s: code: the rectangle is grey", name);
+
+        memset(mask, 0, n);
+
+        for (y = y0; y < y1; y++) {
+            memset(mask + y * f->mbw + x0, 1, x1 - x0);
+        }
+
+        printf("vp8 %s: a grey rectangle spliced in, its region coded "
+               "again: %zu bytes (source %zu), luma PSNR outside the "
+               "rectangle %.1f dB\n", name, olen, size,
+               vp8_psnr(f->y, sy, ys, 0, 0, fw, fh, mask, f->mbw, 0));
+    }
+
+    WebPFreeDecBuffer(&dec.output);
+    free(riff);
+
+    free(out);
+    free(sy);
+    free(su);
+    free(sv);
+    free(mask);
+    free(grey);
+    free(orig);
+    free(olv);
+    ngx_http_overlay_vp8_free(f);
+}
+
+
 /*
  * The boolean encoder against the decoder: 200,000 bools at random
  * probabilities (1..255, and runs at the extremes that make carries and
@@ -726,6 +924,11 @@ test_vp8(void)
                 if (sizes[i].w > 1000) {
                     /* the default badge's macroblocks at 1080p */
                     vp8_region(webp, len, 84, 2, 118, 9, name);
+                    vp8_code(webp, len, 84, 2, 118, 9, name);
+                }
+
+                if (i == 3) {
+                    vp8_code(webp, len, 3, 2, 6, 4, name);
                 }
 
                 WebPFree(webp);

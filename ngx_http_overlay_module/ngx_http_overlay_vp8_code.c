@@ -1,0 +1,315 @@
+
+/*
+ * ngx_http_overlay_module: a VP8 macroblock coded anew, with its own
+ * modes, towards target pixels: the prediction from the frame's current
+ * planes (as recon() or earlier codings left them), the residue's forward
+ * transforms (the inverses of RFC 6386's, section 14: a DCT scaled by 2
+ * and a WHT halved), quantization to the nearest level at the macroblock
+ * segment's quantizer, and the reconstruction the decoder will make, into
+ * the planes, so that the next macroblocks predict from it.  The splice
+ * codes with it the macroblocks its overlay or their prediction changes.
+ */
+
+
+#include <math.h>
+#include <string.h>
+
+#include "ngx_http_overlay_vp8_int.h"
+
+
+/* the largest level the tokens carry: DCT_CAT6, 67 + 2047 */
+#define NGX_HTTP_OVERLAY_VP8_MAX_LEVEL  2114
+
+
+static void ngx_http_overlay_vp8_fdct(const int *in, int16_t *out);
+static void ngx_http_overlay_vp8_fwht(const int16_t *in, int16_t *out);
+static unsigned ngx_http_overlay_vp8_quant(const int16_t *coef,
+    unsigned first, const int *q, int16_t *levels, int16_t *dq);
+static void ngx_http_overlay_vp8_code_block(uint8_t *dst,
+    const uint8_t *target, size_t stride, const int *q, int16_t *levels,
+    uint8_t *end);
+
+
+/* the orthonormal 4-point DCT's basis: a_k cos((2n + 1) k pi / 8) */
+static const double  ngx_http_overlay_vp8_basis[4][4] = {
+    { 0.5, 0.5, 0.5, 0.5 },
+    { 0.6532814824381883, 0.2705980500730985, -0.2705980500730985,
+      -0.6532814824381883 },
+    { 0.5, -0.5, -0.5, 0.5 },
+    { 0.2705980500730985, -0.6532814824381883, 0.6532814824381883,
+      -0.2705980500730985 }
+};
+
+
+int
+ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, const uint8_t *ty, size_t ty_stride, const uint8_t *tu,
+    const uint8_t *tv, size_t tuv_stride)
+{
+    int                         res[16];
+    int16_t                     coef[16][16], y2[16], dc[16], dq[16];
+    uint8_t                     ybuf[17 * NGX_HTTP_OVERLAY_VP8_BPS];
+    uint8_t                     ubuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
+    uint8_t                     vbuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
+    uint8_t                    *d, *c;
+    int16_t                    *lv;
+    unsigned                    b, r, x, last, empty, kind;
+    const uint8_t              *t;
+    ngx_http_overlay_vp8_mb_t  *mb;
+    ngx_http_overlay_vp8_dq_t   dqs[4], *q;
+
+    if (f->y == NULL || mbx >= f->mbw || mby >= f->mbh) {
+        return -1;
+    }
+
+    ngx_http_overlay_vp8_dequant(f, dqs);
+
+    mb = &f->mbs[mby * f->mbw + mbx];
+    lv = f->levels + (size_t) (mby * f->mbw + mbx)
+                     * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16;
+    q = &dqs[mb->segment];
+    last = (mbx == f->mbw - 1);
+
+    memset(lv, 0, NGX_HTTP_OVERLAY_VP8_BLOCKS * 16 * sizeof(int16_t));
+    memset(mb->end, 0, sizeof(mb->end));
+
+    ngx_http_overlay_vp8_edges(ybuf, f->y, f->y_stride, mbx * 16, mby * 16,
+                               16, last);
+    ngx_http_overlay_vp8_edges(ubuf, f->u, f->uv_stride, mbx * 8, mby * 8,
+                               8, last);
+    ngx_http_overlay_vp8_edges(vbuf, f->v, f->uv_stride, mbx * 8, mby * 8,
+                               8, last);
+
+    d = ybuf + NGX_HTTP_OVERLAY_VP8_BPS + 1;
+
+    if (mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED) {
+        ngx_http_overlay_vp8_predict(d, 16, mb->ymode, mby > 0, mbx > 0);
+
+        for (b = 0; b < 16; b++) {
+            c = d + 4 * (b & 3) + 4 * (b >> 2) * NGX_HTTP_OVERLAY_VP8_BPS;
+            t = ty + 4 * (b >> 2) * ty_stride + 4 * (b & 3);
+
+            for (r = 0; r < 16; r++) {
+                res[r] = t[(r >> 2) * ty_stride + (r & 3)]
+                         - c[(r >> 2) * NGX_HTTP_OVERLAY_VP8_BPS + (r & 3)];
+            }
+
+            ngx_http_overlay_vp8_fdct(res, coef[b]);
+            y2[b] = coef[b][0];
+        }
+
+        ngx_http_overlay_vp8_fwht(y2, dc);
+        mb->end[NGX_HTTP_OVERLAY_VP8_Y2] = (uint8_t)
+            ngx_http_overlay_vp8_quant(dc, 0, q->y2, lv + 16 * 24, dq);
+        ngx_http_overlay_vp8_iwht(dq, dc);
+
+        for (b = 0; b < 16; b++) {
+            c = d + 4 * (b & 3) + 4 * (b >> 2) * NGX_HTTP_OVERLAY_VP8_BPS;
+            mb->end[b] = (uint8_t) ngx_http_overlay_vp8_quant(coef[b], 1,
+                                                 q->y1, lv + 16 * b, dq);
+            dq[0] = dc[b];
+
+            for (kind = 0, x = 0; x < 16; x++) {
+                kind |= (dq[x] != 0) ? (x > 0 ? 2 : 1) : 0;
+            }
+
+            ngx_http_overlay_vp8_residue(dq, kind, c);
+        }
+
+    } else {
+        for (r = 4; r < 16; r += 4) {
+            memcpy(ybuf + r * NGX_HTTP_OVERLAY_VP8_BPS + 17, ybuf + 17, 4);
+        }
+
+        for (b = 0; b < 16; b++) {
+            c = d + 4 * (b & 3) + 4 * (b >> 2) * NGX_HTTP_OVERLAY_VP8_BPS;
+            ngx_http_overlay_vp8_predict4(c, mb->bmodes[b]);
+            ngx_http_overlay_vp8_code_block(c,
+                ty + 4 * (b >> 2) * ty_stride + 4 * (b & 3), ty_stride,
+                q->y1, lv + 16 * b, &mb->end[b]);
+        }
+    }
+
+    ngx_http_overlay_vp8_predict(ubuf + NGX_HTTP_OVERLAY_VP8_BPS + 1, 8,
+                                 mb->uvmode, mby > 0, mbx > 0);
+    ngx_http_overlay_vp8_predict(vbuf + NGX_HTTP_OVERLAY_VP8_BPS + 1, 8,
+                                 mb->uvmode, mby > 0, mbx > 0);
+
+    for (b = 0; b < 4; b++) {
+        r = 4 * (b & 1) + 4 * (b >> 1) * NGX_HTTP_OVERLAY_VP8_BPS;
+        x = 4 * (b & 1) + 4 * (b >> 1) * tuv_stride;
+        ngx_http_overlay_vp8_code_block(ubuf + NGX_HTTP_OVERLAY_VP8_BPS + 1
+            + r, tu + x, tuv_stride, q->uv, lv + 16 * (16 + b),
+            &mb->end[16 + b]);
+        ngx_http_overlay_vp8_code_block(vbuf + NGX_HTTP_OVERLAY_VP8_BPS + 1
+            + r, tv + x, tuv_stride, q->uv, lv + 16 * (20 + b),
+            &mb->end[20 + b]);
+    }
+
+    /* skipped when nothing is coded and the frame has skip flags */
+
+    empty = 1;
+
+    for (b = 0; b < 24; b++) {
+        empty &= (mb->end[b] <= (b < 16
+                                 && mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED));
+    }
+
+    if (mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED) {
+        empty &= (mb->end[NGX_HTTP_OVERLAY_VP8_Y2] == 0);
+    }
+
+    mb->skip = (uint8_t) (empty && f->hdr.skip_enabled);
+
+    for (r = 0; r < 16; r++) {
+        memcpy(f->y + (mby * 16 + r) * f->y_stride + mbx * 16,
+               ybuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 16);
+    }
+
+    for (r = 0; r < 8; r++) {
+        memcpy(f->u + (mby * 8 + r) * f->uv_stride + mbx * 8,
+               ubuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
+        memcpy(f->v + (mby * 8 + r) * f->uv_stride + mbx * 8,
+               vbuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
+    }
+
+    return 0;
+}
+
+
+/* a 4x4 block with its own DC, predicted in dst: coded, then added */
+
+static void
+ngx_http_overlay_vp8_code_block(uint8_t *dst, const uint8_t *target,
+    size_t stride, const int *q, int16_t *levels, uint8_t *end)
+{
+    int       res[16];
+    int16_t   coef[16], dq[16];
+    unsigned  r, kind;
+
+    for (r = 0; r < 16; r++) {
+        res[r] = target[(r >> 2) * stride + (r & 3)]
+                 - dst[(r >> 2) * NGX_HTTP_OVERLAY_VP8_BPS + (r & 3)];
+    }
+
+    ngx_http_overlay_vp8_fdct(res, coef);
+    *end = (uint8_t) ngx_http_overlay_vp8_quant(coef, 0, q, levels, dq);
+
+    for (kind = 0, r = 0; r < 16; r++) {
+        kind |= (dq[r] != 0) ? (r > 0 ? 2 : 1) : 0;
+    }
+
+    ngx_http_overlay_vp8_residue(dq, kind, dst);
+}
+
+
+/*
+ * The inverse DCT (14.4) is p = C^T X C / 2 for the orthonormal basis C,
+ * so X = 2 C p C^T, rounded; X[4u + v], u the vertical frequency.
+ */
+
+static void
+ngx_http_overlay_vp8_fdct(const int *in, int16_t *out)
+{
+    int     u, v, n, m;
+    double  t[4][4], s;
+
+    for (u = 0; u < 4; u++) {
+        for (m = 0; m < 4; m++) {
+            s = 0;
+
+            for (n = 0; n < 4; n++) {
+                s += ngx_http_overlay_vp8_basis[u][n] * in[4 * n + m];
+            }
+
+            t[u][m] = s;
+        }
+    }
+
+    for (u = 0; u < 4; u++) {
+        for (v = 0; v < 4; v++) {
+            s = 0;
+
+            for (m = 0; m < 4; m++) {
+                s += t[u][m] * ngx_http_overlay_vp8_basis[v][m];
+            }
+
+            out[4 * u + v] = (int16_t) lround(2 * s);
+        }
+    }
+}
+
+
+/*
+ * The inverse WHT (14.3) is d = H X H^T / 8 with H H^T = 4 I, so
+ * X = H^T d H / 2, rounded half away from zero.
+ */
+
+static void
+ngx_http_overlay_vp8_fwht(const int16_t *in, int16_t *out)
+{
+    int  i, j, k, t[16], s;
+
+    static const int  h[4][4] = {
+        { 1, 1, 1, 1 }, { 1, 1, -1, -1 }, { 1, -1, -1, 1 }, { 1, -1, 1, -1 }
+    };
+
+    for (i = 0; i < 4; i++) {
+        for (j = 0; j < 4; j++) {
+            for (s = 0, k = 0; k < 4; k++) {
+                s += h[k][i] * in[4 * k + j];
+            }
+
+            t[4 * i + j] = s;
+        }
+    }
+
+    for (i = 0; i < 4; i++) {
+        for (j = 0; j < 4; j++) {
+            for (s = 0, k = 0; k < 4; k++) {
+                s += t[4 * i + k] * h[k][j];
+            }
+
+            out[4 * i + j] = (int16_t) (s >= 0 ? (s + 1) / 2 : -((1 - s) / 2));
+        }
+    }
+}
+
+
+/*
+ * Levels at the nearest step, in zigzag order from first, and the
+ * dequantized coefficients (raster order) the decoder will see; returns
+ * the position after the last non-zero level (the block's end), at least
+ * first.
+ */
+
+static unsigned
+ngx_http_overlay_vp8_quant(const int16_t *coef, unsigned first,
+    const int *q, int16_t *levels, int16_t *dq)
+{
+    int       c, a, step, l;
+    unsigned  n, z, end;
+
+    memset(dq, 0, 16 * sizeof(int16_t));
+    end = first;
+
+    for (n = first; n < 16; n++) {
+        z = ngx_http_overlay_vp8_zigzag[n];
+        c = coef[z];
+        step = q[n > 0];
+        a = (c < 0) ? -c : c;
+        l = (a + step / 2) / step;
+
+        if (l > NGX_HTTP_OVERLAY_VP8_MAX_LEVEL) {
+            l = NGX_HTTP_OVERLAY_VP8_MAX_LEVEL;
+        }
+
+        if (l != 0) {
+            levels[n] = (int16_t) ((c < 0) ? -l : l);
+            dq[z] = (int16_t) (levels[n] * step);
+            end = n + 1;
+        }
+    }
+
+    return end;
+}
