@@ -53,7 +53,7 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     uint8_t                     vbuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
     uint8_t                    *d, *c;
     int16_t                    *lv;
-    unsigned                    b, r, x, last, empty, kind;
+    unsigned                    b, r, x, empty, kind;
     const uint8_t              *t;
     ngx_http_overlay_vp8_mb_t  *mb;
     ngx_http_overlay_vp8_dq_t   dqs[4], *q;
@@ -68,17 +68,11 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     lv = f->levels + (size_t) (mby * f->mbw + mbx)
                      * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16;
     q = &dqs[mb->segment];
-    last = (mbx == f->mbw - 1);
 
     memset(lv, 0, NGX_HTTP_OVERLAY_VP8_BLOCKS * 16 * sizeof(int16_t));
     memset(mb->end, 0, sizeof(mb->end));
 
-    ngx_http_overlay_vp8_edges(ybuf, f->y, f->y_stride, mbx * 16, mby * 16,
-                               16, last);
-    ngx_http_overlay_vp8_edges(ubuf, f->u, f->uv_stride, mbx * 8, mby * 8,
-                               8, last);
-    ngx_http_overlay_vp8_edges(vbuf, f->v, f->uv_stride, mbx * 8, mby * 8,
-                               8, last);
+    ngx_http_overlay_vp8_load(f, mbx, mby, ybuf, ubuf, vbuf);
 
     d = ybuf + NGX_HTTP_OVERLAY_VP8_BPS + 1;
 
@@ -161,17 +155,7 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
 
     mb->skip = (uint8_t) (empty && f->hdr.skip_enabled);
 
-    for (r = 0; r < 16; r++) {
-        memcpy(f->y + (mby * 16 + r) * f->y_stride + mbx * 16,
-               ybuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 16);
-    }
-
-    for (r = 0; r < 8; r++) {
-        memcpy(f->u + (mby * 8 + r) * f->uv_stride + mbx * 8,
-               ubuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
-        memcpy(f->v + (mby * 8 + r) * f->uv_stride + mbx * 8,
-               vbuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
-    }
+    ngx_http_overlay_vp8_store(f, mbx, mby, ybuf, ubuf, vbuf);
 
     return 0;
 }

@@ -266,6 +266,11 @@ typedef struct {
 
 void ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
     ngx_http_overlay_vp8_dq_t *dq);
+void ngx_http_overlay_vp8_load(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, uint8_t *ybuf, uint8_t *ubuf, uint8_t *vbuf);
+void ngx_http_overlay_vp8_store(ngx_http_overlay_vp8_frame_t *f,
+    unsigned mbx, unsigned mby, const uint8_t *ybuf, const uint8_t *ubuf,
+    const uint8_t *vbuf);
 void ngx_http_overlay_vp8_edges(uint8_t *buf, const uint8_t *plane,
     size_t stride, unsigned x0, unsigned y0, unsigned n, unsigned last_col);
 void ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n, unsigned mode,

@@ -39,7 +39,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
     uint8_t                     ubuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
     uint8_t                     vbuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
     uint8_t                    *d, *c;
-    unsigned                    mbx, mby, b, r, first, last, has_y2;
+    unsigned                    mbx, mby, b, r, first, has_y2;
     const int16_t              *lv;
     ngx_http_overlay_vp8_mb_t  *mb;
     ngx_http_overlay_vp8_dq_t   dq[4], *q;
@@ -65,16 +65,10 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
         for (mbx = 0; mbx < f->mbw; mbx++, mb++,
              lv += NGX_HTTP_OVERLAY_VP8_BLOCKS * 16)
         {
-            last = (mbx == f->mbw - 1);
             q = &dq[mb->segment];
             has_y2 = (mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED);
 
-            ngx_http_overlay_vp8_edges(ybuf, f->y, f->y_stride, mbx * 16,
-                                       mby * 16, 16, last);
-            ngx_http_overlay_vp8_edges(ubuf, f->u, f->uv_stride, mbx * 8,
-                                       mby * 8, 8, last);
-            ngx_http_overlay_vp8_edges(vbuf, f->v, f->uv_stride, mbx * 8,
-                                       mby * 8, 8, last);
+            ngx_http_overlay_vp8_load(f, mbx, mby, ybuf, ubuf, vbuf);
 
             /* the coefficients, dequantized, DCs from the WHT */
 
@@ -150,19 +144,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
                     vbuf + NGX_HTTP_OVERLAY_VP8_BPS + 1 + r);
             }
 
-            /* into the planes */
-
-            for (r = 0; r < 16; r++) {
-                memcpy(f->y + (mby * 16 + r) * f->y_stride + mbx * 16,
-                       ybuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 16);
-            }
-
-            for (r = 0; r < 8; r++) {
-                memcpy(f->u + (mby * 8 + r) * f->uv_stride + mbx * 8,
-                       ubuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
-                memcpy(f->v + (mby * 8 + r) * f->uv_stride + mbx * 8,
-                       vbuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
-            }
+            ngx_http_overlay_vp8_store(f, mbx, mby, ybuf, ubuf, vbuf);
         }
     }
 
@@ -265,6 +247,48 @@ ngx_http_overlay_vp8_reads(const ngx_http_overlay_vp8_mb_t *mb)
     }
 
     return r;
+}
+
+
+/* a macroblock's work areas, their edges from the planes */
+
+void
+ngx_http_overlay_vp8_load(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, uint8_t *ybuf, uint8_t *ubuf, uint8_t *vbuf)
+{
+    unsigned  last;
+
+    last = (mbx == f->mbw - 1);
+
+    ngx_http_overlay_vp8_edges(ybuf, f->y, f->y_stride, mbx * 16, mby * 16,
+                               16, last);
+    ngx_http_overlay_vp8_edges(ubuf, f->u, f->uv_stride, mbx * 8, mby * 8,
+                               8, last);
+    ngx_http_overlay_vp8_edges(vbuf, f->v, f->uv_stride, mbx * 8, mby * 8,
+                               8, last);
+}
+
+
+/* and what they reconstructed, into the planes */
+
+void
+ngx_http_overlay_vp8_store(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, const uint8_t *ybuf, const uint8_t *ubuf,
+    const uint8_t *vbuf)
+{
+    unsigned  r;
+
+    for (r = 0; r < 16; r++) {
+        memcpy(f->y + (mby * 16 + r) * f->y_stride + mbx * 16,
+               ybuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 16);
+    }
+
+    for (r = 0; r < 8; r++) {
+        memcpy(f->u + (mby * 8 + r) * f->uv_stride + mbx * 8,
+               ubuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
+        memcpy(f->v + (mby * 8 + r) * f->uv_stride + mbx * 8,
+               vbuf + (r + 1) * NGX_HTTP_OVERLAY_VP8_BPS + 1, 8);
+    }
 }
 
 
