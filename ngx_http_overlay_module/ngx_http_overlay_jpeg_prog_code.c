@@ -684,6 +684,12 @@ ngx_http_overlay_prog_room(unsigned char **out, size_t *size,
         return 0;
     }
 
+    /* the doubling would wrap, and realloc() of 0 bytes free the buffer */
+
+    if (n > (size_t) -1 / 4 - used) {
+        return -1;
+    }
+
     for (grown = *size * 2; grown - used < n; grown *= 2) {
         /* void */
     }

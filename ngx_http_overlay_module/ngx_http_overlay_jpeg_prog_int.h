@@ -171,6 +171,24 @@ typedef struct {
 } ngx_http_overlay_pspl_mark_t;
 
 
+/*
+ * A segment of a scan: units a..e-1, coded again (the overlay's columns
+ * of one row of the scan's units, rows touching merged), and what the
+ * decoding found where it begins and ends: the bits, the end of band run
+ * left there, where that run began; the DC predictors at a; with
+ * restarts, the data of a (after its RSTn) and e's RSTn
+ */
+typedef struct {
+    unsigned                          a, e;
+    ngx_http_overlay_pspl_mark_t      at0, at1;
+    unsigned                          left0, left1;
+    unsigned                          run;
+    ngx_http_overlay_pspl_mark_t      run_at, run_after;
+    size_t                            m0, m1;
+    int                               pred[MAX_COMPS_IN_SCAN];
+} ngx_http_overlay_pspl_seg_t;
+
+
 /* a scan of the source, and what the splice found in it */
 typedef struct {
     size_t                            sos;      /* its SOS marker */
@@ -183,10 +201,17 @@ typedef struct {
     unsigned                          units;    /* MCUs, or blocks */
     unsigned                          width;    /* of them in a row */
 
-    /* units u0..u1-1 are coded again; the rest is the source's */
+    /*
+     * units u0..u1-1 hold the segments coded again, ps->segs[seg] on
+     * (nseg of them); the rest is the source's
+     */
     unsigned                          u0, u1;
+    unsigned                          seg, nseg;
 
-    /* at u0 and u1: the bits, the end of band run left there */
+    /*
+     * at u0 and u1 (the first segment's start, the last one's end): the
+     * bits, the end of band run left there
+     */
     ngx_http_overlay_pspl_mark_t      at0, at1;
     unsigned                          left0, left1;
 
@@ -222,6 +247,12 @@ typedef struct {
     const unsigned char              *p;
     size_t                            len;
     unsigned                          y0, y1;   /* the region's iMCU rows */
+    unsigned                          x0, x1;   /* and columns */
+
+    /* every scan's segments, in the scans' order */
+    ngx_http_overlay_pspl_seg_t      *segs;
+    unsigned                          nsegs;
+    unsigned                          segs_size;
     unsigned                          nscans;
     ngx_http_overlay_pspl_scan_t      scan[NGX_HTTP_OVERLAY_PSPL_SCANS];
 
@@ -246,6 +277,7 @@ typedef struct {
     unsigned                          run;
     ngx_http_overlay_pspl_mark_t      run_at, run_after;
     int                               pred[MAX_COMPS_IN_SCAN];
+    size_t                            rst;      /* the last RSTn read */
     short                             scratch[DCTSIZE2];
 
     /* the region's blocks, per component: x0 <= x < x1, y0 <= y < y1 */
@@ -275,8 +307,9 @@ typedef struct {
      */
     unsigned                          ndrop;
 
-    /* the coder's state at unit ck, kept for the tries */
+    /* the coder's state at unit ck (of segment ck_seg), kept for tries */
     unsigned                          ck;
+    unsigned                          ck_seg;
     unsigned                          ck_valid;
     size_t                            ck_off;
     ngx_http_overlay_prog_coder_t     ck_cd;

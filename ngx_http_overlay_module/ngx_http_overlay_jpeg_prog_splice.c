@@ -116,6 +116,8 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     /* the region's rows, which the cut reads whole */
 
     mcu_w = (unsigned) j->src.max_h_samp_factor * DCTSIZE;
+    ps->x0 = (unsigned) r->x / mcu_w;
+    ps->x1 = ((unsigned) (r->x + r->w) + mcu_w - 1) / mcu_w;
 
     for (c = 0; c < j->src.num_components; c++) {
         v = (unsigned) j->src.comp_info[c].v_samp_factor;
@@ -177,6 +179,7 @@ ngx_http_overlay_jpeg_prog_splice_free(ngx_http_overlay_jpeg_t *j)
 
     if (ps != NULL) {
         free(ps->out);
+        free(ps->segs);
         free(ps);
         j->prog_splice = NULL;
     }

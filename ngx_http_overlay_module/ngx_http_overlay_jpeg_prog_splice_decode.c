@@ -20,14 +20,19 @@
  */
 
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngx_http_overlay_jpeg_prog_int.h"
 #include "ngx_http_overlay_jpeg_marker.h"
 
 
-static void ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
+static int ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
+static ngx_http_overlay_pspl_seg_t *ngx_http_overlay_pspl_seg(
+    ngx_http_overlay_pspl_t *ps);
+static void ngx_http_overlay_pspl_bound(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_seg_t *g, unsigned end);
 static int ngx_http_overlay_pspl_tables(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static int ngx_http_overlay_pspl_zero(ngx_http_overlay_pspl_t *ps,
@@ -54,13 +59,13 @@ int
 ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    int        rc;
-    short     *block;
-    unsigned   u, d0, d1, i, n, nb;
+    int                           rc;
+    short                        *block;
+    unsigned                      u, d0, d1, i, n, nb, k, b;
+    ngx_http_overlay_pspl_seg_t  *g;
 
-    ngx_http_overlay_pspl_plan(ps, sc);
-
-    if (ngx_http_overlay_pspl_tables(ps, sc) != 0
+    if (ngx_http_overlay_pspl_plan(ps, sc) != 0
+        || ngx_http_overlay_pspl_tables(ps, sc) != 0
         || ngx_http_overlay_pspl_zero(ps, sc, sc->ri ? sc->u0 : 0, sc->u1)
            != 0)
     {
@@ -84,7 +89,10 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
         return -1;
     }
 
-    sc->m0 = ps->rd.pos;
+    /* the segments' bounds in order: a, e of each (k even, odd) */
+
+    g = &ps->segs[sc->seg];
+    k = 0;
 
     for (u = d0; u < d1; u++) {
 
@@ -94,17 +102,19 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
             return -1;
         }
 
-        if (u == sc->u0) {
-            ngx_http_overlay_pspl_mark(ps, &sc->at0, 0);
-            sc->left0 = ps->eobrun;
-            sc->run = ps->run;
-            sc->run_at = ps->run_at;
-            sc->run_after = ps->run_after;
-            memcpy(sc->pred, ps->pred, sizeof(ps->pred));
+        for ( ;; ) {
+            if (k == 2 * sc->nseg) {
+                break;
+            }
 
-        } else if (u == sc->u1) {
-            ngx_http_overlay_pspl_mark(ps, &sc->at1, 0);
-            sc->left1 = ps->eobrun;
+            b = (k & 1) ? g[k / 2].e : g[k / 2].a;
+
+            if (b != u) {
+                break;
+            }
+
+            ngx_http_overlay_pspl_bound(ps, &g[k / 2], k & 1);
+            k++;
         }
 
         for (i = 0; i < sc->ncomps; i++) {
@@ -133,10 +143,25 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
         }
     }
 
-    if (d1 == sc->u1) {
-        ngx_http_overlay_pspl_mark(ps, &sc->at1, 0);
-        sc->left1 = ps->eobrun;
+    /* the bounds at d1, the last segment's end (and an empty one's) */
+
+    while (k < 2 * sc->nseg) {
+        ngx_http_overlay_pspl_bound(ps, &g[k / 2], k & 1);
+        k++;
     }
+
+    /* the scan's own: the first segment's start, the last one's end */
+
+    sc->at0 = g[0].at0;
+    sc->left0 = g[0].left0;
+    sc->run = g[0].run;
+    sc->run_at = g[0].run_at;
+    sc->run_after = g[0].run_after;
+    sc->m0 = g[0].m0;
+    memcpy(sc->pred, g[0].pred, sizeof(sc->pred));
+
+    sc->at1 = g[sc->nseg - 1].at1;
+    sc->left1 = g[sc->nseg - 1].left1;
 
     ngx_http_overlay_splice_fill(&ps->rd);
 
@@ -167,6 +192,7 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
         }
 
         sc->m1 = ps->rd.pos;
+        g[sc->nseg - 1].m1 = ps->rd.pos;
     }
 
     return 0;
@@ -174,21 +200,53 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
 
 
 /*
- * The units of the region's rows of iMCUs: for a component alone in its
- * scan, its rows of blocks; with restarts, whole intervals; without, one
- * unit more in a DC first scan, whose difference follows from theirs
+ * A segment's start (end 0) or end met: the reader's place, the run left,
+ * where it began, the predictors; with restarts, the data after the RSTn
+ * just read, or that RSTn
  */
 
 static void
+ngx_http_overlay_pspl_bound(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_seg_t *g, unsigned end)
+{
+    if (end) {
+        ngx_http_overlay_pspl_mark(ps, &g->at1, 0);
+        g->left1 = ps->eobrun;
+        g->m1 = ps->rst;
+        return;
+    }
+
+    ngx_http_overlay_pspl_mark(ps, &g->at0, 0);
+    g->left0 = ps->eobrun;
+    g->run = ps->run;
+    g->run_at = ps->run_at;
+    g->run_after = ps->run_after;
+    g->m0 = ps->rd.pos;
+    memcpy(g->pred, ps->pred, sizeof(ps->pred));
+}
+
+
+/*
+ * The segments of the scan: in each of the region's rows of iMCUs (for a
+ * component alone in its scan, each of its rows of blocks), the units of
+ * the region's columns; with restarts, whole intervals; without, one unit
+ * more in a DC first scan, whose difference follows from theirs.
+ * Segments that touch are one.
+ */
+
+static int
 ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    unsigned              v, rows, r0, r1, mcu_w, mcu_h;
-    jpeg_component_info  *ci;
+    unsigned                      v, h, rows, r, r0, r1, x0, x1, a, e,
+                                  mcu_w, mcu_h;
+    jpeg_component_info          *ci;
+    ngx_http_overlay_pspl_seg_t  *g;
 
     if (sc->ncomps == 1) {
         ci = &ps->j->src.comp_info[sc->comp[0]];
         v = (unsigned) ci->v_samp_factor;
+        h = (unsigned) ci->h_samp_factor;
         sc->width = ci->width_in_blocks;
         rows = ci->height_in_blocks;
 
@@ -196,6 +254,7 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
         mcu_w = (unsigned) ps->j->src.max_h_samp_factor * DCTSIZE;
         mcu_h = (unsigned) ps->j->src.max_v_samp_factor * DCTSIZE;
         v = 1;
+        h = 1;
         sc->width = (ps->j->src.image_width + mcu_w - 1) / mcu_w;
         rows = (ps->j->src.image_height + mcu_h - 1) / mcu_h;
     }
@@ -206,18 +265,88 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     r1 = ps->y1 * v;
     r0 = r0 < rows ? r0 : rows;
     r1 = r1 < rows ? r1 : rows;
+    x0 = ps->x0 * h;
+    x1 = ps->x1 * h;
+    x0 = x0 < sc->width ? x0 : sc->width;
+    x1 = x1 < sc->width ? x1 : sc->width;
 
-    sc->u0 = r0 * sc->width;
-    sc->u1 = r1 * sc->width;
+    sc->seg = ps->nsegs;
+    sc->nseg = 0;
+    g = NULL;
 
-    if (sc->ri != 0) {
-        sc->u0 = sc->u0 / sc->ri * sc->ri;
-        sc->u1 = (sc->u1 + sc->ri - 1) / sc->ri * sc->ri;
-        sc->u1 = sc->u1 < sc->units ? sc->u1 : sc->units;
+    for (r = r0; r < r1 || sc->nseg == 0; r++) {
+        a = r * sc->width + x0;
+        e = r * sc->width + x1;
 
-    } else if (sc->ss == 0 && sc->ah == 0 && sc->u1 < sc->units) {
-        sc->u1++;
+        if (r >= r1 || x0 >= x1) {
+
+            /* none: an empty segment, as a bound */
+
+            a = r0 * sc->width;
+            e = a;
+
+        } else if (sc->ri != 0) {
+            a = a / sc->ri * sc->ri;
+            e = (e + sc->ri - 1) / sc->ri * sc->ri;
+
+        } else if (sc->ss == 0 && sc->ah == 0) {
+            e++;
+        }
+
+        e = e < sc->units ? e : sc->units;
+
+        if (g != NULL && a <= g->e) {
+            g->e = e > g->e ? e : g->e;
+            continue;
+        }
+
+        g = ngx_http_overlay_pspl_seg(ps);
+
+        if (g == NULL) {
+            ps->why = "no memory";
+            return -1;
+        }
+
+        g->a = a;
+        g->e = e;
+        sc->nseg++;
+
+        if (a == e) {
+            break;
+        }
     }
+
+    sc->u0 = ps->segs[sc->seg].a;
+    sc->u1 = g->e;
+
+    return 0;
+}
+
+
+/* a segment more at the end of ps->segs, zeroed: NULL, no memory */
+
+static ngx_http_overlay_pspl_seg_t *
+ngx_http_overlay_pspl_seg(ngx_http_overlay_pspl_t *ps)
+{
+    unsigned                      n;
+    ngx_http_overlay_pspl_seg_t  *g;
+
+    if (ps->nsegs == ps->segs_size) {
+        n = ps->segs_size ? 2 * ps->segs_size : 64;
+        g = realloc(ps->segs, n * sizeof(ngx_http_overlay_pspl_seg_t));
+
+        if (g == NULL) {
+            return NULL;
+        }
+
+        ps->segs = g;
+        ps->segs_size = n;
+    }
+
+    g = &ps->segs[ps->nsegs++];
+    memset(g, 0, sizeof(ngx_http_overlay_pspl_seg_t));
+
+    return g;
 }
 
 
@@ -385,6 +514,7 @@ ngx_http_overlay_pspl_restart(ngx_http_overlay_pspl_t *ps,
         return -1;
     }
 
+    ps->rst = rd->pos;
     rd->pos += 2;
     rd->start = rd->pos;
     rd->acc = 0;
