@@ -3,8 +3,9 @@
  * ngx_http_overlay_module: the progressive entropy coder of blocks (ITU
  * T.81 G.1.2), shared by the writer of whole progressive JPEGs
  * (ngx_http_overlay_jpeg_prog.c) and the progressive splice
- * (ngx_http_overlay_jpeg_prog_splice.c), which codes only the overlay's
- * rows.  Private to those files, ngx_http_overlay_jpeg_prog_code.c and
+ * (ngx_http_overlay_jpeg_prog_splice.c), which codes only the blocks of
+ * the overlay's iMCUs (and the units after them a DC chain needs).
+ * Private to those files, ngx_http_overlay_jpeg_prog_code.c and
  * the unit tests.
  *
  * A coder codes one scan at a time, block by block in the scan's order,
@@ -144,6 +145,13 @@ int ngx_http_overlay_prog_room(unsigned char **out, size_t *size,
 size_t ngx_http_overlay_prog_skip(const unsigned char *p, size_t len,
     size_t pos);
 
+/*
+ * the coefficients of a block that are not zero, a bit each in zig-zag
+ * order (bit k: the k-th), by the coder's tables
+ */
+uint64_t ngx_http_overlay_prog_nonzero(
+    const ngx_http_overlay_prog_coder_t *cd, const short *block);
+
 /* the fit's cost (cd->sse) of coefficient z changed by d */
 void ngx_http_overlay_prog_cost(ngx_http_overlay_prog_coder_t *cd,
     unsigned z, int d);
@@ -220,11 +228,12 @@ typedef struct {
     ngx_http_overlay_pspl_mark_t      run_at, run_after;
 
     /*
-     * a DC first scan without restarts: where its data ends (an AC first
-     * scan's too, once decoded to its end: fin_known)
+     * a first scan without restarts, once decoded to its end (fin_known):
+     * where its data ends; the DC predictors at u1, to decode it from there
      */
     ngx_http_overlay_pspl_mark_t      fin;
     unsigned                          fin_known;
+    int                               pred1[MAX_COMPS_IN_SCAN];
 
     /* the source's data bits from u1 to the end, mod 8, once counted */
     unsigned                          left;

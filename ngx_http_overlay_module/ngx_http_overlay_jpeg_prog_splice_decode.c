@@ -2,16 +2,19 @@
 /*
  * ngx_http_overlay_module: the progressive splice's decoding side (see
  * ngx_http_overlay_jpeg_prog_splice.c): for one scan, the units to code
- * again planned (the region's rows of iMCUs; with restarts, whole
- * restart intervals), and the scan decoded as far as they need.
+ * again planned (in each of the region's rows of iMCUs, a segment of the
+ * region's columns; with restarts, whole restart intervals), and the scan
+ * decoded as far as they need.
  *
  * Without restarts a scan is decoded from its start up to the end of the
- * plan (an AC refinement scan cannot be decoded without the coefficients
- * earlier scans gave every block before), a DC first scan to its end (a
- * bit or two a block: its end is then known to the bit).  With restarts,
- * the intervals before the plan are passed over by their markers.  Where
- * the plan begins and ends, the reader's place, the end of band run left
- * and the DC predictors are kept; where each run's symbol was, too.
+ * last segment (an AC refinement scan cannot be decoded without the
+ * coefficients earlier scans gave every block before; the bits of the
+ * blocks between segments must be found); a first scan is decoded on to
+ * its end only when the output's padding needs where its data ends to the
+ * bit (ngx_http_overlay_pspl_finish()).  With restarts, the intervals
+ * before the plan are passed over by their markers.  Where each segment
+ * begins and ends, the reader's place, the end of band run left and the
+ * DC predictors are kept; where each run's symbol was, too.
  *
  * Decoding follows libjpeg's (jdphuff.c, T.81 G.2), but declines where
  * libjpeg would warn and go on: a code no table has, data that ends
@@ -73,7 +76,7 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
     }
 
     d0 = sc->ri ? sc->u0 : 0;
-    d1 = (sc->ss == 0 && sc->ah == 0 && sc->ri == 0) ? sc->units : sc->u1;
+    d1 = sc->u1;
 
     ps->rd.p = ps->p;
     ps->rd.pos = sc->data;
@@ -162,6 +165,7 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
 
     sc->at1 = g[sc->nseg - 1].at1;
     sc->left1 = g[sc->nseg - 1].left1;
+    memcpy(sc->pred1, ps->pred, sizeof(sc->pred1));
 
     ngx_http_overlay_splice_fill(&ps->rd);
 
@@ -659,6 +663,7 @@ ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
     int       s, r, b, p1, m1;
     short    *coef;
     unsigned  k;
+    uint64_t  nz;
 
     p1 = 1 << sc->al;
     m1 = -p1;
@@ -721,11 +726,18 @@ ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
     }
 
     if (ps->eobrun > 0) {
-        for ( /* void */ ; k <= sc->se; k++) {
-            coef = &block[ngx_http_overlay_splice_zigzag[k]];
 
-            if (*coef != 0 && ngx_http_overlay_pspl_correct(ps, coef, p1) != 0)
-            {
+        /* the ones not zero from k to se, by a mask (most are zero) */
+
+        nz = (k < DCTSIZE2)
+             ? ngx_http_overlay_prog_nonzero(&ps->cd, block) & ~0ull << k
+               & ~0ull >> (DCTSIZE2 - 1 - sc->se)
+             : 0;
+
+        for ( /* void */ ; nz != 0; nz &= nz - 1) {
+            coef = &block[ngx_http_overlay_splice_zigzag[__builtin_ctzll(nz)]];
+
+            if (ngx_http_overlay_pspl_correct(ps, coef, p1) != 0) {
                 return -1;
             }
         }
@@ -831,16 +843,16 @@ ngx_http_overlay_pspl_block(ngx_http_overlay_pspl_t *ps,
 
 
 /*
- * An AC first scan decoded from u1 to its end (no block kept: a first
- * scan needs no earlier one), so that where its data ends is known to the
- * bit (sc->fin): 0, or -1 with ps->why
+ * A first scan decoded from u1 to its end (no block kept: a first scan
+ * needs no earlier one), so that where its data ends is known to the bit
+ * (sc->fin): 0, or -1 with ps->why
  */
 
 int
 ngx_http_overlay_pspl_finish(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    unsigned                           u;
+    unsigned                           u, i, n, nb;
     ngx_http_overlay_splice_pos_t      at;
     ngx_http_overlay_splice_reader_t  *rd;
 
@@ -865,13 +877,30 @@ ngx_http_overlay_pspl_finish(ngx_http_overlay_pspl_t *ps,
     }
 
     ps->eobrun = sc->left1;
+    memcpy(ps->pred, sc->pred1, sizeof(ps->pred));
 
     for (u = sc->u1; u < sc->units; u++) {
-        memset(ps->scratch, 0, sizeof(ps->scratch));
+        if (sc->ss != 0) {
+            memset(ps->scratch, 0, sizeof(ps->scratch));
 
-        if (ngx_http_overlay_pspl_ac_first(ps, sc, u, ps->scratch) != 0) {
-            ps->why = "a code no table has, or the data ended";
-            return -1;
+            if (ngx_http_overlay_pspl_ac_first(ps, sc, u, ps->scratch) != 0)
+            {
+                ps->why = "a code no table has, or the data ended";
+                return -1;
+            }
+
+            continue;
+        }
+
+        for (i = 0; i < sc->ncomps; i++) {
+            nb = ngx_http_overlay_pspl_blocks(ps, sc, i);
+
+            for (n = 0; n < nb; n++) {
+                if (ngx_http_overlay_pspl_dc(ps, sc, i, ps->scratch) != 0) {
+                    ps->why = "a code no table has, or the data ended";
+                    return -1;
+                }
+            }
         }
     }
 

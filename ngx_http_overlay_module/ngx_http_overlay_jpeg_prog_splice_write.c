@@ -2,7 +2,8 @@
 /*
  * ngx_http_overlay_module: the progressive splice's output, pass 2 (see
  * ngx_http_overlay_jpeg_prog_splice.c): per scan, the source's bits before
- * the band, the band coded again, the source's bits after it, shifted.
+ * the first segment, each segment coded again, the source's bits between
+ * segments and after the last, shifted.
  *
  * A scan is tried again as need be (ngx_http_overlay_pspl_tries()): with
  * its tables extended by the symbols they lack, where they have room; then
@@ -583,46 +584,43 @@ ngx_http_overlay_pspl_tail(ngx_http_overlay_pspl_t *ps,
         ngx_http_overlay_pspl_run(ps, sc, sc->left1);
     }
 
-    if (sc->ss == 0 && sc->ah == 0) {
-        end = sc->fin;
+    /*
+     * The source's data ended in t ones, padding or not: where the
+     * output's end is d bits into a byte and t >= d, its padding could
+     * make a byte of its own, which decoders take for data before the
+     * marker
+     */
 
-    } else {
+    end.pos = sc->end;
+    end.start = sc->data;
+    end.bits = 0;
+
+    d = (unsigned) (cd->w.nb + ngx_http_overlay_pspl_left(ps, sc)) & 7;
+
+    t = (sc->end >= sc->data + 2
+         && ps->p[sc->end - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
+         && ps->p[sc->end - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
+        ? 8
+        : (unsigned) __builtin_ctz(~(unsigned) ps->p[sc->end - 1] | 0x100);
+
+    if (d != 0 && t >= d) {
 
         /*
-         * The source's data ended in t ones, padding or not: where the
-         * output's end is d bits into a byte and t >= d, its padding could
-         * make a byte of its own, which decoders take for data before the
-         * marker (a DC first scan was decoded to its end, and is exact)
+         * A first scan decoded to its end, once, so that its end is
+         * known to the bit: a DC first scan at once (a bit or two a
+         * block), an AC first scan when the tries did not help
          */
 
-        end.pos = sc->end;
-        end.start = sc->data;
-        end.bits = 0;
-
-        d = (unsigned) (cd->w.nb + ngx_http_overlay_pspl_left(ps, sc)) & 7;
-
-        t = (sc->end >= sc->data + 2
-             && ps->p[sc->end - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
-             && ps->p[sc->end - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
-            ? 8
-            : (unsigned) __builtin_ctz(~(unsigned) ps->p[sc->end - 1]
-                                       | 0x100);
-
-        if (d != 0 && t >= d) {
-            if (!ps->finish || sc->ah != 0) {
-                ps->why = "the scan's padding cannot be told";
-                return 2;
-            }
-
-            /* an AC first scan: decoded to its end, once */
-
-            if (!sc->fin_known && ngx_http_overlay_pspl_finish(ps, sc) != 0)
-            {
-                return -1;
-            }
-
-            end = sc->fin;
+        if (sc->ah != 0 || (sc->ss != 0 && !ps->finish)) {
+            ps->why = "the scan's padding cannot be told";
+            return 2;
         }
+
+        if (!sc->fin_known && ngx_http_overlay_pspl_finish(ps, sc) != 0) {
+            return -1;
+        }
+
+        end = sc->fin;
     }
 
     if (ngx_http_overlay_pspl_reserve(ps, 2 * (sc->end - sc->at1.pos) + 64)
