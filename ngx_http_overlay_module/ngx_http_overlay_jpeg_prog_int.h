@@ -335,6 +335,15 @@ typedef struct {
 
 
 /*
+ * What the last progressive splice on this thread planned, summed over its
+ * scans: the blocks of its segments, coded again; the blocks of the
+ * overlay's rows of each scan's units, across the width (for the tests)
+ */
+extern __thread unsigned long  ngx_http_overlay_pspl_coded;
+extern __thread unsigned long  ngx_http_overlay_pspl_rows;
+
+
+/*
  * The scan's units to code again and to decode planned, its entropy-coded
  * data decoded as far as the plan needs, the coefficients of the units
  * before u1 in j->rows: 0, or -1 with ps->why

@@ -98,6 +98,8 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
 
     j->prog_splice = ps;
     ps->j = j;
+    ngx_http_overlay_pspl_coded = 0;
+    ngx_http_overlay_pspl_rows = 0;
     ps->p = p;
     ps->len = len;
 

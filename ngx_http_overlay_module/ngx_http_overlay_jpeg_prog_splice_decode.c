@@ -30,6 +30,10 @@
 #include "ngx_http_overlay_jpeg_marker.h"
 
 
+__thread unsigned long  ngx_http_overlay_pspl_coded;
+__thread unsigned long  ngx_http_overlay_pspl_rows;
+
+
 static int ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static ngx_http_overlay_pspl_seg_t *ngx_http_overlay_pspl_seg(
@@ -243,7 +247,7 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
     unsigned                      v, h, rows, r, r0, r1, x0, x1, a, e,
-                                  mcu_w, mcu_h;
+                                  mcu_w, mcu_h, nb, i;
     jpeg_component_info          *ci;
     ngx_http_overlay_pspl_seg_t  *g;
 
@@ -322,6 +326,18 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
 
     sc->u0 = ps->segs[sc->seg].a;
     sc->u1 = g->e;
+
+    /* the counts, in blocks */
+
+    for (nb = 0, i = 0; i < sc->ncomps; i++) {
+        nb += ngx_http_overlay_pspl_blocks(ps, sc, i);
+    }
+
+    for (g = &ps->segs[sc->seg]; g < &ps->segs[ps->nsegs]; g++) {
+        ngx_http_overlay_pspl_coded += (unsigned long) (g->e - g->a) * nb;
+    }
+
+    ngx_http_overlay_pspl_rows += (unsigned long) (r1 - r0) * sc->width * nb;
 
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "ngx_http_overlay_jpeg_prog_int.h"
 #include "ngx_http_overlay_layout.h"
 
 
@@ -41,6 +42,8 @@ static unsigned prog_sof(const unsigned char *p, size_t len);
 static void prog_whole(const char *dir, const char *ppm);
 static void prog_extreme(const char *dir, const char *ppm);
 static void prog_edges(const char *dir, const char *ppm);
+static int prog_script(char *path, size_t size, const char *dir,
+    const char *file, const char *script);
 static int prog_case(const char *dir, const char *name,
     const unsigned char *jpeg, size_t len, const unsigned char *ref,
     size_t rlen, const jpeg_coefs_t *a, const unsigned char *sscript,
@@ -74,7 +77,6 @@ test_jpeg_prog(void)
     char                            name[160], dir[64], ppm[96], scans[96];
     double                          psnr, worst;
     size_t                          i, f, p, len, rlen, sn;
-    FILE                           *fp;
     gdImagePtr                      photo, im;
     unsigned char                  *jpeg, *ref, sscript[4096];
     jpeg_coefs_t                    a, b, c;
@@ -154,18 +156,13 @@ test_jpeg_prog(void)
      * split at 9 and refined once, the chroma's in full
      */
 
-    snprintf(scans, sizeof(scans), "%s/scans.txt", dir);
-    fp = fopen(scans, "w");
-
-    if (fp == NULL) {
-        CHECK(0, "prog: %s", scans);
+    if (prog_script(scans, sizeof(scans), dir, "scans.txt",
+                    "0,1,2: 0-0, 0, 2;\n0: 1-9, 0, 1;\n2: 1-63, 0, 0;\n"
+                    "1: 1-63, 0, 0;\n0: 10-63, 0, 1;\n0,1,2: 0-0, 2, 1;\n"
+                    "0,1,2: 0-0, 1, 0;\n0: 1-63, 1, 0;\n") != 0)
+    {
         return;
     }
-
-    fprintf(fp, "0,1,2: 0-0, 0, 2;\n0: 1-9, 0, 1;\n2: 1-63, 0, 0;\n"
-            "1: 1-63, 0, 0;\n0: 10-63, 0, 1;\n0,1,2: 0-0, 2, 1;\n"
-            "0,1,2: 0-0, 1, 0;\n0: 1-63, 1, 0;\n");
-    fclose(fp);
 
     worst = 100;
     cases = 0;
@@ -786,7 +783,6 @@ prog_edges(const char *dir, const char *ppm)
 {
     int                             gw, gh, fitted, k;
     char                            name[200], scans[96], cmd[256];
-    FILE                           *fp;
     double                          psnr, worst;
     size_t                          i, p, len, rlen, sn;
     gdImagePtr                      photo, im;
@@ -818,36 +814,32 @@ prog_edges(const char *dir, const char *ppm)
         ngx_http_overlay_position_e   position;
         ngx_http_overlay_style_e      style;
         double                        margin, size;
+        int                           narrow;   /* a third of the width */
     } layouts[] = {
         { "left edge", NGX_HTTP_OVERLAY_TOP_LEFT,
-          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0 },
+          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0, 1 },
         { "right edge", NGX_HTTP_OVERLAY_TOP_RIGHT,
-          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0 },
+          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0, 1 },
         { "centre", NGX_HTTP_OVERLAY_CENTER,
-          NGX_HTTP_OVERLAY_STYLE_BADGE, -1, 0 },
+          NGX_HTTP_OVERLAY_STYLE_BADGE, -1, 0, 1 },
         { "centre, large", NGX_HTTP_OVERLAY_CENTER,
-          NGX_HTTP_OVERLAY_STYLE_BADGE, -1, 0.2 },
+          NGX_HTTP_OVERLAY_STYLE_BADGE, -1, 0.2, 0 },
         { "right and bottom edges", NGX_HTTP_OVERLAY_BOTTOM_RIGHT,
-          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0.12 },
+          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0.12, 0 },
         { "banner at the top", NGX_HTTP_OVERLAY_TOP,
-          NGX_HTTP_OVERLAY_STYLE_BANNER, -1, 0 },
+          NGX_HTTP_OVERLAY_STYLE_BANNER, -1, 0, 0 },
     };
 
     ngx_http_overlay_options_init(&opts);
 
-    snprintf(scans, sizeof(scans), "%s/dc.txt", dir);
-    fp = fopen(scans, "w");
-
-    if (fp == NULL) {
-        CHECK(0, "prog: edges: %s", scans);
+    if (prog_script(scans, sizeof(scans), dir, "dc.txt",
+                    "0: 0-0, 0, 1;\n1: 0-0, 0, 0;\n2: 0-0, 0, 0;\n"
+                    "0: 1-5, 0, 2;\n1: 1-63, 0, 1;\n2: 1-63, 0, 0;\n"
+                    "0: 6-63, 0, 2;\n0: 1-63, 2, 1;\n0: 0-0, 1, 0;\n"
+                    "1: 1-63, 1, 0;\n0: 1-63, 1, 0;\n") != 0)
+    {
         return;
     }
-
-    fprintf(fp, "0: 0-0, 0, 1;\n1: 0-0, 0, 0;\n2: 0-0, 0, 0;\n"
-            "0: 1-5, 0, 2;\n1: 1-63, 0, 1;\n2: 1-63, 0, 0;\n"
-            "0: 6-63, 0, 2;\n0: 1-63, 2, 1;\n0: 0-0, 1, 0;\n"
-            "1: 1-63, 1, 0;\n0: 1-63, 1, 0;\n");
-    fclose(fp);
 
     photo = decode_fixture("rocket.jpg");
 
@@ -914,6 +906,33 @@ prog_edges(const char *dir, const char *ppm)
             CHECK(k != 0, "%s: not spliced", name);
 
             worst = (k > 0 && psnr < worst) ? psnr : worst;
+
+            /*
+             * Only the overlay's columns coded again: a third of the
+             * width, less than half of its rows' blocks (with restarts
+             * every 2 or 3 MCUs too: whole intervals); a banner, all
+             */
+
+            CHECK(k <= 0 || !layouts[p].narrow
+                  || 2 * ngx_http_overlay_pspl_coded
+                     < ngx_http_overlay_pspl_rows,
+                  "%s: %lu blocks of the overlay's rows' %lu coded again",
+                  name, ngx_http_overlay_pspl_coded,
+                  ngx_http_overlay_pspl_rows);
+
+            CHECK(k <= 0 || layouts[p].style != NGX_HTTP_OVERLAY_STYLE_BANNER
+                  || ngx_http_overlay_pspl_coded
+                     >= ngx_http_overlay_pspl_rows,
+                  "%s: %lu blocks of the banner's rows' %lu coded again",
+                  name, ngx_http_overlay_pspl_coded,
+                  ngx_http_overlay_pspl_rows);
+
+            if (i == 0 && p == 1) {
+                printf("%s: %lu blocks of the overlay's rows' %lu coded "
+                       "again\n", name,
+                       ngx_http_overlay_pspl_coded,
+                       ngx_http_overlay_pspl_rows);
+            }
         }
 
         free_coefs(&a);
@@ -923,6 +942,29 @@ prog_edges(const char *dir, const char *ppm)
 
     printf("prog: edges: the least PSNR of the overlay's bounds against the "
            "reference, %.2f dB; %d blocks fitted\n", worst, fitted);
+}
+
+
+/* a scan script for cjpeg -scans written to dir/file, its path: 0, or -1 */
+
+static int
+prog_script(char *path, size_t size, const char *dir, const char *file,
+    const char *script)
+{
+    FILE  *fp;
+
+    snprintf(path, size, "%s/%s", dir, file);
+    fp = fopen(path, "w");
+
+    if (fp == NULL) {
+        CHECK(0, "prog: %s", path);
+        return -1;
+    }
+
+    fputs(script, fp);
+    fclose(fp);
+
+    return 0;
 }
 
 
