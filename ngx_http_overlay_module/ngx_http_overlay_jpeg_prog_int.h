@@ -166,6 +166,13 @@ void ngx_http_overlay_prog_cost(ngx_http_overlay_prog_coder_t *cd,
 /* scans the splice takes, at most (real ones have about ten) */
 #define NGX_HTTP_OVERLAY_PSPL_SCANS   64
 
+/*
+ * segments of all scans, at most: past that a scan's segments are its
+ * rows across the width (one), so that a tall overlay over many scans
+ * keeps its state within about 2.5 MB
+ */
+#define NGX_HTTP_OVERLAY_PSPL_SEGS    16384
+
 /* units where a run may be ended early, kept; tried, at most */
 #define NGX_HTTP_OVERLAY_PSPL_CANDS   32
 #define NGX_HTTP_OVERLAY_PSPL_TRIES   64

@@ -278,6 +278,11 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     x0 = x0 < sc->width ? x0 : sc->width;
     x1 = x1 < sc->width ? x1 : sc->width;
 
+    if (ps->nsegs + (r1 - r0) > NGX_HTTP_OVERLAY_PSPL_SEGS && x0 < x1) {
+        x0 = 0;
+        x1 = sc->width;
+    }
+
     sc->seg = ps->nsegs;
     sc->nseg = 0;
     g = NULL;
