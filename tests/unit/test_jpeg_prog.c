@@ -42,6 +42,7 @@ static unsigned prog_sof(const unsigned char *p, size_t len);
 static void prog_whole(const char *dir, const char *ppm);
 static void prog_extreme(const char *dir, const char *ppm);
 static void prog_edges(const char *dir, const char *ppm);
+static void prog_many(const char *dir, const char *ppm);
 static int prog_script(char *path, size_t size, const char *dir,
     const char *file, const char *script);
 static int prog_case(const char *dir, const char *name,
@@ -325,6 +326,7 @@ test_jpeg_prog(void)
     prog_whole(dir, ppm);
     prog_extreme(dir, ppm);
     prog_edges(dir, ppm);
+    prog_many(dir, ppm);
 
     snprintf(name, sizeof(name), "rm -rf %s", dir);
 
@@ -942,6 +944,128 @@ prog_edges(const char *dir, const char *ppm)
 
     printf("prog: edges: the least PSNR of the overlay's bounds against the "
            "reference, %.2f dB; %d blocks fitted\n", worst, fitted);
+}
+
+
+/*
+ * More segments than the splice keeps (NGX_HTTP_OVERLAY_PSPL_SEGS): a
+ * greyscale JPEG of 64 scans (DC, then each AC coefficient alone) under
+ * an image layer as tall as the image, 288 rows of blocks in each scan:
+ * past the bound a scan's segments are its rows across the width.  The
+ * output is spliced, decodes without a warning, keeps every block
+ * outside the overlay's MCUs; it codes more than the overlay's columns
+ * (the scans past the bound) but less than its rows.
+ */
+
+static void
+prog_many(const char *dir, const char *ppm)
+{
+    int                             x, y, outside, all;
+    FILE                           *fp;
+    char                            scans[96], cmd[160];
+    size_t                          len, n, k;
+    gdImagePtr                      tall;
+    unsigned char                  *jpeg, script[4096];
+    jpeg_coefs_t                    a, b;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_rect_t         r;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const char *const  assets[] = { "bar" };
+
+    fp = fopen(ppm, "wb");
+
+    if (fp == NULL) {
+        CHECK(0, "prog: many: %s", ppm);
+        return;
+    }
+
+    fprintf(fp, "P5\n1024 2304\n255\n");
+
+    for (y = 0; y < 2304; y++) {
+        for (x = 0; x < 1024; x++) {
+            fputc((x * 7 + y * 3 + (x * y) % 29) & 0xff, fp);
+        }
+    }
+
+    fclose(fp);
+
+    n = (size_t) snprintf((char *) script, sizeof(script), "0: 0-0, 0, 0;\n");
+
+    for (k = 1; k < 64; k++) {
+        n += (size_t) snprintf((char *) script + n, sizeof(script) - n,
+                               "0: %u-%u, 0, 0;\n", (unsigned) k,
+                               (unsigned) k);
+    }
+
+    if (prog_script(scans, sizeof(scans), dir, "many.txt", (char *) script)
+        != 0)
+    {
+        return;
+    }
+
+    snprintf(cmd, sizeof(cmd), "cjpeg -grayscale -quality 40 -scans %s "
+             "%%s > %%s", scans);
+    jpeg = fit_make(cmd, ppm, dir, &len);
+
+    if (jpeg == NULL) {
+        CHECK(0, "prog: many: cjpeg failed");
+        return;
+    }
+
+    /* a bar 58 pixels wide, 2320 tall: every row of the image */
+
+    tall = gdImageCreateTrueColor(20, 800);
+    gdImageFilledRectangle(tall, 0, 0, 19, 799, gdTrueColor(30, 120, 220));
+
+    ngx_http_overlay_options_init(&opts);
+    one_image(&spec, &opts, assets, &tall);
+    spec.layers[0].position = NGX_HTTP_OVERLAY_CENTER;
+    spec.layers[0].scale = 0.057;
+
+    rc = ngx_http_overlay_composite(jpeg, len, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "prog: many: %s", err.msg);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        CHECK(prog_scans(blob.data, blob.len, script, sizeof(script), &n,
+                         &all) == 0
+              && n == 64 * 10 && !all
+              && prog_sof(blob.data, blob.len) == 0xc2
+              && jpeg_warnings(blob.data, blob.len) == 0
+              && prog_djpeg(dir, blob.data, blob.len) == 0,
+              "prog: many: not spliced, or not clean");
+
+        fit_bounds(&spec, &opts, 1024, 2304, &r);
+        read_coefs(jpeg, len, &a);
+        read_coefs(blob.data, blob.len, &b);
+        outside = fit_outside(&a, &b, &r);
+
+        CHECK(outside == 0 && r.h == 2304,
+              "prog: many: %d blocks changed outside the overlay's MCUs "
+              "(%d rows under it)", outside, r.h);
+
+        printf("prog: many: %lu blocks of the overlay's rows' %lu coded "
+               "again\n", ngx_http_overlay_pspl_coded,
+               ngx_http_overlay_pspl_rows);
+
+        CHECK(ngx_http_overlay_pspl_coded < ngx_http_overlay_pspl_rows
+              && 8 * ngx_http_overlay_pspl_coded
+                 > ngx_http_overlay_pspl_rows,
+              "prog: many: %lu blocks of %lu coded again",
+              ngx_http_overlay_pspl_coded, ngx_http_overlay_pspl_rows);
+
+        free_coefs(&a);
+        free_coefs(&b);
+        blob.free(blob.data);
+    }
+
+    gdImageDestroy(tall);
+    free(jpeg);
 }
 
 
