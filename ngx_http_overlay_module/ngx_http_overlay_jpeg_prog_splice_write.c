@@ -2,7 +2,8 @@
 /*
  * ngx_http_overlay_module: the progressive splice's output, pass 2 (see
  * ngx_http_overlay_jpeg_prog_splice.c): per scan, the source's bits before
- * the band, the band coded again, the source's bits after it, shifted.
+ * the first segment, each segment coded again, the source's bits between
+ * segments and after the last, shifted.
  *
  * A scan is tried again as need be (ngx_http_overlay_pspl_tries()): with
  * its tables extended by the symbols they lack, where they have room; then
@@ -32,6 +33,10 @@ static int ngx_http_overlay_pspl_scan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static int ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
+static void ngx_http_overlay_pspl_gap(ngx_http_overlay_pspl_t *ps,
+    const ngx_http_overlay_pspl_scan_t *sc,
+    const ngx_http_overlay_pspl_seg_t *prev,
+    const ngx_http_overlay_pspl_seg_t *g);
 static int ngx_http_overlay_pspl_tail(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static void ngx_http_overlay_pspl_run(ngx_http_overlay_pspl_t *ps,
@@ -114,18 +119,31 @@ static int
 ngx_http_overlay_pspl_tries(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc, size_t mark)
 {
-    int       rc;
-    JCOEF     value, *dropped;
-    unsigned  tries, ncand, n, drops, ndrop;
+    int                           rc;
+    JCOEF                         value, *dropped;
+    unsigned                      tries, ncand, n, drops, ndrop;
+    ngx_http_overlay_pspl_seg_t  *g;
 
     ps->fitting = 0;
     ps->finish = 0;
     ps->ck_valid = 0;
 
-    /* the tries' units: the band's last two rows (of its units) */
+    /*
+     * the tries' units: the last two segments, or the last one's last two
+     * rows (of its units)
+     */
 
-    ps->ck = (sc->u1 - sc->u0 > 2 * sc->width) ? sc->u1 - 2 * sc->width
-                                                : sc->u0;
+    g = &ps->segs[sc->seg];
+    ps->ck_seg = sc->nseg - 1;
+
+    if (g[ps->ck_seg].e - g[ps->ck_seg].a > 2 * sc->width) {
+        ps->ck = g[ps->ck_seg].e - 2 * sc->width;
+
+    } else {
+        ps->ck_seg = (sc->nseg > 1) ? sc->nseg - 2 : 0;
+        ps->ck = g[ps->ck_seg].a;
+    }
+
     ps->split = (unsigned) -1;
     ps->nsplit = 0;
     tries = 0;
@@ -323,20 +341,26 @@ units:
 }
 
 
-/* the band's units coded from their blocks */
+/*
+ * The segments' units coded from their blocks, the source's bits between
+ * them; a try from the state kept at unit ps->ck
+ */
 
 static int
 ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
     unsigned                        u, i, n, nb, c, h, v, bx, by, run, k,
-                                    z;
+                                    z, s;
     JCOEFPTR                        block;
     jpeg_component_info            *ci;
+    ngx_http_overlay_pspl_seg_t    *g;
     ngx_http_overlay_prog_coder_t  *cd;
 
     cd = &ps->cd;
-    u = sc->u0;
+    g = &ps->segs[sc->seg];
+    s = 0;
+    u = g[0].a;
 
     if (ps->split == (unsigned) -1) {
         ps->ncand = 0;
@@ -344,105 +368,189 @@ ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
         ps->ck_valid = 0;
 
     } else if (ps->ck_valid) {
+        s = ps->ck_seg;
         u = ps->ck;
     }
 
-    for ( /* void */ ; u < sc->u1; u++) {
+    for ( /* void */ ; s < sc->nseg; s++, u = (s < sc->nseg) ? g[s].a : 0) {
 
         /*
          * The tries change only units from ps->ck on: the state there
-         * kept, they begin from it
+         * kept, they begin from it (at a segment's start, before the
+         * source's bits up to it)
          */
 
-        if (u == ps->ck && ps->split == (unsigned) -1) {
+        if (s == ps->ck_seg && u == ps->ck && ps->split == (unsigned) -1)
+        {
             ngx_http_overlay_prog_coder_copy(&ps->ck_cd, cd);
             memcpy(ps->ck_grow, ps->grow, sizeof(ps->grow));
             ps->ck_off = (size_t) (cd->w.o - ps->out);
             ps->ck_valid = 1;
         }
 
-        run = cd->eobrun;
+        if (s != 0 && u == g[s].a) {
+            if (ngx_http_overlay_pspl_reserve(ps,
+                    (sc->ri ? g[s].m0 - g[s - 1].m1
+                            : 2 * (g[s].at0.pos - g[s - 1].at1.pos))
+                    + 2 * NGX_HTTP_OVERLAY_PROG_ROOM)
+                != 0)
+            {
+                return -1;
+            }
 
-        if (run != 0 && u >= ps->split && u < ps->split + ps->nsplit) {
-            ngx_http_overlay_prog_eobrun(cd);
+            ngx_http_overlay_pspl_gap(ps, sc, &g[s - 1], &g[s]);
         }
 
-        if (ngx_http_overlay_pspl_reserve(ps,
-                NGX_HTTP_OVERLAY_PROG_ROOM * (NGX_HTTP_OVERLAY_SPLICE_BLOCKS
-                                              + 2))
+        for ( /* void */ ; u < g[s].e; u++) {
+
+            if (u == ps->ck && s == ps->ck_seg && u != g[s].a
+                && ps->split == (unsigned) -1)
+            {
+                ngx_http_overlay_prog_coder_copy(&ps->ck_cd, cd);
+                memcpy(ps->ck_grow, ps->grow, sizeof(ps->grow));
+                ps->ck_off = (size_t) (cd->w.o - ps->out);
+                ps->ck_valid = 1;
+            }
+
+            run = cd->eobrun;
+
+            if (run != 0 && u >= ps->split && u < ps->split + ps->nsplit) {
+                ngx_http_overlay_prog_eobrun(cd);
+            }
+
+            if (ngx_http_overlay_pspl_reserve(ps,
+                    NGX_HTTP_OVERLAY_PROG_ROOM
+                    * (NGX_HTTP_OVERLAY_SPLICE_BLOCKS + 2))
+                != 0)
+            {
+                return -1;
+            }
+
+            if (sc->ri != 0 && u != g[s].a && u % sc->ri == 0) {
+                ngx_http_overlay_prog_eobrun(cd);
+                ngx_http_overlay_splice_pad(&cd->w);
+
+                *cd->w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
+                *cd->w.o++ = (unsigned char) (NGX_HTTP_OVERLAY_JPEG_RST0
+                                              + ((u / sc->ri - 1) & 7));
+
+                memset(cd->pred, 0, sizeof(cd->pred));
+            }
+
+            for (i = 0; i < sc->ncomps; i++) {
+                nb = ngx_http_overlay_pspl_blocks(ps, sc, i);
+                c = sc->comp[i];
+                ci = &ps->j->src.comp_info[c];
+                h = (sc->ncomps == 1) ? 1 : (unsigned) ci->h_samp_factor;
+                v = (sc->ncomps == 1) ? 1 : (unsigned) ci->v_samp_factor;
+
+                for (n = 0; n < nb; n++) {
+                    bx = u % sc->width * h + n % h;
+                    by = u / sc->width * v + n / h;
+
+                    block = (JCOEFPTR) ngx_http_overlay_pspl_block(ps, sc, u,
+                                                                    i, n);
+
+                    cd->fit = bx >= ps->rx0[c] && bx < ps->rx1[c]
+                              && by >= ps->ry0[c] && by < ps->ry1[c];
+
+                    if (cd->fit && sc->ss != 0 && ps->split == (unsigned) -1
+                        && u >= ps->ck
+                        && ps->ndrop < NGX_HTTP_OVERLAY_PSPL_CANDS)
+                    {
+                        for (k = sc->se; k >= sc->ss; k--) {
+                            z = ngx_http_overlay_splice_zigzag[k];
+
+                            if ((block[z] < 0 ? -block[z] : block[z])
+                                >> sc->al == 1)
+                            {
+                                ps->dropz[ps->ndrop] = (unsigned char) z;
+                                ps->drop[ps->ndrop++] = &block[z];
+                                break;
+                            }
+                        }
+                    }
+
+                    cd->fit = cd->fit && ps->fitting;
+
+                    if (ngx_http_overlay_prog_block(cd, i, block) != 0) {
+                        return -1;
+                    }
+                }
+            }
+
+            /* a unit within a run: one may end before it */
+
+            if (run != 0 && cd->eobrun == run + 1
+                && ps->split == (unsigned) -1 && u > ps->ck
+                && ps->ncand < NGX_HTTP_OVERLAY_PSPL_CANDS)
+            {
+                ps->cand[ps->ncand++] = u;
+            }
+        }
+
+        /* a segment's end: its run ended, the source's run goes on */
+
+        if (ngx_http_overlay_pspl_reserve(ps, NGX_HTTP_OVERLAY_PROG_ROOM)
             != 0)
         {
             return -1;
         }
 
-        if (sc->ri != 0 && u != sc->u0 && u % sc->ri == 0) {
-            ngx_http_overlay_prog_eobrun(cd);
-            ngx_http_overlay_splice_pad(&cd->w);
-
-            *cd->w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
-            *cd->w.o++ = (unsigned char) (NGX_HTTP_OVERLAY_JPEG_RST0
-                                          + ((u / sc->ri - 1) & 7));
-
-            memset(cd->pred, 0, sizeof(cd->pred));
-        }
-
-        for (i = 0; i < sc->ncomps; i++) {
-            nb = ngx_http_overlay_pspl_blocks(ps, sc, i);
-            c = sc->comp[i];
-            ci = &ps->j->src.comp_info[c];
-            h = (sc->ncomps == 1) ? 1 : (unsigned) ci->h_samp_factor;
-            v = (sc->ncomps == 1) ? 1 : (unsigned) ci->v_samp_factor;
-
-            for (n = 0; n < nb; n++) {
-                bx = u % sc->width * h + n % h;
-                by = u / sc->width * v + n / h;
-
-                block = (JCOEFPTR) ngx_http_overlay_pspl_block(ps, sc, u, i,
-                                                                n);
-
-                cd->fit = bx >= ps->rx0[c] && bx < ps->rx1[c]
-                          && by >= ps->ry0[c] && by < ps->ry1[c];
-
-                if (cd->fit && sc->ss != 0 && ps->split == (unsigned) -1
-                    && u >= ps->ck && ps->ndrop < NGX_HTTP_OVERLAY_PSPL_CANDS)
-                {
-                    for (k = sc->se; k >= sc->ss; k--) {
-                        z = ngx_http_overlay_splice_zigzag[k];
-
-                        if ((block[z] < 0 ? -block[z] : block[z]) >> sc->al
-                            == 1)
-                        {
-                            ps->dropz[ps->ndrop] = (unsigned char) z;
-                            ps->drop[ps->ndrop++] = &block[z];
-                            break;
-                        }
-                    }
-                }
-
-                cd->fit = cd->fit && ps->fitting;
-
-                if (ngx_http_overlay_prog_block(cd, i, block) != 0) {
-                    return -1;
-                }
-            }
-        }
-
-        /* a unit within a run: one may end before it */
-
-        if (run != 0 && cd->eobrun == run + 1 && ps->split == (unsigned) -1
-            && u > ps->ck && ps->ncand < NGX_HTTP_OVERLAY_PSPL_CANDS)
-        {
-            ps->cand[ps->ncand++] = u;
-        }
+        ngx_http_overlay_prog_eobrun(cd);
     }
-
-    if (ngx_http_overlay_pspl_reserve(ps, NGX_HTTP_OVERLAY_PROG_ROOM) != 0) {
-        return -1;
-    }
-
-    ngx_http_overlay_prog_eobrun(cd);
 
     return 0;
+}
+
+
+/*
+ * Between segments prev and g: with restarts, the source's bytes from
+ * prev's end's RSTn to g's data; without, the source's bits, where a run
+ * that crosses prev's end is cut there (a new EOBn for its blocks after
+ * it, whose correction bits, in a refinement scan, follow in the source),
+ * one that crosses g's start too (a new EOBn for its blocks before it,
+ * then their correction bits as they were), and one that crosses both is
+ * one run of the blocks between them.  The room is the caller's.
+ */
+
+static void
+ngx_http_overlay_pspl_gap(ngx_http_overlay_pspl_t *ps,
+    const ngx_http_overlay_pspl_scan_t *sc,
+    const ngx_http_overlay_pspl_seg_t *prev,
+    const ngx_http_overlay_pspl_seg_t *g)
+{
+    unsigned  gap;
+
+    memcpy(ps->cd.pred, g->pred, sizeof(ps->cd.pred));
+
+    if (sc->ri != 0) {
+        ngx_http_overlay_splice_pad(&ps->cd.w);
+        memcpy(ps->cd.w.o, ps->p + prev->m1, g->m0 - prev->m1);
+        ps->cd.w.o += g->m0 - prev->m1;
+        return;
+    }
+
+    gap = g->a - prev->e;
+
+    if (prev->left1 > gap) {
+        ngx_http_overlay_pspl_run(ps, sc, gap);
+        ngx_http_overlay_pspl_bits(ps, &prev->at1, &g->at0);
+        return;
+    }
+
+    if (prev->left1 != 0) {
+        ngx_http_overlay_pspl_run(ps, sc, prev->left1);
+    }
+
+    if (g->left0 == 0) {
+        ngx_http_overlay_pspl_bits(ps, &prev->at1, &g->at0);
+        return;
+    }
+
+    ngx_http_overlay_pspl_bits(ps, &prev->at1, &g->run_at);
+    ngx_http_overlay_pspl_run(ps, sc, g->a - g->run);
+    ngx_http_overlay_pspl_bits(ps, &g->run_after, &g->at0);
 }
 
 
@@ -476,46 +584,43 @@ ngx_http_overlay_pspl_tail(ngx_http_overlay_pspl_t *ps,
         ngx_http_overlay_pspl_run(ps, sc, sc->left1);
     }
 
-    if (sc->ss == 0 && sc->ah == 0) {
-        end = sc->fin;
+    /*
+     * The source's data ended in t ones, padding or not: where the
+     * output's end is d bits into a byte and t >= d, its padding could
+     * make a byte of its own, which decoders take for data before the
+     * marker
+     */
 
-    } else {
+    end.pos = sc->end;
+    end.start = sc->data;
+    end.bits = 0;
+
+    d = (unsigned) (cd->w.nb + ngx_http_overlay_pspl_left(ps, sc)) & 7;
+
+    t = (sc->end >= sc->data + 2
+         && ps->p[sc->end - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
+         && ps->p[sc->end - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
+        ? 8
+        : (unsigned) __builtin_ctz(~(unsigned) ps->p[sc->end - 1] | 0x100);
+
+    if (d != 0 && t >= d) {
 
         /*
-         * The source's data ended in t ones, padding or not: where the
-         * output's end is d bits into a byte and t >= d, its padding could
-         * make a byte of its own, which decoders take for data before the
-         * marker (a DC first scan was decoded to its end, and is exact)
+         * A first scan decoded to its end, once, so that its end is
+         * known to the bit: a DC first scan at once (a bit or two a
+         * block), an AC first scan when the tries did not help
          */
 
-        end.pos = sc->end;
-        end.start = sc->data;
-        end.bits = 0;
-
-        d = (unsigned) (cd->w.nb + ngx_http_overlay_pspl_left(ps, sc)) & 7;
-
-        t = (sc->end >= sc->data + 2
-             && ps->p[sc->end - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
-             && ps->p[sc->end - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
-            ? 8
-            : (unsigned) __builtin_ctz(~(unsigned) ps->p[sc->end - 1]
-                                       | 0x100);
-
-        if (d != 0 && t >= d) {
-            if (!ps->finish || sc->ah != 0) {
-                ps->why = "the scan's padding cannot be told";
-                return 2;
-            }
-
-            /* an AC first scan: decoded to its end, once */
-
-            if (!sc->fin_known && ngx_http_overlay_pspl_finish(ps, sc) != 0)
-            {
-                return -1;
-            }
-
-            end = sc->fin;
+        if (sc->ah != 0 || (sc->ss != 0 && !ps->finish)) {
+            ps->why = "the scan's padding cannot be told";
+            return 2;
         }
+
+        if (!sc->fin_known && ngx_http_overlay_pspl_finish(ps, sc) != 0) {
+            return -1;
+        }
+
+        end = sc->fin;
     }
 
     if (ngx_http_overlay_pspl_reserve(ps, 2 * (sc->end - sc->at1.pos) + 64)

@@ -120,6 +120,22 @@ one_text(ngx_http_overlay_spec_t *spec, const ngx_http_overlay_options_t *opts,
 }
 
 
+void
+one_image(ngx_http_overlay_spec_t *spec, ngx_http_overlay_options_t *opts,
+    const char *const *names, gdImagePtr *im)
+{
+    opts->spec.assets = names;
+    opts->spec.nassets = 1;
+    opts->render.assets = im;
+    opts->render.nassets = 1;
+
+    memset(spec, 0, sizeof(ngx_http_overlay_spec_t));
+    spec->layers[0] = opts->spec.defaults;
+    spec->layers[0].type = NGX_HTTP_OVERLAY_LAYER_IMAGE;
+    spec->nlayers = 1;
+}
+
+
 /* bytes with n bytes at pos replaced by the m bytes of s */
 
 unsigned char *
