@@ -255,6 +255,8 @@ ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
                                       info->height);
     }
 
+    im.reduce = (conf->png_reduce != 0);
+
     rc = ngx_http_overlay_png_paint(&im, painter, err);
 
     if (rc == NGX_HTTP_OVERLAY_OK) {

@@ -69,6 +69,7 @@ typedef struct {
     unsigned char              trns[256];
     const unsigned char       *chunks;          /* whole chunks, CRCs too */
     size_t                     chunks_len;      /* written after IHDR */
+    unsigned                   reduce;          /* overlay_png_reduce on */
 } ngx_http_overlay_png_image_t;
 
 

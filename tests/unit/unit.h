@@ -349,6 +349,9 @@ void test_png_encode(void);
 /* test_png_blend.c */
 void test_png_blend(void);
 
+/* test_png_reduce.c */
+void test_png_reduce(void);
+
 /* test_codec_webp.c */
 void test_webp_headers(void);
 void test_webp_composite(void);
