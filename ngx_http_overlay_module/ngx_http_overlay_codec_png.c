@@ -413,9 +413,14 @@ ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
 
     if (pn->idat != NULL) {
 
-        /* the stored stream's Adler-32 is libdeflate's, checked */
+        /*
+         * the stored stream's Adler-32 is libdeflate's, checked; the
+         * critical chunks' CRCs are checked (the stored IDAT's is ours):
+         * libpng computes only the ancillary chunks' again
+         */
 
         (void) png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+        png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_DEFAULT);
     }
 
     if (setjmp(png_jmpbuf(png)) == 0) {

@@ -129,6 +129,15 @@ ngx_http_overlay_png_blend(ngx_http_overlay_png_image_t *im,
         if (rc != NGX_HTTP_OVERLAY_OK) {
             return rc;
         }
+
+        if (im->colour == 2 && im->depth == 8) {
+
+            /* grey in RGB but where the overlay is: for the encoder */
+
+            im->grey = 1;
+            im->grey_y0 = (unsigned) y0;
+            im->grey_y1 = (unsigned) (y0 + gdImageSY(layer));
+        }
     }
 
     /* 1, 2, 4-bit grey, or a key, that the blends do not fit */
@@ -689,6 +698,19 @@ ngx_http_overlay_png_expand(const ngx_http_overlay_png_image_t *im,
         for (y = 0; y < im->height; y++) {
             p = im->rows + y * im->stride + 1;
             d = to->rows + y * to->stride + 1;
+
+            if (b == 1 && m == 0) {
+
+                /* 8-bit grey, the common case: no call per sample */
+
+                for (x = 0; x < im->width; x++, d += 3) {
+                    d[0] = p[x];
+                    d[1] = p[x];
+                    d[2] = p[x];
+                }
+
+                continue;
+            }
 
             for (x = 0; x < im->width; x++) {
                 for (k = 0; k < 3; k++) {

@@ -41,6 +41,8 @@ static void ngx_http_overlay_png_gather(
 static void ngx_http_overlay_png_filter(unsigned char *out,
     const unsigned char *cur, const unsigned char *prev, size_t n,
     unsigned bpp, unsigned char *scratch);
+static void ngx_http_overlay_png_filter_grey(unsigned char *row,
+    const unsigned char *prev, size_t n, unsigned char *scratch);
 static void ngx_http_overlay_png_sub(unsigned char *out,
     const unsigned char *cur, size_t n, unsigned bpp,
     unsigned char *scratch);
@@ -251,6 +253,12 @@ ngx_http_overlay_png_plain(ngx_http_overlay_png_image_t *im,
 
         if (im->depth == 16) {
             ngx_http_overlay_png_sub(row, row + 1, rowbytes, bpp, scratch);
+            continue;
+        }
+
+        if (im->grey && y > 0 && (y < im->grey_y0 || y > im->grey_y1)) {
+            ngx_http_overlay_png_filter_grey(row, row + 1 - im->stride,
+                                             rowbytes, scratch);
             continue;
         }
 
@@ -567,6 +575,44 @@ choose:
     memcpy(out + 1, scratch + (best - 1) * n, n);
 }
 
+
+/*
+ * A row of grey made RGB, and the row above it, both R = G = B: each
+ * filter's bytes are the grey row's filtered bytes three times each, their
+ * sums three times the grey's (but for the first row, not taken here), so
+ * the choice is the same: the grey samples are filtered (bpp 1), then
+ * tripled.  row[0] takes the type, row + 1 the n filtered bytes.
+ */
+
+static void
+ngx_http_overlay_png_filter_grey(unsigned char *row,
+    const unsigned char *prev, size_t n, unsigned char *scratch)
+{
+    size_t                          i, g;
+    unsigned char *restrict         cur, *restrict up, *restrict f;
+    const unsigned char *restrict   x;
+
+    g = n / 3;
+    cur = scratch + 4 * g;
+    up = scratch + 5 * g;
+    f = scratch + 6 * g;
+
+    for (i = 0; i < g; i++) {
+        cur[i] = row[1 + 3 * i];
+        up[i] = prev[3 * i];
+    }
+
+    ngx_http_overlay_png_filter(f, cur, up, g, 1, scratch);
+
+    row[0] = f[0];
+    x = f + 1;
+
+    for (i = 0; i < g; i++) {
+        row[1 + 3 * i] = x[i];
+        row[2 + 3 * i] = x[i];
+        row[3 + 3 * i] = x[i];
+    }
+}
 
 
 /*

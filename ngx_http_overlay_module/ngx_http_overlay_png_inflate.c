@@ -35,7 +35,7 @@ ngx_http_overlay_png_inflate(const unsigned char *d, size_t len, size_t raw,
         return NULL;
     }
 
-    /* the IDATs, consecutive, their CRCs right */
+    /* the IDATs, consecutive, the CRCs of every critical chunk right */
 
     zlen = 0;
     pos = 8;
@@ -68,6 +68,12 @@ ngx_http_overlay_png_inflate(const unsigned char *d, size_t len, size_t raw,
             zlen += chunk;
             n++;
             end = pos + 12 + chunk;
+
+        } else if ((d[pos + 4] & 0x20) == 0
+                   && libdeflate_crc32(0, &d[pos + 4], chunk + 4)
+                      != ngx_http_overlay_be32(&d[pos + 8 + chunk]))
+        {
+            return NULL;                        /* a critical chunk's CRC */
 
         } else if (memcmp(&d[pos + 4], "IEND", 4) == 0) {
             break;

@@ -17,7 +17,8 @@
 /*
  * The image data of the PNG of len bytes at d, whose filtered rows are raw
  * bytes (its IHDR checked, within the limits, by the caller; 0: too
- * many): when its IDATs are consecutive, their CRCs right, and their data
+ * many): when its IDATs are consecutive, the CRCs of its critical chunks
+ * (IHDR, PLTE, IDAT, IEND and any other) right, and their data
  * one zlib stream of exactly raw bytes with its Adler-32 right, one IDAT
  * chunk (length, type, a zlib stream of stored blocks, CRC) of the same
  * rows, malloc()ed, of *idat_len bytes, to be read in place of the bytes
