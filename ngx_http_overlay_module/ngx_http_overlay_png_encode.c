@@ -433,7 +433,6 @@ ngx_http_overlay_png_filter(unsigned char *out, const unsigned char *cur,
     const unsigned char *prev, size_t n, unsigned bpp,
     unsigned char *scratch)
 {
-    int16_t                         a, b, c, p, pa, pb, pc;
     size_t                          i, best;
     uint32_t                        sum[5];
     unsigned char                   v;
@@ -550,20 +549,8 @@ ngx_http_overlay_png_filter(unsigned char *out, const unsigned char *cur,
     }
 
     for (i = bpp; i < n; i++) {
-        a = x[i - bpp];
-        b = y[i];
-        c = y[i - bpp];
-
-        p = b - c;
-        pc = a - c;
-        pa = p < 0 ? -p : p;
-        pb = pc < 0 ? -pc : pc;
-        pc = p + pc;
-        pc = pc < 0 ? -pc : pc;
-
-        p = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
-
-        v = (unsigned char) (x[i] - p);
+        v = (unsigned char) (x[i] - ngx_http_overlay_png_paeth(x[i - bpp], y[i],
+                                                               y[i - bpp]));
         f[i] = v;
         sum[4] += ngx_http_overlay_png_mag(v);
     }

@@ -213,7 +213,6 @@ int
 ngx_http_overlay_png_unfilter(unsigned char *rows, size_t stride,
     size_t height, size_t bpp)
 {
-    int                       a, b, c, p, pa, pb, pc;
     size_t                    i, n, y;
     unsigned char *restrict   x;
     const unsigned char      *up;
@@ -277,19 +276,9 @@ ngx_http_overlay_png_unfilter(unsigned char *rows, size_t stride,
             }
 
             for (i = bpp; i < n; i++) {
-                a = x[i - bpp];
-                b = up[i];
-                c = up[i - bpp];
-
-                p = b - c;
-                pc = a - c;
-                pa = p < 0 ? -p : p;
-                pb = pc < 0 ? -pc : pc;
-                pc = p + pc;
-                pc = pc < 0 ? -pc : pc;
-
-                x[i] = (unsigned char) (x[i] + ((pa <= pb && pa <= pc) ? a
-                                                : pb <= pc ? b : c));
+                x[i] = (unsigned char) (x[i] + ngx_http_overlay_png_paeth(
+                                                   x[i - bpp], up[i],
+                                                   up[i - bpp]));
             }
 
             break;

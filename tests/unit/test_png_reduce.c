@@ -31,8 +31,6 @@ typedef struct {
 } reduce_src_t;
 
 
-static unsigned char *reduce_render(const unsigned char *png, size_t len,
-    int reduce, size_t *out_len);
 static int reduce_read(const unsigned char *png, size_t len,
     reduce_rgba_t *im);
 static void reduce_read_data(png_structp png, png_bytep buf, size_t size);
@@ -99,8 +97,8 @@ reduce_check(const char *name, const unsigned char *src, size_t slen)
     unsigned char        *o, *def;
     const unsigned char  *p, *q, *r;
 
-    o = reduce_render(src, slen, 1, &olen);
-    def = reduce_render(src, slen, 0, &dlen);
+    o = png_render_badge(src, slen, 0, 0, 1, &olen);
+    def = png_render_badge(src, slen, 0, 0, 0, &dlen);
 
     CHECK(o != NULL && def != NULL, "%s: rendered", name);
 
@@ -214,41 +212,6 @@ reduce_check(const char *name, const unsigned char *src, size_t slen)
     free(c.px);
     free(o);
     free(def);
-}
-
-
-/* the default badge, "Last Chance!", red; the PNG made, malloc()ed */
-
-static unsigned char *
-reduce_render(const unsigned char *png, size_t len, int reduce,
-    size_t *out_len)
-{
-    unsigned char                  *p;
-    ngx_http_overlay_rc_e           rc;
-    ngx_http_overlay_blob_t         blob;
-    ngx_http_overlay_spec_t         spec;
-    ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
-    ngx_http_overlay_image_info_t   info;
-
-    ngx_http_overlay_options_init(&opts);
-    opts.codec.png_reduce = reduce;
-    one_text(&spec, &opts, "Last Chance!");
-
-    rc = ngx_http_overlay_composite(png, len, &spec, &opts, &info, &blob,
-                                    &err);
-    if (rc != NGX_HTTP_OVERLAY_OK) {
-        printf("  composite: %s: %s\n", ngx_http_overlay_reason(rc),
-               err.msg);
-        return NULL;
-    }
-
-    p = malloc(blob.len);
-    memcpy(p, blob.data, blob.len);
-    *out_len = blob.len;
-    ngx_http_overlay_codec_free(&blob);
-
-    return p;
 }
 
 
