@@ -214,6 +214,7 @@ ngx_http_overlay_png_unfilter(unsigned char *rows, size_t stride,
     size_t height, size_t bpp)
 {
     size_t                    i, n, y;
+    unsigned                  a;
     unsigned char *restrict   x;
     const unsigned char      *up;
 
@@ -273,6 +274,24 @@ ngx_http_overlay_png_unfilter(unsigned char *rows, size_t stride,
 
             for (i = 0; i < bpp; i++) {
                 x[i] = (unsigned char) (x[i] + up[i]);
+            }
+
+            if (bpp == 1) {
+
+                /*
+                 * one byte a pixel: the chain from byte to byte is the
+                 * time; the left byte kept in a register, not read back
+                 * from the byte just stored
+                 */
+
+                for (a = x[0], i = 1; i < n; i++) {
+                    a = (unsigned char) (x[i] + ngx_http_overlay_png_paeth(
+                                                    (int16_t) a, up[i],
+                                                    up[i - 1]));
+                    x[i] = (unsigned char) a;
+                }
+
+                break;
             }
 
             for (i = bpp; i < n; i++) {
