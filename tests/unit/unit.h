@@ -357,6 +357,16 @@ void test_png_encode(void);
 /* test_png_blend.c */
 void test_png_blend(void);
 
+/*
+ * The PNG the composite makes of png with the default badge, or a grey
+ * one (opaque or not), overlay_png_reduce on or off; malloc()ed.
+ */
+unsigned char *png_render_badge(const unsigned char *png, size_t len,
+    int grey, int opaque, int reduce, size_t *out_len);
+
+/* test_png_reduce.c */
+void test_png_reduce(void);
+
 /* test_codec_webp.c */
 void test_webp_headers(void);
 void test_webp_composite(void);
