@@ -60,6 +60,8 @@ static void ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info, int interlace);
 static void ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn,
     png_structp png, ngx_http_overlay_png_image_t *im);
+static int ngx_http_overlay_png_indices(ngx_http_overlay_png_t *pn,
+    ngx_http_overlay_png_image_t *im);
 static void ngx_http_overlay_png_rgba_to_gd(gdImagePtr im);
 static void ngx_http_overlay_png_read_data(png_structp png, png_bytep buf,
     size_t size);
@@ -786,6 +788,10 @@ ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
         }
     }
 
+    if (ngx_http_overlay_png_indices(pn, im) != 0) {
+        return;
+    }
+
     png_read_end(png, NULL);
 }
 
@@ -793,20 +799,14 @@ ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
 /*
  * The rows libdeflate inflated (8 or 16 bits, not interlaced: their
  * layout is the encoder's), unfiltered in place, refused in libpng's
- * words: a filter type past 4; a palette index past the palette (which
- * libpng's reader let through here, its check running only with a
- * transformation and off by one).  Then libpng reads the rest of the
- * file.
+ * words: a filter type past 4; a palette index past the palette.  Then
+ * libpng reads the rest of the file.
  */
 
 static void
 ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn, png_structp png,
     ngx_http_overlay_png_image_t *im)
 {
-    size_t          x, y;
-    unsigned        max;
-    unsigned char  *p;
-
     im->rows = pn->rows;
     pn->rows = NULL;
 
@@ -819,27 +819,51 @@ ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn, png_structp png,
         return;
     }
 
-    if (im->colour == PNG_COLOR_TYPE_PALETTE && im->npalette < 256) {
-        max = 0;
-
-        for (y = 0; y < im->height; y++) {
-            p = im->rows + y * im->stride + 1;
-
-            for (x = 0; x < im->width; x++) {
-                max = p[x] > max ? p[x] : max;
-            }
-        }
-
-        if (max >= im->npalette) {
-            pn->rc = ngx_http_overlay_error(pn->err,
-                                            NGX_HTTP_OVERLAY_BAD_IMAGE,
-                                            "png: Read palette index "
-                                            "exceeding num_palette");
-            return;
-        }
+    if (ngx_http_overlay_png_indices(pn, im) != 0) {
+        return;
     }
 
     png_read_end(png, NULL);
+}
+
+
+/*
+ * A palette index past the palette is refused in libpng's words, on every
+ * path: libpng's reader lets it through in rows read as they are (its
+ * check runs only with a transformation, and takes the index of the
+ * palette's size for one inside it).  Samples are a byte each here.
+ */
+
+static int
+ngx_http_overlay_png_indices(ngx_http_overlay_png_t *pn,
+    ngx_http_overlay_png_image_t *im)
+{
+    size_t          x, y;
+    unsigned        max;
+    unsigned char  *p;
+
+    if (im->colour != PNG_COLOR_TYPE_PALETTE || im->npalette >= 256) {
+        return 0;
+    }
+
+    max = 0;
+
+    for (y = 0; y < im->height; y++) {
+        p = im->rows + y * im->stride + 1;
+
+        for (x = 0; x < im->width; x++) {
+            max = p[x] > max ? p[x] : max;
+        }
+    }
+
+    if (max < im->npalette) {
+        return 0;
+    }
+
+    pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                    "png: Read palette index exceeding "
+                                    "num_palette");
+    return -1;
 }
 
 

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <png.h>
 
 #include "unit.h"
@@ -618,6 +619,42 @@ test_png_idat(void)
               && strcmp(err.msg, want) == 0,
               "%s: refused, \"%s\"", k == 6 ? "filter type 5"
                                            : "palette index 255 of 255",
+              err.msg);
+
+        free(png);
+    }
+
+    /*
+     * what libpng reads itself (4 bits; 8 bits interlaced), its PLTE cut
+     * to 8 entries under pixels of 16 and 256: refused in the same words
+     * as the rows the module unfilters
+     */
+
+    for (k = 0; k < 2 && rc == NGX_HTTP_OVERLAY_OK; k++) {
+        unsigned char  chunk[36];
+
+        pal = make_png(64, 48, PNG_COLOR_TYPE_PALETTE, k == 0 ? 4 : 8, k,
+                       0, &m);
+        plte = png_chunk_find(pal, m, "PLTE", &n);
+
+        png_save_uint_32(chunk, 24);
+        memcpy(chunk + 4, "PLTE", 4);
+        memcpy(chunk + 8, plte, 24);
+        png_save_uint_32(chunk + 32, libdeflate_crc32(0, chunk + 4, 28));
+
+        png = replace_bytes(pal, m, (size_t) (plte - 8 - pal), n + 12, chunk,
+                            sizeof(chunk), &n);
+        free(pal);
+        memset(&err, 0, sizeof(err));
+
+        CHECK(ngx_http_overlay_composite(png, n, &spec, &opts, &info, &b,
+                                         &err)
+              != NGX_HTTP_OVERLAY_OK
+              && strcmp(err.msg,
+                        "png: Read palette index exceeding num_palette")
+                 == 0,
+              "%s, 8 entries, indices past them: refused, \"%s\"",
+              k == 0 ? "4-bit palette" : "8-bit palette interlaced",
               err.msg);
 
         free(png);
