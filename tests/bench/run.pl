@@ -364,16 +364,21 @@ my $p = $result{$target_image}{pillow} || {};
 my $pillow_ratio = ratio($m->{rps} || 0, $p->{rps} || 0);
 my $missed = 0;
 
-print "\nbench: targets, $target_image, top-right badge, 1 worker\n";
-printf "  module images/s at least %.1fx the Pillow service's:     "
-       . "%5.2fx %s\n"
-       . "     (in worker CPU time per image: %.2fx)\n",
-       $target_pillow, $pillow_ratio, verdict($pillow_ratio >= $target_pillow),
-       ratio($p->{cpu} || 0, $m->{cpu} || 0);
-printf "  module time per image within 1.25x of the coefficient "
-       . "transcode: %s %s\n",
-       defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
-       verdict(defined $dct_ratio && $dct_ratio <= 1.25);
+# only when its image was run (BENCH_IMAGES may leave it out)
+
+if (%$m && %$p) {
+    print "\nbench: targets, $target_image, top-right badge, 1 worker\n";
+    printf "  module images/s at least %.1fx the Pillow service's:     "
+           . "%5.2fx %s\n"
+           . "     (in worker CPU time per image: %.2fx)\n",
+           $target_pillow, $pillow_ratio,
+           verdict($pillow_ratio >= $target_pillow),
+           ratio($p->{cpu} || 0, $m->{cpu} || 0);
+    printf "  module time per image within 1.25x of the coefficient "
+           . "transcode: %s %s\n",
+           defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
+           verdict(defined $dct_ratio && $dct_ratio <= 1.25);
+}
 
 print "\nbench: targets of the other formats, 1080p, top-right badge, "
       . "1 worker\n";
@@ -502,11 +507,13 @@ sub summary {
     my $m = $result{$target_image}{module} || {};
     my $p = $result{$target_image}{pillow} || {};
 
-    printf $fh "\nTargets on %s: module images/s / Pillow's %s "
-               . "(target 2.5x or more); DCT path / coefficient floor "
-               . "%s (target 1.25x or less).\n",
-               $target_image, x(ratio($m->{rps} || 0, $p->{rps} || 0)),
-               defined $dct_ratio ? x($dct_ratio) : '?';
+    if (%$m && %$p) {
+        printf $fh "\nTargets on %s: module images/s / Pillow's %s "
+                   . "(target 2.5x or more); DCT path / coefficient floor "
+                   . "%s (target 1.25x or less).\n",
+                   $target_image, x(ratio($m->{rps} || 0, $p->{rps} || 0)),
+                   defined $dct_ratio ? x($dct_ratio) : '?';
+    }
 
     close $fh;
 }
