@@ -365,6 +365,26 @@ int ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
 int ngx_http_overlay_pspl_write(ngx_http_overlay_pspl_t *ps);
 
 /*
+ * The scan's tables (ngx_http_overlay_jpeg_prog_splice_tables.c): the
+ * coder's codes from them, extended or not (0, or -1 with ps->why); the
+ * symbols the coder found missing added where they have room (how many);
+ * the symbols taken while the scan was coded kept in them for good, with
+ * a DHT of them before the scan's header (0, or -1 with ps->why); a DHT
+ * segment of the tables the scan extended, at the writer
+ */
+int ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+unsigned ngx_http_overlay_pspl_extend(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+int ngx_http_overlay_pspl_grown(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+void ngx_http_overlay_pspl_dhts(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+
+/* room for n more bytes after the writer's: 0, or -1 */
+int ngx_http_overlay_pspl_reserve(ngx_http_overlay_pspl_t *ps, size_t n);
+
+/*
  * An AC first scan decoded from u1 to its end, for where its data ends
  * (sc->fin, sc->fin_known): 0, or -1 with ps->why
  */
