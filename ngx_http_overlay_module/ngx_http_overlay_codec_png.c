@@ -8,6 +8,11 @@
  * source's colour chunks (ngx_http_overlay_png_encode.c), or into a libgd
  * image for overlay_asset.  A sound image's data is inflated by libdeflate
  * before libpng reads it (ngx_http_overlay_png_inflate.c).
+ *
+ * One concern, reading a PNG, at a little over 1000 lines: the probe and
+ * the decoder share the chunk walk and libpng's set-up, limits and error
+ * words; what is not reading (inflating, blending, encoding, quantizing)
+ * is in the files named above.
  */
 
 

@@ -325,10 +325,7 @@ ngx_http_overlay_pspl_dht(ngx_http_overlay_pspl_t *ps,
 
     while ((k = ngx_http_overlay_jpeg_dht_next(seg, n, &d)) > 0) {
         t = &ps->dht[d.cls][d.th];
-        t->bits[0] = 0;
-        memcpy(&t->bits[1], d.counts, 16);
-        memset(t->huffval, 0, sizeof(t->huffval));
-        memcpy(t->huffval, d.values, d.count);
+        ngx_http_overlay_jpeg_dht_copy(&d, t->bits, t->huffval);
         ps->defined[d.cls] |= 1u << d.th;
 
         seg += k;
