@@ -64,7 +64,7 @@ static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
 static void ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info, int interlace);
 static void ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn,
-    png_structp png, ngx_http_overlay_png_image_t *im);
+    ngx_http_overlay_png_image_t *im);
 static int ngx_http_overlay_png_indices(ngx_http_overlay_png_t *pn,
     ngx_http_overlay_png_image_t *im);
 static void ngx_http_overlay_png_rgba_to_gd(gdImagePtr im);
@@ -771,29 +771,31 @@ ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
     im->stride = rowbytes + 1;
 
     if (pn->rows != NULL) {
-        ngx_http_overlay_png_read_rows(pn, png, im);
-        return;
-    }
+        ngx_http_overlay_png_read_rows(pn, im);
 
-    im->rows = malloc(im->stride * im->height);
-    if (im->rows == NULL) {
-        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                        "malloc() failed");
-        return;
-    }
-
-    for (pass = 0; pass < passes; pass++) {
-
-        for (y = 0; y < im->height; y++) {
-            png_read_row(png, im->rows + y * im->stride + 1, NULL);
-        }
-
-        if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+    } else {
+        im->rows = malloc(im->stride * im->height);
+        if (im->rows == NULL) {
+            pn->rc = ngx_http_overlay_error(pn->err,
+                                            NGX_HTTP_OVERLAY_NO_MEMORY,
+                                            "malloc() failed");
             return;
         }
+
+        for (pass = 0; pass < passes; pass++) {
+            for (y = 0; y < im->height; y++) {
+                png_read_row(png, im->rows + y * im->stride + 1, NULL);
+            }
+
+            if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+                return;
+            }
+        }
     }
 
-    if (ngx_http_overlay_png_indices(pn, im) != 0) {
+    if (pn->rc != NGX_HTTP_OVERLAY_OK
+        || ngx_http_overlay_png_indices(pn, im) != 0)
+    {
         return;
     }
 
@@ -804,12 +806,11 @@ ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
 /*
  * The rows libdeflate inflated (8 or 16 bits, not interlaced: their
  * layout is the encoder's), unfiltered in place, refused in libpng's
- * words: a filter type past 4; a palette index past the palette.  Then
- * libpng reads the rest of the file.
+ * words where a filter type is past 4
  */
 
 static void
-ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn, png_structp png,
+ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn,
     ngx_http_overlay_png_image_t *im)
 {
     im->rows = pn->rows;
@@ -821,22 +822,16 @@ ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn, png_structp png,
     {
         pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
                                         "png: bad adaptive filter value");
-        return;
     }
-
-    if (ngx_http_overlay_png_indices(pn, im) != 0) {
-        return;
-    }
-
-    png_read_end(png, NULL);
 }
 
 
 /*
  * A palette index past the palette is refused in libpng's words, on every
- * path: libpng's reader lets it through in rows read as they are (its
- * check runs only with a transformation, and takes the index of the
- * palette's size for one inside it).  Samples are a byte each here.
+ * path, before png_read_end(): libpng's own check, there, runs only when
+ * libpng unfiltered the rows with a transformation set, and takes the
+ * index of the palette's size for one inside it.  Samples are a byte each
+ * here.
  */
 
 static int

@@ -55,6 +55,15 @@ ngx_http_overlay_png_inflate(const unsigned char *d, size_t len, size_t raw,
             return NULL;
         }
 
+        /* a critical chunk's CRC (IDAT's too) */
+
+        if ((d[pos + 4] & 0x20) == 0
+            && libdeflate_crc32(0, &d[pos + 4], chunk + 4)
+               != ngx_http_overlay_be32(&d[pos + 8 + chunk]))
+        {
+            return NULL;
+        }
+
         if (memcmp(&d[pos + 4], "IDAT", 4) == 0) {
 
             if (end != 0 && end != pos) {
@@ -65,21 +74,9 @@ ngx_http_overlay_png_inflate(const unsigned char *d, size_t len, size_t raw,
                 *at = pos;
             }
 
-            if (libdeflate_crc32(0, &d[pos + 4], chunk + 4)
-                != ngx_http_overlay_be32(&d[pos + 8 + chunk]))
-            {
-                return NULL;
-            }
-
             zlen += chunk;
             n++;
             end = pos + 12 + chunk;
-
-        } else if ((d[pos + 4] & 0x20) == 0
-                   && libdeflate_crc32(0, &d[pos + 4], chunk + 4)
-                      != ngx_http_overlay_be32(&d[pos + 8 + chunk]))
-        {
-            return NULL;                        /* a critical chunk's CRC */
 
         } else if (memcmp(&d[pos + 4], "IEND", 4) == 0) {
             break;
