@@ -54,6 +54,7 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   jpeg_splice_fit.c jpeg_splice_retable.c jpeg_prog.c \
                   jpeg_prog_code.c jpeg_prog_splice.c \
                   jpeg_prog_splice_decode.c jpeg_prog_splice_write.c \
+                  jpeg_prog_splice_tables.c \
                   vp8_read.c vp8_recon.c vp8_code.c vp8_write.c vp8_tables.c)
 # every header, private ones (no .c of their name) included
 CORE_HDRS    := $(wildcard $(SRC_DIR)/*.h)

@@ -15,8 +15,11 @@
  *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
  *   ngx-overlay render [--font NAME=PATH[,PATH...]]... [--asset NAME=PATH]...
- *                      [--quality N] [--now INSTANT] [--stats] IN JSON OUT
+ *                      [--quality N] [--png-reduce] [--now INSTANT] [--stats]
+ *                      IN JSON OUT
  *                                    composite offline, as the module does;
+ *                                    --quality: overlay_jpeg_quality;
+ *                                    --png-reduce: overlay_png_reduce on;
  *                                    --stats: its path ($overlay_method),
  *                                    time and peak memory
  *
@@ -633,7 +636,7 @@ ngx_overlay_cli_probe(const char *path)
 static int
 ngx_overlay_cli_render(int argc, char **argv)
 {
-    int                             i, rc, quality, stats;
+    int                             i, rc, quality, stats, reduce;
     long                            rss;
     double                          ms;
     FILE                           *f;
@@ -667,11 +670,17 @@ ngx_overlay_cli_render(int argc, char **argv)
     nassets = 0;
     quality = 0;
     stats = 0;
+    reduce = 0;
 
     for (i = 0; i < argc - 3; i++) {
 
         if (strcmp(argv[i], "--stats") == 0) {
             stats = 1;
+            continue;
+        }
+
+        if (strcmp(argv[i], "--png-reduce") == 0) {
+            reduce = 1;
             continue;
         }
 
@@ -756,6 +765,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     }
 
     opts.codec.jpeg_quality = quality;
+    opts.codec.png_reduce = reduce;
 
     jlen = strlen(json);
     jbuf = malloc(jlen + 1);
@@ -1065,8 +1075,8 @@ ngx_overlay_cli_usage(void)
             "       ngx-overlay probe IMAGE\n"
             "       ngx-overlay render [--font NAME=PATH[,PATH...]]... "
             "[--asset NAME=PATH]...\n"
-            "                          [--quality N] [--now INSTANT] [--stats] "
-            "IN JSON OUT\n"
+            "                          [--quality N] [--png-reduce] "
+            "[--now INSTANT] [--stats] IN JSON OUT\n"
             "environment: NGX_OVERLAY_FONT=PATH[,PATH...] (inspect, "
             "render; default %s)\n",
             NGX_HTTP_OVERLAY_DEFAULT_FONT);

@@ -48,6 +48,8 @@ typedef struct {
     int                        webp_quality;    /* lossy WebP, 1..100 */
     int                        webp_method;     /* lossy WebP, 0..6 */
     int                        webp_lossless_method;   /* 0..6 */
+    /* overlay_png_reduce: grey PNGs stay grey, 16 bits become 8 */
+    int                        png_reduce;
     unsigned long              max_pixels;
     unsigned                   max_side;        /* 0: no limit */
 } ngx_http_overlay_codec_conf_t;

@@ -8,6 +8,11 @@
  * source's colour chunks (ngx_http_overlay_png_encode.c), or into a libgd
  * image for overlay_asset.  A sound image's data is inflated by libdeflate
  * before libpng reads it (ngx_http_overlay_png_inflate.c).
+ *
+ * One concern, reading a PNG, at a little over 1000 lines: the probe and
+ * the decoder share the chunk walk and libpng's set-up, limits and error
+ * words; what is not reading (inflating, blending, encoding, quantizing)
+ * is in the files named above.
  */
 
 
@@ -33,6 +38,7 @@ typedef struct {
     size_t                     idat_end;        /* and end */
     unsigned char             *idat;            /* their stored stream */
     size_t                     idat_len;
+    unsigned char             *rows;            /* or the filtered rows */
     unsigned long              max_pixels;
     unsigned                   max_side;
     ngx_http_overlay_error_t  *err;
@@ -57,6 +63,10 @@ static void ngx_http_overlay_png_read(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info);
 static void ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn,
     png_structp png, png_infop info, int interlace);
+static void ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn,
+    ngx_http_overlay_png_image_t *im);
+static int ngx_http_overlay_png_indices(ngx_http_overlay_png_t *pn,
+    ngx_http_overlay_png_image_t *im);
 static void ngx_http_overlay_png_rgba_to_gd(gdImagePtr im);
 static void ngx_http_overlay_png_read_data(png_structp png, png_bytep buf,
     size_t size);
@@ -255,6 +265,8 @@ ngx_http_overlay_png_apply(const unsigned char *p, size_t len,
                                       info->height);
     }
 
+    im.reduce = (conf->png_reduce != 0);
+
     rc = ngx_http_overlay_png_paint(&im, painter, err);
 
     if (rc == NGX_HTTP_OVERLAY_OK) {
@@ -411,9 +423,14 @@ ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
 
     if (pn->idat != NULL) {
 
-        /* the stored stream's Adler-32 is libdeflate's, checked */
+        /*
+         * the stored stream's Adler-32 is libdeflate's, checked; the
+         * critical chunks' CRCs are checked (the stored IDAT's is ours):
+         * libpng computes only the ancillary chunks' again
+         */
 
         (void) png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+        png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_DEFAULT);
     }
 
     if (setjmp(png_jmpbuf(png)) == 0) {
@@ -424,6 +441,8 @@ ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
 
     free(pn->idat);
     pn->idat = NULL;
+    free(pn->rows);
+    pn->rows = NULL;
 }
 
 
@@ -432,8 +451,11 @@ ngx_http_overlay_png_run(ngx_http_overlay_png_t *pn)
  * is whole and sound, within the limits, is inflated at once
  * (ngx_http_overlay_png_inflate.c), and libpng reads, in place of its
  * IDATs, one IDAT of the same rows in stored (uncompressed) blocks, which
- * zlib only copies.  Anything else, libpng reads as it came, and says
- * what is wrong with it in its own words.
+ * zlib only copies.  Rows of 8 and 16 bits, not interlaced, to be drawn
+ * on, are the rows the encoder takes, filter bytes and all: libpng reads
+ * an IDAT of no data in place of the IDATs, and the rows are unfiltered
+ * in place (ngx_http_overlay_png_read_raw()).  Anything else, libpng reads
+ * as it came, and says what is wrong with it in its own words.
  */
 
 static void
@@ -463,7 +485,10 @@ ngx_http_overlay_png_inflate_idat(ngx_http_overlay_png_t *pn)
                                             ngx_http_overlay_png_raw_size(
                                                 &d[16]),
                                             &pn->idat_at, &pn->idat_end,
-                                            &pn->idat_len);
+                                            &pn->idat_len,
+                                            (pn->raw != NULL && d[24] >= 8
+                                             && d[28] == 0)
+                                            ? &pn->rows : NULL);
 }
 
 
@@ -745,25 +770,100 @@ ngx_http_overlay_png_read_raw(ngx_http_overlay_png_t *pn, png_structp png,
 
     im->stride = rowbytes + 1;
 
-    im->rows = malloc(im->stride * im->height);
-    if (im->rows == NULL) {
-        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                        "malloc() failed");
+    if (pn->rows != NULL) {
+        ngx_http_overlay_png_read_rows(pn, im);
+
+    } else {
+        im->rows = malloc(im->stride * im->height);
+        if (im->rows == NULL) {
+            pn->rc = ngx_http_overlay_error(pn->err,
+                                            NGX_HTTP_OVERLAY_NO_MEMORY,
+                                            "malloc() failed");
+            return;
+        }
+
+        for (pass = 0; pass < passes; pass++) {
+            for (y = 0; y < im->height; y++) {
+                png_read_row(png, im->rows + y * im->stride + 1, NULL);
+            }
+
+            if (pn->rc != NGX_HTTP_OVERLAY_OK) {
+                return;
+            }
+        }
+    }
+
+    if (pn->rc != NGX_HTTP_OVERLAY_OK
+        || ngx_http_overlay_png_indices(pn, im) != 0)
+    {
         return;
     }
 
-    for (pass = 0; pass < passes; pass++) {
+    png_read_end(png, NULL);
+}
 
-        for (y = 0; y < im->height; y++) {
-            png_read_row(png, im->rows + y * im->stride + 1, NULL);
-        }
 
-        if (pn->rc != NGX_HTTP_OVERLAY_OK) {
-            return;
+/*
+ * The rows libdeflate inflated (8 or 16 bits, not interlaced: their
+ * layout is the encoder's), unfiltered in place, refused in libpng's
+ * words where a filter type is past 4
+ */
+
+static void
+ngx_http_overlay_png_read_rows(ngx_http_overlay_png_t *pn,
+    ngx_http_overlay_png_image_t *im)
+{
+    im->rows = pn->rows;
+    pn->rows = NULL;
+
+    if (ngx_http_overlay_png_unfilter(im->rows, im->stride, im->height,
+                                      (im->stride - 1) / im->width)
+        != 0)
+    {
+        pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                        "png: bad adaptive filter value");
+    }
+}
+
+
+/*
+ * A palette index past the palette is refused in libpng's words, on every
+ * path, before png_read_end(): libpng's own check, there, runs only when
+ * libpng unfiltered the rows with a transformation set, and takes the
+ * index of the palette's size for one inside it.  Samples are a byte each
+ * here.
+ */
+
+static int
+ngx_http_overlay_png_indices(ngx_http_overlay_png_t *pn,
+    ngx_http_overlay_png_image_t *im)
+{
+    size_t          x, y;
+    unsigned        max;
+    unsigned char  *p;
+
+    if (im->colour != PNG_COLOR_TYPE_PALETTE || im->npalette >= 256) {
+        return 0;
+    }
+
+    max = 0;
+
+    for (y = 0; y < im->height; y++) {
+        p = im->rows + y * im->stride + 1;
+
+        for (x = 0; x < im->width; x++) {
+            max = p[x] > max ? p[x] : max;
         }
     }
 
-    png_read_end(png, NULL);
+    if (max < im->npalette) {
+        return 0;
+    }
+
+    pn->rc = ngx_http_overlay_error(pn->err, NGX_HTTP_OVERLAY_BAD_IMAGE,
+                                    "png: Read palette index exceeding "
+                                    "num_palette");
+    return -1;
 }
 
 

@@ -5,6 +5,8 @@
  */
 
 
+#include <string.h>
+
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_jpeg_marker.h"
 
@@ -136,4 +138,15 @@ ngx_http_overlay_jpeg_dht_next(const unsigned char *seg, size_t n,
     }
 
     return (int) (17 + t->count);
+}
+
+
+void
+ngx_http_overlay_jpeg_dht_copy(const ngx_http_overlay_jpeg_dht_t *t,
+    unsigned char *bits, unsigned char *huffval)
+{
+    bits[0] = 0;
+    memcpy(&bits[1], t->counts, 16);
+    memset(huffval, 0, 256);
+    memcpy(huffval, t->values, t->count);
 }

@@ -165,4 +165,11 @@ typedef struct {
 int ngx_http_overlay_jpeg_dht_next(const unsigned char *seg, size_t n,
     ngx_http_overlay_jpeg_dht_t *t);
 
+/*
+ * The table *t as libjpeg keeps one (JHUFF_TBL): bits[0] 0, bits[1..16]
+ * the counts of codes by length; huffval[256] the values, then zeros
+ */
+void ngx_http_overlay_jpeg_dht_copy(const ngx_http_overlay_jpeg_dht_t *t,
+    unsigned char *bits, unsigned char *huffval);
+
 #endif /* _NGX_HTTP_OVERLAY_JPEG_MARKER_H_INCLUDED_ */

@@ -327,10 +327,7 @@ ngx_http_overlay_prog_dht(ngx_http_overlay_prog_t *pg,
         }
 
         t = &pg->tbl[d.cls][d.th];
-        t->bits[0] = 0;
-        memcpy(&t->bits[1], d.counts, 16);
-        memset(t->huffval, 0, sizeof(t->huffval));
-        memcpy(t->huffval, d.values, d.count);
+        ngx_http_overlay_jpeg_dht_copy(&d, t->bits, t->huffval);
         pg->defined[d.cls] |= 1u << d.th;
 
         seg += k;

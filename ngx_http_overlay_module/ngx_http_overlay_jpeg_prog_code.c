@@ -21,6 +21,8 @@
 #include "ngx_http_overlay_jpeg_prog_int.h"
 
 
+static uint64_t ngx_http_overlay_prog_zz(
+    const ngx_http_overlay_prog_coder_t *cd, uint64_t natural);
 static uint64_t ngx_http_overlay_prog_band(ngx_http_overlay_prog_coder_t *cd,
     JCOEFPTR block, uint64_t *one);
 static int ngx_http_overlay_prog_ac_first(ngx_http_overlay_prog_coder_t *cd,
@@ -229,19 +231,68 @@ ngx_http_overlay_prog_band(ngx_http_overlay_prog_coder_t *cd,
 
     nzn &= cd->band;
     onen &= nzn;
-    nz = 0;
-    *one = 0;
+    nz = ngx_http_overlay_prog_zz(cd, nzn);
+    *one = (onen != 0) ? ngx_http_overlay_prog_zz(cd, onen) : 0;
 
-    /* in zig-zag order a byte at a time, by the table of each byte */
+    return nz;
+}
 
-    for (i = 0; nzn != 0; i++, nzn >>= 8, onen >>= 8) {
-        if (nzn & 0xff) {
-            nz |= cd->zz[i][nzn & 0xff];
-            *one |= cd->zz[i][onen & 0xff];
+
+/* bits of natural positions in zig-zag order, a byte at a time */
+
+static uint64_t
+ngx_http_overlay_prog_zz(const ngx_http_overlay_prog_coder_t *cd,
+    uint64_t natural)
+{
+    unsigned  i;
+    uint64_t  z;
+
+    z = 0;
+
+    for (i = 0; natural != 0; i++, natural >>= 8) {
+        if (natural & 0xff) {
+            z |= cd->zz[i][natural & 0xff];
         }
     }
 
-    return nz;
+    return z;
+}
+
+
+uint64_t
+ngx_http_overlay_prog_nonzero(const ngx_http_overlay_prog_coder_t *cd,
+    const short *block)
+{
+    unsigned  i;
+    uint64_t  nzn;
+
+#if defined(__SSE2__)
+    unsigned  m;
+    __m128i   zero;
+
+    zero = _mm_setzero_si128();
+    nzn = 0;
+
+    for (i = 0; i < DCTSIZE2; i += 16) {
+        m = (unsigned) _mm_movemask_epi8(_mm_packs_epi16(
+                _mm_cmpeq_epi16(
+                    _mm_loadu_si128((const __m128i *) (block + i)), zero),
+                _mm_cmpeq_epi16(
+                    _mm_loadu_si128((const __m128i *) (block + i + 8)),
+                    zero)));
+        nzn |= (uint64_t) (~m & 0xffff) << i;
+    }
+
+#else
+    nzn = 0;
+
+    for (i = 0; i < DCTSIZE2; i++) {
+        nzn |= (uint64_t) (block[i] != 0) << i;
+    }
+
+#endif
+
+    return ngx_http_overlay_prog_zz(cd, nzn);
 }
 
 
@@ -682,6 +733,12 @@ ngx_http_overlay_prog_room(unsigned char **out, size_t *size,
 
     if (*size - used >= n) {
         return 0;
+    }
+
+    /* the doubling would wrap, and realloc() of 0 bytes free the buffer */
+
+    if (n > (size_t) -1 / 4 - used) {
+        return -1;
     }
 
     for (grown = *size * 2; grown - used < n; grown *= 2) {

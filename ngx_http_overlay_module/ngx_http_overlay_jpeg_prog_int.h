@@ -3,8 +3,9 @@
  * ngx_http_overlay_module: the progressive entropy coder of blocks (ITU
  * T.81 G.1.2), shared by the writer of whole progressive JPEGs
  * (ngx_http_overlay_jpeg_prog.c) and the progressive splice
- * (ngx_http_overlay_jpeg_prog_splice.c), which codes only the overlay's
- * rows.  Private to those files, ngx_http_overlay_jpeg_prog_code.c and
+ * (ngx_http_overlay_jpeg_prog_splice.c), which codes only the blocks of
+ * the overlay's iMCUs (and the units after them a DC chain needs).
+ * Private to those files, ngx_http_overlay_jpeg_prog_code.c and
  * the unit tests.
  *
  * A coder codes one scan at a time, block by block in the scan's order,
@@ -144,6 +145,13 @@ int ngx_http_overlay_prog_room(unsigned char **out, size_t *size,
 size_t ngx_http_overlay_prog_skip(const unsigned char *p, size_t len,
     size_t pos);
 
+/*
+ * the coefficients of a block that are not zero, a bit each in zig-zag
+ * order (bit k: the k-th), by the coder's tables
+ */
+uint64_t ngx_http_overlay_prog_nonzero(
+    const ngx_http_overlay_prog_coder_t *cd, const short *block);
+
 /* the fit's cost (cd->sse) of coefficient z changed by d */
 void ngx_http_overlay_prog_cost(ngx_http_overlay_prog_coder_t *cd,
     unsigned z, int d);
@@ -158,6 +166,13 @@ void ngx_http_overlay_prog_cost(ngx_http_overlay_prog_coder_t *cd,
 /* scans the splice takes, at most (real ones have about ten) */
 #define NGX_HTTP_OVERLAY_PSPL_SCANS   64
 
+/*
+ * segments of all scans, at most: past that a scan's segments are its
+ * rows across the width (one), so that a tall overlay over many scans
+ * keeps its state within about 2.5 MB
+ */
+#define NGX_HTTP_OVERLAY_PSPL_SEGS    16384
+
 /* units where a run may be ended early, kept; tried, at most */
 #define NGX_HTTP_OVERLAY_PSPL_CANDS   32
 #define NGX_HTTP_OVERLAY_PSPL_TRIES   64
@@ -169,6 +184,24 @@ typedef struct {
     size_t                            start;
     int                               bits;
 } ngx_http_overlay_pspl_mark_t;
+
+
+/*
+ * A segment of a scan: units a..e-1, coded again (the overlay's columns
+ * of one row of the scan's units, rows touching merged), and what the
+ * decoding found where it begins and ends: the bits, the end of band run
+ * left there, where that run began; the DC predictors at a; with
+ * restarts, the data of a (after its RSTn) and e's RSTn
+ */
+typedef struct {
+    unsigned                          a, e;
+    ngx_http_overlay_pspl_mark_t      at0, at1;
+    unsigned                          left0, left1;
+    unsigned                          run;
+    ngx_http_overlay_pspl_mark_t      run_at, run_after;
+    size_t                            m0, m1;
+    int                               pred[MAX_COMPS_IN_SCAN];
+} ngx_http_overlay_pspl_seg_t;
 
 
 /* a scan of the source, and what the splice found in it */
@@ -183,10 +216,17 @@ typedef struct {
     unsigned                          units;    /* MCUs, or blocks */
     unsigned                          width;    /* of them in a row */
 
-    /* units u0..u1-1 are coded again; the rest is the source's */
+    /*
+     * units u0..u1-1 hold the segments coded again, ps->segs[seg] on
+     * (nseg of them); the rest is the source's
+     */
     unsigned                          u0, u1;
+    unsigned                          seg, nseg;
 
-    /* at u0 and u1: the bits, the end of band run left there */
+    /*
+     * at u0 and u1 (the first segment's start, the last one's end): the
+     * bits, the end of band run left there
+     */
     ngx_http_overlay_pspl_mark_t      at0, at1;
     unsigned                          left0, left1;
 
@@ -195,11 +235,12 @@ typedef struct {
     ngx_http_overlay_pspl_mark_t      run_at, run_after;
 
     /*
-     * a DC first scan without restarts: where its data ends (an AC first
-     * scan's too, once decoded to its end: fin_known)
+     * a first scan without restarts, once decoded to its end (fin_known):
+     * where its data ends; the DC predictors at u1, to decode it from there
      */
     ngx_http_overlay_pspl_mark_t      fin;
     unsigned                          fin_known;
+    int                               pred1[MAX_COMPS_IN_SCAN];
 
     /* the source's data bits from u1 to the end, mod 8, once counted */
     unsigned                          left;
@@ -222,6 +263,12 @@ typedef struct {
     const unsigned char              *p;
     size_t                            len;
     unsigned                          y0, y1;   /* the region's iMCU rows */
+    unsigned                          x0, x1;   /* and columns */
+
+    /* every scan's segments, in the scans' order */
+    ngx_http_overlay_pspl_seg_t      *segs;
+    unsigned                          nsegs;
+    unsigned                          segs_size;
     unsigned                          nscans;
     ngx_http_overlay_pspl_scan_t      scan[NGX_HTTP_OVERLAY_PSPL_SCANS];
 
@@ -246,6 +293,7 @@ typedef struct {
     unsigned                          run;
     ngx_http_overlay_pspl_mark_t      run_at, run_after;
     int                               pred[MAX_COMPS_IN_SCAN];
+    size_t                            rst;      /* the last RSTn read */
     short                             scratch[DCTSIZE2];
 
     /* the region's blocks, per component: x0 <= x < x1, y0 <= y < y1 */
@@ -275,8 +323,9 @@ typedef struct {
      */
     unsigned                          ndrop;
 
-    /* the coder's state at unit ck, kept for the tries */
+    /* the coder's state at unit ck (of segment ck_seg), kept for tries */
     unsigned                          ck;
+    unsigned                          ck_seg;
     unsigned                          ck_valid;
     size_t                            ck_off;
     ngx_http_overlay_prog_coder_t     ck_cd;
@@ -293,6 +342,15 @@ typedef struct {
 
 
 /*
+ * What the last progressive splice on this thread planned, summed over its
+ * scans: the blocks of its segments, coded again; the blocks of the
+ * overlay's rows of each scan's units, across the width (for the tests)
+ */
+extern __thread unsigned long  ngx_http_overlay_pspl_coded;
+extern __thread unsigned long  ngx_http_overlay_pspl_rows;
+
+
+/*
  * The scan's units to code again and to decode planned, its entropy-coded
  * data decoded as far as the plan needs, the coefficients of the units
  * before u1 in j->rows: 0, or -1 with ps->why
@@ -305,6 +363,26 @@ int ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
  * (ngx_http_overlay_jpeg_prog_splice_write.c): 0, or -1 with ps->why
  */
 int ngx_http_overlay_pspl_write(ngx_http_overlay_pspl_t *ps);
+
+/*
+ * The scan's tables (ngx_http_overlay_jpeg_prog_splice_tables.c): the
+ * coder's codes from them, extended or not (0, or -1 with ps->why); the
+ * symbols the coder found missing added where they have room (how many);
+ * the symbols taken while the scan was coded kept in them for good, with
+ * a DHT of them before the scan's header (0, or -1 with ps->why); a DHT
+ * segment of the tables the scan extended, at the writer
+ */
+int ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+unsigned ngx_http_overlay_pspl_extend(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+int ngx_http_overlay_pspl_grown(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+void ngx_http_overlay_pspl_dhts(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_scan_t *sc);
+
+/* room for n more bytes after the writer's: 0, or -1 */
+int ngx_http_overlay_pspl_reserve(ngx_http_overlay_pspl_t *ps, size_t n);
 
 /*
  * An AC first scan decoded from u1 to its end, for where its data ends

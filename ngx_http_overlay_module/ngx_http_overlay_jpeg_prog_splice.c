@@ -2,29 +2,33 @@
 /*
  * ngx_http_overlay_module: the progressive splice.  A progressive
  * Huffman-coded JPEG changed scan by scan in its entropy-coded data, only
- * the rows of iMCUs under the overlay (the band) coded again: the rest of
- * every scan is the source's bits, shifted.
+ * the overlay's iMCUs coded again: in each row of a scan's units (MCUs,
+ * or a lone component's blocks) under the overlay, a segment of the units
+ * of its columns; the rest of every scan is the source's bits, shifted.
  *
  * Pass 1, in the source's order: the segments between scans are read
  * (DHT, DRI; APPn and COM passed over), and each scan is decoded only as
- * far as the band's end (ngx_http_overlay_jpeg_prog_splice_decode.c),
- * the band's coefficients accumulating over the scans; where the band
- * begins and ends in each scan is kept, with the end of band run that
- * crosses its edges.  The region's pixels are then decoded from the
- * band's blocks, drawn on, and its blocks replaced, as the sequential
- * splice does (ngx_http_overlay_jpeg_region()).
+ * far as its last segment's end
+ * (ngx_http_overlay_jpeg_prog_splice_decode.c), the coefficients
+ * accumulating over the scans; where each segment begins and ends in each
+ * scan is kept, with the end of band run that crosses its edges.  The
+ * region's pixels are then decoded from its blocks, drawn on, and its
+ * blocks replaced, as the sequential splice does
+ * (ngx_http_overlay_jpeg_region()).
  *
  * Pass 2, per scan (ngx_http_overlay_jpeg_prog_splice_write.c): the
- * source's bits before the band as they are, the band coded again from
- * its blocks (ngx_http_overlay_jpeg_prog_code.c), the rest of the scan
- * copied shifted, stuffed bytes undone and done again.  A run that
- * crosses the band's start is cut there (a new EOBn for its blocks before
- * the band, then their correction bits as they were); one that crosses
- * its end goes on with a new EOBn for the blocks left, whose correction
- * bits follow in the source as they must.  A DC first scan codes one unit
- * more: the difference after the band.  With restart intervals, the band
- * is whole intervals: the source is copied as bytes up to its first
- * marker and from its last.
+ * source's bits before the first segment as they are, each segment coded
+ * again from its blocks (ngx_http_overlay_jpeg_prog_code.c), the source's
+ * bits between segments and after the last copied shifted, stuffed bytes
+ * undone and done again.  A run that crosses a segment's start is cut
+ * there (a new EOBn for its blocks before the segment, then their
+ * correction bits as they were); one that crosses its end goes on with a
+ * new EOBn for the blocks left, whose correction bits follow in the
+ * source as they must; one that crosses a whole gap is a run of the gap's
+ * blocks.  A DC first scan codes one unit more after each segment: the
+ * difference after it.  With restart intervals, segments are whole
+ * intervals: the source is copied as bytes up to the first one's marker,
+ * between segments and from the last one's end.
  *
  * A symbol a table lacks is added to it at 16 bits, after every code the
  * source has, so that the source's bits decode as before; a DHT of the
@@ -34,8 +38,8 @@
  * as the source's, or anything in the stream is unexpected, the splice
  * declines before any output is handed over, and the codec writes the
  * progressive JPEG again (ngx_http_overlay_jpeg_prog.c).  What lies
- * outside the band is not decoded, so is not checked: corrupt data there
- * is served as corrupt as it came, as the original would be.
+ * after the last segment is not decoded, so is not checked: corrupt data
+ * there is served as corrupt as it came, as the original would be.
  */
 
 
@@ -94,6 +98,8 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
 
     j->prog_splice = ps;
     ps->j = j;
+    ngx_http_overlay_pspl_coded = 0;
+    ngx_http_overlay_pspl_rows = 0;
     ps->p = p;
     ps->len = len;
 
@@ -116,6 +122,8 @@ ngx_http_overlay_jpeg_prog_splice(ngx_http_overlay_jpeg_t *j,
     /* the region's rows, which the cut reads whole */
 
     mcu_w = (unsigned) j->src.max_h_samp_factor * DCTSIZE;
+    ps->x0 = (unsigned) r->x / mcu_w;
+    ps->x1 = ((unsigned) (r->x + r->w) + mcu_w - 1) / mcu_w;
 
     for (c = 0; c < j->src.num_components; c++) {
         v = (unsigned) j->src.comp_info[c].v_samp_factor;
@@ -177,6 +185,7 @@ ngx_http_overlay_jpeg_prog_splice_free(ngx_http_overlay_jpeg_t *j)
 
     if (ps != NULL) {
         free(ps->out);
+        free(ps->segs);
         free(ps);
         j->prog_splice = NULL;
     }
@@ -316,10 +325,7 @@ ngx_http_overlay_pspl_dht(ngx_http_overlay_pspl_t *ps,
 
     while ((k = ngx_http_overlay_jpeg_dht_next(seg, n, &d)) > 0) {
         t = &ps->dht[d.cls][d.th];
-        t->bits[0] = 0;
-        memcpy(&t->bits[1], d.counts, 16);
-        memset(t->huffval, 0, sizeof(t->huffval));
-        memcpy(t->huffval, d.values, d.count);
+        ngx_http_overlay_jpeg_dht_copy(&d, t->bits, t->huffval);
         ps->defined[d.cls] |= 1u << d.th;
 
         seg += k;

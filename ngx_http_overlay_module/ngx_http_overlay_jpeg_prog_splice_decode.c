@@ -2,16 +2,19 @@
 /*
  * ngx_http_overlay_module: the progressive splice's decoding side (see
  * ngx_http_overlay_jpeg_prog_splice.c): for one scan, the units to code
- * again planned (the region's rows of iMCUs; with restarts, whole
- * restart intervals), and the scan decoded as far as they need.
+ * again planned (in each of the region's rows of iMCUs, a segment of the
+ * region's columns; with restarts, whole restart intervals), and the scan
+ * decoded as far as they need.
  *
  * Without restarts a scan is decoded from its start up to the end of the
- * plan (an AC refinement scan cannot be decoded without the coefficients
- * earlier scans gave every block before), a DC first scan to its end (a
- * bit or two a block: its end is then known to the bit).  With restarts,
- * the intervals before the plan are passed over by their markers.  Where
- * the plan begins and ends, the reader's place, the end of band run left
- * and the DC predictors are kept; where each run's symbol was, too.
+ * last segment (an AC refinement scan cannot be decoded without the
+ * coefficients earlier scans gave every block before; the bits of the
+ * blocks between segments must be found); a first scan is decoded on to
+ * its end only when the output's padding needs where its data ends to the
+ * bit (ngx_http_overlay_pspl_finish()).  With restarts, the intervals
+ * before the plan are passed over by their markers.  Where each segment
+ * begins and ends, the reader's place, the end of band run left and the
+ * DC predictors are kept; where each run's symbol was, too.
  *
  * Decoding follows libjpeg's (jdphuff.c, T.81 G.2), but declines where
  * libjpeg would warn and go on: a code no table has, data that ends
@@ -20,14 +23,23 @@
  */
 
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ngx_http_overlay_jpeg_prog_int.h"
 #include "ngx_http_overlay_jpeg_marker.h"
 
 
-static void ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
+__thread unsigned long  ngx_http_overlay_pspl_coded;
+__thread unsigned long  ngx_http_overlay_pspl_rows;
+
+
+static int ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
+static ngx_http_overlay_pspl_seg_t *ngx_http_overlay_pspl_seg(
+    ngx_http_overlay_pspl_t *ps);
+static void ngx_http_overlay_pspl_bound(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_seg_t *g, unsigned end);
 static int ngx_http_overlay_pspl_tables(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static int ngx_http_overlay_pspl_zero(ngx_http_overlay_pspl_t *ps,
@@ -54,13 +66,13 @@ int
 ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    int        rc;
-    short     *block;
-    unsigned   u, d0, d1, i, n, nb;
+    int                           rc;
+    short                        *block;
+    unsigned                      u, d0, d1, i, n, nb, k, b;
+    ngx_http_overlay_pspl_seg_t  *g;
 
-    ngx_http_overlay_pspl_plan(ps, sc);
-
-    if (ngx_http_overlay_pspl_tables(ps, sc) != 0
+    if (ngx_http_overlay_pspl_plan(ps, sc) != 0
+        || ngx_http_overlay_pspl_tables(ps, sc) != 0
         || ngx_http_overlay_pspl_zero(ps, sc, sc->ri ? sc->u0 : 0, sc->u1)
            != 0)
     {
@@ -68,7 +80,7 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
     }
 
     d0 = sc->ri ? sc->u0 : 0;
-    d1 = (sc->ss == 0 && sc->ah == 0 && sc->ri == 0) ? sc->units : sc->u1;
+    d1 = sc->u1;
 
     ps->rd.p = ps->p;
     ps->rd.pos = sc->data;
@@ -84,7 +96,10 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
         return -1;
     }
 
-    sc->m0 = ps->rd.pos;
+    /* the segments' bounds in order: a, e of each (k even, odd) */
+
+    g = &ps->segs[sc->seg];
+    k = 0;
 
     for (u = d0; u < d1; u++) {
 
@@ -94,17 +109,19 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
             return -1;
         }
 
-        if (u == sc->u0) {
-            ngx_http_overlay_pspl_mark(ps, &sc->at0, 0);
-            sc->left0 = ps->eobrun;
-            sc->run = ps->run;
-            sc->run_at = ps->run_at;
-            sc->run_after = ps->run_after;
-            memcpy(sc->pred, ps->pred, sizeof(ps->pred));
+        for ( ;; ) {
+            if (k == 2 * sc->nseg) {
+                break;
+            }
 
-        } else if (u == sc->u1) {
-            ngx_http_overlay_pspl_mark(ps, &sc->at1, 0);
-            sc->left1 = ps->eobrun;
+            b = (k & 1) ? g[k / 2].e : g[k / 2].a;
+
+            if (b != u) {
+                break;
+            }
+
+            ngx_http_overlay_pspl_bound(ps, &g[k / 2], k & 1);
+            k++;
         }
 
         for (i = 0; i < sc->ncomps; i++) {
@@ -133,10 +150,26 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
         }
     }
 
-    if (d1 == sc->u1) {
-        ngx_http_overlay_pspl_mark(ps, &sc->at1, 0);
-        sc->left1 = ps->eobrun;
+    /* the bounds at d1, the last segment's end (and an empty one's) */
+
+    while (k < 2 * sc->nseg) {
+        ngx_http_overlay_pspl_bound(ps, &g[k / 2], k & 1);
+        k++;
     }
+
+    /* the scan's own: the first segment's start, the last one's end */
+
+    sc->at0 = g[0].at0;
+    sc->left0 = g[0].left0;
+    sc->run = g[0].run;
+    sc->run_at = g[0].run_at;
+    sc->run_after = g[0].run_after;
+    sc->m0 = g[0].m0;
+    memcpy(sc->pred, g[0].pred, sizeof(sc->pred));
+
+    sc->at1 = g[sc->nseg - 1].at1;
+    sc->left1 = g[sc->nseg - 1].left1;
+    memcpy(sc->pred1, ps->pred, sizeof(sc->pred1));
 
     ngx_http_overlay_splice_fill(&ps->rd);
 
@@ -167,6 +200,7 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
         }
 
         sc->m1 = ps->rd.pos;
+        g[sc->nseg - 1].m1 = ps->rd.pos;
     }
 
     return 0;
@@ -174,21 +208,53 @@ ngx_http_overlay_pspl_decode(ngx_http_overlay_pspl_t *ps,
 
 
 /*
- * The units of the region's rows of iMCUs: for a component alone in its
- * scan, its rows of blocks; with restarts, whole intervals; without, one
- * unit more in a DC first scan, whose difference follows from theirs
+ * A segment's start (end 0) or end met: the reader's place, the run left,
+ * where it began, the predictors; with restarts, the data after the RSTn
+ * just read, or that RSTn
  */
 
 static void
+ngx_http_overlay_pspl_bound(ngx_http_overlay_pspl_t *ps,
+    ngx_http_overlay_pspl_seg_t *g, unsigned end)
+{
+    if (end) {
+        ngx_http_overlay_pspl_mark(ps, &g->at1, 0);
+        g->left1 = ps->eobrun;
+        g->m1 = ps->rst;
+        return;
+    }
+
+    ngx_http_overlay_pspl_mark(ps, &g->at0, 0);
+    g->left0 = ps->eobrun;
+    g->run = ps->run;
+    g->run_at = ps->run_at;
+    g->run_after = ps->run_after;
+    g->m0 = ps->rd.pos;
+    memcpy(g->pred, ps->pred, sizeof(ps->pred));
+}
+
+
+/*
+ * The segments of the scan: in each of the region's rows of iMCUs (for a
+ * component alone in its scan, each of its rows of blocks), the units of
+ * the region's columns; with restarts, whole intervals; without, one unit
+ * more in a DC first scan, whose difference follows from theirs.
+ * Segments that touch are one.
+ */
+
+static int
 ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    unsigned              v, rows, r0, r1, mcu_w, mcu_h;
-    jpeg_component_info  *ci;
+    unsigned                      v, h, rows, r, r0, r1, x0, x1, a, e,
+                                  mcu_w, mcu_h, nb, i;
+    jpeg_component_info          *ci;
+    ngx_http_overlay_pspl_seg_t  *g;
 
     if (sc->ncomps == 1) {
         ci = &ps->j->src.comp_info[sc->comp[0]];
         v = (unsigned) ci->v_samp_factor;
+        h = (unsigned) ci->h_samp_factor;
         sc->width = ci->width_in_blocks;
         rows = ci->height_in_blocks;
 
@@ -196,6 +262,7 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
         mcu_w = (unsigned) ps->j->src.max_h_samp_factor * DCTSIZE;
         mcu_h = (unsigned) ps->j->src.max_v_samp_factor * DCTSIZE;
         v = 1;
+        h = 1;
         sc->width = (ps->j->src.image_width + mcu_w - 1) / mcu_w;
         rows = (ps->j->src.image_height + mcu_h - 1) / mcu_h;
     }
@@ -206,18 +273,105 @@ ngx_http_overlay_pspl_plan(ngx_http_overlay_pspl_t *ps,
     r1 = ps->y1 * v;
     r0 = r0 < rows ? r0 : rows;
     r1 = r1 < rows ? r1 : rows;
+    x0 = ps->x0 * h;
+    x1 = ps->x1 * h;
+    x0 = x0 < sc->width ? x0 : sc->width;
+    x1 = x1 < sc->width ? x1 : sc->width;
 
-    sc->u0 = r0 * sc->width;
-    sc->u1 = r1 * sc->width;
-
-    if (sc->ri != 0) {
-        sc->u0 = sc->u0 / sc->ri * sc->ri;
-        sc->u1 = (sc->u1 + sc->ri - 1) / sc->ri * sc->ri;
-        sc->u1 = sc->u1 < sc->units ? sc->u1 : sc->units;
-
-    } else if (sc->ss == 0 && sc->ah == 0 && sc->u1 < sc->units) {
-        sc->u1++;
+    if (ps->nsegs + (r1 - r0) > NGX_HTTP_OVERLAY_PSPL_SEGS && x0 < x1) {
+        x0 = 0;
+        x1 = sc->width;
     }
+
+    sc->seg = ps->nsegs;
+    sc->nseg = 0;
+    g = NULL;
+
+    for (r = r0; r < r1 || sc->nseg == 0; r++) {
+        a = r * sc->width + x0;
+        e = r * sc->width + x1;
+
+        if (r >= r1 || x0 >= x1) {
+
+            /* none: an empty segment, as a bound */
+
+            a = r0 * sc->width;
+            e = a;
+
+        } else if (sc->ri != 0) {
+            a = a / sc->ri * sc->ri;
+            e = (e + sc->ri - 1) / sc->ri * sc->ri;
+
+        } else if (sc->ss == 0 && sc->ah == 0) {
+            e++;
+        }
+
+        e = e < sc->units ? e : sc->units;
+
+        if (g != NULL && a <= g->e) {
+            g->e = e > g->e ? e : g->e;
+            continue;
+        }
+
+        g = ngx_http_overlay_pspl_seg(ps);
+
+        if (g == NULL) {
+            ps->why = "no memory";
+            return -1;
+        }
+
+        g->a = a;
+        g->e = e;
+        sc->nseg++;
+
+        if (a == e) {
+            break;
+        }
+    }
+
+    sc->u0 = ps->segs[sc->seg].a;
+    sc->u1 = g->e;
+
+    /* the counts, in blocks */
+
+    for (nb = 0, i = 0; i < sc->ncomps; i++) {
+        nb += ngx_http_overlay_pspl_blocks(ps, sc, i);
+    }
+
+    for (g = &ps->segs[sc->seg]; g < &ps->segs[ps->nsegs]; g++) {
+        ngx_http_overlay_pspl_coded += (unsigned long) (g->e - g->a) * nb;
+    }
+
+    ngx_http_overlay_pspl_rows += (unsigned long) (r1 - r0) * sc->width * nb;
+
+    return 0;
+}
+
+
+/* a segment more at the end of ps->segs, zeroed: NULL, no memory */
+
+static ngx_http_overlay_pspl_seg_t *
+ngx_http_overlay_pspl_seg(ngx_http_overlay_pspl_t *ps)
+{
+    unsigned                      n;
+    ngx_http_overlay_pspl_seg_t  *g;
+
+    if (ps->nsegs == ps->segs_size) {
+        n = ps->segs_size ? 2 * ps->segs_size : 64;
+        g = realloc(ps->segs, n * sizeof(ngx_http_overlay_pspl_seg_t));
+
+        if (g == NULL) {
+            return NULL;
+        }
+
+        ps->segs = g;
+        ps->segs_size = n;
+    }
+
+    g = &ps->segs[ps->nsegs++];
+    memset(g, 0, sizeof(ngx_http_overlay_pspl_seg_t));
+
+    return g;
 }
 
 
@@ -385,6 +539,7 @@ ngx_http_overlay_pspl_restart(ngx_http_overlay_pspl_t *ps,
         return -1;
     }
 
+    ps->rst = rd->pos;
     rd->pos += 2;
     rd->start = rd->pos;
     rd->acc = 0;
@@ -529,6 +684,7 @@ ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
     int       s, r, b, p1, m1;
     short    *coef;
     unsigned  k;
+    uint64_t  nz;
 
     p1 = 1 << sc->al;
     m1 = -p1;
@@ -591,11 +747,18 @@ ngx_http_overlay_pspl_ac_refine(ngx_http_overlay_pspl_t *ps,
     }
 
     if (ps->eobrun > 0) {
-        for ( /* void */ ; k <= sc->se; k++) {
-            coef = &block[ngx_http_overlay_splice_zigzag[k]];
 
-            if (*coef != 0 && ngx_http_overlay_pspl_correct(ps, coef, p1) != 0)
-            {
+        /* the ones not zero from k to se, by a mask (most are zero) */
+
+        nz = (k < DCTSIZE2)
+             ? ngx_http_overlay_prog_nonzero(&ps->cd, block) & ~0ull << k
+               & ~0ull >> (DCTSIZE2 - 1 - sc->se)
+             : 0;
+
+        for ( /* void */ ; nz != 0; nz &= nz - 1) {
+            coef = &block[ngx_http_overlay_splice_zigzag[__builtin_ctzll(nz)]];
+
+            if (ngx_http_overlay_pspl_correct(ps, coef, p1) != 0) {
                 return -1;
             }
         }
@@ -701,16 +864,16 @@ ngx_http_overlay_pspl_block(ngx_http_overlay_pspl_t *ps,
 
 
 /*
- * An AC first scan decoded from u1 to its end (no block kept: a first
- * scan needs no earlier one), so that where its data ends is known to the
- * bit (sc->fin): 0, or -1 with ps->why
+ * A first scan decoded from u1 to its end (no block kept: a first scan
+ * needs no earlier one), so that where its data ends is known to the bit
+ * (sc->fin): 0, or -1 with ps->why
  */
 
 int
 ngx_http_overlay_pspl_finish(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
-    unsigned                           u;
+    unsigned                           u, i, n, nb;
     ngx_http_overlay_splice_pos_t      at;
     ngx_http_overlay_splice_reader_t  *rd;
 
@@ -735,13 +898,30 @@ ngx_http_overlay_pspl_finish(ngx_http_overlay_pspl_t *ps,
     }
 
     ps->eobrun = sc->left1;
+    memcpy(ps->pred, sc->pred1, sizeof(ps->pred));
 
     for (u = sc->u1; u < sc->units; u++) {
-        memset(ps->scratch, 0, sizeof(ps->scratch));
+        if (sc->ss != 0) {
+            memset(ps->scratch, 0, sizeof(ps->scratch));
 
-        if (ngx_http_overlay_pspl_ac_first(ps, sc, u, ps->scratch) != 0) {
-            ps->why = "a code no table has, or the data ended";
-            return -1;
+            if (ngx_http_overlay_pspl_ac_first(ps, sc, u, ps->scratch) != 0)
+            {
+                ps->why = "a code no table has, or the data ended";
+                return -1;
+            }
+
+            continue;
+        }
+
+        for (i = 0; i < sc->ncomps; i++) {
+            nb = ngx_http_overlay_pspl_blocks(ps, sc, i);
+
+            for (n = 0; n < nb; n++) {
+                if (ngx_http_overlay_pspl_dc(ps, sc, i, ps->scratch) != 0) {
+                    ps->why = "a code no table has, or the data ended";
+                    return -1;
+                }
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 /*
  * ngx_http_overlay_module: the progressive splice's output, pass 2 (see
  * ngx_http_overlay_jpeg_prog_splice.c): per scan, the source's bits before
- * the band, the band coded again, the source's bits after it, shifted.
+ * the first segment, each segment coded again, the source's bits between
+ * segments and after the last, shifted.
  *
  * A scan is tried again as need be (ngx_http_overlay_pspl_tries()): with
  * its tables extended by the symbols they lack, where they have room; then
@@ -32,6 +33,10 @@ static int ngx_http_overlay_pspl_scan(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static int ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
+static void ngx_http_overlay_pspl_gap(ngx_http_overlay_pspl_t *ps,
+    const ngx_http_overlay_pspl_scan_t *sc,
+    const ngx_http_overlay_pspl_seg_t *prev,
+    const ngx_http_overlay_pspl_seg_t *g);
 static int ngx_http_overlay_pspl_tail(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
 static void ngx_http_overlay_pspl_run(ngx_http_overlay_pspl_t *ps,
@@ -40,21 +45,11 @@ static void ngx_http_overlay_pspl_weigh(ngx_http_overlay_pspl_t *ps,
     unsigned c);
 static unsigned ngx_http_overlay_pspl_left(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc);
-static int ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc);
-static unsigned ngx_http_overlay_pspl_extend(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc);
-static int ngx_http_overlay_pspl_grown(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc);
-static void ngx_http_overlay_pspl_dhts(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc);
 static void ngx_http_overlay_pspl_bits(ngx_http_overlay_pspl_t *ps,
     const ngx_http_overlay_pspl_mark_t *from,
     const ngx_http_overlay_pspl_mark_t *to);
 static void ngx_http_overlay_pspl_where(ngx_http_overlay_pspl_t *ps,
     const ngx_http_overlay_pspl_mark_t *m, ngx_http_overlay_splice_pos_t *at);
-static int ngx_http_overlay_pspl_reserve(ngx_http_overlay_pspl_t *ps,
-    size_t n);
 static int ngx_http_overlay_pspl_bytes(ngx_http_overlay_pspl_t *ps,
     size_t from, size_t to);
 
@@ -114,18 +109,31 @@ static int
 ngx_http_overlay_pspl_tries(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc, size_t mark)
 {
-    int       rc;
-    JCOEF     value, *dropped;
-    unsigned  tries, ncand, n, drops, ndrop;
+    int                           rc;
+    JCOEF                         value, *dropped;
+    unsigned                      tries, ncand, n, drops, ndrop;
+    ngx_http_overlay_pspl_seg_t  *g;
 
     ps->fitting = 0;
     ps->finish = 0;
     ps->ck_valid = 0;
 
-    /* the tries' units: the band's last two rows (of its units) */
+    /*
+     * the tries' units: the last two segments, or the last one's last two
+     * rows (of its units)
+     */
 
-    ps->ck = (sc->u1 - sc->u0 > 2 * sc->width) ? sc->u1 - 2 * sc->width
-                                                : sc->u0;
+    g = &ps->segs[sc->seg];
+    ps->ck_seg = sc->nseg - 1;
+
+    if (g[ps->ck_seg].e - g[ps->ck_seg].a > 2 * sc->width) {
+        ps->ck = g[ps->ck_seg].e - 2 * sc->width;
+
+    } else {
+        ps->ck_seg = (sc->nseg > 1) ? sc->nseg - 2 : 0;
+        ps->ck = g[ps->ck_seg].a;
+    }
+
     ps->split = (unsigned) -1;
     ps->nsplit = 0;
     tries = 0;
@@ -323,20 +331,26 @@ units:
 }
 
 
-/* the band's units coded from their blocks */
+/*
+ * The segments' units coded from their blocks, the source's bits between
+ * them; a try from the state kept at unit ps->ck
+ */
 
 static int
 ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
     ngx_http_overlay_pspl_scan_t *sc)
 {
     unsigned                        u, i, n, nb, c, h, v, bx, by, run, k,
-                                    z;
+                                    z, s;
     JCOEFPTR                        block;
     jpeg_component_info            *ci;
+    ngx_http_overlay_pspl_seg_t    *g;
     ngx_http_overlay_prog_coder_t  *cd;
 
     cd = &ps->cd;
-    u = sc->u0;
+    g = &ps->segs[sc->seg];
+    s = 0;
+    u = g[0].a;
 
     if (ps->split == (unsigned) -1) {
         ps->ncand = 0;
@@ -344,105 +358,189 @@ ngx_http_overlay_pspl_units(ngx_http_overlay_pspl_t *ps,
         ps->ck_valid = 0;
 
     } else if (ps->ck_valid) {
+        s = ps->ck_seg;
         u = ps->ck;
     }
 
-    for ( /* void */ ; u < sc->u1; u++) {
+    for ( /* void */ ; s < sc->nseg; s++, u = (s < sc->nseg) ? g[s].a : 0) {
 
         /*
          * The tries change only units from ps->ck on: the state there
-         * kept, they begin from it
+         * kept, they begin from it (at a segment's start, before the
+         * source's bits up to it)
          */
 
-        if (u == ps->ck && ps->split == (unsigned) -1) {
+        if (s == ps->ck_seg && u == ps->ck && ps->split == (unsigned) -1)
+        {
             ngx_http_overlay_prog_coder_copy(&ps->ck_cd, cd);
             memcpy(ps->ck_grow, ps->grow, sizeof(ps->grow));
             ps->ck_off = (size_t) (cd->w.o - ps->out);
             ps->ck_valid = 1;
         }
 
-        run = cd->eobrun;
+        if (s != 0 && u == g[s].a) {
+            if (ngx_http_overlay_pspl_reserve(ps,
+                    (sc->ri ? g[s].m0 - g[s - 1].m1
+                            : 2 * (g[s].at0.pos - g[s - 1].at1.pos))
+                    + 2 * NGX_HTTP_OVERLAY_PROG_ROOM)
+                != 0)
+            {
+                return -1;
+            }
 
-        if (run != 0 && u >= ps->split && u < ps->split + ps->nsplit) {
-            ngx_http_overlay_prog_eobrun(cd);
+            ngx_http_overlay_pspl_gap(ps, sc, &g[s - 1], &g[s]);
         }
 
-        if (ngx_http_overlay_pspl_reserve(ps,
-                NGX_HTTP_OVERLAY_PROG_ROOM * (NGX_HTTP_OVERLAY_SPLICE_BLOCKS
-                                              + 2))
+        for ( /* void */ ; u < g[s].e; u++) {
+
+            if (u == ps->ck && s == ps->ck_seg && u != g[s].a
+                && ps->split == (unsigned) -1)
+            {
+                ngx_http_overlay_prog_coder_copy(&ps->ck_cd, cd);
+                memcpy(ps->ck_grow, ps->grow, sizeof(ps->grow));
+                ps->ck_off = (size_t) (cd->w.o - ps->out);
+                ps->ck_valid = 1;
+            }
+
+            run = cd->eobrun;
+
+            if (run != 0 && u >= ps->split && u < ps->split + ps->nsplit) {
+                ngx_http_overlay_prog_eobrun(cd);
+            }
+
+            if (ngx_http_overlay_pspl_reserve(ps,
+                    NGX_HTTP_OVERLAY_PROG_ROOM
+                    * (NGX_HTTP_OVERLAY_SPLICE_BLOCKS + 2))
+                != 0)
+            {
+                return -1;
+            }
+
+            if (sc->ri != 0 && u != g[s].a && u % sc->ri == 0) {
+                ngx_http_overlay_prog_eobrun(cd);
+                ngx_http_overlay_splice_pad(&cd->w);
+
+                *cd->w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
+                *cd->w.o++ = (unsigned char) (NGX_HTTP_OVERLAY_JPEG_RST0
+                                              + ((u / sc->ri - 1) & 7));
+
+                memset(cd->pred, 0, sizeof(cd->pred));
+            }
+
+            for (i = 0; i < sc->ncomps; i++) {
+                nb = ngx_http_overlay_pspl_blocks(ps, sc, i);
+                c = sc->comp[i];
+                ci = &ps->j->src.comp_info[c];
+                h = (sc->ncomps == 1) ? 1 : (unsigned) ci->h_samp_factor;
+                v = (sc->ncomps == 1) ? 1 : (unsigned) ci->v_samp_factor;
+
+                for (n = 0; n < nb; n++) {
+                    bx = u % sc->width * h + n % h;
+                    by = u / sc->width * v + n / h;
+
+                    block = (JCOEFPTR) ngx_http_overlay_pspl_block(ps, sc, u,
+                                                                    i, n);
+
+                    cd->fit = bx >= ps->rx0[c] && bx < ps->rx1[c]
+                              && by >= ps->ry0[c] && by < ps->ry1[c];
+
+                    if (cd->fit && sc->ss != 0 && ps->split == (unsigned) -1
+                        && u >= ps->ck
+                        && ps->ndrop < NGX_HTTP_OVERLAY_PSPL_CANDS)
+                    {
+                        for (k = sc->se; k >= sc->ss; k--) {
+                            z = ngx_http_overlay_splice_zigzag[k];
+
+                            if ((block[z] < 0 ? -block[z] : block[z])
+                                >> sc->al == 1)
+                            {
+                                ps->dropz[ps->ndrop] = (unsigned char) z;
+                                ps->drop[ps->ndrop++] = &block[z];
+                                break;
+                            }
+                        }
+                    }
+
+                    cd->fit = cd->fit && ps->fitting;
+
+                    if (ngx_http_overlay_prog_block(cd, i, block) != 0) {
+                        return -1;
+                    }
+                }
+            }
+
+            /* a unit within a run: one may end before it */
+
+            if (run != 0 && cd->eobrun == run + 1
+                && ps->split == (unsigned) -1 && u > ps->ck
+                && ps->ncand < NGX_HTTP_OVERLAY_PSPL_CANDS)
+            {
+                ps->cand[ps->ncand++] = u;
+            }
+        }
+
+        /* a segment's end: its run ended, the source's run goes on */
+
+        if (ngx_http_overlay_pspl_reserve(ps, NGX_HTTP_OVERLAY_PROG_ROOM)
             != 0)
         {
             return -1;
         }
 
-        if (sc->ri != 0 && u != sc->u0 && u % sc->ri == 0) {
-            ngx_http_overlay_prog_eobrun(cd);
-            ngx_http_overlay_splice_pad(&cd->w);
-
-            *cd->w.o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
-            *cd->w.o++ = (unsigned char) (NGX_HTTP_OVERLAY_JPEG_RST0
-                                          + ((u / sc->ri - 1) & 7));
-
-            memset(cd->pred, 0, sizeof(cd->pred));
-        }
-
-        for (i = 0; i < sc->ncomps; i++) {
-            nb = ngx_http_overlay_pspl_blocks(ps, sc, i);
-            c = sc->comp[i];
-            ci = &ps->j->src.comp_info[c];
-            h = (sc->ncomps == 1) ? 1 : (unsigned) ci->h_samp_factor;
-            v = (sc->ncomps == 1) ? 1 : (unsigned) ci->v_samp_factor;
-
-            for (n = 0; n < nb; n++) {
-                bx = u % sc->width * h + n % h;
-                by = u / sc->width * v + n / h;
-
-                block = (JCOEFPTR) ngx_http_overlay_pspl_block(ps, sc, u, i,
-                                                                n);
-
-                cd->fit = bx >= ps->rx0[c] && bx < ps->rx1[c]
-                          && by >= ps->ry0[c] && by < ps->ry1[c];
-
-                if (cd->fit && sc->ss != 0 && ps->split == (unsigned) -1
-                    && u >= ps->ck && ps->ndrop < NGX_HTTP_OVERLAY_PSPL_CANDS)
-                {
-                    for (k = sc->se; k >= sc->ss; k--) {
-                        z = ngx_http_overlay_splice_zigzag[k];
-
-                        if ((block[z] < 0 ? -block[z] : block[z]) >> sc->al
-                            == 1)
-                        {
-                            ps->dropz[ps->ndrop] = (unsigned char) z;
-                            ps->drop[ps->ndrop++] = &block[z];
-                            break;
-                        }
-                    }
-                }
-
-                cd->fit = cd->fit && ps->fitting;
-
-                if (ngx_http_overlay_prog_block(cd, i, block) != 0) {
-                    return -1;
-                }
-            }
-        }
-
-        /* a unit within a run: one may end before it */
-
-        if (run != 0 && cd->eobrun == run + 1 && ps->split == (unsigned) -1
-            && u > ps->ck && ps->ncand < NGX_HTTP_OVERLAY_PSPL_CANDS)
-        {
-            ps->cand[ps->ncand++] = u;
-        }
+        ngx_http_overlay_prog_eobrun(cd);
     }
-
-    if (ngx_http_overlay_pspl_reserve(ps, NGX_HTTP_OVERLAY_PROG_ROOM) != 0) {
-        return -1;
-    }
-
-    ngx_http_overlay_prog_eobrun(cd);
 
     return 0;
+}
+
+
+/*
+ * Between segments prev and g: with restarts, the source's bytes from
+ * prev's end's RSTn to g's data; without, the source's bits, where a run
+ * that crosses prev's end is cut there (a new EOBn for its blocks after
+ * it, whose correction bits, in a refinement scan, follow in the source),
+ * one that crosses g's start too (a new EOBn for its blocks before it,
+ * then their correction bits as they were), and one that crosses both is
+ * one run of the blocks between them.  The room is the caller's.
+ */
+
+static void
+ngx_http_overlay_pspl_gap(ngx_http_overlay_pspl_t *ps,
+    const ngx_http_overlay_pspl_scan_t *sc,
+    const ngx_http_overlay_pspl_seg_t *prev,
+    const ngx_http_overlay_pspl_seg_t *g)
+{
+    unsigned  gap;
+
+    memcpy(ps->cd.pred, g->pred, sizeof(ps->cd.pred));
+
+    if (sc->ri != 0) {
+        ngx_http_overlay_splice_pad(&ps->cd.w);
+        memcpy(ps->cd.w.o, ps->p + prev->m1, g->m0 - prev->m1);
+        ps->cd.w.o += g->m0 - prev->m1;
+        return;
+    }
+
+    gap = g->a - prev->e;
+
+    if (prev->left1 > gap) {
+        ngx_http_overlay_pspl_run(ps, sc, gap);
+        ngx_http_overlay_pspl_bits(ps, &prev->at1, &g->at0);
+        return;
+    }
+
+    if (prev->left1 != 0) {
+        ngx_http_overlay_pspl_run(ps, sc, prev->left1);
+    }
+
+    if (g->left0 == 0) {
+        ngx_http_overlay_pspl_bits(ps, &prev->at1, &g->at0);
+        return;
+    }
+
+    ngx_http_overlay_pspl_bits(ps, &prev->at1, &g->run_at);
+    ngx_http_overlay_pspl_run(ps, sc, g->a - g->run);
+    ngx_http_overlay_pspl_bits(ps, &g->run_after, &g->at0);
 }
 
 
@@ -476,46 +574,43 @@ ngx_http_overlay_pspl_tail(ngx_http_overlay_pspl_t *ps,
         ngx_http_overlay_pspl_run(ps, sc, sc->left1);
     }
 
-    if (sc->ss == 0 && sc->ah == 0) {
-        end = sc->fin;
+    /*
+     * The source's data ended in t ones, padding or not: where the
+     * output's end is d bits into a byte and t >= d, its padding could
+     * make a byte of its own, which decoders take for data before the
+     * marker
+     */
 
-    } else {
+    end.pos = sc->end;
+    end.start = sc->data;
+    end.bits = 0;
+
+    d = (unsigned) (cd->w.nb + ngx_http_overlay_pspl_left(ps, sc)) & 7;
+
+    t = (sc->end >= sc->data + 2
+         && ps->p[sc->end - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
+         && ps->p[sc->end - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
+        ? 8
+        : (unsigned) __builtin_ctz(~(unsigned) ps->p[sc->end - 1] | 0x100);
+
+    if (d != 0 && t >= d) {
 
         /*
-         * The source's data ended in t ones, padding or not: where the
-         * output's end is d bits into a byte and t >= d, its padding could
-         * make a byte of its own, which decoders take for data before the
-         * marker (a DC first scan was decoded to its end, and is exact)
+         * A first scan decoded to its end, once, so that its end is
+         * known to the bit: a DC first scan at once (a bit or two a
+         * block), an AC first scan when the tries did not help
          */
 
-        end.pos = sc->end;
-        end.start = sc->data;
-        end.bits = 0;
-
-        d = (unsigned) (cd->w.nb + ngx_http_overlay_pspl_left(ps, sc)) & 7;
-
-        t = (sc->end >= sc->data + 2
-             && ps->p[sc->end - 1] == NGX_HTTP_OVERLAY_JPEG_STUFFED
-             && ps->p[sc->end - 2] == NGX_HTTP_OVERLAY_JPEG_MARK)
-            ? 8
-            : (unsigned) __builtin_ctz(~(unsigned) ps->p[sc->end - 1]
-                                       | 0x100);
-
-        if (d != 0 && t >= d) {
-            if (!ps->finish || sc->ah != 0) {
-                ps->why = "the scan's padding cannot be told";
-                return 2;
-            }
-
-            /* an AC first scan: decoded to its end, once */
-
-            if (!sc->fin_known && ngx_http_overlay_pspl_finish(ps, sc) != 0)
-            {
-                return -1;
-            }
-
-            end = sc->fin;
+        if (sc->ah != 0 || (sc->ss != 0 && !ps->finish)) {
+            ps->why = "the scan's padding cannot be told";
+            return 2;
         }
+
+        if (!sc->fin_known && ngx_http_overlay_pspl_finish(ps, sc) != 0) {
+            return -1;
+        }
+
+        end = sc->fin;
     }
 
     if (ngx_http_overlay_pspl_reserve(ps, 2 * (sc->end - sc->at1.pos) + 64)
@@ -614,242 +709,6 @@ ngx_http_overlay_pspl_run(ngx_http_overlay_pspl_t *ps,
 }
 
 
-/* the coder's codes, from the scan's tables (extended or not) */
-
-static int
-ngx_http_overlay_pspl_codes(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc)
-{
-    unsigned                       i, i2, l, n, used;
-    ngx_http_overlay_prog_grow_t  *g;
-
-    memset(ps->cd.grow, 0, sizeof(ps->cd.grow));
-
-    if (sc->ss == 0 && sc->ah != 0) {
-        return 0;
-    }
-
-    for (i = 0; i < sc->ncomps; i++) {
-        if (ngx_http_overlay_splice_table(&ps->huff[i], &sc->dht[i],
-                                          sc->ss == 0)
-            != 0)
-        {
-            return -1;
-        }
-
-        /* a table shared grows once: its first component's */
-
-        for (i2 = 0; i2 < i && sc->tbl[i2] != sc->tbl[i]; i2++) {
-            /* void */
-        }
-
-        g = &ps->grow[i2];
-        ps->cd.grow[i] = g;
-
-        if (i2 == i) {
-            for (l = 1, n = 0, used = 0; l <= 16; l++) {
-                n += sc->dht[i].bits[l];
-                used += (unsigned) sc->dht[i].bits[l] << (16 - l);
-            }
-
-            /* the all-ones code stays free; 256 symbols at most */
-
-            g->next = used;
-            g->left = (used < 65535) ? 65535 - used : 0;
-            g->left = g->left < 256 - n ? g->left : 256 - n;
-            g->n = 0;
-        }
-
-        memcpy(ps->cd.huff[i].code, ps->huff[i].code,
-               sizeof(ps->cd.huff[i].code));
-        memcpy(ps->cd.huff[i].size, ps->huff[i].size,
-               sizeof(ps->cd.huff[i].size));
-    }
-
-    return 0;
-}
-
-
-/*
- * The scan's tables extended by the symbols the coder found missing, each
- * at 16 bits after all the source's codes, the all-ones code left free,
- * as many as there is room for: how many.  Components of one table
- * share its extension.
- */
-
-static unsigned
-ngx_http_overlay_pspl_extend(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc)
-{
-    unsigned                        i, i2, l, n, sym, added;
-    uint32_t                        need[8], used;
-    ngx_http_overlay_splice_dht_t  *t;
-
-    added = 0;
-
-    for (i = 0; i < sc->ncomps; i++) {
-        memcpy(need, ps->cd.need[i], sizeof(need));
-
-        for (i2 = 0; i2 < sc->ncomps; i2++) {
-            if (i2 != i && sc->tbl[i2] == sc->tbl[i]) {
-                for (l = 0; l < 8; l++) {
-                    need[l] |= ps->cd.need[i2][l];
-                }
-            }
-        }
-
-        t = &sc->dht[i];
-
-        for (l = 1, n = 0, used = 0; l <= 16; l++) {
-            n += t->bits[l];
-            used += (uint32_t) t->bits[l] << (16 - l);
-        }
-
-        for (sym = 0; sym < 256; sym++) {
-            if (!(need[sym >> 5] & 1u << (sym & 31))) {
-                continue;
-            }
-
-            if (n == 256 || used >= 65535) {
-                break;
-            }
-
-            t->huffval[n++] = (unsigned char) sym;
-            t->bits[16]++;
-            used++;
-            added++;
-            sc->extended |= 1u << i;
-        }
-    }
-
-    return added;
-}
-
-
-/*
- * The symbols the tables took while the scan was coded, in them for good,
- * and a DHT of the tables extended put before the scan's header (after
- * any written before: the last one counts)
- */
-
-static int
-ngx_http_overlay_pspl_grown(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc)
-{
-    size_t                          n, len;
-    unsigned                        i, k, m;
-    unsigned char                  *at, *end,
-                                    dht[4 + MAX_COMPS_IN_SCAN * 273];
-    ngx_http_overlay_prog_grow_t   *g;
-    ngx_http_overlay_splice_dht_t  *t;
-
-    m = 0;
-
-    for (i = 0; i < sc->ncomps; i++) {
-        g = ps->cd.grow[i];
-
-        if (g == NULL || g->n == 0) {
-            continue;
-        }
-
-        t = &sc->dht[i];
-
-        for (k = 1, n = 0; k <= 16; k++) {
-            n += t->bits[k];
-        }
-
-        memcpy(&t->huffval[n], g->sym, g->n);
-        t->bits[16] = (unsigned char) (t->bits[16] + g->n);
-        sc->extended |= 1u << i;
-        m++;
-    }
-
-    for (i = 0; i < sc->ncomps; i++) {
-        if (ps->cd.grow[i] != NULL) {
-            ps->cd.grow[i]->n = 0;
-        }
-    }
-
-    if (m == 0) {
-        return 0;
-    }
-
-    /* the scan written moved up by the DHT's bytes */
-
-    if (ngx_http_overlay_pspl_reserve(ps, 4 + MAX_COMPS_IN_SCAN * 273) != 0)
-    {
-        return -1;
-    }
-
-    at = ps->out + ps->sos;
-    end = ps->cd.w.o;
-    len = (size_t) (end - at);
-
-    ngx_http_overlay_pspl_dhts(ps, sc);
-    n = (size_t) (ps->cd.w.o - end);
-
-    memcpy(dht, end, n);
-    memmove(at + n, at, len);
-    memcpy(at, dht, n);
-
-    ps->cd.w.o = at + n + len;
-
-    return 0;
-}
-
-
-/* a DHT segment of the tables the scan extended, each once */
-
-static void
-ngx_http_overlay_pspl_dhts(ngx_http_overlay_pspl_t *ps,
-    ngx_http_overlay_pspl_scan_t *sc)
-{
-    size_t                          size;
-    unsigned                        i, i2, l, n;
-    unsigned char                  *o, *start;
-    ngx_http_overlay_splice_dht_t  *t;
-
-    /* 4 tables at most of 17 + 256 bytes: within the scan's reserve */
-
-    o = ps->cd.w.o;
-    start = o;
-    *o++ = NGX_HTTP_OVERLAY_JPEG_MARK;
-    *o++ = NGX_HTTP_OVERLAY_JPEG_DHT;
-    o += 2;
-
-    for (i = 0; i < sc->ncomps; i++) {
-
-        /* a table shared is extended alike: written for its first */
-
-        for (i2 = 0; i2 < i && sc->tbl[i2] != sc->tbl[i]; i2++) {
-            /* void */
-        }
-
-        if (!(sc->extended & 1u << i) || i2 < i) {
-            continue;
-        }
-
-        t = &sc->dht[i];
-
-        *o++ = (unsigned char) ((sc->ss != 0) << 4 | sc->tbl[i]);
-
-        for (l = 1, n = 0; l <= 16; l++) {
-            *o++ = t->bits[l];
-            n += t->bits[l];
-        }
-
-        memcpy(o, t->huffval, n);
-        o += n;
-    }
-
-    size = (size_t) (o - start) - 2;
-    start[2] = (unsigned char) (size >> 8);
-    start[3] = (unsigned char) size;
-
-    ps->cd.w.o = o;
-}
-
-
 /* the source's data bits between two marks, shifted as the writer is */
 
 static void
@@ -883,12 +742,11 @@ ngx_http_overlay_pspl_where(ngx_http_overlay_pspl_t *ps,
 
 /* room for n more bytes after the writer's */
 
-static int
+int
 ngx_http_overlay_pspl_reserve(ngx_http_overlay_pspl_t *ps, size_t n)
 {
     return ngx_http_overlay_prog_room(&ps->out, &ps->size, &ps->cd.w, n);
 }
-
 
 
 /* the source's bytes from..to-1, with room for a DHT after them */

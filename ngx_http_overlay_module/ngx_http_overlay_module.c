@@ -186,6 +186,13 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
       0,
       NULL },
 
+    { ngx_string("overlay_png_reduce"),
+      NGX_HTTP_OVERLAY_LOC|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_overlay_conf_t, png_reduce),
+      NULL },
+
     { ngx_string("overlay_max_concurrent"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -421,6 +428,7 @@ ngx_http_overlay_create_conf(ngx_conf_t *cf)
     conf->webp_quality = NGX_CONF_UNSET;
     conf->webp_method = NGX_CONF_UNSET;
     conf->webp_lossless_method = NGX_CONF_UNSET;
+    conf->png_reduce = NGX_CONF_UNSET;
     conf->max_layers = NGX_CONF_UNSET_UINT;
     conf->max_concurrent = NGX_CONF_UNSET_UINT;
     conf->max_pixels = NGX_CONF_UNSET_UINT;
@@ -482,6 +490,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->webp_lossless_method,
                          prev->webp_lossless_method,
                          NGX_HTTP_OVERLAY_WEBP_LOSSLESS_METHOD);
+    ngx_conf_merge_value(conf->png_reduce, prev->png_reduce, 0);
     ngx_conf_merge_uint_value(conf->max_layers, prev->max_layers,
                               NGX_HTTP_OVERLAY_LAYERS_DEFAULT);
     ngx_conf_merge_uint_value(conf->max_concurrent, prev->max_concurrent, 16);
@@ -542,6 +551,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
     opts->codec.webp_quality = (int) conf->webp_quality;
     opts->codec.webp_method = (int) conf->webp_method;
     opts->codec.webp_lossless_method = (int) conf->webp_lossless_method;
+    opts->codec.png_reduce = (int) conf->png_reduce;
     opts->codec.max_pixels = conf->max_pixels;
     opts->codec.max_side = (unsigned) conf->max_side;
 

@@ -62,6 +62,7 @@ typedef struct {
     ngx_int_t                   webp_quality;
     ngx_int_t                   webp_method;
     ngx_int_t                   webp_lossless_method;
+    ngx_flag_t                  png_reduce;
     ngx_uint_t                  max_layers;
     ngx_uint_t                  max_concurrent;
     ngx_uint_t                  max_pixels;

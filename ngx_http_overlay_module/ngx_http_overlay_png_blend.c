@@ -30,6 +30,8 @@ typedef struct {
 } ngx_http_overlay_png_px_t;
 
 
+static void ngx_http_overlay_png_to_8(ngx_http_overlay_png_image_t *im);
+static void ngx_http_overlay_png_luma(gdImagePtr layer);
 static int ngx_http_overlay_png_grey_layer(gdImagePtr layer);
 static ngx_http_overlay_rc_e ngx_http_overlay_png_palette(
     ngx_http_overlay_png_image_t *im, gdImagePtr layer, int x0, int y0,
@@ -93,6 +95,16 @@ ngx_http_overlay_png_blend(ngx_http_overlay_png_image_t *im,
     ngx_http_overlay_rc_e       rc;
     ngx_http_overlay_png_px_t   px;
 
+    /* overlay_png_reduce: 8 bits, and grey drawn in its luminance */
+
+    if (im->reduce && im->depth == 16) {
+        ngx_http_overlay_png_to_8(im);
+    }
+
+    if (im->reduce && (im->colour == 0 || im->colour == 4)) {
+        ngx_http_overlay_png_luma(layer);
+    }
+
     if (im->colour == 3) {
         fitted = 0;
 
@@ -116,6 +128,15 @@ ngx_http_overlay_png_blend(ngx_http_overlay_png_image_t *im,
                                           err);
         if (rc != NGX_HTTP_OVERLAY_OK) {
             return rc;
+        }
+
+        if (im->colour == 2 && im->depth == 8) {
+
+            /* grey in RGB but where the overlay is: for the encoder */
+
+            im->grey = 1;
+            im->grey_y0 = (unsigned) y0;
+            im->grey_y1 = (unsigned) (y0 + gdImageSY(layer));
         }
     }
 
@@ -151,6 +172,94 @@ ngx_http_overlay_png_blend(ngx_http_overlay_png_image_t *im,
     }
 
     return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/*
+ * 16-bit samples to 8, in place: the high byte of each, as libpng's
+ * png_set_strip_16(), Pillow and libgd read them.  A colour key, which
+ * matched one 16-bit colour, becomes an alpha channel (grey and alpha,
+ * RGBA): 0 where the key matched, else 255.  Each pixel's 8-bit samples
+ * end where its next pixel's 16-bit ones begin, so that none is written
+ * over before it is read.
+ */
+
+static void
+ngx_http_overlay_png_to_8(ngx_http_overlay_png_image_t *im)
+{
+    size_t                x, y, k, n, m, stride, keyed;
+    unsigned char        *d;
+    const unsigned char  *p;
+
+    n = ngx_http_overlay_png_channels(im->colour);
+    keyed = im->ntrns && (im->colour == 0 || im->colour == 2);
+    m = n + keyed;
+    stride = 1 + (size_t) im->width * m;
+
+    for (y = 0; y < im->height; y++) {
+        p = im->rows + y * im->stride + 1;
+        d = im->rows + y * stride + 1;
+
+        if (!keyed) {
+            for (x = 0; x < im->width * n; x++) {
+                d[x] = p[2 * x];
+            }
+
+            continue;
+        }
+
+        for (x = 0; x < im->width; x++, p += 2 * n, d += m) {
+            for (k = 0; k < n; k++) {
+                if (p[2 * k] != im->trns[2 * k]
+                    || p[2 * k + 1] != im->trns[2 * k + 1])
+                {
+                    break;
+                }
+            }
+
+            d[n] = (k == n) ? 0 : 255;
+
+            for (k = 0; k < n; k++) {
+                d[k] = p[2 * k];
+            }
+        }
+    }
+
+    if (keyed) {
+        im->colour |= 4;
+        im->ntrns = 0;
+    }
+
+    im->depth = 8;
+    im->stride = stride;
+}
+
+
+/*
+ * The layer's colours in their luminance, for a grey image: ITU-R 601-2,
+ * L = (299 R + 587 G + 114 B) / 1000, rounded, as Pillow's convert("L").
+ */
+
+static void
+ngx_http_overlay_png_luma(gdImagePtr layer)
+{
+    int  x, y, c, l;
+
+    for (y = 0; y < gdImageSY(layer); y++) {
+        for (x = 0; x < gdImageSX(layer); x++) {
+            c = layer->tpixels[y][x];
+
+            if (gdTrueColorGetAlpha(c) == gdAlphaTransparent) {
+                continue;
+            }
+
+            l = (299 * gdTrueColorGetRed(c) + 587 * gdTrueColorGetGreen(c)
+                 + 114 * gdTrueColorGetBlue(c) + 500) / 1000;
+
+            layer->tpixels[y][x] = gdTrueColorAlpha(l, l, l,
+                                                    gdTrueColorGetAlpha(c));
+        }
+    }
 }
 
 
@@ -589,6 +698,19 @@ ngx_http_overlay_png_expand(const ngx_http_overlay_png_image_t *im,
         for (y = 0; y < im->height; y++) {
             p = im->rows + y * im->stride + 1;
             d = to->rows + y * to->stride + 1;
+
+            if (b == 1 && m == 0) {
+
+                /* 8-bit grey, the common case: no call per sample */
+
+                for (x = 0; x < im->width; x++, d += 3) {
+                    d[0] = p[x];
+                    d[1] = p[x];
+                    d[2] = p[x];
+                }
+
+                continue;
+            }
 
             for (x = 0; x < im->width; x++) {
                 for (k = 0; k < 3; k++) {

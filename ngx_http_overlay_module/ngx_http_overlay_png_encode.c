@@ -11,6 +11,7 @@
 
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,8 @@ static void ngx_http_overlay_png_gather(
 static void ngx_http_overlay_png_filter(unsigned char *out,
     const unsigned char *cur, const unsigned char *prev, size_t n,
     unsigned bpp, unsigned char *scratch);
+static void ngx_http_overlay_png_filter_grey(unsigned char *row,
+    const unsigned char *prev, size_t n, unsigned char *scratch);
 static void ngx_http_overlay_png_sub(unsigned char *out,
     const unsigned char *cur, size_t n, unsigned bpp,
     unsigned char *scratch);
@@ -254,6 +257,12 @@ ngx_http_overlay_png_plain(ngx_http_overlay_png_image_t *im,
             continue;
         }
 
+        if (im->grey && y > 0 && (y < im->grey_y0 || y > im->grey_y1)) {
+            ngx_http_overlay_png_filter_grey(row, row + 1 - im->stride,
+                                             rowbytes, scratch);
+            continue;
+        }
+
         ngx_http_overlay_png_filter(row, row + 1,
                                     y > 0 ? row + 1 - im->stride : NULL,
                                     rowbytes, bpp, scratch);
@@ -405,8 +414,14 @@ ngx_http_overlay_png_gather(const ngx_http_overlay_png_image_t *im,
  * The filter of least sum of magnitudes, as libpng chooses: out[0] is its
  * type, out + 1 its n bytes; out + 1 may be cur itself.  Filtering reads
  * only unfiltered bytes: each filter is a loop of its own, which the
- * compiler vectorizes (at -O3: GCC's -O2 does not).
+ * compiler vectorizes (at -O3: GCC's -O2 does not), in narrow lanes: the
+ * magnitudes in bytes, Paeth's predictor in 16 bits, the sums in 32 (a
+ * third of the instructions of ints and size_t sums).  A row of more than
+ * NGX_HTTP_OVERLAY_PNG_SUM_MAX bytes, whose sums 32 bits may not hold,
+ * takes Sub.
  */
+
+#define NGX_HTTP_OVERLAY_PNG_SUM_MAX  (UINT32_MAX / 128)
 
 #if (defined __GNUC__ && !defined __clang__)
 #pragma GCC push_options
@@ -418,15 +433,25 @@ ngx_http_overlay_png_filter(unsigned char *out, const unsigned char *cur,
     const unsigned char *prev, size_t n, unsigned bpp,
     unsigned char *scratch)
 {
-    int                             a, b, c, p, pa, pb, pc;
-    size_t                          i, best, sum[5];
+    size_t                          i, best;
+    uint32_t                        sum[5];
     unsigned char                   v;
     unsigned char *restrict         f;
     const unsigned char *restrict   x, *restrict y;
 
-    /* a byte's magnitude as a signed number: v, or 256 - v */
+    /*
+     * a byte's magnitude as a signed number: v, or 256 - v: the lesser of
+     * v and -v in 8 bits, which vectorizes in bytes (pminub)
+     */
 
-#define ngx_http_overlay_png_mag(v)  ((v) < 128 ? (v) : 256 - (v))
+#define ngx_http_overlay_png_mag(v)                                           \
+    ((unsigned char) (v) < (unsigned char) -(v) ? (unsigned char) (v)         \
+                                                : (unsigned char) -(v))
+
+    if (n > NGX_HTTP_OVERLAY_PNG_SUM_MAX) {
+        ngx_http_overlay_png_sub(out, cur, n, bpp, scratch);
+        return;
+    }
 
     if (bpp > n) {
         bpp = n;
@@ -524,20 +549,8 @@ ngx_http_overlay_png_filter(unsigned char *out, const unsigned char *cur,
     }
 
     for (i = bpp; i < n; i++) {
-        a = x[i - bpp];
-        b = y[i];
-        c = y[i - bpp];
-
-        p = b - c;
-        pc = a - c;
-        pa = p < 0 ? -p : p;
-        pb = pc < 0 ? -pc : pc;
-        pc = p + pc;
-        pc = pc < 0 ? -pc : pc;
-
-        p = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
-
-        v = (unsigned char) (x[i] - p);
+        v = (unsigned char) (x[i] - ngx_http_overlay_png_paeth(x[i - bpp], y[i],
+                                                               y[i - bpp]));
         f[i] = v;
         sum[4] += ngx_http_overlay_png_mag(v);
     }
@@ -567,6 +580,44 @@ choose:
     memcpy(out + 1, scratch + (best - 1) * n, n);
 }
 
+
+/*
+ * A row of grey made RGB, and the row above it, both R = G = B: each
+ * filter's bytes are the grey row's filtered bytes three times each, their
+ * sums three times the grey's (but for the first row, not taken here), so
+ * the choice is the same: the grey samples are filtered (bpp 1), then
+ * tripled.  row[0] takes the type, row + 1 the n filtered bytes.
+ */
+
+static void
+ngx_http_overlay_png_filter_grey(unsigned char *row,
+    const unsigned char *prev, size_t n, unsigned char *scratch)
+{
+    size_t                          i, g;
+    unsigned char *restrict         cur, *restrict up, *restrict f;
+    const unsigned char *restrict   x;
+
+    g = n / 3;
+    cur = scratch + 4 * g;
+    up = scratch + 5 * g;
+    f = scratch + 6 * g;
+
+    for (i = 0; i < g; i++) {
+        cur[i] = row[1 + 3 * i];
+        up[i] = prev[3 * i];
+    }
+
+    ngx_http_overlay_png_filter(f, cur, up, g, 1, scratch);
+
+    row[0] = f[0];
+    x = f + 1;
+
+    for (i = 0; i < g; i++) {
+        row[1 + 3 * i] = x[i];
+        row[2 + 3 * i] = x[i];
+        row[3 + 3 * i] = x[i];
+    }
+}
 
 
 /*

@@ -16,6 +16,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ngx_http_overlay_error.h"
 #include "ngx_http_overlay_codec.h"
@@ -69,7 +70,38 @@ typedef struct {
     unsigned char              trns[256];
     const unsigned char       *chunks;          /* whole chunks, CRCs too */
     size_t                     chunks_len;      /* written after IHDR */
+    unsigned                   reduce;          /* overlay_png_reduce on */
+    /*
+     * 1: grey made 8-bit RGB (R = G = B) but in rows grey_y0 to grey_y1 - 1
+     * (the overlay's): the other rows are filtered as grey, a third of the
+     * work, for the same choice of filter and the same bytes
+     */
+    unsigned                   grey;
+    unsigned                   grey_y0;
+    unsigned                   grey_y1;
 } ngx_http_overlay_png_image_t;
+
+
+/*
+ * Paeth's predictor of a byte from the bytes left (a), up (b) and up left
+ * (c), as the PNG specification defines it: of a, b, c the nearest to
+ * a + b - c, in that order on a tie.  In 16 bits, which the encoder's
+ * loops vectorize in.
+ */
+static inline int16_t
+ngx_http_overlay_png_paeth(int16_t a, int16_t b, int16_t c)
+{
+    int16_t  p, pa, pb, pc;
+
+    p = b - c;
+    pc = a - c;
+    pa = p < 0 ? -p : p;
+    pb = pc < 0 ? -pc : pc;
+    pc = p + pc;
+    pc = pc < 0 ? -pc : pc;
+
+    return (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+}
 
 
 /* the samples of a pixel in a colour type; 0: no such type */

@@ -98,13 +98,17 @@ my %servers = (
     module => { port => $port,     path => '/img/', overlay => 1 },
     q90    => { port => $port,     path => '/q90/', overlay => 1,
                 jpeg_only => 1 },
+    # overlay_png_reduce on, on the PNGs it changes (grey, 16-bit)
+    reduce => { port => $port,     path => '/reduce/', overlay => 1,
+                only => qr/^1080p-(?:grey|16)\.png$/ },
     pillow => { port => $port + 2, path => '/img/', overlay => 1 },
     nginx  => { port => $port + 1, path => '/img/', overlay => 0 },
 );
-my @order = qw(module q90 pillow nginx);
+my @order = qw(module q90 reduce pillow nginx);
 my %label = (
     module  => 'module',
     q90     => 'module q90',
+    reduce  => 'module reduce',
     pillow  => 'Pillow',
     nginx   => 'nginx, no overlay',
     modjpeg => 'modjpeg-nginx',
@@ -196,7 +200,9 @@ print $tsv_fh "image\tserver\trequests\timages/s\tp50_ms\tp99_ms\t",
               "cpu_ms\tpeak_rss_mb\n";
 
 for my $img (@images) {
-    my @names = grep { !$servers{$_}{jpeg_only} || $img =~ /\.jpg$/ } @order;
+    my @names = grep { (!$servers{$_}{jpeg_only} || $img =~ /\.jpg$/)
+                       && (!$servers{$_}{only} || $img =~ $servers{$_}{only}) }
+                @order;
 
     start_nginx('module', 1);
     start_nginx('plain', 0);
@@ -211,6 +217,7 @@ for my $img (@images) {
     my %worker = (
         module => worker_of('module'),
         q90    => worker_of('module'),
+        reduce => worker_of('module'),
         nginx  => worker_of('plain'),
         pillow => worker_of('pillow'),
     );
@@ -296,18 +303,23 @@ printf "%-20s %9s %9s %7s %8s %8s  %-14s %s\n", 'image', 'module B',
        'Pillow out';
 
 for my $img (grep { !/\.jpg$/ } @images) {
-    my ($m, $p) = ("$dir/out/module-$img", "$dir/out/pillow-$img");
-    next unless -f $m && -f $p;
+  for my $name ('module', 'reduce') {
+    my ($m, $p) = ("$dir/out/$name-$img", "$dir/out/pillow-$img");
+    next unless -f $m && -f $p && $result{$img}{$name};
 
     my $line = `$python '$top/tests/bench/images.py' compare '$images/$img' '$m' '$p'`;
     my @f = split ' ', $line // '';
     next unless @f == 6;
 
-    $out{$img} = { mbytes => $f[0], pbytes => $f[1], mpsnr => $f[2],
+    # overlay_png_reduce on: "IMAGE reduce"
+    my $key = $name eq 'module' ? $img : "$img reduce";
+
+    $out{$key} = { mbytes => $f[0], pbytes => $f[1], mpsnr => $f[2],
                    ppsnr => $f[3], mkind => $f[4], pkind => $f[5] };
 
-    printf "%-20s %9d %9d %6.2fx %8.2f %8.2f  %-14s %s\n", $img, @f[0, 1],
+    printf "%-20s %9d %9d %6.2fx %8.2f %8.2f  %-14s %s\n", $key, @f[0, 1],
            ratio($f[0], $f[1]), @f[2 .. 5];
+  }
 }
 
 # --- in-process ---------------------------------------------------------------
@@ -352,33 +364,40 @@ my $p = $result{$target_image}{pillow} || {};
 my $pillow_ratio = ratio($m->{rps} || 0, $p->{rps} || 0);
 my $missed = 0;
 
-print "\nbench: targets, $target_image, top-right badge, 1 worker\n";
-printf "  module images/s at least %.1fx the Pillow service's:     "
-       . "%5.2fx %s\n"
-       . "     (in worker CPU time per image: %.2fx)\n",
-       $target_pillow, $pillow_ratio, verdict($pillow_ratio >= $target_pillow),
-       ratio($p->{cpu} || 0, $m->{cpu} || 0);
-printf "  module time per image within 1.25x of the coefficient "
-       . "transcode: %s %s\n",
-       defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
-       verdict(defined $dct_ratio && $dct_ratio <= 1.25);
+# only when its image was run (BENCH_IMAGES may leave it out)
+
+if (%$m && %$p) {
+    print "\nbench: targets, $target_image, top-right badge, 1 worker\n";
+    printf "  module images/s at least %.1fx the Pillow service's:     "
+           . "%5.2fx %s\n"
+           . "     (in worker CPU time per image: %.2fx)\n",
+           $target_pillow, $pillow_ratio,
+           verdict($pillow_ratio >= $target_pillow),
+           ratio($p->{cpu} || 0, $m->{cpu} || 0);
+    printf "  module time per image within 1.25x of the coefficient "
+           . "transcode: %s %s\n",
+           defined $dct_ratio ? sprintf('%5.2fx', $dct_ratio) : '    ?',
+           verdict(defined $dct_ratio && $dct_ratio <= 1.25);
+}
 
 print "\nbench: targets of the other formats, 1080p, top-right badge, "
       . "1 worker\n";
 
-for my $img (grep { /\.(png|webp)$/ } @images) {
+for my $key (map { ($_, "$_ reduce") } grep { /\.(png|webp)$/ } @images) {
+    my ($img, $name) = $key =~ /^(\S+)( reduce)?$/;
+    $name = $name ? 'reduce' : 'module';
     my $fmt = $img =~ /\.png$/ ? 'png' : 'webp';
     my $t = $format_target{$fmt};
     my $r = $result{$img} || {};
-    my $o = $out{$img} or next;
+    my $o = $out{$key} or next;
 
     next if $img =~ /lossless/;
 
-    my $rps = ratio($r->{module}{rps} || 0, $r->{pillow}{rps} || 0);
+    my $rps = ratio($r->{$name}{rps} || 0, $r->{pillow}{rps} || 0);
     my $size = ratio($o->{mbytes}, $o->{pbytes});
 
-    printf "  %-20s images/s %5.2fx (%.1fx) %s, size %5.2fx (%.2fx) %s",
-           $img, $rps, $t->{rps}, verdict($rps >= $t->{rps}), $size,
+    printf "  %-21s images/s %5.2fx (%.1fx) %s, size %5.2fx (%.2fx) %s",
+           $key, $rps, $t->{rps}, verdict($rps >= $t->{rps}), $size,
            $t->{size}, verdict($size <= $t->{size});
 
     if ($t->{psnr}) {
@@ -465,16 +484,36 @@ sub summary {
                         : '-';
 
         print $fh "| $img | ", join(' | ', @cells), " |\n";
+
+        # overlay_png_reduce on
+
+        my $d = $r->{reduce} or next;
+        my $o = $out{"$img reduce"};
+
+        print $fh "| $img, overlay_png_reduce on | ",
+                  join(' | ',
+                       x(ratio($d->{rps}, $p->{rps}),
+                         $d->{requests} < 10 || $p->{requests} < 10),
+                       x(ratio($p->{cpu}, $d->{cpu})), '-',
+                       x(ratio($d->{rss}, $p->{rss})), '-', '-',
+                       $o ? (x(ratio($o->{mbytes}, $o->{pbytes})),
+                             sprintf('%+.2f dB', $o->{mpsnr} - $o->{ppsnr}),
+                             "$o->{mkind} / $o->{pkind}")
+                          : ('-', '-', '-'),
+                       '-', '-'),
+                  " |\n";
     }
 
     my $m = $result{$target_image}{module} || {};
     my $p = $result{$target_image}{pillow} || {};
 
-    printf $fh "\nTargets on %s: module images/s / Pillow's %s "
-               . "(target 2.5x or more); DCT path / coefficient floor "
-               . "%s (target 1.25x or less).\n",
-               $target_image, x(ratio($m->{rps} || 0, $p->{rps} || 0)),
-               defined $dct_ratio ? x($dct_ratio) : '?';
+    if (%$m && %$p) {
+        printf $fh "\nTargets on %s: module images/s / Pillow's %s "
+                   . "(target 2.5x or more); DCT path / coefficient floor "
+                   . "%s (target 1.25x or less).\n",
+                   $target_image, x(ratio($m->{rps} || 0, $p->{rps} || 0)),
+                   defined $dct_ratio ? x($dct_ratio) : '?';
+    }
 
     close $fh;
 }
@@ -536,6 +575,12 @@ MJ
             alias $images/;
             overlay \$arg_overlay;
             overlay_jpeg_quality 90;
+        }
+
+        location /reduce/ {
+            alias $images/;
+            overlay \$arg_overlay;
+            overlay_png_reduce on;
         }
 Q90
 

@@ -5,7 +5,9 @@
  * The input goes through ngx_http_overlay_composite() with one fixed text
  * layer ({"overlay":"Last Chance!"}, the defaults: a badge at the top
  * right) and the default options, but for max_pixels, lowered so that the
- * fuzzer spends its time in the decoders rather than in huge allocations.
+ * fuzzer spends its time in the decoders rather than in huge allocations,
+ * and overlay_png_reduce, on for inputs of an odd size (grey PNGs kept
+ * grey, 16 bits made 8).
  *
  * Any broken invariant aborts, which libFuzzer reports as a crash:
  *
@@ -92,6 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err.code = FUZZ_RC_UNSET;
     out.data = (unsigned char *) "not set";
     out.len = 7;
+
+    opts.codec.png_reduce = (int) (size & 1);
 
     rc = ngx_http_overlay_composite(data, size, &spec, &opts, &info, &out,
                                     &err);

@@ -120,6 +120,22 @@ one_text(ngx_http_overlay_spec_t *spec, const ngx_http_overlay_options_t *opts,
 }
 
 
+void
+one_image(ngx_http_overlay_spec_t *spec, ngx_http_overlay_options_t *opts,
+    const char *const *names, gdImagePtr *im)
+{
+    opts->spec.assets = names;
+    opts->spec.nassets = 1;
+    opts->render.assets = im;
+    opts->render.nassets = 1;
+
+    memset(spec, 0, sizeof(ngx_http_overlay_spec_t));
+    spec->layers[0] = opts->spec.defaults;
+    spec->layers[0].type = NGX_HTTP_OVERLAY_LAYER_IMAGE;
+    spec->nlayers = 1;
+}
+
+
 /* bytes with n bytes at pos replaced by the m bytes of s */
 
 unsigned char *
@@ -818,7 +834,9 @@ png_read_linear(const unsigned char *png, size_t len, unsigned *w,
  * The PNG with its image data in IDATs of 997 bytes and an empty one,
  * and a fault: 0 none; 1 the second IDAT's CRC wrong; 2 three bytes after
  * the zlib stream; 3 its Adler-32 wrong; 4 a row of zeros too many, 5 one
- * row short (deflated again by libdeflate).  malloc()ed; NULL: no IDAT.
+ * row short, 6 the fourth row's filter type 5, 7 the sixth row all 255s,
+ * filter none (4 to 7 of 8-bit rows, deflated again by libdeflate).
+ * malloc()ed; NULL: no IDAT.
  */
 
 unsigned char *
@@ -853,9 +871,10 @@ png_reidat(const unsigned char *png, size_t len, int fault, size_t *out_len)
         return NULL;
     }
 
-    /* the rows, for faults 4 and 5: IHDR's width, RGB or RGBA, 8 bits */
+    /* the rows, for faults 4 to 7: IHDR's width, 8 bits */
 
-    row = 1 + (size_t) png_get_uint_32(&png[16]) * (png[25] == 6 ? 4 : 3);
+    row = 1 + (size_t) png_get_uint_32(&png[16])
+              * (png[25] == 6 ? 4 : png[25] == 2 ? 3 : png[25] == 4 ? 2 : 1);
     cap = (size_t) png_get_uint_32(&png[20]) * row + row;
     raw = malloc(cap);
 
@@ -875,8 +894,15 @@ png_reidat(const unsigned char *png, size_t len, int fault, size_t *out_len)
             memset(raw + rlen, 0, row);
             rlen += row;
 
-        } else {
+        } else if (fault == 5) {
             rlen -= row;
+
+        } else if (fault == 6) {
+            raw[3 * row] = 5;
+
+        } else {
+            raw[5 * row] = 0;
+            memset(raw + 5 * row + 1, 0xff, row - 1);
         }
 
         free(z);

@@ -124,6 +124,7 @@ static const unit_group_t  unit_groups[] = {
     { "png_encode", test_png_encode },
 
     { "png_blend", test_png_blend },
+    { "png_reduce", test_png_reduce },
 
     { "webp_headers", test_webp_headers },
     { "webp_composite", test_webp_composite },

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <png.h>
 
 #include "unit.h"
@@ -503,8 +504,9 @@ test_png_idat(void)
 {
     int                             k;
     size_t                          len, n, olen, m;
-    unsigned char                  *src, *png;
+    unsigned char                  *src, *png, *pal;
     const char                     *want;
+    const unsigned char            *plte;
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         a, b;
     ngx_http_overlay_spec_t         spec;
@@ -559,6 +561,101 @@ test_png_idat(void)
             CHECK(k != 0 && strcmp(err.msg, want) == 0,
                   "%s: refused, \"%s\"", faults[k], err.msg);
         }
+
+        free(png);
+    }
+
+    /*
+     * a critical chunk's CRC wrong, around a sound IDAT: libpng's words,
+     * as when libpng checks them all (the stored IDAT's own CRC it skips)
+     */
+
+    for (k = 0; k < 3 && rc == NGX_HTTP_OVERLAY_OK; k++) {
+        png = k == 2 ? make_png(300, 200, 3, 8, 0, 0, &n)
+                     : replace_bytes(src, len, 0, 0, "", 0, &n);
+        m = k == 0 ? 8 + 8 + 13 : n - 4;
+
+        if (k == 2) {
+            plte = png_chunk_find(png, n, "PLTE", &m);
+            m += plte - png;
+        }
+
+        png[m] ^= 0x01;
+        memset(&err, 0, sizeof(err));
+
+        want = k == 0 ? "png: IHDR: CRC error" : k == 1 ? "png: IEND: CRC error"
+                                                       : "png: PLTE: CRC error";
+
+        CHECK(ngx_http_overlay_composite(png, n, &spec, &opts, &info, &b,
+                                         &err)
+              != NGX_HTTP_OVERLAY_OK && strcmp(err.msg, want) == 0,
+              "a critical chunk's CRC wrong: refused, \"%s\"", err.msg);
+
+        free(png);
+    }
+
+    /*
+     * in what the module unfilters itself (8 and 16 bits, not interlaced),
+     * libpng's words: a filter type past 4; in a palette of 255 entries,
+     * index 255 (which libpng's reader let through in 8-bit rows read as
+     * they are: its check runs only with a transformation, and takes the
+     * index of the palette's size for one inside it)
+     */
+
+    for (k = 6; k < 8 && rc == NGX_HTTP_OVERLAY_OK; k++) {
+        pal = k == 7 ? read_fixture("palette.png", &m) : NULL;
+        png = png_reidat(pal != NULL ? pal : src, pal != NULL ? m : len, k,
+                         &n);
+        free(pal);
+        memset(&err, 0, sizeof(err));
+
+        want = k == 6 ? "png: bad adaptive filter value"
+                      : "png: Read palette index exceeding num_palette";
+
+        CHECK(png != NULL
+              && ngx_http_overlay_composite(png, n, &spec, &opts, &info, &b,
+                                            &err)
+                 != NGX_HTTP_OVERLAY_OK
+              && strcmp(err.msg, want) == 0,
+              "%s: refused, \"%s\"", k == 6 ? "filter type 5"
+                                           : "palette index 255 of 255",
+              err.msg);
+
+        free(png);
+    }
+
+    /*
+     * what libpng reads itself (4 bits; 8 bits interlaced), its PLTE cut
+     * to 8 entries under pixels of 16 and 256: refused in the same words
+     * as the rows the module unfilters
+     */
+
+    for (k = 0; k < 2 && rc == NGX_HTTP_OVERLAY_OK; k++) {
+        unsigned char  chunk[36];
+
+        pal = make_png(64, 48, PNG_COLOR_TYPE_PALETTE, k == 0 ? 4 : 8, k,
+                       0, &m);
+        plte = png_chunk_find(pal, m, "PLTE", &n);
+
+        png_save_uint_32(chunk, 24);
+        memcpy(chunk + 4, "PLTE", 4);
+        memcpy(chunk + 8, plte, 24);
+        png_save_uint_32(chunk + 32, libdeflate_crc32(0, chunk + 4, 28));
+
+        png = replace_bytes(pal, m, (size_t) (plte - 8 - pal), n + 12, chunk,
+                            sizeof(chunk), &n);
+        free(pal);
+        memset(&err, 0, sizeof(err));
+
+        CHECK(ngx_http_overlay_composite(png, n, &spec, &opts, &info, &b,
+                                         &err)
+              != NGX_HTTP_OVERLAY_OK
+              && strcmp(err.msg,
+                        "png: Read palette index exceeding num_palette")
+                 == 0,
+              "%s, 8 entries, indices past them: refused, \"%s\"",
+              k == 0 ? "4-bit palette" : "8-bit palette interlaced",
+              err.msg);
 
         free(png);
     }

@@ -187,7 +187,7 @@ test_jpeg_marker_dht(void)
 {
     int                           k;
     size_t                        i;
-    unsigned char                 seg[64], bad[32];
+    unsigned char                 seg[64], bad[32], bits[17], huffval[256];
     ngx_http_overlay_jpeg_dht_t   t;
 
     /* a DC table 0 of 3 values, then an AC table 1 of 2 */
@@ -207,6 +207,18 @@ test_jpeg_marker_dht(void)
     CHECK(k == 20 && t.cls == 0 && t.th == 0 && t.count == 3
           && t.counts == &seg[1] && t.values == &seg[17],
           "dht: the first table, %d bytes", k);
+
+    /* as libjpeg keeps it, over a table that held more */
+
+    memset(bits, 0xaa, sizeof(bits));
+    memset(huffval, 0xaa, sizeof(huffval));
+    ngx_http_overlay_jpeg_dht_copy(&t, bits, huffval);
+
+    CHECK(bits[0] == 0 && bits[1] == 0 && bits[2] == 3 && bits[16] == 0
+          && huffval[0] == 4 && huffval[2] == 6 && huffval[3] == 0
+          && huffval[255] == 0,
+          "dht: the first table copied, its counts from bits[1], the rest "
+          "of the values zero");
 
     k = ngx_http_overlay_jpeg_dht_next(seg + 20, 19, &t);
     CHECK(k == 19 && t.cls == 1 && t.th == 1 && t.count == 2

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "ngx_http_overlay_jpeg_prog_int.h"
 #include "ngx_http_overlay_layout.h"
 
 
@@ -40,6 +41,16 @@ static int prog_scans(const unsigned char *p, size_t len,
 static unsigned prog_sof(const unsigned char *p, size_t len);
 static void prog_whole(const char *dir, const char *ppm);
 static void prog_extreme(const char *dir, const char *ppm);
+static void prog_edges(const char *dir, const char *ppm);
+static void prog_many(const char *dir, const char *ppm);
+static int prog_script(char *path, size_t size, const char *dir,
+    const char *file, const char *script);
+static int prog_case(const char *dir, const char *name,
+    const unsigned char *jpeg, size_t len, const unsigned char *ref,
+    size_t rlen, const jpeg_coefs_t *a, const unsigned char *sscript,
+    size_t sn, const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts, int gw, int gh, double *psnr,
+    int *fitted);
 static int prog_differ(const jpeg_coefs_t *ref, const jpeg_coefs_t *out);
 static int prog_djpeg(const char *dir, const unsigned char *p, size_t len);
 
@@ -62,19 +73,17 @@ static int prog_djpeg(const char *dir, const unsigned char *p, size_t len);
 void
 test_jpeg_prog(void)
 {
-    int                             outside, same, all, cases, gw, gh,
-                                    fitted, n, spliced[16];
+    int                             all, cases, gw, gh, fitted, n, k,
+                                    spliced[16];
     char                            name[160], dir[64], ppm[96], scans[96];
     double                          psnr, worst;
-    size_t                          i, f, p, len, rlen, sn, on;
-    FILE                           *fp;
+    size_t                          i, f, p, len, rlen, sn;
     gdImagePtr                      photo, im;
-    unsigned char                  *jpeg, *ref, sscript[4096],
-                                    oscript[4096];
+    unsigned char                  *jpeg, *ref, sscript[4096];
     jpeg_coefs_t                    a, b, c;
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_rect_t         r, none;
-    ngx_http_overlay_blob_t         blob, rblob;
+    ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_spec_t         spec;
     ngx_http_overlay_error_t        err;
     ngx_http_overlay_options_t      opts;
@@ -148,18 +157,13 @@ test_jpeg_prog(void)
      * split at 9 and refined once, the chroma's in full
      */
 
-    snprintf(scans, sizeof(scans), "%s/scans.txt", dir);
-    fp = fopen(scans, "w");
-
-    if (fp == NULL) {
-        CHECK(0, "prog: %s", scans);
+    if (prog_script(scans, sizeof(scans), dir, "scans.txt",
+                    "0,1,2: 0-0, 0, 2;\n0: 1-9, 0, 1;\n2: 1-63, 0, 0;\n"
+                    "1: 1-63, 0, 0;\n0: 10-63, 0, 1;\n0,1,2: 0-0, 2, 1;\n"
+                    "0,1,2: 0-0, 1, 0;\n0: 1-63, 1, 0;\n") != 0)
+    {
         return;
     }
-
-    fprintf(fp, "0,1,2: 0-0, 0, 2;\n0: 1-9, 0, 1;\n2: 1-63, 0, 0;\n"
-            "1: 1-63, 0, 0;\n0: 10-63, 0, 1;\n0,1,2: 0-0, 2, 1;\n"
-            "0,1,2: 0-0, 1, 0;\n0: 1-63, 1, 0;\n");
-    fclose(fp);
 
     worst = 100;
     cases = 0;
@@ -230,69 +234,16 @@ test_jpeg_prog(void)
                     spec.layers[0].style = NGX_HTTP_OVERLAY_STYLE_BANNER;
                 }
 
-                if (fit_pair(jpeg, len, ref, rlen, &spec, &opts, &info, &blob,
-                             &rblob, name) != 0)
-                {
+                k = prog_case(dir, name, jpeg, len, ref, rlen, &a, sscript,
+                              sn, &spec, &opts, gw, gh, &psnr, &fitted);
+
+                if (k < 0) {
                     continue;
                 }
 
                 cases++;
-
-                CHECK(jpeg_warnings(blob.data, blob.len) == 0
-                      && prog_djpeg(dir, blob.data, blob.len) == 0,
-                      "%s: the output decodes with warnings", name);
-
-                CHECK(prog_sof(blob.data, blob.len) == 0xc2,
-                      "%s: the output is not progressive (SOF 0x%02x)",
-                      name, prog_sof(blob.data, blob.len));
-
-                CHECK(prog_scans(blob.data, blob.len, oscript,
-                                 sizeof(oscript), &on, &all) == 0
-                      && on == sn && memcmp(sscript, oscript, sn) == 0,
-                      "%s: not the source's scan script", name);
-
-                /*
-                 * The path: the progressive splice keeps the source's
-                 * tables (extended by a few symbols at most); the writer
-                 * gives every AC first scan every symbol
-                 */
-
-                spliced[i] += !all;
-
-                fit_bounds(&spec, &opts, gw, gh, &r);
-                read_coefs(blob.data, blob.len, &b);
-                outside = fit_outside(&a, &b, &r);
-
-                CHECK(outside == 0,
-                      "%s: %d blocks changed outside the overlay's MCUs",
-                      name, outside);
-
-                /*
-                 * The new blocks, coded exactly: the reference's; but the
-                 * splice may fit some of them to the source's tables (the
-                 * PSNR below bounds what that costs)
-                 */
-
-                read_coefs(rblob.data, rblob.len, &c);
-                same = prog_differ(&c, &b);
-
-                CHECK(same == 0 || !all, "%s: %d blocks not the "
-                      "reference's", name, same);
-
-                fitted += all ? 0 : same;
-
-                free_coefs(&c);
-                free_coefs(&b);
-
-                psnr = fit_psnr(blob.data, blob.len, rblob.data, rblob.len,
-                                &r);
+                spliced[i] += k;
                 worst = psnr < worst ? psnr : worst;
-
-                CHECK(psnr >= PROG_PSNR, "%s: PSNR %.2f dB against the "
-                      "reference, under %.0f", name, psnr, PROG_PSNR);
-
-                blob.free(blob.data);
-                rblob.free(rblob.data);
             }
 
             free_coefs(&a);
@@ -374,6 +325,8 @@ test_jpeg_prog(void)
 
     prog_whole(dir, ppm);
     prog_extreme(dir, ppm);
+    prog_edges(dir, ppm);
+    prog_many(dir, ppm);
 
     snprintf(name, sizeof(name), "rm -rf %s", dir);
 
@@ -722,6 +675,420 @@ prog_extreme(const char *dir, const char *ppm)
         free(jpeg);
         free(ref);
     }
+}
+
+
+/*
+ * One case: jpeg (its blocks a, its scan script sscript of sn bytes) and
+ * its reference composited with spec: the output decodes without a
+ * warning, is progressive with the source's scan script, keeps every
+ * block outside the overlay's MCUs, and inside the overlay's bounds is
+ * within PROG_PSNR of the reference (*psnr); the writer's blocks are the
+ * reference's, the splice's may be fitted (*fitted counts them): 1,
+ * spliced; 0, written again; -1, not composited
+ */
+
+static int
+prog_case(const char *dir, const char *name, const unsigned char *jpeg,
+    size_t len, const unsigned char *ref, size_t rlen, const jpeg_coefs_t *a,
+    const unsigned char *sscript, size_t sn,
+    const ngx_http_overlay_spec_t *spec,
+    const ngx_http_overlay_options_t *opts, int gw, int gh, double *psnr,
+    int *fitted)
+{
+    int                             outside, same, all;
+    size_t                          on;
+    unsigned char                   oscript[4096];
+    jpeg_coefs_t                    b, c;
+    ngx_http_overlay_rect_t         r;
+    ngx_http_overlay_blob_t         blob, rblob;
+    ngx_http_overlay_image_info_t   info;
+
+    if (fit_pair(jpeg, len, ref, rlen, spec, opts, &info, &blob, &rblob,
+                 name) != 0)
+    {
+        return -1;
+    }
+
+    CHECK(jpeg_warnings(blob.data, blob.len) == 0
+          && prog_djpeg(dir, blob.data, blob.len) == 0,
+          "%s: the output decodes with warnings", name);
+
+    CHECK(prog_sof(blob.data, blob.len) == 0xc2,
+          "%s: the output is not progressive (SOF 0x%02x)",
+          name, prog_sof(blob.data, blob.len));
+
+    all = 0;
+
+    CHECK(prog_scans(blob.data, blob.len, oscript, sizeof(oscript), &on,
+                     &all) == 0
+          && on == sn && memcmp(sscript, oscript, sn) == 0,
+          "%s: not the source's scan script", name);
+
+    /*
+     * The path: the progressive splice keeps the source's tables (extended
+     * by a few symbols at most); the writer gives every AC first scan
+     * every symbol
+     */
+
+    fit_bounds(spec, opts, gw, gh, &r);
+    read_coefs(blob.data, blob.len, &b);
+    outside = fit_outside(a, &b, &r);
+
+    CHECK(outside == 0, "%s: %d blocks changed outside the overlay's MCUs",
+          name, outside);
+
+    /*
+     * The new blocks, coded exactly: the reference's; but the splice may
+     * fit some of them to the source's tables (the PSNR below bounds what
+     * that costs)
+     */
+
+    read_coefs(rblob.data, rblob.len, &c);
+    same = prog_differ(&c, &b);
+
+    CHECK(same == 0 || !all, "%s: %d blocks not the reference's", name,
+          same);
+
+    *fitted += all ? 0 : same;
+
+    free_coefs(&c);
+    free_coefs(&b);
+
+    *psnr = fit_psnr(blob.data, blob.len, rblob.data, rblob.len, &r);
+
+    CHECK(*psnr >= PROG_PSNR, "%s: PSNR %.2f dB against the reference, "
+          "under %.0f", name, *psnr, PROG_PSNR);
+
+    blob.free(blob.data);
+    rblob.free(rblob.data);
+
+    return !all;
+}
+
+
+/*
+ * The overlay's columns alone coded again, in each of its rows: overlays
+ * at the left and the right edges (no margin: the segments touch the
+ * image's edges, of a partial MCU at the right and the bottom), in the
+ * centre (small: wide gaps on both sides; large: gaps of an MCU or two,
+ * segments in many rows, end of band runs from one to the next), a
+ * banner across the top; over 4:2:0 (chroma's AC scans alone, on their
+ * own grid), 4:2:2 with restarts every 2 MCUs, 4:2:0 with restarts every
+ * 3, greyscale, jpegtran's script (refinement of AC and DC) and a script
+ * of DC first scans of one component each.  Each is spliced, keeps every
+ * block outside the overlay's MCUs, within PROG_PSNR inside.
+ */
+
+static void
+prog_edges(const char *dir, const char *ppm)
+{
+    int                             gw, gh, fitted, k;
+    char                            name[200], scans[96], cmd[256];
+    double                          psnr, worst;
+    size_t                          i, p, len, rlen, sn;
+    gdImagePtr                      photo, im;
+    unsigned char                  *jpeg, *ref, sscript[4096];
+    jpeg_coefs_t                    a;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_options_t      opts;
+
+    static const prog_tool_t  tools[] = {
+        { "4:2:0", "cjpeg -quality 85 -progressive %s > %s",
+          "cjpeg -quality 85 %s > %s", 0 },
+        { "4:2:2, restart every 2 MCUs",
+          "cjpeg -quality 80 -sample 2x1 -restart 2b -progressive %s > %s",
+          "cjpeg -quality 80 -sample 2x1 -restart 2b %s > %s", 0 },
+        { "4:2:0, restart every 3 MCUs",
+          "cjpeg -quality 90 -restart 3b -progressive %s > %s",
+          "cjpeg -quality 90 -restart 3b %s > %s", 0 },
+        { "greyscale", "cjpeg -quality 75 -grayscale -progressive %s > %s",
+          "cjpeg -quality 75 -grayscale %s > %s", 1 },
+        { "jpegtran -progressive",
+          "cjpeg -quality 80 %s | jpegtran -progressive > %s",
+          "cjpeg -quality 80 %s > %s", 0 },
+        { "DC scans of one component", "SCANS",
+          "cjpeg -quality 85 %s > %s", 0 },
+    };
+
+    static const struct {
+        const char                   *name;
+        ngx_http_overlay_position_e   position;
+        ngx_http_overlay_style_e      style;
+        double                        margin, size;
+        int                           narrow;   /* a third of the width */
+    } layouts[] = {
+        { "left edge", NGX_HTTP_OVERLAY_TOP_LEFT,
+          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0, 1 },
+        { "right edge", NGX_HTTP_OVERLAY_TOP_RIGHT,
+          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0, 1 },
+        { "centre", NGX_HTTP_OVERLAY_CENTER,
+          NGX_HTTP_OVERLAY_STYLE_BADGE, -1, 0, 1 },
+        { "centre, large", NGX_HTTP_OVERLAY_CENTER,
+          NGX_HTTP_OVERLAY_STYLE_BADGE, -1, 0.2, 0 },
+        { "right and bottom edges", NGX_HTTP_OVERLAY_BOTTOM_RIGHT,
+          NGX_HTTP_OVERLAY_STYLE_BADGE, 0, 0.12, 0 },
+        { "banner at the top", NGX_HTTP_OVERLAY_TOP,
+          NGX_HTTP_OVERLAY_STYLE_BANNER, -1, 0, 0 },
+    };
+
+    ngx_http_overlay_options_init(&opts);
+
+    if (prog_script(scans, sizeof(scans), dir, "dc.txt",
+                    "0: 0-0, 0, 1;\n1: 0-0, 0, 0;\n2: 0-0, 0, 0;\n"
+                    "0: 1-5, 0, 2;\n1: 1-63, 0, 1;\n2: 1-63, 0, 0;\n"
+                    "0: 6-63, 0, 2;\n0: 1-63, 2, 1;\n0: 0-0, 1, 0;\n"
+                    "1: 1-63, 1, 0;\n0: 1-63, 1, 0;\n") != 0)
+    {
+        return;
+    }
+
+    photo = decode_fixture("rocket.jpg");
+
+    if (photo == NULL) {
+        CHECK(0, "prog: edges: no photo");
+        return;
+    }
+
+    /* a partial MCU at the right and at the bottom */
+
+    gw = gdImageSX(photo) - 7;
+    gh = gdImageSY(photo) - 9;
+    im = gdImageCreateTrueColor(gw, gh);
+    gdImageCopy(im, photo, 0, 0, 0, 0, gw, gh);
+    gdImageDestroy(photo);
+    fit_ppm(im, ppm);
+    gdImageDestroy(im);
+
+    worst = 100;
+    fitted = 0;
+
+    for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+        if (strcmp(tools[i].make, "SCANS") == 0) {
+            snprintf(cmd, sizeof(cmd), "cjpeg -quality 85 -scans %s %%s > %%s",
+                     scans);
+
+        } else {
+            snprintf(cmd, sizeof(cmd), "%s", tools[i].make);
+        }
+
+        jpeg = fit_make(cmd, ppm, dir, &len);
+        ref = fit_make(tools[i].ref, ppm, dir, &rlen);
+
+        if (jpeg == NULL || ref == NULL
+            || prog_scans(jpeg, len, sscript, sizeof(sscript), &sn, &k) != 0)
+        {
+            CHECK(0, "prog: edges: %s failed", tools[i].name);
+            free(jpeg);
+            free(ref);
+            continue;
+        }
+
+        read_coefs(jpeg, len, &a);
+
+        for (p = 0; p < sizeof(layouts) / sizeof(layouts[0]); p++) {
+            snprintf(name, sizeof(name), "prog: edges: %s, %s %dx%d",
+                     tools[i].name, layouts[p].name, gw, gh);
+
+            one_text(&spec, &opts, "Last Chance!");
+            spec.layers[0].position = layouts[p].position;
+            spec.layers[0].style = layouts[p].style;
+
+            if (layouts[p].margin >= 0) {
+                spec.layers[0].margin = layouts[p].margin;
+            }
+
+            if (layouts[p].size > 0) {
+                spec.layers[0].size = layouts[p].size;
+            }
+
+            k = prog_case(dir, name, jpeg, len, ref, rlen, &a, sscript, sn,
+                          &spec, &opts, gw, gh, &psnr, &fitted);
+
+            CHECK(k != 0, "%s: not spliced", name);
+
+            worst = (k > 0 && psnr < worst) ? psnr : worst;
+
+            /*
+             * Only the overlay's columns coded again: a third of the
+             * width, less than half of its rows' blocks (with restarts
+             * every 2 or 3 MCUs too: whole intervals); a banner, all
+             */
+
+            CHECK(k <= 0 || !layouts[p].narrow
+                  || 2 * ngx_http_overlay_pspl_coded
+                     < ngx_http_overlay_pspl_rows,
+                  "%s: %lu blocks of the overlay's rows' %lu coded again",
+                  name, ngx_http_overlay_pspl_coded,
+                  ngx_http_overlay_pspl_rows);
+
+            CHECK(k <= 0 || layouts[p].style != NGX_HTTP_OVERLAY_STYLE_BANNER
+                  || ngx_http_overlay_pspl_coded
+                     >= ngx_http_overlay_pspl_rows,
+                  "%s: %lu blocks of the banner's rows' %lu coded again",
+                  name, ngx_http_overlay_pspl_coded,
+                  ngx_http_overlay_pspl_rows);
+
+            if (i == 0 && p == 1) {
+                printf("%s: %lu blocks of the overlay's rows' %lu coded "
+                       "again\n", name,
+                       ngx_http_overlay_pspl_coded,
+                       ngx_http_overlay_pspl_rows);
+            }
+        }
+
+        free_coefs(&a);
+        free(jpeg);
+        free(ref);
+    }
+
+    printf("prog: edges: the least PSNR of the overlay's bounds against the "
+           "reference, %.2f dB; %d blocks fitted\n", worst, fitted);
+}
+
+
+/*
+ * More segments than the splice keeps (NGX_HTTP_OVERLAY_PSPL_SEGS): a
+ * greyscale JPEG of 64 scans (DC, then each AC coefficient alone) under
+ * an image layer as tall as the image, 288 rows of blocks in each scan:
+ * past the bound a scan's segments are its rows across the width.  The
+ * output is spliced, decodes without a warning, keeps every block
+ * outside the overlay's MCUs; it codes more than the overlay's columns
+ * (the scans past the bound) but less than its rows.
+ */
+
+static void
+prog_many(const char *dir, const char *ppm)
+{
+    int                             x, y, outside, all;
+    FILE                           *fp;
+    char                            scans[96], cmd[160];
+    size_t                          len, n, k;
+    gdImagePtr                      tall;
+    unsigned char                  *jpeg, script[4096];
+    jpeg_coefs_t                    a, b;
+    ngx_http_overlay_rc_e           rc;
+    ngx_http_overlay_rect_t         r;
+    ngx_http_overlay_blob_t         blob;
+    ngx_http_overlay_spec_t         spec;
+    ngx_http_overlay_error_t        err;
+    ngx_http_overlay_options_t      opts;
+    ngx_http_overlay_image_info_t   info;
+
+    static const char *const  assets[] = { "bar" };
+
+    fp = fopen(ppm, "wb");
+
+    if (fp == NULL) {
+        CHECK(0, "prog: many: %s", ppm);
+        return;
+    }
+
+    fprintf(fp, "P5\n1024 2304\n255\n");
+
+    for (y = 0; y < 2304; y++) {
+        for (x = 0; x < 1024; x++) {
+            fputc((x * 7 + y * 3 + (x * y) % 29) & 0xff, fp);
+        }
+    }
+
+    fclose(fp);
+
+    n = (size_t) snprintf((char *) script, sizeof(script), "0: 0-0, 0, 0;\n");
+
+    for (k = 1; k < 64; k++) {
+        n += (size_t) snprintf((char *) script + n, sizeof(script) - n,
+                               "0: %u-%u, 0, 0;\n", (unsigned) k,
+                               (unsigned) k);
+    }
+
+    if (prog_script(scans, sizeof(scans), dir, "many.txt", (char *) script)
+        != 0)
+    {
+        return;
+    }
+
+    snprintf(cmd, sizeof(cmd), "cjpeg -grayscale -quality 40 -scans %s "
+             "%%s > %%s", scans);
+    jpeg = fit_make(cmd, ppm, dir, &len);
+
+    if (jpeg == NULL) {
+        CHECK(0, "prog: many: cjpeg failed");
+        return;
+    }
+
+    /* a bar 58 pixels wide, 2320 tall: every row of the image */
+
+    tall = gdImageCreateTrueColor(20, 800);
+    gdImageFilledRectangle(tall, 0, 0, 19, 799, gdTrueColor(30, 120, 220));
+
+    ngx_http_overlay_options_init(&opts);
+    one_image(&spec, &opts, assets, &tall);
+    spec.layers[0].position = NGX_HTTP_OVERLAY_CENTER;
+    spec.layers[0].scale = 0.057;
+
+    rc = ngx_http_overlay_composite(jpeg, len, &spec, &opts, &info, &blob,
+                                    &err);
+    CHECK(rc == NGX_HTTP_OVERLAY_OK, "prog: many: %s", err.msg);
+
+    if (rc == NGX_HTTP_OVERLAY_OK) {
+        CHECK(prog_scans(blob.data, blob.len, script, sizeof(script), &n,
+                         &all) == 0
+              && n == 64 * 10 && !all
+              && prog_sof(blob.data, blob.len) == 0xc2
+              && jpeg_warnings(blob.data, blob.len) == 0
+              && prog_djpeg(dir, blob.data, blob.len) == 0,
+              "prog: many: not spliced, or not clean");
+
+        fit_bounds(&spec, &opts, 1024, 2304, &r);
+        read_coefs(jpeg, len, &a);
+        read_coefs(blob.data, blob.len, &b);
+        outside = fit_outside(&a, &b, &r);
+
+        CHECK(outside == 0 && r.h == 2304,
+              "prog: many: %d blocks changed outside the overlay's MCUs "
+              "(%d rows under it)", outside, r.h);
+
+        printf("prog: many: %lu blocks of the overlay's rows' %lu coded "
+               "again\n", ngx_http_overlay_pspl_coded,
+               ngx_http_overlay_pspl_rows);
+
+        CHECK(ngx_http_overlay_pspl_coded < ngx_http_overlay_pspl_rows
+              && 8 * ngx_http_overlay_pspl_coded
+                 > ngx_http_overlay_pspl_rows,
+              "prog: many: %lu blocks of %lu coded again",
+              ngx_http_overlay_pspl_coded, ngx_http_overlay_pspl_rows);
+
+        free_coefs(&a);
+        free_coefs(&b);
+        blob.free(blob.data);
+    }
+
+    gdImageDestroy(tall);
+    free(jpeg);
+}
+
+
+/* a scan script for cjpeg -scans written to dir/file, its path: 0, or -1 */
+
+static int
+prog_script(char *path, size_t size, const char *dir, const char *file,
+    const char *script)
+{
+    FILE  *fp;
+
+    snprintf(path, size, "%s/%s", dir, file);
+    fp = fopen(path, "w");
+
+    if (fp == NULL) {
+        CHECK(0, "prog: %s", path);
+        return -1;
+    }
+
+    fputs(script, fp);
+    fclose(fp);
+
+    return 0;
 }
 
 

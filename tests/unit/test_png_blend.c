@@ -26,8 +26,6 @@ typedef struct {
 } png_head_t;
 
 
-static unsigned char *blend_render(const unsigned char *png, size_t len,
-    int grey, int opaque, size_t *out_len);
 static void blend_head(const unsigned char *png, size_t len,
     png_head_t *h);
 static void blend_outside(const char *name, const unsigned char *a,
@@ -81,7 +79,7 @@ test_png_blend(void)
                  trns ? ", tRNS" : "", g ? "grey" : "colour");
 
         src = make_png(240, 135, colour, depth, interlace, trns, &len);
-        out = blend_render(src, len, g, 0, &olen);
+        out = png_render_badge(src, len, g, 0, 0, &olen);
 
         CHECK(out != NULL, "%s: rendered", name);
 
@@ -170,7 +168,7 @@ test_png_blend(void)
 
         src = blend_palette_png(i < 2 ? 6 : 200, (unsigned) depth, 0, 0,
                                 &len);
-        out = blend_render(src, len, !(i & 1), 1, &olen);
+        out = png_render_badge(src, len, !(i & 1), 1, 0, &olen);
 
         CHECK(out != NULL, "%s: rendered", name);
 
@@ -213,7 +211,7 @@ test_png_blend(void)
 
     for (i = 0; i < (int) (sizeof(fixtures) / sizeof(fixtures[0])); i++) {
         src = read_fixture(fixtures[i], &len);
-        out = blend_render(src, len, 0, 0, &olen);
+        out = png_render_badge(src, len, 0, 0, 0, &olen);
 
         CHECK(out != NULL, "%s: rendered", fixtures[i]);
 
@@ -306,8 +304,10 @@ blend_quantized(void)
         src = blend_palette_png(cases[i].n, 8, cases[i].colourful, 0, &len);
         rgb = blend_palette_png(cases[i].n, 8, cases[i].colourful, 1, &rlen);
 
-        out = blend_render(src, len, cases[i].grey_badge, 0, &olen);
-        ref = blend_render(rgb, rlen, cases[i].grey_badge, 0, &orlen);
+        out = png_render_badge(src, len, cases[i].grey_badge, 0, 0,
+                               &olen);
+        ref = png_render_badge(rgb, rlen, cases[i].grey_badge, 0, 0,
+                               &orlen);
 
         CHECK(out != NULL && ref != NULL, "%s: rendered", name);
 
@@ -359,12 +359,13 @@ blend_quantized(void)
 
 /*
  * The default badge, "Last Chance!", or a grey one (white on #404040,
- * 85%, or opaque): the PNG the composite makes, malloc()ed.
+ * 85%, or opaque), with overlay_png_reduce or not: the PNG the composite
+ * makes, malloc()ed.
  */
 
-static unsigned char *
-blend_render(const unsigned char *png, size_t len, int grey, int opaque,
-    size_t *out_len)
+unsigned char *
+png_render_badge(const unsigned char *png, size_t len, int grey, int opaque,
+    int reduce, size_t *out_len)
 {
     unsigned char                  *p;
     ngx_http_overlay_rc_e           rc;
@@ -375,6 +376,7 @@ blend_render(const unsigned char *png, size_t len, int grey, int opaque,
     ngx_http_overlay_image_info_t   info;
 
     ngx_http_overlay_options_init(&opts);
+    opts.codec.png_reduce = reduce;
     one_text(&spec, &opts, "Last Chance!");
 
     if (grey) {

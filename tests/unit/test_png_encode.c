@@ -20,6 +20,7 @@
 static unsigned char *png_idat(const unsigned char *png, size_t len,
     size_t expect, size_t *out);
 static void png_fill(ngx_http_overlay_png_image_t *im);
+static void png_encode_grey(void);
 static void png_reads_as(const char *name, const unsigned char *png,
     size_t len, const unsigned char *ref, size_t ref_len);
 
@@ -156,6 +157,86 @@ test_png_encode(void)
 
         ngx_http_overlay_codec_free(&out);
         free(ref);
+    }
+
+    png_encode_grey();
+}
+
+
+/*
+ * Grey made RGB (im->grey): the rows outside the overlay's, filtered as
+ * grey and tripled, are byte for byte the rows the heuristic makes of
+ * them in RGB (above: libpng's), wherever the band is.
+ */
+
+static void
+png_encode_grey(void)
+{
+    int                            i, k;
+    unsigned                       x, y, g, w, h;
+    unsigned char                 *p, *rows;
+    ngx_http_overlay_rc_e          rc[2];
+    ngx_http_overlay_blob_t        out[2];
+    ngx_http_overlay_error_t       err;
+    ngx_http_overlay_png_image_t   im;
+
+    static const unsigned  bands[][4] = {
+        { 37, 21, 8, 13 }, { 37, 21, 0, 3 }, { 37, 21, 17, 21 },
+        { 301, 64, 1, 2 }, { 301, 64, 30, 60 }, { 2, 9, 4, 5 }
+    };
+
+    for (i = 0; i < (int) (sizeof(bands) / sizeof(bands[0])); i++) {
+        w = bands[i][0];
+        h = bands[i][1];
+
+        memset(&im, 0, sizeof(ngx_http_overlay_png_image_t));
+        im.width = w;
+        im.height = h;
+        im.colour = 2;
+        im.depth = 8;
+        im.stride = 1 + (size_t) w * 3;
+
+        rows = calloc(h, im.stride);
+
+        for (y = 0; y < h; y++) {
+            p = rows + y * im.stride + 1;
+
+            for (x = 0; x < w; x++, p += 3) {
+                g = png_sample((int) x, (int) y, 0) & 0xff;
+                p[0] = p[1] = p[2] = (unsigned char) g;
+
+                if (y >= bands[i][2] && y < bands[i][3] && x % 5 != 0) {
+                    p[1] = (unsigned char) (png_sample((int) x, (int) y, 1)
+                                            & 0xff);
+                    p[2] = (unsigned char) (g ^ 0x55);
+                }
+            }
+        }
+
+        for (k = 0; k < 2; k++) {
+            im.rows = malloc(h * im.stride);
+            memcpy(im.rows, rows, h * im.stride);
+            im.grey = (unsigned) k;
+            im.grey_y0 = bands[i][2];
+            im.grey_y1 = bands[i][3];
+
+            rc[k] = ngx_http_overlay_png_encode(&im, &out[k], &err);
+            free(im.rows);
+        }
+
+        CHECK(rc[0] == NGX_HTTP_OVERLAY_OK && rc[1] == NGX_HTTP_OVERLAY_OK
+              && out[0].len == out[1].len
+              && memcmp(out[0].data, out[1].data, out[0].len) == 0,
+              "grey as RGB, %ux%u, band %u-%u: as the RGB rows filtered",
+              w, h, bands[i][2], bands[i][3]);
+
+        for (k = 0; k < 2; k++) {
+            if (rc[k] == NGX_HTTP_OVERLAY_OK) {
+                ngx_http_overlay_codec_free(&out[k]);
+            }
+        }
+
+        free(rows);
     }
 }
 

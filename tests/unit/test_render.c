@@ -228,17 +228,9 @@ test_render_image_layer(void)
                                gdTrueColorAlpha(30, 120, 220, 0));
         data = gdImagePngPtrEx(big, &size, 1);
 
-        opts.spec.assets = assets;
-        opts.spec.nassets = 1;
-        opts.render.assets = &tall;
-        opts.render.nassets = 1;
-
-        memset(&spec, 0, sizeof(spec));
-        spec.layers[0] = opts.spec.defaults;
-        spec.layers[0].type = NGX_HTTP_OVERLAY_LAYER_IMAGE;
+        one_image(&spec, &opts, assets, &tall);
         spec.layers[0].scale = 1.0;
         spec.layers[0].opacity = 0.5;
-        spec.nlayers = 1;
 
         start = clock();
         rc = ngx_http_overlay_composite(data, (size_t) size, &spec, &opts,

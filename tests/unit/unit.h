@@ -113,6 +113,14 @@ int pixel_distance(int a, int b);
 void one_text(ngx_http_overlay_spec_t *spec,
     const ngx_http_overlay_options_t *opts, const char *text);
 
+/*
+ * spec made one image layer, with the defaults, of the asset *im named
+ * names[0], which opts then holds
+ */
+void one_image(ngx_http_overlay_spec_t *spec,
+    ngx_http_overlay_options_t *opts, const char *const *names,
+    gdImagePtr *im);
+
 /* p with n bytes at pos replaced by the m bytes of s, malloc()ed */
 unsigned char *replace_bytes(const unsigned char *p, size_t len, size_t pos,
     size_t n, const void *s, size_t m, size_t *out_len);
@@ -351,6 +359,16 @@ void test_png_encode(void);
 
 /* test_png_blend.c */
 void test_png_blend(void);
+
+/*
+ * The PNG the composite makes of png with the default badge, or a grey
+ * one (opaque or not), overlay_png_reduce on or off; malloc()ed.
+ */
+unsigned char *png_render_badge(const unsigned char *png, size_t len,
+    int grey, int opaque, int reduce, size_t *out_len);
+
+/* test_png_reduce.c */
+void test_png_reduce(void);
 
 /* test_codec_webp.c */
 void test_webp_headers(void);
