@@ -15,10 +15,12 @@
  *                                    the signed query string
  *   ngx-overlay probe IMAGE          print the format and the dimensions
  *   ngx-overlay render [--font NAME=PATH[,PATH...]]... [--asset NAME=PATH]...
- *                      [--quality N] [--png-reduce] [--now INSTANT] [--stats]
+ *                      [--quality N] [--webp-quality N] [--png-reduce]
+ *                      [--now INSTANT] [--stats]
  *                      IN JSON OUT
  *                                    composite offline, as the module does;
  *                                    --quality: overlay_jpeg_quality;
+ *                                    --webp-quality: overlay_webp_quality;
  *                                    --png-reduce: overlay_png_reduce on;
  *                                    --stats: its path ($overlay_method),
  *                                    time and peak memory
@@ -636,7 +638,7 @@ ngx_overlay_cli_probe(const char *path)
 static int
 ngx_overlay_cli_render(int argc, char **argv)
 {
-    int                             i, rc, quality, stats, reduce;
+    int                             i, rc, quality, wquality, stats, reduce;
     long                            rss;
     double                          ms;
     FILE                           *f;
@@ -669,6 +671,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     tbuf = NULL;
     nassets = 0;
     quality = 0;
+    wquality = 0;
     stats = 0;
     reduce = 0;
 
@@ -710,6 +713,26 @@ ngx_overlay_cli_render(int argc, char **argv)
 
             if (quality < 1 || quality > 100) {
                 fprintf(stderr, "ngx-overlay: --quality is 1 to 100\n");
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--webp-quality") == 0
+                   && i + 1 < argc - 3)
+        {
+            wquality = atoi(argv[++i]);
+
+            if (wquality < 1 || wquality > 100) {
+                fprintf(stderr, "ngx-overlay: --webp-quality is 1 to 100\n");
+                return 2;
+            }
+
+        } else if (strcmp(argv[i], "--webp-quality") == 0
+                   && i + 1 < argc - 3)
+        {
+            wquality = atoi(argv[++i]);
+
+            if (wquality < 1 || wquality > 100) {
+                fprintf(stderr, "ngx-overlay: --webp-quality is 1 to 100\n");
                 return 2;
             }
 
@@ -765,6 +788,7 @@ ngx_overlay_cli_render(int argc, char **argv)
     }
 
     opts.codec.jpeg_quality = quality;
+    opts.codec.webp_quality = wquality;
     opts.codec.png_reduce = reduce;
 
     jlen = strlen(json);
@@ -1075,8 +1099,9 @@ ngx_overlay_cli_usage(void)
             "       ngx-overlay probe IMAGE\n"
             "       ngx-overlay render [--font NAME=PATH[,PATH...]]... "
             "[--asset NAME=PATH]...\n"
-            "                          [--quality N] [--png-reduce] "
-            "[--now INSTANT] [--stats] IN JSON OUT\n"
+            "                          [--quality N] [--webp-quality N] "
+            "[--png-reduce]\n"
+            "                          [--now INSTANT] [--stats] IN JSON OUT\n"
             "environment: NGX_OVERLAY_FONT=PATH[,PATH...] (inspect, "
             "render; default %s)\n",
             NGX_HTTP_OVERLAY_DEFAULT_FONT);

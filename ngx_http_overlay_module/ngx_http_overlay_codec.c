@@ -43,6 +43,7 @@ static const char  *ngx_http_overlay_method_names[] = {
     "png",
     "webp",
     "webp_lossless",
+    "webp_splice",
     "gif"
 };
 
@@ -141,6 +142,7 @@ ngx_http_overlay_method_format(ngx_http_overlay_method_e method)
 
     case NGX_HTTP_OVERLAY_METHOD_WEBP:
     case NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS:
+    case NGX_HTTP_OVERLAY_METHOD_WEBP_SPLICE:
         return NGX_HTTP_OVERLAY_FORMAT_WEBP;
 
     case NGX_HTTP_OVERLAY_METHOD_GIF:
@@ -314,7 +316,11 @@ ngx_http_overlay_codec_apply(const unsigned char *p, size_t len,
                                       "no codec for the format");
     }
 
-    if (rc == NGX_HTTP_OVERLAY_OK) {
+    /* the WebP splice tells its own */
+
+    if (rc == NGX_HTTP_OVERLAY_OK
+        && out->method == NGX_HTTP_OVERLAY_METHOD_NONE)
+    {
         out->method = method;
     }
 

@@ -45,7 +45,8 @@ typedef struct {
 typedef struct {
     /* 0: JPEG keeps its own tables, only the overlay's blocks change */
     int                        jpeg_quality;
-    int                        webp_quality;    /* lossy WebP, 1..100 */
+    /* lossy WebP, 1..100; 0: the splice keeps the source's quantizers */
+    int                        webp_quality;
     int                        webp_method;     /* lossy WebP, 0..6 */
     int                        webp_lossless_method;   /* 0..6 */
     /* overlay_png_reduce: grey PNGs stay grey, 16 bits become 8 */
@@ -81,6 +82,7 @@ typedef enum {
     NGX_HTTP_OVERLAY_METHOD_PNG,
     NGX_HTTP_OVERLAY_METHOD_WEBP,               /* lossy (VP8) */
     NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS,      /* VP8L */
+    NGX_HTTP_OVERLAY_METHOD_WEBP_SPLICE,        /* VP8, its syntax kept */
     NGX_HTTP_OVERLAY_METHOD_GIF,
     NGX_HTTP_OVERLAY_METHOD_COUNT
 } ngx_http_overlay_method_e;
@@ -109,6 +111,7 @@ const char *ngx_http_overlay_format_name(ngx_http_overlay_format_e format);
 /*
  * "splice", "splice_retable", "splice_fit", "progressive_splice",
  * "progressive", "transcode", "reencode", "png", "webp", "webp_lossless",
+ * "webp_splice",
  * "gif", or "" for NONE and any other value: a static string; thread-safe
  */
 const char *ngx_http_overlay_method_name(ngx_http_overlay_method_e method);

@@ -44,9 +44,6 @@ static ngx_http_overlay_rc_e ngx_http_overlay_webp_features(
     const unsigned char *p, size_t len,
     const ngx_http_overlay_image_info_t *info, WebPPicture *pic,
     WebPDecoderConfig *config, ngx_http_overlay_error_t *err);
-static ngx_http_overlay_rc_e ngx_http_overlay_webp_yuv_paint(
-    WebPPicture *pic, const ngx_http_overlay_painter_t *painter,
-    ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_webp_yuv_put(WebPPicture *pic,
     const WebPPicture *sub, gdImagePtr layer, int x0, int y0, int wx,
     int wy);
@@ -287,6 +284,16 @@ ngx_http_overlay_webp_apply(const unsigned char *p, size_t len,
     out->len = 0;
     out->free = NULL;
 
+    /* overlay_webp_quality source: the splice, unless it declines */
+
+    if (!lossless && conf->webp_quality == 0) {
+        rc = ngx_http_overlay_webp_splice(p, len, info, painter, out, err);
+
+        if (rc != NGX_HTTP_OVERLAY_OK || out->data != NULL) {
+            return rc;
+        }
+    }
+
     memset(&pic, 0, sizeof(WebPPicture));
 
     if (lossless) {
@@ -524,7 +531,7 @@ ngx_http_overlay_webp_features(const unsigned char *p, size_t len,
  * Every other sample stays as decoded.
  */
 
-static ngx_http_overlay_rc_e
+ngx_http_overlay_rc_e
 ngx_http_overlay_webp_yuv_paint(WebPPicture *pic,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err)
 {
@@ -745,7 +752,9 @@ ngx_http_overlay_webp_encode(WebPPicture *pic, int lossless,
 
     } else {
         config.method = conf->webp_method;
-        config.quality = (float) conf->webp_quality;
+        config.quality = conf->webp_quality != 0
+                         ? (float) conf->webp_quality
+                         : NGX_HTTP_OVERLAY_WEBP_SOURCE_QUALITY;
     }
 
     WebPMemoryWriterInit(&writer);

@@ -16,6 +16,12 @@
 #include "ngx_http_overlay_codec_int.h"
 
 
+/*
+ * lossy WebP's quality when overlay_webp_quality source cannot splice
+ * (alpha, a frame the VP8 reader refuses): Pillow's and cwebp's habit
+ */
+#define NGX_HTTP_OVERLAY_WEBP_SOURCE_QUALITY    85
+
 /* lossless WebP's quality (its effort): measured, see the codec */
 #define NGX_HTTP_OVERLAY_WEBP_LOSSLESS_QUALITY  25
 
@@ -61,6 +67,31 @@ ngx_http_overlay_rc_e ngx_http_overlay_webp_apply(const unsigned char *p,
 ngx_http_overlay_rc_e ngx_http_overlay_webp_yuv(const unsigned char *p,
     size_t len, const ngx_http_overlay_image_info_t *info,
     const ngx_http_overlay_painter_t *painter, WebPPicture *pic, void **mem,
+    ngx_http_overlay_error_t *err);
+
+
+/*
+ * The overlay drawn on pic's YUV 4:2:0 planes (pic->a too, if not NULL),
+ * in place: only the samples under what the painter draws change, as
+ * ngx_http_overlay_webp_yuv() says.  The planes may be wider and taller
+ * than pic's size (its strides).  OK, NO_MEMORY, RENDER_FAILED or what
+ * painter returns, with *err.  Thread-safe.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_webp_yuv_paint(WebPPicture *pic,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_error_t *err);
+
+/*
+ * The splice (ngx_http_overlay_webp_splice.c): the lossy WebP p drawn on
+ * in its VP8 syntax, the source's quantizers, probabilities and chunks
+ * kept, and only the macroblocks the overlay or their prediction reach
+ * coded again.  OK with *out (malloc()ed, its own free), or OK with
+ * out->data NULL when it declines (an alpha channel, a frame its reader
+ * refuses: the caller encodes with libwebp); NO_MEMORY, TOO_LARGE,
+ * RENDER_FAILED or what painter returns, with *err.  Thread-safe.
+ */
+ngx_http_overlay_rc_e ngx_http_overlay_webp_splice(const unsigned char *p,
+    size_t len, const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err);
 
 

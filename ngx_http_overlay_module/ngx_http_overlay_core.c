@@ -58,7 +58,7 @@ ngx_http_overlay_options_init(ngx_http_overlay_options_t *opts)
     opts->render.nassets = 0;
 
     opts->codec.jpeg_quality = 0;
-    opts->codec.webp_quality = NGX_HTTP_OVERLAY_WEBP_QUALITY;
+    opts->codec.webp_quality = 0;
     opts->codec.webp_method = NGX_HTTP_OVERLAY_WEBP_METHOD;
     opts->codec.webp_lossless_method = NGX_HTTP_OVERLAY_WEBP_LOSSLESS_METHOD;
     opts->codec.png_reduce = 0;

@@ -27,9 +27,8 @@
 #include "ngx_http_overlay_sign.h"
 
 
-/* the defaults of overlay_max_pixels, overlay_webp_quality and _method */
+/* the defaults of overlay_max_pixels and overlay_webp_method */
 #define NGX_HTTP_OVERLAY_MAX_PIXELS     (50UL * 1000 * 1000)
-#define NGX_HTTP_OVERLAY_WEBP_QUALITY   85
 #define NGX_HTTP_OVERLAY_WEBP_METHOD    4
 #define NGX_HTTP_OVERLAY_WEBP_LOSSLESS_METHOD  0
 

@@ -232,23 +232,34 @@ ngx_http_overlay_webp_method(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* "source": the image's own tables, only the overlay's blocks change */
+/*
+ * overlay_jpeg_quality, overlay_webp_quality: "source" (0: the image's
+ * own quantizers, only what the overlay reaches coded again) or 1..100
+ */
 
 char *
-ngx_http_overlay_jpeg_quality(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf)
+ngx_http_overlay_quality(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_overlay_conf_t *olcf = conf;
-
+    ngx_int_t  *q;
     ngx_str_t  *value;
 
     value = cf->args->elts;
+    q = (ngx_int_t *) ((char *) conf + cmd->offset);
 
-    if (olcf->jpeg_quality == NGX_CONF_UNSET
-        && ngx_strcmp(value[1].data, "source") == 0)
-    {
-        olcf->jpeg_quality = 0;
+    if (*q != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    if (ngx_strcmp(value[1].data, "source") == 0) {
+        *q = 0;
         return NGX_CONF_OK;
+    }
+
+    if (ngx_atoi(value[1].data, value[1].len) == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" takes \"source\" or a quality from 1 to "
+                           "100, not \"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     return ngx_conf_set_num_slot(cf, cmd, conf);

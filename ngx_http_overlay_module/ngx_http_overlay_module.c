@@ -167,14 +167,14 @@ static ngx_command_t  ngx_http_overlay_commands[] = {
 
     { ngx_string("overlay_jpeg_quality"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
-      ngx_http_overlay_jpeg_quality,
+      ngx_http_overlay_quality,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, jpeg_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
 
     { ngx_string("overlay_webp_quality"),
       NGX_HTTP_OVERLAY_LOC|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_overlay_quality,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_overlay_conf_t, webp_quality),
       &ngx_http_overlay_jpeg_quality_bounds },
@@ -483,8 +483,7 @@ ngx_http_overlay_merge_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_OVERLAY_PARAM_MAX);
 
     ngx_conf_merge_value(conf->jpeg_quality, prev->jpeg_quality, 0);
-    ngx_conf_merge_value(conf->webp_quality, prev->webp_quality,
-                         NGX_HTTP_OVERLAY_WEBP_QUALITY);
+    ngx_conf_merge_value(conf->webp_quality, prev->webp_quality, 0);
     ngx_conf_merge_value(conf->webp_method, prev->webp_method,
                          NGX_HTTP_OVERLAY_WEBP_METHOD);
     ngx_conf_merge_value(conf->webp_lossless_method,

@@ -311,7 +311,7 @@ char *ngx_http_overlay_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_overlay_webp_method(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_http_overlay_jpeg_quality(ngx_conf_t *cf, ngx_command_t *cmd,
+char *ngx_http_overlay_quality(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_overlay_on_error(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -11,7 +11,6 @@
  */
 
 
-#include <math.h>
 #include <string.h>
 
 #include "ngx_http_overlay_vp8_int.h"
@@ -28,17 +27,6 @@ static unsigned ngx_http_overlay_vp8_quant(const int16_t *coef,
 static void ngx_http_overlay_vp8_code_block(uint8_t *dst,
     const uint8_t *target, size_t stride, const int *q, int16_t *levels,
     uint8_t *end);
-
-
-/* the orthonormal 4-point DCT's basis: a_k cos((2n + 1) k pi / 8) */
-static const double  ngx_http_overlay_vp8_basis[4][4] = {
-    { 0.5, 0.5, 0.5, 0.5 },
-    { 0.6532814824381883, 0.2705980500730985, -0.2705980500730985,
-      -0.6532814824381883 },
-    { 0.5, -0.5, -0.5, 0.5 },
-    { 0.2705980500730985, -0.6532814824381883, 0.6532814824381883,
-      -0.2705980500730985 }
-};
 
 
 int
@@ -189,37 +177,42 @@ ngx_http_overlay_vp8_code_block(uint8_t *dst, const uint8_t *target,
 
 /*
  * The inverse DCT (14.4) is p = C^T X C / 2 for the orthonormal basis C,
- * so X = 2 C p C^T, rounded; X[4u + v], u the vertical frequency.
+ * so X = 2 C p C^T, rounded; X[4u + v], u the vertical frequency.  C in
+ * fixed point, 2^12 times its values (cos(pi/8) / sqrt(2) 2676,
+ * sin(pi/8) / sqrt(2) 1108, 1/2 2048), by its butterflies: the columns,
+ * then the rows in 64 bits, 2^24 times X / 2.
  */
 
 static void
 ngx_http_overlay_vp8_fdct(const int *in, int16_t *out)
 {
-    int     u, v, n, m;
-    double  t[4][4], s;
+    int      m, u, s0, s1, d0, d1;
+    int64_t  t[16], a0, a1, b0, b1;
 
-    for (u = 0; u < 4; u++) {
-        for (m = 0; m < 4; m++) {
-            s = 0;
+    for (m = 0; m < 4; m++) {
+        s0 = in[m] + in[12 + m];
+        s1 = in[4 + m] + in[8 + m];
+        d0 = in[m] - in[12 + m];
+        d1 = in[4 + m] - in[8 + m];
 
-            for (n = 0; n < 4; n++) {
-                s += ngx_http_overlay_vp8_basis[u][n] * in[4 * n + m];
-            }
-
-            t[u][m] = s;
-        }
+        t[m] = 2048 * (s0 + s1);
+        t[8 + m] = 2048 * (s0 - s1);
+        t[4 + m] = 2676 * d0 + 1108 * d1;
+        t[12 + m] = 1108 * d0 - 2676 * d1;
     }
 
     for (u = 0; u < 4; u++) {
-        for (v = 0; v < 4; v++) {
-            s = 0;
+        a0 = t[4 * u] + t[4 * u + 3];
+        a1 = t[4 * u + 1] + t[4 * u + 2];
+        b0 = t[4 * u] - t[4 * u + 3];
+        b1 = t[4 * u + 1] - t[4 * u + 2];
 
-            for (m = 0; m < 4; m++) {
-                s += t[u][m] * ngx_http_overlay_vp8_basis[v][m];
-            }
-
-            out[4 * u + v] = (int16_t) lround(2 * s);
-        }
+        out[4 * u] = (int16_t) ((2048 * (a0 + a1) + (1 << 22)) >> 23);
+        out[4 * u + 2] = (int16_t) ((2048 * (a0 - a1) + (1 << 22)) >> 23);
+        out[4 * u + 1] = (int16_t) ((2676 * b0 + 1108 * b1 + (1 << 22))
+                                    >> 23);
+        out[4 * u + 3] = (int16_t) ((1108 * b0 - 2676 * b1 + (1 << 22))
+                                    >> 23);
     }
 }
 

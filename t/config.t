@@ -278,6 +278,19 @@ like($out, qr/"overlay_webp_quality" must be between 1 and 100, not 0/,
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_jpeg_quality source;');
 is($rc, 0, 'overlay_jpeg_quality source passes') or diag($out);
 
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_webp_quality source;');
+is($rc, 0, 'overlay_webp_quality source passes') or diag($out);
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_webp_quality sauce;');
+isnt($rc, 0, 'overlay_webp_quality sauce fails');
+like($out, qr/"overlay_webp_quality" takes "source" or a quality from 1 to 100, not "sauce"/,
+     'and says so');
+
+($rc, $out) = nginx_t('overlay $arg_overlay; overlay_webp_quality 80; '
+                      . 'overlay_webp_quality source;');
+isnt($rc, 0, 'overlay_webp_quality twice fails');
+like($out, qr/"overlay_webp_quality" directive is duplicate/, 'and says so');
+
 ($rc, $out) = nginx_t('overlay $arg_overlay; overlay_on_error 302;');
 isnt($rc, 0, 'overlay_on_error 302 fails');
 like($out, qr/"overlay_on_error" takes "pass" or a status from 400 to 599, not "302"/,

@@ -303,8 +303,9 @@ bottom-right: unchanged
 
 
 
-=== TEST 12: overlay_webp_method: method 0 (fastest) makes a larger lossy WebP than 6
+=== TEST 12: overlay_webp_method: method 0 (fastest) makes a larger lossy WebP than 6 (encoded at a quality, not spliced)
 --- config
+    overlay_webp_quality 85;
     location /m0/ {
         alias $TEST_NGINX_OVERLAY_FIXTURES/;
         overlay $arg_overlay;

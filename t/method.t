@@ -11,8 +11,9 @@
 # and by djpeg and cjpeg, a progressive 4:4:4 JPEG of astronaut.jpg at
 # quality 92 whose badge the source's tables cannot code within the fit's
 # bound: the writer of every scan (progressive), prog444.jpg; std.jpg
-# again with overlay_jpeg_quality (reencode); PNG, lossy and lossless WebP
-# and GIF from the fixtures.
+# again with overlay_jpeg_quality (reencode); PNG, lossy (spliced, and
+# with overlay_webp_quality encoded by libwebp) and lossless WebP and GIF
+# from the fixtures.
 
 use Test::Nginx::Socket 'no_plan';
 use lib 't/lib';
@@ -67,7 +68,8 @@ our @cases = (
     [ '/img/arith.jpg',           'applied:transcode' ],
     [ '/q/std.jpg',               'applied:reencode' ],
     [ '/img/chelsea.png',         'applied:png' ],
-    [ '/img/thumb.webp',          'applied:webp' ],
+    [ '/img/thumb.webp',          'applied:webp_splice' ],
+    [ '/q/thumb.webp',            'applied:webp' ],
     [ '/img/alpha-lossless.webp', 'applied:webp_lossless' ],
     [ '/img/thumb.gif',           'applied:gif' ],
     [ '/pool/opt.jpg',            'applied:splice_retable' ],
@@ -92,6 +94,7 @@ __DATA__
         alias $TEST_NGINX_OVERLAY_METHOD_DIR/;
         overlay $arg_overlay;
         overlay_jpeg_quality 80;
+        overlay_webp_quality 80;
         add_header X-Method "$overlay_status:$overlay_method";
     }
     location /pool/ {
@@ -117,7 +120,7 @@ __DATA__
 sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 --- response_body_like eval
 [ ("\\Aimage\\n\\z") x (@main::cases + 1),
- qr/^nginx_overlay_requests_total\{status="applied",reason=""\} 12$
+ qr/^nginx_overlay_requests_total\{status="applied",reason=""\} 13$
 .*^nginx_overlay_applied_total\{format="jpeg",method="splice"\} 1$
 ^nginx_overlay_applied_total\{format="jpeg",method="splice_retable"\} 2$
 ^nginx_overlay_applied_total\{format="jpeg",method="splice_fit"\} 1$
@@ -128,6 +131,7 @@ sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 ^nginx_overlay_applied_total\{format="png",method="png"\} 1$
 ^nginx_overlay_applied_total\{format="webp",method="webp"\} 1$
 ^nginx_overlay_applied_total\{format="webp",method="webp_lossless"\} 1$
+^nginx_overlay_applied_total\{format="webp",method="webp_splice"\} 1$
 ^nginx_overlay_applied_total\{format="gif",method="gif"\} 1$
 /sm ]
 

@@ -69,6 +69,7 @@ sub { $_[0] =~ /^# TYPE/m ? $_[0] : "image\n" }
 ^nginx_overlay_applied_total\{format="png",method="png"\} 1$
 ^nginx_overlay_applied_total\{format="webp",method="webp"\} 0$
 ^nginx_overlay_applied_total\{format="webp",method="webp_lossless"\} 0$
+^nginx_overlay_applied_total\{format="webp",method="webp_splice"\} 0$
 ^nginx_overlay_applied_total\{format="gif",method="gif"\} 0$
 .*^nginx_overlay_bytes_in_total (\d+)$
 .*^nginx_overlay_bytes_out_total \d+$

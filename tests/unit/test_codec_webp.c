@@ -270,7 +270,7 @@ webp_yuv_closer(void)
     }
 
     WebPConfigInit(&config);
-    config.quality = (float) opts.codec.webp_quality;
+    config.quality = NGX_HTTP_OVERLAY_WEBP_SOURCE_QUALITY;
     config.method = opts.codec.webp_method;
 
     WebPPictureInit(&pic);
@@ -428,9 +428,9 @@ webp_photo(int alpha, int *w, int *h, size_t *len)
 
 
 /*
- * webp_photo(alpha), drawn on by painter (webp_area made its bounds) at
- * the default quality and method into *blob; the photo, or NULL (nothing
- * to free) on failure
+ * webp_photo(alpha), drawn on by painter (webp_area made its bounds),
+ * encoded from its planes (not spliced: quality 85) at the default method
+ * into *blob; the photo, or NULL (nothing to free) on failure
  */
 
 static unsigned char *
@@ -450,6 +450,7 @@ webp_photo_apply(int alpha, const ngx_http_overlay_painter_t *painter,
 
     webp_clip(&painter->bounds, *w, *h);
     ngx_http_overlay_options_init(&opts);
+    opts.codec.webp_quality = NGX_HTTP_OVERLAY_WEBP_SOURCE_QUALITY;
 
     memset(&info, 0, sizeof(ngx_http_overlay_image_info_t));
     info.width = (unsigned) *w;

@@ -216,7 +216,7 @@ test_core_options(void)
 
     CHECK(opts.spec.max_layers == NGX_HTTP_OVERLAY_LAYERS_DEFAULT
           && opts.spec.max_text == NGX_HTTP_OVERLAY_TEXT_DEFAULT
-          && opts.codec.webp_quality == NGX_HTTP_OVERLAY_WEBP_QUALITY
+          && opts.codec.webp_quality == 0
           && opts.codec.max_pixels == NGX_HTTP_OVERLAY_MAX_PIXELS
           && opts.codec.jpeg_quality == 0
           && opts.max_param == NGX_HTTP_OVERLAY_PARAM_MAX,
@@ -334,7 +334,8 @@ test_core_method(void)
           NGX_HTTP_OVERLAY_METHOD_REENCODE },
         { NULL, "chelsea.png", 0, NGX_HTTP_OVERLAY_METHOD_PNG },
         { NULL, "palette.png", 0, NGX_HTTP_OVERLAY_METHOD_PNG },
-        { NULL, "thumb.webp", 0, NGX_HTTP_OVERLAY_METHOD_WEBP },
+        { NULL, "thumb.webp", 0, NGX_HTTP_OVERLAY_METHOD_WEBP_SPLICE },
+        { NULL, "thumb.webp", 80, NGX_HTTP_OVERLAY_METHOD_WEBP },
         { NULL, "alpha-lossless.webp", 0,
           NGX_HTTP_OVERLAY_METHOD_WEBP_LOSSLESS },
         { NULL, "thumb.gif", 0, NGX_HTTP_OVERLAY_METHOD_GIF },
@@ -359,7 +360,9 @@ test_core_method(void)
             continue;
         }
 
+        /* the quality: "source", or a number (JPEG's and WebP's) */
         opts.codec.jpeg_quality = cases[i].quality;
+        opts.codec.webp_quality = cases[i].quality;
         blob.method = NGX_HTTP_OVERLAY_METHOD_COUNT;
 
         rc = ngx_http_overlay_composite(data, len, &spec, &opts, &info,

@@ -1,0 +1,379 @@
+
+/*
+ * ngx_http_overlay_module: a lossy WebP drawn on in its VP8 syntax (the
+ * splice, overlay_webp_quality source).
+ *
+ * The frame is read into its syntax and its unfiltered planes are
+ * reconstructed (ngx_http_overlay_vp8.h).  The overlay is drawn on a copy
+ * of those planes (ngx_http_overlay_webp_yuv_paint(), as on a decoded
+ * frame); the macroblocks it changed, and those their intra prediction
+ * reaches (ngx_http_overlay_vp8_region()), are coded again, in raster
+ * order, with their own modes, segment and quantizer, towards the copy:
+ * the overlay's towards what was drawn, the others towards the source's
+ * own reconstruction.  Every other macroblock keeps its coefficients, and
+ * the frame is written with the source's header and probabilities.  The
+ * RIFF keeps every chunk of the source (VP8X, ICCP, EXIF, XMP, unknown
+ * ones) in its order; only the "VP8 " chunk is new.
+ *
+ * Declined (out->data stays NULL; the caller decodes and encodes with
+ * libwebp instead): an ALPH chunk (the alpha plane would be coded again),
+ * or a frame the VP8 reader refuses.
+ */
+
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <webp/encode.h>
+
+#include "ngx_http_overlay_bytes.h"
+#include "ngx_http_overlay_codec_webp.h"
+#include "ngx_http_overlay_vp8.h"
+
+
+/* where the "VP8 " chunk is, and where the RIFF's chunks end */
+typedef struct {
+    size_t                         riff_end;
+    size_t                         chunk;       /* its header */
+    size_t                         data;        /* its payload */
+    size_t                         size;
+} ngx_http_overlay_webp_splice_at_t;
+
+
+static int ngx_http_overlay_webp_splice_find(const unsigned char *p,
+    size_t len, ngx_http_overlay_webp_splice_at_t *at);
+static int ngx_http_overlay_webp_splice_changed(
+    ngx_http_overlay_vp8_frame_t *frame, const uint8_t *ty,
+    const uint8_t *tu, const uint8_t *tv, unsigned *x0, unsigned *y0,
+    unsigned *x1, unsigned *y1);
+static ngx_http_overlay_rc_e ngx_http_overlay_webp_splice_riff(
+    const unsigned char *p, const ngx_http_overlay_webp_splice_at_t *at,
+    const uint8_t *vp8, size_t vlen, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err);
+static void ngx_http_overlay_webp_splice_le32(unsigned char *p, uint32_t v);
+static void ngx_http_overlay_webp_splice_free(void *data);
+
+
+ngx_http_overlay_rc_e
+ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
+    const ngx_http_overlay_image_info_t *info,
+    const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
+    ngx_http_overlay_error_t *err)
+{
+    size_t                              ys, uvs, ysize, csize, area, vlen;
+    uint8_t                            *buf, *mask, *vp8, *ty, *tu, *tv;
+    unsigned                            w, h, mbw, mbh, x, y;
+    unsigned                            x0, y0, x1, y1;
+    const char                         *reason;
+    WebPPicture                         pic;
+    const uint8_t                      *py, *pu, *pv;
+    ngx_http_overlay_rc_e               rc;
+    ngx_http_overlay_vp8_frame_t       *f;
+    ngx_http_overlay_webp_splice_at_t   at;
+
+    out->data = NULL;
+    out->len = 0;
+    out->free = NULL;
+
+    if (ngx_http_overlay_webp_splice_find(p, len, &at) != 0) {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    mbw = (info->width + 15) / 16;
+    mbh = (info->height + 15) / 16;
+    area = (size_t) mbw * mbh * 256;
+
+    if (ngx_http_overlay_vp8_read(p + at.data, at.size, area, &f, &reason)
+        != 0)
+    {
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    buf = NULL;
+    mask = NULL;
+    vp8 = NULL;
+    rc = NGX_HTTP_OVERLAY_OK;
+
+    if (ngx_http_overlay_vp8_recon(f) != 0) {
+        goto done;
+    }
+
+    ngx_http_overlay_vp8_planes(f, &py, &pu, &pv, &ys, &uvs, &w, &h);
+
+    if (w != info->width || h != info->height) {
+        goto done;
+    }
+
+    /* the planes copied, macroblock-aligned, and drawn on */
+
+    ysize = ys * mbh * 16;
+    csize = uvs * mbh * 8;
+
+    buf = malloc(ysize + 2 * csize);
+    mask = calloc(mbw, mbh);
+
+    if (buf == NULL || mask == NULL) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                    "a %ux%u WebP's planes", w, h);
+        goto done;
+    }
+
+    ty = buf;
+    tu = buf + ysize;
+    tv = buf + ysize + csize;
+
+    memcpy(ty, py, ysize);
+    memcpy(tu, pu, csize);
+    memcpy(tv, pv, csize);
+
+    memset(&pic, 0, sizeof(WebPPicture));
+
+    if (!WebPPictureInit(&pic)) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                    "libwebp's version does not match");
+        goto done;
+    }
+
+    pic.width = (int) w;
+    pic.height = (int) h;
+    pic.use_argb = 0;
+    pic.colorspace = WEBP_YUV420;
+    pic.y = ty;
+    pic.u = tu;
+    pic.v = tv;
+    pic.y_stride = (int) ys;
+    pic.uv_stride = (int) uvs;
+
+    rc = ngx_http_overlay_webp_yuv_paint(&pic, painter, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        goto done;
+    }
+
+    if (ngx_http_overlay_webp_splice_changed(f, ty, tu, tv, &x0, &y0, &x1,
+                                             &y1))
+    {
+        ngx_http_overlay_vp8_region(f, x0, y0, x1, y1, mask);
+
+        for (y = 0; y < mbh; y++) {
+            for (x = 0; x < mbw; x++) {
+                if (mask[(size_t) y * mbw + x] == 0) {
+                    continue;
+                }
+
+                if (ngx_http_overlay_vp8_code_mb(f, x, y,
+                        ty + (size_t) 16 * y * ys + 16 * x, ys,
+                        tu + (size_t) 8 * y * uvs + 8 * x,
+                        tv + (size_t) 8 * y * uvs + 8 * x, uvs)
+                    != 0)
+                {
+                    goto done;
+                }
+            }
+        }
+    }
+
+    if (ngx_http_overlay_vp8_write(f, &vp8, &vlen) != 0) {
+        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                    "a %ux%u VP8 frame written", w, h);
+        goto done;
+    }
+
+    rc = ngx_http_overlay_webp_splice_riff(p, &at, vp8, vlen, out, err);
+
+done:
+
+    free(vp8);
+    free(mask);
+    free(buf);
+    ngx_http_overlay_vp8_free(f);
+
+    return rc;
+}
+
+
+/*
+ * The "VP8 " chunk of a RIFF the probe has checked: 0, or -1 when there
+ * is none, or an ALPH chunk
+ */
+
+static int
+ngx_http_overlay_webp_splice_find(const unsigned char *p, size_t len,
+    ngx_http_overlay_webp_splice_at_t *at)
+{
+    size_t  pos, n, riff;
+
+    if (len < 20) {
+        return -1;
+    }
+
+    riff = ngx_http_overlay_le32(p + 4);
+
+    if (riff < 4 || riff > len - 8) {
+        return -1;
+    }
+
+    at->riff_end = riff + 8;
+    at->chunk = 0;
+    at->data = 0;
+    at->size = 0;
+
+    for (pos = 12; at->riff_end - pos >= 8; /* void */) {
+        n = ngx_http_overlay_le32(p + pos + 4);
+
+        if (n > at->riff_end - pos - 8) {
+            return -1;
+        }
+
+        if (memcmp(p + pos, "ALPH", 4) == 0) {
+            return -1;
+        }
+
+        if (memcmp(p + pos, "VP8 ", 4) == 0 && at->chunk == 0) {
+            at->chunk = pos;
+            at->data = pos + 8;
+            at->size = n;
+        }
+
+        pos += 8 + n;
+
+        if ((n & 1) && pos < at->riff_end) {
+            pos++;
+        }
+    }
+
+    return at->chunk != 0 ? 0 : -1;
+}
+
+
+/*
+ * The macroblock rectangle around the samples the overlay changed, in
+ * [*x0, *x1) x [*y0, *y1): 1, or 0 when it changed none
+ */
+
+static int
+ngx_http_overlay_webp_splice_changed(ngx_http_overlay_vp8_frame_t *f,
+    const uint8_t *ty, const uint8_t *tu, const uint8_t *tv, unsigned *x0,
+    unsigned *y0, unsigned *x1, unsigned *y1)
+{
+    int             found;
+    size_t          ys, uvs, o;
+    unsigned        w, h, mbw, mbh, x, y, r;
+    const uint8_t  *py, *pu, *pv;
+
+    ngx_http_overlay_vp8_planes(f, &py, &pu, &pv, &ys, &uvs, &w, &h);
+
+    mbw = (w + 15) / 16;
+    mbh = (h + 15) / 16;
+
+    found = 0;
+    *x0 = mbw;
+    *y0 = mbh;
+    *x1 = 0;
+    *y1 = 0;
+
+    for (y = 0; y < mbh; y++) {
+        for (x = 0; x < mbw; x++) {
+
+            for (r = 0; r < 16; r++) {
+                o = (size_t) (16 * y + r) * ys + 16 * x;
+
+                if (memcmp(py + o, ty + o, 16) != 0) {
+                    goto changed;
+                }
+            }
+
+            for (r = 0; r < 8; r++) {
+                o = (size_t) (8 * y + r) * uvs + 8 * x;
+
+                if (memcmp(pu + o, tu + o, 8) != 0
+                    || memcmp(pv + o, tv + o, 8) != 0)
+                {
+                    goto changed;
+                }
+            }
+
+            continue;
+
+        changed:
+
+            found = 1;
+            *x0 = x < *x0 ? x : *x0;
+            *y0 = y < *y0 ? y : *y0;
+            *x1 = x + 1 > *x1 ? x + 1 : *x1;
+            *y1 = y + 1;
+        }
+    }
+
+    return found;
+}
+
+
+/*
+ * The source's RIFF with its "VP8 " chunk's payload replaced by vlen
+ * bytes at vp8: the chunks before and after it as they were, the RIFF's
+ * size anew, bytes after the RIFF left out (as libwebp writes none)
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_webp_splice_riff(const unsigned char *p,
+    const ngx_http_overlay_webp_splice_at_t *at, const uint8_t *vp8,
+    size_t vlen, ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err)
+{
+    size_t          after, tail, total;
+    unsigned char  *d;
+
+    after = at->data + at->size;
+    after += (at->size & 1) && after < at->riff_end;
+    tail = at->riff_end - after;
+
+    total = at->chunk + 8 + vlen + (vlen & 1) + tail;
+
+    if (vlen > 0xfffffff0 || total - 8 > 0xfffffff0) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                      "a VP8 frame of %zu bytes", vlen);
+    }
+
+    d = malloc(total);
+    if (d == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "a WebP of %zu bytes", total);
+    }
+
+    memcpy(d, p, at->chunk);
+    ngx_http_overlay_webp_splice_le32(d + 4, (uint32_t) (total - 8));
+
+    memcpy(d + at->chunk, "VP8 ", 4);
+    ngx_http_overlay_webp_splice_le32(d + at->chunk + 4, (uint32_t) vlen);
+    memcpy(d + at->chunk + 8, vp8, vlen);
+
+    if (vlen & 1) {
+        d[at->chunk + 8 + vlen] = 0;
+    }
+
+    memcpy(d + total - tail, p + after, tail);
+
+    out->data = d;
+    out->len = total;
+    out->free = ngx_http_overlay_webp_splice_free;
+    out->method = NGX_HTTP_OVERLAY_METHOD_WEBP_SPLICE;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+static void
+ngx_http_overlay_webp_splice_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char) v;
+    p[1] = (unsigned char) (v >> 8);
+    p[2] = (unsigned char) (v >> 16);
+    p[3] = (unsigned char) (v >> 24);
+}
+
+
+static void
+ngx_http_overlay_webp_splice_free(void *data)
+{
+    free(data);
+}
