@@ -52,6 +52,13 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
 
     ngx_http_overlay_vp8_dequant(f, dqs);
 
+    /*
+     * clamping_type 1 tells a decoder it may skip clamping (RFC 6386,
+     * 9.2): a macroblock coded here may need it
+     */
+
+    f->hdr.clamping = 0;
+
     mb = &f->mbs[mby * f->mbw + mbx];
     lv = f->levels + (size_t) (mby * f->mbw + mbx)
                      * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16;
@@ -275,6 +282,13 @@ ngx_http_overlay_vp8_quant(const int16_t *coef, unsigned first,
         c = coef[z];
         step = q[n > 0];
         a = (c < 0) ? -c : c;
+
+        /* most levels are 0: no division for them */
+
+        if (2 * a < step) {
+            continue;
+        }
+
         l = (a + step / 2) / step;
 
         if (l > NGX_HTTP_OVERLAY_VP8_MAX_LEVEL) {

@@ -277,6 +277,9 @@ void ngx_http_overlay_vp8_predict(uint8_t *dst, unsigned n, unsigned mode,
     unsigned has_above, unsigned has_left);
 void ngx_http_overlay_vp8_predict4(uint8_t *dst, unsigned mode);
 void ngx_http_overlay_vp8_iwht(const int16_t *in, int16_t *out);
+/* the inverse DCT added to dst, as the spec writes it (SSE2's reference) */
+void ngx_http_overlay_vp8_idct_add_c(const int16_t *in, uint8_t *dst);
+
 /* kind: 0 a block of zeros, 1 a DC alone, 2 any other */
 void ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind,
     uint8_t *dst);

@@ -16,8 +16,16 @@
 
 #include "ngx_http_overlay_vp8_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
-static void ngx_http_overlay_vp8_idct_add(const int16_t *in, uint8_t *dst);
+
+#if defined(__SSE2__)
+static void ngx_http_overlay_vp8_idct_add_sse2(const int16_t *in,
+    uint8_t *dst);
+static __m128i ngx_http_overlay_vp8_wide(__m128i x);
+#endif
 static void ngx_http_overlay_vp8_dc_add(int dc, uint8_t *dst);
 static unsigned ngx_http_overlay_vp8_coeffs(const int16_t *levels,
     unsigned first, unsigned end, const int *q, int16_t *out);
@@ -646,7 +654,11 @@ void
 ngx_http_overlay_vp8_residue(const int16_t *in, unsigned kind, uint8_t *dst)
 {
     if (kind >= 2) {
-        ngx_http_overlay_vp8_idct_add(in, dst);
+#if defined(__SSE2__)
+        ngx_http_overlay_vp8_idct_add_sse2(in, dst);
+#else
+        ngx_http_overlay_vp8_idct_add_c(in, dst);
+#endif
 
     } else if (kind == 1) {
         ngx_http_overlay_vp8_dc_add(in[0], dst);
@@ -707,8 +719,8 @@ ngx_http_overlay_vp8_iwht(const int16_t *in, int16_t *out)
 
 /* 14.4, then 14.5: the residue added to the prediction, saturated */
 
-static void
-ngx_http_overlay_vp8_idct_add(const int16_t *in, uint8_t *dst)
+void
+ngx_http_overlay_vp8_idct_add_c(const int16_t *in, uint8_t *dst)
 {
     int      i, a1, b1, c1, d1, t1, t2, v;
     int16_t  t[16];
@@ -748,3 +760,135 @@ ngx_http_overlay_vp8_idct_add(const int16_t *in, uint8_t *dst)
         dst[i * NGX_HTTP_OVERLAY_VP8_BPS + 2] = NGX_HTTP_OVERLAY_VP8_CLAMP(v);
     }
 }
+
+
+#if defined(__SSE2__)
+
+/*
+ * ngx_http_overlay_vp8_idct_add_c() in SSE2, to the same bytes: the first
+ * pass in 16-bit lanes (the spec keeps its results in int16_t; sums and
+ * differences wrap alike), (x * 35468) >> 16 as x + ((x * -30068) >> 16)
+ * (35468 - 65536), exact; the second pass's products of 16-bit values,
+ * its sums in 32-bit lanes, as the spec's ints; the rows added to the
+ * prediction with saturation.
+ */
+
+static void
+ngx_http_overlay_vp8_idct_add_sse2(const int16_t *in, uint8_t *dst)
+{
+    int       i;
+    uint32_t  w;
+    __m128i   r0, r1, r2, r3, a, b, c, d, k1, k2, zero, four;
+    __m128i   t0, t1, t2, t3, u0, u1, v0, v1;
+    __m128i   x0, x1, x2, x3, y1a, y1b, y3a, y3b, o0, o1, o2, o3;
+    __m128i   p01, p23, rows01, rows23, d01, d23;
+
+    k1 = _mm_set1_epi16(20091);
+    k2 = _mm_set1_epi16(-30068);
+    zero = _mm_setzero_si128();
+    four = _mm_set1_epi32(4);
+
+    r0 = _mm_loadl_epi64((const __m128i *) in);
+    r1 = _mm_loadl_epi64((const __m128i *) (in + 4));
+    r2 = _mm_loadl_epi64((const __m128i *) (in + 8));
+    r3 = _mm_loadl_epi64((const __m128i *) (in + 12));
+
+    /* the first pass: lane i is column i; rows of t come out */
+
+    a = _mm_add_epi16(r0, r2);
+    b = _mm_sub_epi16(r0, r2);
+    c = _mm_sub_epi16(_mm_add_epi16(r1, _mm_mulhi_epi16(r1, k2)),
+                      _mm_add_epi16(r3, _mm_mulhi_epi16(r3, k1)));
+    d = _mm_add_epi16(_mm_add_epi16(r1, _mm_mulhi_epi16(r1, k1)),
+                      _mm_add_epi16(r3, _mm_mulhi_epi16(r3, k2)));
+
+    t0 = _mm_add_epi16(a, d);
+    t1 = _mm_add_epi16(b, c);
+    t2 = _mm_sub_epi16(b, c);
+    t3 = _mm_sub_epi16(a, d);
+
+    /* transposed: x0..x3 are t's columns, lane i row i */
+
+    u0 = _mm_unpacklo_epi16(t0, t1);
+    u1 = _mm_unpacklo_epi16(t2, t3);
+    v0 = _mm_unpacklo_epi32(u0, u1);
+    v1 = _mm_unpackhi_epi32(u0, u1);
+
+    x0 = v0;
+    x1 = _mm_srli_si128(v0, 8);
+    x2 = v1;
+    x3 = _mm_srli_si128(v1, 8);
+
+    /* the second pass, in 32 bits */
+
+    y1a = _mm_add_epi32(ngx_http_overlay_vp8_wide(x1),
+                        ngx_http_overlay_vp8_wide(_mm_mulhi_epi16(x1, k2)));
+    y1b = _mm_add_epi32(ngx_http_overlay_vp8_wide(x1),
+                        ngx_http_overlay_vp8_wide(_mm_mulhi_epi16(x1, k1)));
+    y3a = _mm_add_epi32(ngx_http_overlay_vp8_wide(x3),
+                        ngx_http_overlay_vp8_wide(_mm_mulhi_epi16(x3, k2)));
+    y3b = _mm_add_epi32(ngx_http_overlay_vp8_wide(x3),
+                        ngx_http_overlay_vp8_wide(_mm_mulhi_epi16(x3, k1)));
+
+    a = _mm_add_epi32(ngx_http_overlay_vp8_wide(x0),
+                      ngx_http_overlay_vp8_wide(x2));
+    b = _mm_sub_epi32(ngx_http_overlay_vp8_wide(x0),
+                      ngx_http_overlay_vp8_wide(x2));
+    c = _mm_sub_epi32(y1a, y3b);
+    d = _mm_add_epi32(y1b, y3a);
+
+    a = _mm_add_epi32(a, four);
+    b = _mm_add_epi32(b, four);
+
+    o0 = _mm_srai_epi32(_mm_add_epi32(a, d), 3);
+    o1 = _mm_srai_epi32(_mm_add_epi32(b, c), 3);
+    o2 = _mm_srai_epi32(_mm_sub_epi32(b, c), 3);
+    o3 = _mm_srai_epi32(_mm_sub_epi32(a, d), 3);
+
+    /* columns to rows again: rows01 holds rows 0 and 1, rows23 2 and 3 */
+
+    p01 = _mm_packs_epi32(o0, o1);
+    p23 = _mm_packs_epi32(o2, o3);
+    u0 = _mm_unpacklo_epi16(p01, _mm_srli_si128(p01, 8));
+    u1 = _mm_unpacklo_epi16(p23, _mm_srli_si128(p23, 8));
+    rows01 = _mm_unpacklo_epi32(u0, u1);
+    rows23 = _mm_unpackhi_epi32(u0, u1);
+
+    /* added to the prediction's rows */
+
+    d01 = zero;
+    d23 = zero;
+
+    for (i = 3; i >= 0; i--) {
+        memcpy(&w, dst + i * NGX_HTTP_OVERLAY_VP8_BPS, 4);
+
+        if (i >= 2) {
+            d23 = _mm_or_si128(_mm_slli_si128(d23, 4),
+                               _mm_cvtsi32_si128((int) w));
+        } else {
+            d01 = _mm_or_si128(_mm_slli_si128(d01, 4),
+                               _mm_cvtsi32_si128((int) w));
+        }
+    }
+
+    d01 = _mm_add_epi16(_mm_unpacklo_epi8(d01, zero), rows01);
+    d23 = _mm_add_epi16(_mm_unpacklo_epi8(d23, zero), rows23);
+    d01 = _mm_packus_epi16(d01, d23);
+
+    for (i = 0; i < 4; i++) {
+        w = (uint32_t) _mm_cvtsi128_si32(d01);
+        memcpy(dst + i * NGX_HTTP_OVERLAY_VP8_BPS, &w, 4);
+        d01 = _mm_srli_si128(d01, 4);
+    }
+}
+
+
+/* the low four 16-bit lanes of x, sign-extended to 32 bits */
+
+static __m128i
+ngx_http_overlay_vp8_wide(__m128i x)
+{
+    return _mm_srai_epi32(_mm_unpacklo_epi16(x, x), 16);
+}
+
+#endif
