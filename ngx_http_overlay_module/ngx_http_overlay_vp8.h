@@ -88,6 +88,16 @@ int ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *frame,
     const uint8_t *u, const uint8_t *v, size_t uv_stride);
 
 /*
+ * The same, for a macroblock drawn on: its chroma mode chosen anew, and
+ * its luma mode between its own and the best 16x16 one (by distortion and
+ * an estimate of the rate; the source's modes predicted a photo, not the
+ * overlay).  0, or -1.
+ */
+int ngx_http_overlay_vp8_code_mb_choose(ngx_http_overlay_vp8_frame_t *frame,
+    unsigned mbx, unsigned mby, const uint8_t *y, size_t y_stride,
+    const uint8_t *u, const uint8_t *v, size_t uv_stride);
+
+/*
  * The frame coded again: a malloc()ed VP8 frame (a "VP8 " chunk's
  * payload) in *out, its length in *len; 0, or -1.
  */

@@ -27,6 +27,26 @@ static unsigned ngx_http_overlay_vp8_quant(const int16_t *coef,
 static void ngx_http_overlay_vp8_code_block(uint8_t *dst,
     const uint8_t *target, size_t stride, const int *q, int16_t *levels,
     uint8_t *end);
+static unsigned ngx_http_overlay_vp8_sad(const uint8_t *p,
+    const uint8_t *target, size_t stride, unsigned n);
+static uint64_t ngx_http_overlay_vp8_rd(ngx_http_overlay_vp8_frame_t *f,
+    unsigned mbx, unsigned mby, const uint8_t *ty, size_t ty_stride);
+
+
+/* the state a macroblock's coding changes: its modes, levels and pixels */
+typedef struct {
+    ngx_http_overlay_vp8_mb_t   mb;
+    int16_t                     levels[NGX_HTTP_OVERLAY_VP8_BLOCKS * 16];
+    uint8_t                     y[16 * 16];
+    uint8_t                     u[8 * 8];
+    uint8_t                     v[8 * 8];
+} ngx_http_overlay_vp8_saved_t;
+
+
+static void ngx_http_overlay_vp8_save(ngx_http_overlay_vp8_frame_t *f,
+    unsigned mbx, unsigned mby, ngx_http_overlay_vp8_saved_t *s);
+static void ngx_http_overlay_vp8_restore(ngx_http_overlay_vp8_frame_t *f,
+    unsigned mbx, unsigned mby, const ngx_http_overlay_vp8_saved_t *s);
 
 
 int
@@ -153,6 +173,237 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     ngx_http_overlay_vp8_store(f, mbx, mby, ybuf, ubuf, vbuf);
 
     return 0;
+}
+
+
+/*
+ * Modes chosen for a macroblock drawn on: the chroma mode and the best
+ * 16x16 luma mode by the sum of absolute differences of their
+ * predictions; the luma mode then between that one and the macroblock's
+ * own (4x4 or 16x16) by distortion and an estimate of the rate, both
+ * coded.
+ */
+
+int
+ngx_http_overlay_vp8_code_mb_choose(ngx_http_overlay_vp8_frame_t *f,
+    unsigned mbx, unsigned mby, const uint8_t *ty, size_t ty_stride,
+    const uint8_t *tu, const uint8_t *tv, size_t tuv_stride)
+{
+    uint8_t                        ybuf[17 * NGX_HTTP_OVERLAY_VP8_BPS];
+    uint8_t                        ubuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
+    uint8_t                        vbuf[9 * NGX_HTTP_OVERLAY_VP8_BPS];
+    uint8_t                       *py, *pu, *pv, own;
+    uint64_t                       cost_own, cost_new;
+    unsigned                       m16, muv, sad, best, best_uv, m;
+    ngx_http_overlay_vp8_mb_t     *mb;
+    ngx_http_overlay_vp8_saved_t   before, coded;
+
+    if (f->y == NULL || mbx >= f->mbw || mby >= f->mbh) {
+        return -1;
+    }
+
+    mb = &f->mbs[mby * f->mbw + mbx];
+
+    ngx_http_overlay_vp8_load(f, mbx, mby, ybuf, ubuf, vbuf);
+
+    py = ybuf + NGX_HTTP_OVERLAY_VP8_BPS + 1;
+    pu = ubuf + NGX_HTTP_OVERLAY_VP8_BPS + 1;
+    pv = vbuf + NGX_HTTP_OVERLAY_VP8_BPS + 1;
+
+    m16 = NGX_HTTP_OVERLAY_VP8_DC_PRED;
+    muv = NGX_HTTP_OVERLAY_VP8_DC_PRED;
+    best = (unsigned) -1;
+    best_uv = (unsigned) -1;
+
+    for (m = NGX_HTTP_OVERLAY_VP8_DC_PRED; m <= NGX_HTTP_OVERLAY_VP8_TM_PRED;
+         m++)
+    {
+        ngx_http_overlay_vp8_predict(py, 16, m, mby > 0, mbx > 0);
+        ngx_http_overlay_vp8_predict(pu, 8, m, mby > 0, mbx > 0);
+        ngx_http_overlay_vp8_predict(pv, 8, m, mby > 0, mbx > 0);
+
+        sad = ngx_http_overlay_vp8_sad(py, ty, ty_stride, 16);
+
+        if (sad < best) {
+            best = sad;
+            m16 = m;
+        }
+
+        sad = ngx_http_overlay_vp8_sad(pu, tu, tuv_stride, 8)
+              + ngx_http_overlay_vp8_sad(pv, tv, tuv_stride, 8);
+
+        if (sad < best_uv) {
+            best_uv = sad;
+            muv = m;
+        }
+    }
+
+    mb->uvmode = (uint8_t) muv;
+
+    own = mb->ymode;
+
+    if (own == m16) {
+        return ngx_http_overlay_vp8_code_mb(f, mbx, mby, ty, ty_stride, tu,
+                                            tv, tuv_stride);
+    }
+
+    /* the macroblock's own luma mode, coded, against the best 16x16 one */
+
+    ngx_http_overlay_vp8_save(f, mbx, mby, &before);
+
+    if (ngx_http_overlay_vp8_code_mb(f, mbx, mby, ty, ty_stride, tu, tv,
+                                     tuv_stride)
+        != 0)
+    {
+        return -1;
+    }
+
+    cost_own = ngx_http_overlay_vp8_rd(f, mbx, mby, ty, ty_stride);
+    ngx_http_overlay_vp8_save(f, mbx, mby, &coded);
+    ngx_http_overlay_vp8_restore(f, mbx, mby, &before);
+
+    mb->ymode = (uint8_t) m16;
+
+    if (ngx_http_overlay_vp8_code_mb(f, mbx, mby, ty, ty_stride, tu, tv,
+                                     tuv_stride)
+        != 0)
+    {
+        return -1;
+    }
+
+    cost_new = ngx_http_overlay_vp8_rd(f, mbx, mby, ty, ty_stride);
+
+    if (cost_own <= cost_new) {
+        ngx_http_overlay_vp8_restore(f, mbx, mby, &coded);
+    }
+
+    return 0;
+}
+
+
+/* the sum of absolute differences of n x n pixels at p (a work area's) */
+
+static unsigned
+ngx_http_overlay_vp8_sad(const uint8_t *p, const uint8_t *target,
+    size_t stride, unsigned n)
+{
+    int       d;
+    unsigned  x, y, sum;
+
+    sum = 0;
+
+    for (y = 0; y < n; y++) {
+        for (x = 0; x < n; x++) {
+            d = p[y * NGX_HTTP_OVERLAY_VP8_BPS + x] - target[y * stride + x];
+            sum += (unsigned) (d < 0 ? -d : d);
+        }
+    }
+
+    return sum;
+}
+
+
+/*
+ * The macroblock's luma as coded: its squared error against the target,
+ * plus lambda times an estimate of its bits (a level of magnitude a about
+ * 2 + 2 log2(a) bits; a 4x4 prediction's 16 modes about 3 bits each),
+ * lambda about a tenth of the square of the AC step, scaled by 16 to stay
+ * in integers
+ */
+
+static uint64_t
+ngx_http_overlay_vp8_rd(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, const uint8_t *ty, size_t ty_stride)
+{
+    int                         d, a;
+    int16_t                    *lv;
+    uint64_t                    sse, bits, lambda;
+    unsigned                    x, y, i;
+    const uint8_t              *p;
+    ngx_http_overlay_vp8_mb_t  *mb;
+    ngx_http_overlay_vp8_dq_t   dqs[4];
+
+    mb = &f->mbs[mby * f->mbw + mbx];
+    lv = f->levels + (size_t) (mby * f->mbw + mbx)
+                     * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16;
+
+    p = f->y + (size_t) mby * 16 * f->y_stride + mbx * 16;
+    sse = 0;
+
+    for (y = 0; y < 16; y++) {
+        for (x = 0; x < 16; x++) {
+            d = p[y * f->y_stride + x] - ty[y * ty_stride + x];
+            sse += (uint64_t) (d * d);
+        }
+    }
+
+    /* in sixteenths of a bit */
+
+    bits = (mb->ymode == NGX_HTTP_OVERLAY_VP8_B_PRED) ? 16 * 48 : 16 * 3;
+
+    for (i = 0; i < 16 * 16 + 16; i++) {
+        a = lv[i < 256 ? i : 16 * NGX_HTTP_OVERLAY_VP8_Y2 + i - 256];
+
+        if (a != 0) {
+            a = (a < 0) ? -a : a;
+            bits += 32 + 32 * (31 - __builtin_clz((unsigned) a));
+        }
+    }
+
+    ngx_http_overlay_vp8_dequant(f, dqs);
+    lambda = (uint64_t) dqs[mb->segment].y1[1] * dqs[mb->segment].y1[1];
+
+    return 16 * 10 * sse + lambda * bits;
+}
+
+
+static void
+ngx_http_overlay_vp8_save(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, ngx_http_overlay_vp8_saved_t *s)
+{
+    unsigned  r;
+
+    s->mb = f->mbs[mby * f->mbw + mbx];
+    memcpy(s->levels, f->levels + (size_t) (mby * f->mbw + mbx)
+                                  * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16,
+           sizeof(s->levels));
+
+    for (r = 0; r < 16; r++) {
+        memcpy(s->y + 16 * r,
+               f->y + (size_t) (mby * 16 + r) * f->y_stride + mbx * 16, 16);
+    }
+
+    for (r = 0; r < 8; r++) {
+        memcpy(s->u + 8 * r,
+               f->u + (size_t) (mby * 8 + r) * f->uv_stride + mbx * 8, 8);
+        memcpy(s->v + 8 * r,
+               f->v + (size_t) (mby * 8 + r) * f->uv_stride + mbx * 8, 8);
+    }
+}
+
+
+static void
+ngx_http_overlay_vp8_restore(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
+    unsigned mby, const ngx_http_overlay_vp8_saved_t *s)
+{
+    unsigned  r;
+
+    f->mbs[mby * f->mbw + mbx] = s->mb;
+    memcpy(f->levels + (size_t) (mby * f->mbw + mbx)
+                       * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16,
+           s->levels, sizeof(s->levels));
+
+    for (r = 0; r < 16; r++) {
+        memcpy(f->y + (size_t) (mby * 16 + r) * f->y_stride + mbx * 16,
+               s->y + 16 * r, 16);
+    }
+
+    for (r = 0; r < 8; r++) {
+        memcpy(f->u + (size_t) (mby * 8 + r) * f->uv_stride + mbx * 8,
+               s->u + 8 * r, 8);
+        memcpy(f->v + (size_t) (mby * 8 + r) * f->uv_stride + mbx * 8,
+               s->v + 8 * r, 8);
+    }
 }
 
 

@@ -61,8 +61,10 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
     const ngx_http_overlay_painter_t *painter, ngx_http_overlay_blob_t *out,
     ngx_http_overlay_error_t *err)
 {
+    int                                 coded;
     size_t                              ys, uvs, ysize, csize, area, vlen;
     uint8_t                            *buf, *mask, *vp8, *ty, *tu, *tv;
+    uint8_t                            *my, *mu, *mv;
     unsigned                            w, h, mbw, mbh, x, y;
     unsigned                            x0, y0, x1, y1;
     const char                         *reason;
@@ -161,11 +163,21 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
                     continue;
                 }
 
-                if (ngx_http_overlay_vp8_code_mb(f, x, y,
-                        ty + (size_t) 16 * y * ys + 16 * x, ys,
-                        tu + (size_t) 8 * y * uvs + 8 * x,
-                        tv + (size_t) 8 * y * uvs + 8 * x, uvs)
-                    != 0)
+                my = ty + (size_t) 16 * y * ys + 16 * x;
+                mu = tu + (size_t) 8 * y * uvs + 8 * x;
+                mv = tv + (size_t) 8 * y * uvs + 8 * x;
+
+                /* the overlay's own with modes chosen anew */
+
+                if (x >= x0 && x < x1 && y >= y0 && y < y1) {
+                    coded = ngx_http_overlay_vp8_code_mb_choose(f, x, y, my,
+                                                       ys, mu, mv, uvs);
+                } else {
+                    coded = ngx_http_overlay_vp8_code_mb(f, x, y, my, ys, mu,
+                                                         mv, uvs);
+                }
+
+                if (coded != 0)
                 {
                     goto done;
                 }

@@ -612,7 +612,9 @@ vp8_code(const uint8_t *webp, size_t len, unsigned x0, unsigned y0,
     int                             ok;
     double                          psnr;
     size_t                          off, size, olen, rlen, ys, uvs, i, n, same;
+    size_t                          flat, clen;
     uint8_t                        *sy, *su, *sv, *mask, *out, *riff, *grey;
+    uint8_t                        *chosen;
     unsigned                        x, y, r, fw, fh;
     const char                     *reason;
     const uint8_t                  *py, *pu, *pv;
@@ -743,6 +745,67 @@ vp8_code(const uint8_t *webp, size_t len, unsigned x0, unsigned y0,
 
     WebPFreeDecBuffer(&dec.output);
     free(riff);
+
+    /*
+     * (3) the same with the rectangle's modes chosen: flat grey is
+     * predicted whole (16x16), in fewer bytes; libwebp decodes our planes
+     */
+
+    memcpy(f->mbs, orig, n * sizeof(ngx_http_overlay_vp8_mb_t));
+    memcpy(f->levels, olv, n * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16
+                           * sizeof(int16_t));
+    ngx_http_overlay_vp8_recon(f);
+    ngx_http_overlay_vp8_region(f, x0, y0, x1, y1, mask);
+    flat = 0;
+
+    for (y = 0; y < f->mbh; y++) {
+        for (x = 0; x < f->mbw; x++) {
+            if (!(x >= x0 && x < x1 && y >= y0 && y < y1)) {
+                if (mask[y * f->mbw + x]) {
+                    ngx_http_overlay_vp8_code_mb(f, x, y,
+                        sy + 16 * (y * ys + x), ys, su + 8 * (y * uvs + x),
+                        sv + 8 * (y * uvs + x), uvs);
+                }
+
+                continue;
+            }
+
+            ngx_http_overlay_vp8_code_mb_choose(f, x, y, grey, 16, grey,
+                                                grey, 16);
+            flat += (f->mbs[y * f->mbw + x].ymode
+                     != NGX_HTTP_OVERLAY_VP8_B_PRED);
+        }
+    }
+
+    clen = 0;
+    ok = (ngx_http_overlay_vp8_write(f, &chosen, &clen) == 0);
+    riff = ok ? vp8_riff(chosen, clen, &rlen) : NULL;
+
+    WebPInitDecoderConfig(&dec);
+    dec.options.bypass_filtering = 1;
+    dec.output.colorspace = MODE_YUV;
+    ok = riff != NULL && WebPDecode(riff, rlen, &dec) == VP8_STATUS_OK;
+    CHECK(ok, "%s: modes chosen: decodes", name);
+
+    if (ok) {
+        CHECK(vp8_planes_equal(f->y, f->u, f->v, (int) ys, (int) uvs,
+                  dec.output.u.YUVA.y, dec.output.u.YUVA.u,
+                  dec.output.u.YUVA.v, dec.output.u.YUVA.y_stride,
+                  dec.output.u.YUVA.u_stride, (int) fw, (int) fh),
+              "%s: modes chosen: libwebp decodes the planes we made", name);
+        CHECK(f->y[(16 * y0 + 8) * ys + 16 * x0 + 8] >= 196
+              && f->y[(16 * y0 + 8) * ys + 16 * x0 + 8] <= 204,
+              "%s: modes chosen: the rectangle is grey", name);
+    }
+
+    CHECK(flat == (size_t) (x1 - x0) * (y1 - y0) && clen <= olen,
+          "%s: modes chosen: %zu of %zu macroblocks 16x16, %zu bytes "
+          "against %zu with their own modes", name, flat,
+          (size_t) (x1 - x0) * (y1 - y0), clen, olen);
+
+    WebPFreeDecBuffer(&dec.output);
+    free(riff);
+    free(chosen);
 
     free(out);
     free(sy);
