@@ -113,9 +113,9 @@ static ngx_http_overlay_options_t  splice_opts;
 static double    splice_worst_out, splice_worst_twice, splice_worst_badge,
                  splice_worst_badge_hq, splice_worst_ratio;
 static double    splice_gain;               /* least dB over libwebp's */
-static double    splice_worst_twice_ratio;
+static double    splice_worst_twice_ratio, splice_ref_ratio;
 static unsigned  splice_cases, splice_odd, splice_regions, splice_photos,
-                 splice_over, splice_below;
+                 splice_over, splice_below, splice_smaller;
 
 
 void
@@ -165,7 +165,8 @@ test_webp_splice(void)
 
     splice_worst_out = splice_worst_twice = 99;
     splice_worst_badge = splice_worst_badge_hq = splice_gain = 99;
-    splice_worst_ratio = splice_worst_twice_ratio = 0;
+    splice_worst_ratio = splice_worst_twice_ratio = splice_ref_ratio = 0;
+    splice_smaller = 0;
     splice_cases = splice_odd = splice_regions = 0;
     splice_photos = splice_over = splice_below = 0;
 
@@ -256,9 +257,11 @@ test_webp_splice(void)
            splice_worst_twice, splice_below, -splice_gain, splice_worst_badge,
            splice_worst_badge_hq, splice_odd);
     printf("webp splice: the default badge on a photo: %u of %u over %.1fx "
-           "the source's size; the largest %.3fx (spliced twice %.3fx)\n",
-           splice_over, splice_photos, SPLICE_SIZE_TARGET,
-           splice_worst_ratio, splice_worst_twice_ratio);
+           "the source's size; the largest %.3fx (spliced twice %.3fx); "
+           "%u of them no larger than libwebp's at 85 (the largest of "
+           "which %.3fx the source's)\n", splice_over, splice_photos,
+           SPLICE_SIZE_TARGET, splice_worst_ratio, splice_worst_twice_ratio,
+           splice_smaller, splice_ref_ratio);
 
     CHECK(splice_odd > 0, "an odd-sized VP8 payload was written");
 }
@@ -486,6 +489,14 @@ splice_case(const uint8_t *src, size_t slen,
         CHECK(ref.method == NGX_HTTP_OVERLAY_METHOD_WEBP, "%s: at 85, %s",
               name, ngx_http_overlay_method_name(ref.method));
         rrgb = WebPDecodeRGB(ref.data, ref.len, &ow, &oh);
+
+        if (photo) {
+            splice_smaller += blob.len <= ref.len;
+            ratio = (double) ref.len / slen;
+            splice_ref_ratio = ratio > splice_ref_ratio ? ratio
+                                                        : splice_ref_ratio;
+        }
+
         ngx_http_overlay_codec_free(&ref);
     }
 
