@@ -130,6 +130,7 @@ static const unit_group_t  unit_groups[] = {
     { "webp_composite", test_webp_composite },
 
     { "vp8", test_vp8 },
+    { "webp_splice", test_webp_splice },
 
     { "gif_headers", test_gif_headers },
     { "gif_composite", test_gif_composite },

@@ -346,6 +346,9 @@ void test_jpeg_prog_hostile(void);
 /* test_vp8.c */
 void test_vp8(void);
 
+/* test_webp_splice.c */
+void test_webp_splice(void);
+
 /* test_codec_png.c */
 void test_png_probe(void);
 void test_png_headers(void);
