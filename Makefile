@@ -47,7 +47,8 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   core.c tiles.c tls.c \
                   layout.c text.c face.c runs.c glyph.c render.c \
                   codec.c codec_jpeg.c codec_png.c png_encode.c png_inflate.c \
-                  png_blend.c quant.c codec_webp.c webp_splice.c codec_gif.c \
+                  png_blend.c quant.c codec_webp.c webp_splice.c webp_alpha.c \
+                  codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \
                   jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \

@@ -374,6 +374,9 @@ void test_png_reduce(void);
 void test_webp_headers(void);
 void test_webp_composite(void);
 
+/* test_webp_alpha.c */
+void test_webp_alpha(void);
+
 /* test_codec_gif.c */
 void test_gif_headers(void);
 void test_gif_composite(void);
