@@ -237,25 +237,17 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
 
     /* the chunks replaced, in the file's order: ALPH comes first */
 
-    n = 0;
+    nw[0] = (ngx_http_overlay_webp_splice_new_t) {
+                at.alph, at.alph_size, "ALPH", alph, alen
+            };
+    nw[1] = (ngx_http_overlay_webp_splice_new_t) {
+                at.chunk, at.size, "VP8 ", vp8, vlen
+            };
 
-    if (alph != NULL) {
-        nw[n].chunk = at.alph;
-        nw[n].size = at.alph_size;
-        nw[n].tag = "ALPH";
-        nw[n].data = alph;
-        nw[n].len = alen;
-        n++;
-    }
+    n = alph != NULL ? 0 : 1;
 
-    nw[n].chunk = at.chunk;
-    nw[n].size = at.size;
-    nw[n].tag = "VP8 ";
-    nw[n].data = vp8;
-    nw[n].len = vlen;
-    n++;
-
-    rc = ngx_http_overlay_webp_splice_riff(p, at.riff_end, nw, n, out, err);
+    rc = ngx_http_overlay_webp_splice_riff(p, at.riff_end, nw + n, 2 - n,
+                                           out, err);
 
 done:
 

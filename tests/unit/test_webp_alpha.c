@@ -45,15 +45,25 @@ static void alpha_encode(void);
 static void alpha_hostile(void);
 static void alpha_hostile_one(const uint8_t *webp, size_t len,
     const char *name);
+static ngx_http_overlay_rc_e alpha_apply(const uint8_t *webp, size_t len,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *blob,
+    ngx_http_overlay_error_t *err);
 static ngx_http_overlay_rc_e alpha_draw(void *data, gdImagePtr im, int x0,
-    int y0, ngx_http_overlay_error_t *err);
-static ngx_http_overlay_rc_e alpha_fill(void *data, gdImagePtr im, int x0,
     int y0, ngx_http_overlay_error_t *err);
 static int alpha_gd(int x, int y);
 
 
 /* the ALPH header bytes the sources had: compression, filter, P seen */
 static unsigned    alpha_seen[3][4];
+
+/* alpha_draw()'s data: fill the layer with opaque white */
+static int         alpha_white;
+
+/* the painter of the malformed WebPs */
+static const ngx_http_overlay_painter_t  alpha_painter = {
+    { 10, 100, 50, 50 }, alpha_draw, NULL
+};
 
 /* malformed WebPs libwebp refused, and decoded */
 static unsigned    alpha_refused, alpha_decoded;
@@ -425,23 +435,11 @@ alpha_splice(const uint8_t *webp, size_t len,
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
     ngx_http_overlay_painter_t      painter;
     ngx_http_overlay_image_info_t   info;
 
-    ngx_http_overlay_options_init(&opts);
-    opts.codec.webp_quality = 0;
-
-    painter.bounds = *bounds;
-    painter.draw = alpha_draw;
-    painter.data = NULL;
-
-    rc = ngx_http_overlay_codec_probe(webp, len, &opts.codec, &info, &err);
-    if (rc == NGX_HTTP_OVERLAY_OK) {
-        memset(&blob, 0, sizeof(ngx_http_overlay_blob_t));
-        rc = ngx_http_overlay_codec_apply(webp, len, &info, &opts.codec,
-                                          &painter, &blob, &err);
-    }
+    painter = (ngx_http_overlay_painter_t) { *bounds, alpha_draw, NULL };
+    rc = alpha_apply(webp, len, &painter, &info, &blob, &err);
 
     CHECK(rc == NGX_HTTP_OVERLAY_OK
           && blob.method == NGX_HTTP_OVERLAY_METHOD_WEBP_SPLICE,
@@ -517,12 +515,8 @@ alpha_kept(void)
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
     ngx_http_overlay_painter_t      painter;
     ngx_http_overlay_image_info_t   info;
-
-    ngx_http_overlay_options_init(&opts);
-    opts.codec.webp_quality = 0;
 
     for (k = 0; k < 2; k++) {
         webp = alpha_source(451, 300, k, 1, 100, 0, &len);
@@ -532,16 +526,10 @@ alpha_kept(void)
 
         /* the top third is opaque */
 
-        painter.bounds = (ngx_http_overlay_rect_t) { 40, 20, 120, 60 };
-        painter.draw = alpha_fill;
-        painter.data = NULL;
-
-        rc = ngx_http_overlay_codec_probe(webp, len, &opts.codec, &info,
-                                          &err);
-        if (rc == NGX_HTTP_OVERLAY_OK) {
-            rc = ngx_http_overlay_codec_apply(webp, len, &info, &opts.codec,
-                                              &painter, &blob, &err);
-        }
+        painter = (ngx_http_overlay_painter_t) {
+                      { 40, 20, 120, 60 }, alpha_draw, &alpha_white
+                  };
+        rc = alpha_apply(webp, len, &painter, &info, &blob, &err);
 
         a = alpha_chunk(webp, len, "ALPH", &n);
         b = rc == NGX_HTTP_OVERLAY_OK
@@ -561,8 +549,7 @@ alpha_kept(void)
 
         painter.bounds = (ngx_http_overlay_rect_t) { 0, 200, 40, 40 };
 
-        rc = ngx_http_overlay_codec_apply(webp, len, &info, &opts.codec,
-                                          &painter, &blob, &err);
+        rc = alpha_apply(webp, len, &painter, &info, &blob, &err);
         b = rc == NGX_HTTP_OVERLAY_OK
             ? alpha_chunk(blob.data, blob.len, "ALPH", &m) : NULL;
 
@@ -723,8 +710,6 @@ alpha_hostile(void)
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
-    ngx_http_overlay_painter_t      painter;
     ngx_http_overlay_image_info_t   info;
 
     /* straight to the decoder: header bytes libwebp refuses */
@@ -798,12 +783,6 @@ alpha_hostile(void)
 
         /* an ALPH after the frame, and a second one: declined */
 
-        ngx_http_overlay_options_init(&opts);
-        opts.codec.webp_quality = 0;
-        painter.bounds = (ngx_http_overlay_rect_t) { 10, 100, 50, 50 };
-        painter.draw = alpha_draw;
-        painter.data = NULL;
-
         bad = malloc(len + 8 + n + 1);
 
         if (bad != NULL) {
@@ -815,13 +794,7 @@ alpha_hostile(void)
             bad[6] = (uint8_t) ((out - 8) >> 16);
             bad[7] = (uint8_t) ((out - 8) >> 24);
 
-            rc = ngx_http_overlay_codec_probe(bad, out, &opts.codec, &info,
-                                              &err);
-            if (rc == NGX_HTTP_OVERLAY_OK) {
-                rc = ngx_http_overlay_codec_apply(bad, out, &info,
-                                                  &opts.codec, &painter,
-                                                  &blob, &err);
-            }
+            rc = alpha_apply(bad, out, &alpha_painter, &info, &blob, &err);
 
             CHECK(rc != NGX_HTTP_OVERLAY_OK
                   || blob.method != NGX_HTTP_OVERLAY_METHOD_WEBP_SPLICE,
@@ -858,8 +831,6 @@ alpha_hostile_one(const uint8_t *webp, size_t len, const char *name)
     ngx_http_overlay_rc_e           rc;
     ngx_http_overlay_blob_t         blob;
     ngx_http_overlay_error_t        err;
-    ngx_http_overlay_options_t      opts;
-    ngx_http_overlay_painter_t      painter;
     ngx_http_overlay_image_info_t   info;
 
     w = h = 0;
@@ -886,17 +857,7 @@ alpha_hostile_one(const uint8_t *webp, size_t len, const char *name)
           ref != NULL ? "decodes" : "refuses", ok ? "decodes" : "refuses",
           reason);
 
-    ngx_http_overlay_options_init(&opts);
-    opts.codec.webp_quality = 0;
-    painter.bounds = (ngx_http_overlay_rect_t) { 10, 100, 50, 50 };
-    painter.draw = alpha_draw;
-    painter.data = NULL;
-
-    rc = ngx_http_overlay_codec_probe(webp, len, &opts.codec, &info, &err);
-    if (rc == NGX_HTTP_OVERLAY_OK) {
-        rc = ngx_http_overlay_codec_apply(webp, len, &info, &opts.codec,
-                                          &painter, &blob, &err);
-    }
+    rc = alpha_apply(webp, len, &alpha_painter, &info, &blob, &err);
 
     if (ref == NULL) {
         CHECK(rc == NGX_HTTP_OVERLAY_BAD_IMAGE
@@ -919,7 +880,36 @@ alpha_hostile_one(const uint8_t *webp, size_t len, const char *name)
 }
 
 
-/* the pattern of alpha_gd(), in the layer */
+/*
+ * The WebP composited with painter, overlay_webp_quality source (the
+ * splice): the composite's code; *info as probed, *blob as applied
+ */
+
+static ngx_http_overlay_rc_e
+alpha_apply(const uint8_t *webp, size_t len,
+    const ngx_http_overlay_painter_t *painter,
+    ngx_http_overlay_image_info_t *info, ngx_http_overlay_blob_t *blob,
+    ngx_http_overlay_error_t *err)
+{
+    ngx_http_overlay_rc_e       rc;
+    ngx_http_overlay_options_t  opts;
+
+    ngx_http_overlay_options_init(&opts);
+    opts.codec.webp_quality = 0;
+
+    memset(blob, 0, sizeof(ngx_http_overlay_blob_t));
+
+    rc = ngx_http_overlay_codec_probe(webp, len, &opts.codec, info, err);
+    if (rc != NGX_HTTP_OVERLAY_OK) {
+        return rc;
+    }
+
+    return ngx_http_overlay_codec_apply(webp, len, info, &opts.codec,
+                                        painter, blob, err);
+}
+
+
+/* the pattern of alpha_gd() in the layer, or opaque white (&alpha_white) */
 
 static ngx_http_overlay_rc_e
 alpha_draw(void *data, gdImagePtr im, int x0, int y0,
@@ -927,33 +917,16 @@ alpha_draw(void *data, gdImagePtr im, int x0, int y0,
 {
     int  x, y;
 
-    (void) data;
     (void) err;
 
     for (y = 0; y < gdImageSY(im); y++) {
         for (x = 0; x < gdImageSX(im); x++) {
-            im->tpixels[y][x] = gdTrueColorAlpha(30, 200, 90,
-                                                 alpha_gd(x0 + x, y0 + y));
+            im->tpixels[y][x] = data != NULL
+                                ? gdTrueColorAlpha(255, 255, 255, 0)
+                                : gdTrueColorAlpha(30, 200, 90,
+                                                   alpha_gd(x0 + x, y0 + y));
         }
     }
-
-    return NGX_HTTP_OVERLAY_OK;
-}
-
-
-/* fills the layer with opaque white */
-
-static ngx_http_overlay_rc_e
-alpha_fill(void *data, gdImagePtr im, int x0, int y0,
-    ngx_http_overlay_error_t *err)
-{
-    (void) data;
-    (void) x0;
-    (void) y0;
-    (void) err;
-
-    gdImageFilledRectangle(im, 0, 0, gdImageSX(im) - 1, gdImageSY(im) - 1,
-                           gdTrueColorAlpha(255, 255, 255, 0));
 
     return NGX_HTTP_OVERLAY_OK;
 }
