@@ -15,8 +15,9 @@
  * A plane is coded again losslessly: a picture whose green channel is the
  * (filtered) alpha, encoded by libwebp's lossless encoder, its VP8L
  * chunk's payload without the 5-byte header, after a header byte of its
- * own.  The filter, method and quality are measured: README, "Lossy WebP
- * with alpha".
+ * own.  The method and quality are measured, the filter (none or
+ * vertical) chosen per plane on two bands of it: README, "Lossy WebP with
+ * alpha".
  */
 
 
@@ -237,6 +238,45 @@ ngx_http_overlay_webp_alpha_unfilter(uint8_t *a, unsigned w, unsigned h,
             break;
         }
     }
+}
+
+
+unsigned
+ngx_http_overlay_webp_alpha_choose(const uint8_t *plane, unsigned w,
+    unsigned h, int method, int quality)
+{
+    size_t     size[2], len;
+    uint8_t   *out;
+    unsigned   rows, y0, b, f;
+
+    static const unsigned  filters[2] = {
+        NGX_HTTP_OVERLAY_ALPH_NONE, NGX_HTTP_OVERLAY_ALPH_VERTICAL
+    };
+
+    rows = h < 32 ? h : 32;
+
+    for (f = 0; f < 2; f++) {
+        size[f] = 0;
+
+        for (b = 1; b <= 3; b += 2) {
+            y0 = (h - rows) * b / 4;
+
+            if (ngx_http_overlay_webp_alpha_encode(plane + (size_t) y0 * w,
+                                                   w, rows, filters[f],
+                                                   method, quality, &out,
+                                                   &len)
+                != 0)
+            {
+                /* the plane's own coding will fail and say so */
+                return NGX_HTTP_OVERLAY_ALPH_NONE;
+            }
+
+            free(out);
+            size[f] += len;
+        }
+    }
+
+    return size[0] <= size[1] ? filters[0] : filters[1];
 }
 
 

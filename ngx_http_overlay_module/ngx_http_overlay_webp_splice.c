@@ -89,7 +89,7 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
     size_t                              alen, asize, n;
     uint8_t                            *buf, *mask, *vp8, *ty, *tu, *tv;
     uint8_t                            *alpha, *alph;
-    unsigned                            w, h, mbw, mbh, x, y;
+    unsigned                            w, h, mbw, mbh, x, y, filter;
     unsigned                            x0, y0, x1, y1;
     const char                         *reason;
     WebPPicture                         pic;
@@ -192,18 +192,22 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
         goto done;
     }
 
-    if (alpha != NULL && memcmp(alpha, alpha + asize, asize) != 0
-        && ngx_http_overlay_webp_alpha_encode(alpha, w, h,
-                                NGX_HTTP_OVERLAY_ALPH_ENCODE_FILTER,
-                                NGX_HTTP_OVERLAY_ALPH_ENCODE_METHOD,
-                                NGX_HTTP_OVERLAY_ALPH_ENCODE_QUALITY,
-                                &alph, &alen)
-           != 0)
-    {
-        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
-                                    "webp: a %ux%u alpha plane's lossless "
-                                    "encoding failed", w, h);
-        goto done;
+    if (alpha != NULL && memcmp(alpha, alpha + asize, asize) != 0) {
+        filter = ngx_http_overlay_webp_alpha_choose(alpha, w, h,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_METHOD,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_QUALITY);
+
+        if (ngx_http_overlay_webp_alpha_encode(alpha, w, h, filter,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_METHOD,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_QUALITY,
+                                        &alph, &alen)
+            != 0)
+        {
+            rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                        "webp: a %ux%u alpha plane's "
+                                        "lossless encoding failed", w, h);
+            goto done;
+        }
     }
 
     if (ngx_http_overlay_webp_splice_changed(f, ty, tu, tv, &x0, &y0, &x1,
