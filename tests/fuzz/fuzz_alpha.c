@@ -12,7 +12,9 @@
  *   - when the decoder accepts the payload, libwebp decodes the WebP, and
  *     its alpha plane is the decoder's, byte for byte;
  *   - the plane coded again (ngx_http_overlay_webp_alpha_encode(), the
- *     filter of data[2]) decodes to itself.
+ *     filter of data[2]) decodes to itself;
+ *   - the filter chosen for it (ngx_http_overlay_webp_alpha_choose()) is
+ *     none or vertical.
  *
  * A refusal needs nothing more (the splice then declines, and libwebp
  * decodes or refuses the file itself): the sanitizers see any read out of
@@ -114,6 +116,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ALPHA_CHECK(memcmp(plane, again, n) == 0);
 
         free(coded);
+
+        filter = ngx_http_overlay_webp_alpha_choose(plane, w, h,
+                                 NGX_HTTP_OVERLAY_ALPH_ENCODE_METHOD,
+                                 NGX_HTTP_OVERLAY_ALPH_ENCODE_QUALITY);
+
+        FUZZ_ALPHA_CHECK(filter == NGX_HTTP_OVERLAY_ALPH_NONE
+                         || filter == NGX_HTTP_OVERLAY_ALPH_VERTICAL);
     }
 
     free(plane);
