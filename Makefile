@@ -47,7 +47,8 @@ CORE_SRCS    := $(addprefix $(SRC_DIR)/ngx_http_overlay_, \
                   core.c tiles.c tls.c \
                   layout.c text.c face.c runs.c glyph.c render.c \
                   codec.c codec_jpeg.c codec_png.c png_encode.c png_inflate.c \
-                  png_blend.c quant.c codec_webp.c webp_splice.c codec_gif.c \
+                  png_blend.c quant.c codec_webp.c webp_splice.c webp_alpha.c \
+                  codec_gif.c \
                   jpeg_dct.c jpeg_tables.c jpeg_reencode.c jpeg_exif.c \
                   jpeg_lib.c jpeg_marker.c \
                   jpeg_splice.c jpeg_splice_decode.c jpeg_splice_encode.c \
@@ -193,7 +194,8 @@ golden: $(CLI)
 # probe and the heap the decoders use for what it accepts; fuzz_image: the
 # whole composite on image bodies; fuzz_text: a text layer's text laid out
 # and drawn in a chain of four fonts, emoji among them; fuzz_vp8: the VP8
-# key frame syntax read, reconstructed and written again.
+# key frame syntax read, reconstructed and written again; fuzz_alpha: a
+# lossy WebP's ALPH chunk decoded, against libwebp's decode, and coded again.
 
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
@@ -211,11 +213,13 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRCS) \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRCS) $(LIBS)
 
 fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
-      $(FUZZ_DIR)/fuzz_image $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_vp8
+      $(FUZZ_DIR)/fuzz_image $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_vp8 \
+      $(FUZZ_DIR)/fuzz_alpha
 	@mkdir -p $(FUZZ_DIR)/corpus_param $(FUZZ_DIR)/corpus_probe \
 	    $(FUZZ_DIR)/corpus_image $(FUZZ_DIR)/corpus_text \
-	    $(FUZZ_DIR)/corpus_vp8 \
+	    $(FUZZ_DIR)/corpus_vp8 $(FUZZ_DIR)/corpus_alpha \
 	    $(FUZZ_DIR)/artifacts
+	cp tests/fuzz/corpus_alpha/* $(FUZZ_DIR)/corpus_alpha/
 	cp tests/fuzz/corpus_param/* $(FUZZ_DIR)/corpus_param/
 	cp tests/fuzz/corpus_text/* $(FUZZ_DIR)/corpus_text/
 	cp tests/fuzz/corpus_vp8/* t/fixtures/thumb.webp \
@@ -249,6 +253,10 @@ fuzz: fuzz-deps $(FUZZ_DIR)/fuzz_param $(FUZZ_DIR)/fuzz_probe \
 	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_vp8 $(FUZZ_RUN) \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts/vp8- \
 	    $(FUZZ_DIR)/corpus_vp8 || failed="$$failed fuzz_vp8"; \
+	echo "fuzz_alpha: $(FUZZ_SECONDS) s"; \
+	$(FUZZ_ENV) $(FUZZ_DIR)/fuzz_alpha $(FUZZ_RUN) -max_len=16384 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/alpha- \
+	    $(FUZZ_DIR)/corpus_alpha || failed="$$failed fuzz_alpha"; \
 	if [ -n "$$failed" ]; then \
 	    echo "fuzz: FAILED:$$failed (inputs in $(FUZZ_DIR)/artifacts/)"; \
 	    exit 1; \

@@ -638,7 +638,8 @@ ngx_overlay_cli_probe(const char *path)
 static int
 ngx_overlay_cli_render(int argc, char **argv)
 {
-    int                             i, rc, quality, wquality, stats, reduce;
+    int                             i, rc, q, quality, wquality, stats;
+    int                             reduce;
     long                            rss;
     double                          ms;
     FILE                           *f;
@@ -708,33 +709,24 @@ ngx_overlay_cli_render(int argc, char **argv)
                 return 2;
             }
 
-        } else if (strcmp(argv[i], "--quality") == 0 && i + 1 < argc - 3) {
-            quality = atoi(argv[++i]);
-
-            if (quality < 1 || quality > 100) {
-                fprintf(stderr, "ngx-overlay: --quality is 1 to 100\n");
-                return 2;
-            }
-
-        } else if (strcmp(argv[i], "--webp-quality") == 0
+        } else if ((strcmp(argv[i], "--quality") == 0
+                    || strcmp(argv[i], "--webp-quality") == 0)
                    && i + 1 < argc - 3)
         {
-            wquality = atoi(argv[++i]);
+            q = atoi(argv[i + 1]);
 
-            if (wquality < 1 || wquality > 100) {
-                fprintf(stderr, "ngx-overlay: --webp-quality is 1 to 100\n");
+            if (q < 1 || q > 100) {
+                fprintf(stderr, "ngx-overlay: %s is 1 to 100\n", argv[i]);
                 return 2;
             }
 
-        } else if (strcmp(argv[i], "--webp-quality") == 0
-                   && i + 1 < argc - 3)
-        {
-            wquality = atoi(argv[++i]);
-
-            if (wquality < 1 || wquality > 100) {
-                fprintf(stderr, "ngx-overlay: --webp-quality is 1 to 100\n");
-                return 2;
+            if (argv[i][2] == 'q') {
+                quality = q;
+            } else {
+                wquality = q;
             }
+
+            i++;
 
         } else {
             return ngx_overlay_cli_usage();

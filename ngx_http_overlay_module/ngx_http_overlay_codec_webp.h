@@ -18,7 +18,8 @@
 
 /*
  * lossy WebP's quality when overlay_webp_quality source cannot splice
- * (alpha, a frame the VP8 reader refuses): Pillow's and cwebp's habit
+ * (an ALPH chunk it declines, a frame the VP8 reader refuses): Pillow's
+ * and cwebp's habit
  */
 #define NGX_HTTP_OVERLAY_WEBP_SOURCE_QUALITY    85
 
@@ -84,8 +85,10 @@ ngx_http_overlay_rc_e ngx_http_overlay_webp_yuv_paint(WebPPicture *pic,
  * The splice (ngx_http_overlay_webp_splice.c): the lossy WebP p drawn on
  * in its VP8 syntax, the source's quantizers, probabilities and chunks
  * kept, and only the macroblocks the overlay or their prediction reach
- * coded again.  OK with *out (malloc()ed, its own free), or OK with
- * out->data NULL when it declines (an alpha channel, a frame its reader
+ * coded again; an ALPH chunk's plane drawn on too, and coded again
+ * (losslessly) if it changed.  OK with *out (malloc()ed, its own free),
+ * or OK with out->data NULL when it declines (an ALPH chunk without VP8X,
+ * after the frame, twice, or refused by its decoder; a frame its reader
  * refuses: the caller encodes with libwebp); NO_MEMORY, TOO_LARGE,
  * RENDER_FAILED or what painter returns, with *err.  Thread-safe.
  */

@@ -8,16 +8,24 @@
  * of those planes (ngx_http_overlay_webp_yuv_paint(), as on a decoded
  * frame); the macroblocks it changed, and those their intra prediction
  * reaches (ngx_http_overlay_vp8_region()), are coded again, in raster
- * order, with their own modes, segment and quantizer, towards the copy:
- * the overlay's towards what was drawn, the others towards the source's
- * own reconstruction.  Every other macroblock keeps its coefficients, and
- * the frame is written with the source's header and probabilities.  The
- * RIFF keeps every chunk of the source (VP8X, ICCP, EXIF, XMP, unknown
- * ones) in its order; only the "VP8 " chunk is new.
+ * order, with their own segment and quantizer, towards the copy: the
+ * overlay's towards what was drawn (their modes chosen again), the others
+ * towards the source's own reconstruction with their own modes.  Every
+ * other macroblock keeps its coefficients, and the frame is written with
+ * the source's header and probabilities.  The RIFF keeps every chunk of
+ * the source (VP8X, ICCP, EXIF, XMP, unknown ones) in its order; only the
+ * "VP8 " chunk is new.
+ *
+ * With an ALPH chunk (lossy WebP with alpha, VP8X first), the alpha plane
+ * is decoded here (ngx_http_overlay_webp_alpha.c), drawn on with the
+ * planes, and coded again losslessly only if a sample of it changed;
+ * else the ALPH chunk stays byte for byte.
  *
  * Declined (out->data stays NULL; the caller decodes and encodes with
- * libwebp instead): an ALPH chunk (the alpha plane would be coded again),
- * or a frame the VP8 reader refuses.
+ * libwebp instead): an ALPH chunk without VP8X, after the frame or not
+ * the only one, or one its decoder refuses, a frame the VP8 reader
+ * refuses, or one the writer cannot write (a partition past its size
+ * field).
  */
 
 
@@ -30,15 +38,27 @@
 #include "ngx_http_overlay_bytes.h"
 #include "ngx_http_overlay_codec_webp.h"
 #include "ngx_http_overlay_vp8.h"
+#include "ngx_http_overlay_webp_alpha_int.h"
 
 
-/* where the "VP8 " chunk is, and where the RIFF's chunks end */
+/* where the "VP8 " and ALPH chunks are, and where the RIFF's chunks end */
 typedef struct {
     size_t                         riff_end;
     size_t                         chunk;       /* its header */
     size_t                         data;        /* its payload */
     size_t                         size;
+    size_t                         alph;        /* ALPH's header, or 0 */
+    size_t                         alph_size;
 } ngx_http_overlay_webp_splice_at_t;
+
+/* a chunk of the source replaced: its header and size, its new payload */
+typedef struct {
+    size_t                         chunk;
+    size_t                         size;
+    const char                    *tag;
+    const uint8_t                 *data;
+    size_t                         len;
+} ngx_http_overlay_webp_splice_new_t;
 
 
 static int ngx_http_overlay_webp_splice_find(const unsigned char *p,
@@ -47,10 +67,16 @@ static int ngx_http_overlay_webp_splice_changed(
     ngx_http_overlay_vp8_frame_t *frame, const uint8_t *ty,
     const uint8_t *tu, const uint8_t *tv, unsigned *x0, unsigned *y0,
     unsigned *x1, unsigned *y1);
-static ngx_http_overlay_rc_e ngx_http_overlay_webp_splice_riff(
+static ngx_http_overlay_rc_e ngx_http_overlay_webp_splice_alpha(
     const unsigned char *p, const ngx_http_overlay_webp_splice_at_t *at,
-    const uint8_t *vp8, size_t vlen, ngx_http_overlay_blob_t *out,
+    unsigned w, unsigned h, WebPPicture *pic, uint8_t **alpha,
     ngx_http_overlay_error_t *err);
+static size_t ngx_http_overlay_webp_splice_after(size_t chunk, size_t size,
+    size_t riff_end);
+static ngx_http_overlay_rc_e ngx_http_overlay_webp_splice_riff(
+    const unsigned char *p, size_t riff_end,
+    const ngx_http_overlay_webp_splice_new_t *nw, size_t n,
+    ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err);
 static void ngx_http_overlay_webp_splice_le32(unsigned char *p, uint32_t v);
 static void ngx_http_overlay_webp_splice_free(void *data);
 
@@ -63,9 +89,10 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
 {
     int                                 coded;
     size_t                              ys, uvs, ysize, csize, area, vlen;
+    size_t                              alen, asize, n;
     uint8_t                            *buf, *mask, *vp8, *ty, *tu, *tv;
-    uint8_t                            *my, *mu, *mv;
-    unsigned                            w, h, mbw, mbh, x, y;
+    uint8_t                            *my, *mu, *mv, *alpha, *alph;
+    unsigned                            w, h, mbw, mbh, x, y, filter;
     unsigned                            x0, y0, x1, y1;
     const char                         *reason;
     WebPPicture                         pic;
@@ -73,6 +100,7 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
     ngx_http_overlay_rc_e               rc;
     ngx_http_overlay_vp8_frame_t       *f;
     ngx_http_overlay_webp_splice_at_t   at;
+    ngx_http_overlay_webp_splice_new_t  nw[2];
 
     out->data = NULL;
     out->len = 0;
@@ -95,6 +123,8 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
     buf = NULL;
     mask = NULL;
     vp8 = NULL;
+    alpha = NULL;
+    alph = NULL;
     rc = NGX_HTTP_OVERLAY_OK;
 
     if (ngx_http_overlay_vp8_recon(f) != 0) {
@@ -147,9 +177,40 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
     pic.y_stride = (int) ys;
     pic.uv_stride = (int) uvs;
 
+    /* the alpha plane, and after it a copy of it as decoded */
+
+    asize = (size_t) w * h;
+
+    if (at.alph != 0) {
+        rc = ngx_http_overlay_webp_splice_alpha(p, &at, w, h, &pic, &alpha,
+                                                err);
+
+        if (rc != NGX_HTTP_OVERLAY_OK || alpha == NULL) {
+            goto done;
+        }
+    }
+
     rc = ngx_http_overlay_webp_yuv_paint(&pic, painter, err);
     if (rc != NGX_HTTP_OVERLAY_OK) {
         goto done;
+    }
+
+    if (alpha != NULL && memcmp(alpha, alpha + asize, asize) != 0) {
+        filter = ngx_http_overlay_webp_alpha_choose(alpha, w, h,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_METHOD,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_QUALITY);
+
+        if (ngx_http_overlay_webp_alpha_encode(alpha, w, h, filter,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_METHOD,
+                                        NGX_HTTP_OVERLAY_ALPH_ENCODE_QUALITY,
+                                        &alph, &alen)
+            != 0)
+        {
+            rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_RENDER_FAILED,
+                                        "webp: a %ux%u alpha plane's "
+                                        "lossless encoding failed", w, h);
+            goto done;
+        }
     }
 
     if (ngx_http_overlay_webp_splice_changed(f, ty, tu, tv, &x0, &y0, &x1,
@@ -177,24 +238,40 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
                                                          mv, uvs);
                 }
 
-                if (coded != 0)
-                {
+                if (coded != 0) {
                     goto done;
                 }
             }
         }
     }
 
+    /*
+     * a partition past the sizes VP8 can write (the first's 19 bits, the
+     * others' 24), or no memory for it: declined, libwebp encodes
+     */
+
     if (ngx_http_overlay_vp8_write(f, &vp8, &vlen) != 0) {
-        rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
-                                    "a %ux%u VP8 frame written", w, h);
         goto done;
     }
 
-    rc = ngx_http_overlay_webp_splice_riff(p, &at, vp8, vlen, out, err);
+    /* the chunks replaced, in the file's order: ALPH comes first */
+
+    nw[0] = (ngx_http_overlay_webp_splice_new_t) {
+                at.alph, at.alph_size, "ALPH", alph, alen
+            };
+    nw[1] = (ngx_http_overlay_webp_splice_new_t) {
+                at.chunk, at.size, "VP8 ", vp8, vlen
+            };
+
+    n = alph != NULL ? 0 : 1;
+
+    rc = ngx_http_overlay_webp_splice_riff(p, at.riff_end, nw + n, 2 - n,
+                                           out, err);
 
 done:
 
+    free(alph);
+    free(alpha);
     free(vp8);
     free(mask);
     free(buf);
@@ -205,8 +282,9 @@ done:
 
 
 /*
- * The "VP8 " chunk of a RIFF the probe has checked: 0, or -1 when there
- * is none, or an ALPH chunk
+ * The "VP8 " chunk of a RIFF the probe has checked, and its ALPH chunk if
+ * any: 0, or -1 when there is no "VP8 " chunk, or an ALPH chunk the
+ * splice declines (without VP8X first, after the frame, a second one)
  */
 
 static int
@@ -229,6 +307,8 @@ ngx_http_overlay_webp_splice_find(const unsigned char *p, size_t len,
     at->chunk = 0;
     at->data = 0;
     at->size = 0;
+    at->alph = 0;
+    at->alph_size = 0;
 
     for (pos = 12; at->riff_end - pos >= 8; /* void */) {
         n = ngx_http_overlay_le32(p + pos + 4);
@@ -238,7 +318,15 @@ ngx_http_overlay_webp_splice_find(const unsigned char *p, size_t len,
         }
 
         if (memcmp(p + pos, "ALPH", 4) == 0) {
-            return -1;
+
+            if (memcmp(p + 12, "VP8X", 4) != 0 || at->alph != 0
+                || at->chunk != 0)
+            {
+                return -1;
+            }
+
+            at->alph = pos;
+            at->alph_size = n;
         }
 
         if (memcmp(p + pos, "VP8 ", 4) == 0 && at->chunk == 0) {
@@ -322,28 +410,98 @@ ngx_http_overlay_webp_splice_changed(ngx_http_overlay_vp8_frame_t *f,
 
 
 /*
- * The source's RIFF with its "VP8 " chunk's payload replaced by vlen
- * bytes at vp8: the chunks before and after it as they were, the RIFF's
- * size anew, bytes after the RIFF left out (as libwebp writes none)
+ * The ALPH chunk's plane decoded into *alpha (malloc()ed, w * h bytes,
+ * stride w, then a copy of it), which pic then paints on too: OK; OK with
+ * *alpha NULL when the decoder refuses the chunk (the splice declines: the
+ * caller's libwebp refuses it too); NO_MEMORY with *err
  */
 
 static ngx_http_overlay_rc_e
-ngx_http_overlay_webp_splice_riff(const unsigned char *p,
-    const ngx_http_overlay_webp_splice_at_t *at, const uint8_t *vp8,
-    size_t vlen, ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err)
+ngx_http_overlay_webp_splice_alpha(const unsigned char *p,
+    const ngx_http_overlay_webp_splice_at_t *at, unsigned w, unsigned h,
+    WebPPicture *pic, uint8_t **alpha, ngx_http_overlay_error_t *err)
 {
-    size_t          after, tail, total;
-    unsigned char  *d;
+    size_t       n;
+    uint8_t     *a;
+    const char  *reason;
 
-    after = at->data + at->size;
-    after += (at->size & 1) && after < at->riff_end;
-    tail = at->riff_end - after;
+    *alpha = NULL;
+    n = (size_t) w * h;
 
-    total = at->chunk + 8 + vlen + (vlen & 1) + tail;
+    a = malloc(2 * n);
+    if (a == NULL) {
+        return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
+                                      "a %ux%u WebP's alpha plane", w, h);
+    }
 
-    if (vlen > 0xfffffff0 || total - 8 > 0xfffffff0) {
+    if (ngx_http_overlay_webp_alpha_decode(p + at->alph + 8, at->alph_size,
+                                           w, h, a, &reason)
+        != 0)
+    {
+        free(a);
+        return NGX_HTTP_OVERLAY_OK;
+    }
+
+    memcpy(a + n, a, n);
+
+    pic->colorspace = WEBP_YUV420A;
+    pic->a = a;
+    pic->a_stride = (int) w;
+
+    *alpha = a;
+
+    return NGX_HTTP_OVERLAY_OK;
+}
+
+
+/* where the chunk after a chunk begins (its padding byte skipped) */
+
+static size_t
+ngx_http_overlay_webp_splice_after(size_t chunk, size_t size,
+    size_t riff_end)
+{
+    size_t  after;
+
+    after = chunk + 8 + size;
+
+    return after + ((size & 1) && after < riff_end);
+}
+
+
+/*
+ * The source's RIFF with the n chunks of nw (in the file's order) replaced
+ * by their new payloads: every other chunk as it was, the RIFF's size
+ * anew, bytes after the RIFF left out (as libwebp writes none)
+ */
+
+static ngx_http_overlay_rc_e
+ngx_http_overlay_webp_splice_riff(const unsigned char *p, size_t riff_end,
+    const ngx_http_overlay_webp_splice_new_t *nw, size_t n,
+    ngx_http_overlay_blob_t *out, ngx_http_overlay_error_t *err)
+{
+    size_t          i, pos, total;
+    unsigned char  *d, *w;
+
+    total = 0;
+    pos = 0;
+
+    for (i = 0; i < n; i++) {
+        if (nw[i].len > 0xfffffff0) {
+            return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
+                                          "a %s chunk of %zu bytes",
+                                          nw[i].tag, nw[i].len);
+        }
+
+        total += nw[i].chunk - pos + 8 + nw[i].len + (nw[i].len & 1);
+        pos = ngx_http_overlay_webp_splice_after(nw[i].chunk, nw[i].size,
+                                                 riff_end);
+    }
+
+    total += riff_end - pos;
+
+    if (total - 8 > 0xfffffff0) {
         return ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_TOO_LARGE,
-                                      "a VP8 frame of %zu bytes", vlen);
+                                      "a WebP of %zu bytes", total);
     }
 
     d = malloc(total);
@@ -352,18 +510,29 @@ ngx_http_overlay_webp_splice_riff(const unsigned char *p,
                                       "a WebP of %zu bytes", total);
     }
 
-    memcpy(d, p, at->chunk);
-    ngx_http_overlay_webp_splice_le32(d + 4, (uint32_t) (total - 8));
+    w = d;
+    pos = 0;
 
-    memcpy(d + at->chunk, "VP8 ", 4);
-    ngx_http_overlay_webp_splice_le32(d + at->chunk + 4, (uint32_t) vlen);
-    memcpy(d + at->chunk + 8, vp8, vlen);
+    for (i = 0; i < n; i++) {
+        memcpy(w, p + pos, nw[i].chunk - pos);
+        w += nw[i].chunk - pos;
 
-    if (vlen & 1) {
-        d[at->chunk + 8 + vlen] = 0;
+        memcpy(w, nw[i].tag, 4);
+        ngx_http_overlay_webp_splice_le32(w + 4, (uint32_t) nw[i].len);
+        memcpy(w + 8, nw[i].data, nw[i].len);
+        w += 8 + nw[i].len;
+
+        if (nw[i].len & 1) {
+            *w++ = 0;
+        }
+
+        pos = ngx_http_overlay_webp_splice_after(nw[i].chunk, nw[i].size,
+                                                 riff_end);
     }
 
-    memcpy(d + total - tail, p + after, tail);
+    memcpy(w, p + pos, riff_end - pos);
+
+    ngx_http_overlay_webp_splice_le32(d + 4, (uint32_t) (total - 8));
 
     out->data = d;
     out->len = total;

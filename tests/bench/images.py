@@ -13,6 +13,7 @@
         alpha), 1080p-pal.png (192 colours, a palette with 64 free
         entries), 1080p-grey.png, 1080p-16.png (16-bit RGB, resampled in
         floating point); a lossy 1080p.webp (quality 85),
+        1080p-rgba.webp (lossy with alpha: 1080p-rgba.png, quality 85),
         1080p-lossless.webp, and a still 1080p.gif (an adaptive palette).
         A 16:9 crop of the photo is resampled to each size (Lanczos), the
         poster is a 2:3 crop.
@@ -140,6 +141,7 @@ def make(photo, out):
     rgba = hd.copy()
     rgba.putalpha(alpha)
     rgba.save(os.path.join(out, "1080p-rgba.png"), "PNG")
+    rgba.save(os.path.join(out, "1080p-rgba.webp"), "WEBP", quality=85)
 
     write_png16(os.path.join(out, "1080p-16.png"), wide, (w, h))
 

@@ -71,7 +71,8 @@ my $target_pillow = 2.5;
 
 my @images = qw(thumb.jpg poster.jpg 720p.jpg 1080p.jpg 4k.jpg
                 1080p.png 1080p-rgba.png 1080p-pal.png 1080p-grey.png
-                1080p-16.png 1080p.webp 1080p-lossless.webp 1080p.gif);
+                1080p-16.png 1080p.webp 1080p-rgba.webp 1080p-lossless.webp
+                1080p.gif);
 
 # the targets of the other formats (issue 15): images/s against Pillow's,
 # the output's size against Pillow's, PSNR outside the badge (lossy WebP)

@@ -10,6 +10,7 @@
 
 #include <libdeflate.h>
 #include <png.h>
+#include <webp/encode.h>
 
 #include "unit.h"
 #include "ngx_http_overlay_codec_jpeg.h"
@@ -74,6 +75,82 @@ decode_fixture(const char *name)
     }
 
     return im;
+}
+
+unsigned char *
+rgb_fixture(const char *name, int w, int h)
+{
+    int             x, y, c;
+    gdImagePtr      src, im;
+    unsigned char  *rgb, *p;
+
+    src = decode_fixture(name);
+    im = gdImageCreateTrueColor(w, h);
+    rgb = malloc((size_t) w * h * 3);
+
+    if (src == NULL || im == NULL || rgb == NULL) {
+        printf("cannot make %s at %dx%d\n", name, w, h);
+        exit(2);
+    }
+
+    gdImageCopyResampled(im, src, 0, 0, 0, 0, w, h, gdImageSX(src),
+                         gdImageSY(src));
+
+    for (p = rgb, y = 0; y < h; y++) {
+        for (x = 0; x < w; x++) {
+            c = gdImageGetTrueColorPixel(im, x, y);
+            *p++ = (unsigned char) gdTrueColorGetRed(c);
+            *p++ = (unsigned char) gdTrueColorGetGreen(c);
+            *p++ = (unsigned char) gdTrueColorGetBlue(c);
+        }
+    }
+
+    gdImageDestroy(src);
+    gdImageDestroy(im);
+
+    return rgb;
+}
+
+
+unsigned char *
+webp_encode_rgb(const unsigned char *rgb, int w, int h,
+    const webp_variant_t *v, size_t *len)
+{
+    int               ok;
+    WebPConfig        config;
+    WebPPicture       pic;
+    WebPMemoryWriter  writer;
+
+    if (!WebPConfigInit(&config) || !WebPPictureInit(&pic)) {
+        return NULL;
+    }
+
+    config.quality = (float) v->quality;
+    config.method = v->method;
+    config.segments = v->segments;
+    config.sns_strength = v->sns;
+    config.filter_strength = v->filter;
+    config.filter_sharpness = v->sharpness;
+    config.filter_type = v->filter_type;
+    config.partitions = v->partitions;
+
+    WebPMemoryWriterInit(&writer);
+    pic.width = w;
+    pic.height = h;
+    pic.writer = WebPMemoryWrite;
+    pic.custom_ptr = &writer;
+
+    ok = WebPPictureImportRGB(&pic, rgb, w * 3) && WebPEncode(&config, &pic);
+    WebPPictureFree(&pic);
+
+    if (!ok) {
+        WebPMemoryWriterClear(&writer);
+        return NULL;
+    }
+
+    *len = writer.size;
+
+    return writer.mem;
 }
 
 

@@ -129,6 +129,8 @@ static const unit_group_t  unit_groups[] = {
     { "webp_headers", test_webp_headers },
     { "webp_composite", test_webp_composite },
 
+    { "webp_alpha", test_webp_alpha },
+
     { "vp8", test_vp8 },
     { "webp_splice", test_webp_splice },
 

@@ -26,21 +26,6 @@
 #include "ngx_http_overlay_vp8_int.h"
 
 
-typedef struct {
-    int     quality;
-    int     method;
-    int     segments;
-    int     sns;
-    int     filter;
-    int     sharpness;
-    int     filter_type;
-    int     partitions;     /* log2 */
-} vp8_variant_t;
-
-
-static uint8_t *vp8_rgb(const char *fixture, int w, int h);
-static uint8_t *vp8_encode(const uint8_t *rgb, int w, int h,
-    const vp8_variant_t *v, size_t *len);
 static uint8_t *vp8_command(const char *cmd, size_t *len);
 static void vp8_check(const uint8_t *webp, size_t len, const char *name);
 static int vp8_planes_equal(const uint8_t *y, const uint8_t *u,
@@ -65,82 +50,6 @@ static unsigned  vp8_same_bytes, vp8_frames;
 /* what the frames had: segment maps, simple filter, 8 partitions, no skip
  * flags, filter deltas, B_PRED and 16x16 macroblocks, skipped ones */
 static unsigned  vp8_seen[8];
-
-
-static uint8_t *
-vp8_rgb(const char *fixture, int w, int h)
-{
-    int          x, y, c;
-    uint8_t     *rgb;
-    gdImagePtr   src, im;
-
-    src = decode_fixture(fixture);
-    im = gdImageCreateTrueColor(w, h);
-    rgb = malloc((size_t) w * h * 3);
-
-    if (src == NULL || im == NULL || rgb == NULL) {
-        printf("cannot make %s at %dx%d\n", fixture, w, h);
-        exit(2);
-    }
-
-    gdImageCopyResampled(im, src, 0, 0, 0, 0, w, h, gdImageSX(src),
-                         gdImageSY(src));
-
-    for (y = 0; y < h; y++) {
-        for (x = 0; x < w; x++) {
-            c = gdImageGetTrueColorPixel(im, x, y);
-            rgb[(y * w + x) * 3] = gdTrueColorGetRed(c);
-            rgb[(y * w + x) * 3 + 1] = gdTrueColorGetGreen(c);
-            rgb[(y * w + x) * 3 + 2] = gdTrueColorGetBlue(c);
-        }
-    }
-
-    gdImageDestroy(src);
-    gdImageDestroy(im);
-
-    return rgb;
-}
-
-
-static uint8_t *
-vp8_encode(const uint8_t *rgb, int w, int h, const vp8_variant_t *v,
-    size_t *len)
-{
-    WebPConfig        config;
-    WebPPicture       pic;
-    WebPMemoryWriter  wr;
-
-    if (!WebPConfigInit(&config) || !WebPPictureInit(&pic)) {
-        return NULL;
-    }
-
-    config.quality = (float) v->quality;
-    config.method = v->method;
-    config.segments = v->segments;
-    config.sns_strength = v->sns;
-    config.filter_strength = v->filter;
-    config.filter_sharpness = v->sharpness;
-    config.filter_type = v->filter_type;
-    config.partitions = v->partitions;
-
-    pic.width = w;
-    pic.height = h;
-    WebPMemoryWriterInit(&wr);
-    pic.writer = WebPMemoryWrite;
-    pic.custom_ptr = &wr;
-
-    if (!WebPPictureImportRGB(&pic, rgb, w * 3) || !WebPEncode(&config, &pic))
-    {
-        WebPPictureFree(&pic);
-        WebPMemoryWriterClear(&wr);
-        return NULL;
-    }
-
-    WebPPictureFree(&pic);
-    *len = wr.size;
-
-    return wr.mem;
-}
 
 
 /* the file a shell command (%s: the output's path) makes */
@@ -970,7 +879,7 @@ test_vp8(void)
     char             name[160], cmd[512];
     size_t           len, i, k;
     uint8_t         *rgb, *webp;
-    vp8_variant_t    v;
+    webp_variant_t    v;
     static const struct {
         const char  *fixture;
         int          w, h;
@@ -981,7 +890,7 @@ test_vp8(void)
         { "chelsea.png", 300, 199 },
         { "rocket.jpg", 1921, 1081 },
     };
-    static const vp8_variant_t  variants[] = {
+    static const webp_variant_t  variants[] = {
         /* q, m, segments, sns, filter, sharpness, type, log2 partitions
          * (libwebp writes one partition at methods 3 to 6, whatever
          * partitions says: the variants with more are at 0 to 2) */
@@ -1004,7 +913,7 @@ test_vp8(void)
     vp8_container();
 
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-        rgb = vp8_rgb(sizes[i].fixture, sizes[i].w, sizes[i].h);
+        rgb = rgb_fixture(sizes[i].fixture, sizes[i].w, sizes[i].h);
 
         for (k = 0; k < sizeof(variants) / sizeof(variants[0]); k++) {
             v = variants[k];
@@ -1014,7 +923,7 @@ test_vp8(void)
                 continue;
             }
 
-            webp = vp8_encode(rgb, sizes[i].w, sizes[i].h, &v, &len);
+            webp = webp_encode_rgb(rgb, sizes[i].w, sizes[i].h, &v, &len);
             snprintf(name, sizeof(name), "%s %dx%d q%d m%d seg%d sns%d f%d "
                      "sharp%d type%d parts%d", sizes[i].fixture, sizes[i].w,
                      sizes[i].h, v.quality, v.method, v.segments, v.sns,

@@ -103,6 +103,27 @@ unsigned char *read_fixture(const char *name, size_t *len);
 /* the fixture decoded by libgd, truecolor; NULL and a failed check if not */
 gdImagePtr decode_fixture(const char *name);
 
+/* the fixture resampled by libgd to w x h, RGB rows, malloc()ed; exits
+ * with 2 when it cannot be made */
+unsigned char *rgb_fixture(const char *name, int w, int h);
+
+/* a lossy WebP's settings for libwebp's encoder (the VP8 tests') */
+typedef struct {
+    int        quality;
+    int        method;
+    int        segments;
+    int        sns;
+    int        filter;
+    int        sharpness;
+    int        filter_type;                 /* 0 simple, 1 normal */
+    int        partitions;                  /* log2 */
+} webp_variant_t;
+
+/* w x h RGB rows encoded by libwebp as v says: WebPFree() it; NULL if
+ * libwebp fails */
+unsigned char *webp_encode_rgb(const unsigned char *rgb, int w, int h,
+    const webp_variant_t *v, size_t *len);
+
 /* a JPEG or PNG decoded by libgd, truecolor, or NULL */
 gdImagePtr decode_image(const unsigned char *data, size_t len);
 
@@ -376,6 +397,9 @@ void test_png_reduce(void);
 /* test_codec_webp.c */
 void test_webp_headers(void);
 void test_webp_composite(void);
+
+/* test_webp_alpha.c */
+void test_webp_alpha(void);
 
 /* test_codec_gif.c */
 void test_gif_headers(void);
