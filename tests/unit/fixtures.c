@@ -77,6 +77,19 @@ decode_fixture(const char *name)
     return im;
 }
 
+/* q, m, segments, sns, filter, sharpness, type, log2 partitions */
+const webp_variant_t  webp_variants[WEBP_VARIANTS] = {
+    { 75, 4, 4, 50, 60, 0, 1, 0 },
+    { 10, 0, 1, 0, 0, 0, 0, 0 },
+    { 30, 1, 2, 100, 100, 7, 0, 1 },
+    { 50, 2, 3, 20, 30, 3, 1, 2 },
+    { 90, 2, 4, 80, 10, 1, 1, 3 },
+    { 70, 3, 1, 60, 20, 4, 1, 0 },
+    { 100, 5, 4, 50, 60, 2, 1, 0 },
+    { 85, 6, 2, 0, 40, 5, 0, 0 },
+};
+
+
 unsigned char *
 rgb_fixture(const char *name, int w, int h)
 {

@@ -879,7 +879,7 @@ test_vp8(void)
     char             name[160], cmd[512];
     size_t           len, i, k;
     uint8_t         *rgb, *webp;
-    webp_variant_t    v;
+    webp_variant_t   v;
     static const struct {
         const char  *fixture;
         int          w, h;
@@ -889,19 +889,6 @@ test_vp8(void)
         { "astronaut.jpg", 161, 97 },
         { "chelsea.png", 300, 199 },
         { "rocket.jpg", 1921, 1081 },
-    };
-    static const webp_variant_t  variants[] = {
-        /* q, m, segments, sns, filter, sharpness, type, log2 partitions
-         * (libwebp writes one partition at methods 3 to 6, whatever
-         * partitions says: the variants with more are at 0 to 2) */
-        { 75, 4, 4, 50, 60, 0, 1, 0 },
-        { 10, 0, 1, 0, 0, 0, 0, 0 },
-        { 30, 1, 2, 100, 100, 7, 0, 1 },
-        { 50, 2, 3, 20, 30, 3, 1, 2 },
-        { 90, 2, 4, 80, 10, 1, 1, 3 },
-        { 70, 3, 1, 60, 20, 4, 1, 0 },
-        { 100, 5, 4, 50, 60, 2, 1, 0 },
-        { 85, 6, 2, 0, 40, 5, 0, 0 },
     };
 
     vp8_same_bytes = 0;
@@ -915,8 +902,8 @@ test_vp8(void)
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         rgb = rgb_fixture(sizes[i].fixture, sizes[i].w, sizes[i].h);
 
-        for (k = 0; k < sizeof(variants) / sizeof(variants[0]); k++) {
-            v = variants[k];
+        for (k = 0; k < WEBP_VARIANTS; k++) {
+            v = webp_variants[k];
 
             /* the large frame: three variants are enough */
             if (sizes[i].w > 1000 && k % 3 != 0) {

@@ -119,6 +119,15 @@ typedef struct {
     int        partitions;                  /* log2 */
 } webp_variant_t;
 
+/*
+ * libwebp's settings the VP8 tests encode with: every quality band,
+ * method, segment count, filter and partition count (libwebp writes one
+ * partition at methods 3 to 6, whatever partitions says: the variants
+ * with more are at 0 to 2)
+ */
+#define WEBP_VARIANTS  8
+extern const webp_variant_t  webp_variants[WEBP_VARIANTS];
+
 /* w x h RGB rows encoded by libwebp as v says: WebPFree() it; NULL if
  * libwebp fails */
 unsigned char *webp_encode_rgb(const unsigned char *rgb, int w, int h,
