@@ -65,8 +65,8 @@ static int ngx_http_overlay_webp_splice_find(const unsigned char *p,
     size_t len, ngx_http_overlay_webp_splice_at_t *at);
 static int ngx_http_overlay_webp_splice_changed(
     ngx_http_overlay_vp8_frame_t *frame, const uint8_t *ty,
-    const uint8_t *tu, const uint8_t *tv, unsigned *x0, unsigned *y0,
-    unsigned *x1, unsigned *y1);
+    const uint8_t *tu, const uint8_t *tv, uint8_t *drawn, unsigned *x0,
+    unsigned *y0, unsigned *x1, unsigned *y1);
 static ngx_http_overlay_rc_e ngx_http_overlay_webp_splice_alpha(
     const unsigned char *p, const ngx_http_overlay_webp_splice_at_t *at,
     unsigned w, unsigned h, WebPPicture *pic, uint8_t **alpha,
@@ -143,7 +143,7 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
     csize = uvs * mbh * 8;
 
     buf = malloc(ysize + 2 * csize);
-    mask = calloc(mbw, mbh);
+    mask = calloc(2 * (size_t) mbw, mbh);
 
     if (buf == NULL || mask == NULL) {
         rc = ngx_http_overlay_error(err, NGX_HTTP_OVERLAY_NO_MEMORY,
@@ -213,8 +213,9 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
         }
     }
 
-    if (ngx_http_overlay_webp_splice_changed(f, ty, tu, tv, &x0, &y0, &x1,
-                                             &y1))
+    if (ngx_http_overlay_webp_splice_changed(f, ty, tu, tv,
+                                             mask + (size_t) mbw * mbh,
+                                             &x0, &y0, &x1, &y1))
     {
         ngx_http_overlay_vp8_region(f, x0, y0, x1, y1, mask);
 
@@ -228,9 +229,14 @@ ngx_http_overlay_webp_splice(const unsigned char *p, size_t len,
                 mu = tu + (size_t) 8 * y * uvs + 8 * x;
                 mv = tv + (size_t) 8 * y * uvs + 8 * x;
 
-                /* the overlay's own with modes chosen anew */
+                /*
+                 * those drawn on with modes chosen anew; the others in
+                 * the overlay's rectangle keep theirs, as the rest of the
+                 * region, and come back to the source's pixels as near
+                 * as their prediction lets them
+                 */
 
-                if (x >= x0 && x < x1 && y >= y0 && y < y1) {
+                if (mask[(size_t) (mbh + y) * mbw + x]) {
                     coded = ngx_http_overlay_vp8_code_mb_choose(f, x, y, my,
                                                        ys, mu, mv, uvs);
                 } else {
@@ -348,13 +354,15 @@ ngx_http_overlay_webp_splice_find(const unsigned char *p, size_t len,
 
 /*
  * The macroblock rectangle around the samples the overlay changed, in
- * [*x0, *x1) x [*y0, *y1): 1, or 0 when it changed none
+ * [*x0, *x1) x [*y0, *y1), and each macroblock changed set to 1 in drawn
+ * (the caller's, zeroed, one byte a macroblock): 1, or 0 when it changed
+ * none
  */
 
 static int
 ngx_http_overlay_webp_splice_changed(ngx_http_overlay_vp8_frame_t *f,
-    const uint8_t *ty, const uint8_t *tu, const uint8_t *tv, unsigned *x0,
-    unsigned *y0, unsigned *x1, unsigned *y1)
+    const uint8_t *ty, const uint8_t *tu, const uint8_t *tv, uint8_t *drawn,
+    unsigned *x0, unsigned *y0, unsigned *x1, unsigned *y1)
 {
     int             found;
     size_t          ys, uvs, o;
@@ -398,6 +406,7 @@ ngx_http_overlay_webp_splice_changed(ngx_http_overlay_vp8_frame_t *f,
         changed:
 
             found = 1;
+            drawn[(size_t) y * mbw + x] = 1;
             *x0 = x < *x0 ? x : *x0;
             *y0 = y < *y0 ? y : *y0;
             *x1 = x + 1 > *x1 ? x + 1 : *x1;
