@@ -64,13 +64,11 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     unsigned                    b, r, x, empty, kind;
     const uint8_t              *t;
     ngx_http_overlay_vp8_mb_t  *mb;
-    ngx_http_overlay_vp8_dq_t   dqs[4], *q;
+    ngx_http_overlay_vp8_dq_t  *q;
 
     if (f->y == NULL || mbx >= f->mbw || mby >= f->mbh) {
         return -1;
     }
-
-    ngx_http_overlay_vp8_dequant(f, dqs);
 
     /*
      * clamping_type 1 tells a decoder it may skip clamping (RFC 6386,
@@ -82,7 +80,7 @@ ngx_http_overlay_vp8_code_mb(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     mb = &f->mbs[mby * f->mbw + mbx];
     lv = f->levels + (size_t) (mby * f->mbw + mbx)
                      * NGX_HTTP_OVERLAY_VP8_BLOCKS * 16;
-    q = &dqs[mb->segment];
+    q = &f->dq[mb->segment];
 
     memset(lv, 0, NGX_HTTP_OVERLAY_VP8_BLOCKS * 16 * sizeof(int16_t));
     memset(mb->end, 0, sizeof(mb->end));
@@ -321,7 +319,6 @@ ngx_http_overlay_vp8_rd(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     unsigned                    x, y, i;
     const uint8_t              *p;
     ngx_http_overlay_vp8_mb_t  *mb;
-    ngx_http_overlay_vp8_dq_t   dqs[4];
 
     mb = &f->mbs[mby * f->mbw + mbx];
     lv = f->levels + (size_t) (mby * f->mbw + mbx)
@@ -350,8 +347,7 @@ ngx_http_overlay_vp8_rd(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
         }
     }
 
-    ngx_http_overlay_vp8_dequant(f, dqs);
-    lambda = (uint64_t) dqs[mb->segment].y1[1] * dqs[mb->segment].y1[1];
+    lambda = (uint64_t) f->dq[mb->segment].y1[1] * f->dq[mb->segment].y1[1];
 
     return 16 * 10 * sse + lambda * bits;
 }

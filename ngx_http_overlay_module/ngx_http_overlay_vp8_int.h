@@ -113,6 +113,15 @@ typedef struct {
 } ngx_http_overlay_vp8_mb_t;
 
 
+/* a segment's dequantization factors: DC and AC of Y, Y2 and chroma */
+
+typedef struct {
+    int                             y1[2];
+    int                             y2[2];
+    int                             uv[2];
+} ngx_http_overlay_vp8_dq_t;
+
+
 struct ngx_http_overlay_vp8_frame_s {
     ngx_http_overlay_vp8_header_t   hdr;
     unsigned                        mbw;
@@ -126,6 +135,8 @@ struct ngx_http_overlay_vp8_frame_s {
     uint8_t                        *v;
     size_t                          y_stride;
     size_t                          uv_stride;
+    /* per segment, made by recon() for code_mb() */
+    ngx_http_overlay_vp8_dq_t       dq[4];
 };
 
 
@@ -255,17 +266,6 @@ ngx_http_overlay_vp8_put_literal(ngx_http_overlay_vp8_bw_t *bw,
 /* the work area: a row above, a column left, 4 columns above-right */
 #define NGX_HTTP_OVERLAY_VP8_BPS  32
 
-/* a segment's dequantization factors: DC and AC of Y, Y2 and chroma */
-
-typedef struct {
-    int                             y1[2];
-    int                             y2[2];
-    int                             uv[2];
-} ngx_http_overlay_vp8_dq_t;
-
-
-void ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
-    ngx_http_overlay_vp8_dq_t *dq);
 void ngx_http_overlay_vp8_load(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
     unsigned mby, uint8_t *ybuf, uint8_t *ubuf, uint8_t *vbuf);
 void ngx_http_overlay_vp8_store(ngx_http_overlay_vp8_frame_t *f,

@@ -27,6 +27,8 @@ static void ngx_http_overlay_vp8_idct_add_sse2(const int16_t *in,
 static __m128i ngx_http_overlay_vp8_wide(__m128i x);
 #endif
 static void ngx_http_overlay_vp8_dc_add(int dc, uint8_t *dst);
+static void ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
+    ngx_http_overlay_vp8_dq_t *dq);
 static unsigned ngx_http_overlay_vp8_coeffs(const int16_t *levels,
     unsigned first, unsigned end, const int *q, int16_t *out);
 static unsigned ngx_http_overlay_vp8_reads(
@@ -50,7 +52,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
     unsigned                    mbx, mby, b, r, first, has_y2;
     const int16_t              *lv;
     ngx_http_overlay_vp8_mb_t  *mb;
-    ngx_http_overlay_vp8_dq_t   dq[4], *q;
+    ngx_http_overlay_vp8_dq_t  *q;
 
     if (f->y == NULL) {
         f->y_stride = (size_t) f->mbw * 16;
@@ -64,7 +66,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
         }
     }
 
-    ngx_http_overlay_vp8_dequant(f, dq);
+    ngx_http_overlay_vp8_dequant(f, f->dq);
 
     mb = f->mbs;
     lv = f->levels;
@@ -73,7 +75,7 @@ ngx_http_overlay_vp8_recon(ngx_http_overlay_vp8_frame_t *f)
         for (mbx = 0; mbx < f->mbw; mbx++, mb++,
              lv += NGX_HTTP_OVERLAY_VP8_BLOCKS * 16)
         {
-            q = &dq[mb->segment];
+            q = &f->dq[mb->segment];
             has_y2 = (mb->ymode != NGX_HTTP_OVERLAY_VP8_B_PRED);
 
             ngx_http_overlay_vp8_load(f, mbx, mby, ybuf, ubuf, vbuf);
@@ -302,7 +304,7 @@ ngx_http_overlay_vp8_store(ngx_http_overlay_vp8_frame_t *f, unsigned mbx,
 
 /* section 9.6 and 14.1, per segment: index + delta clamped to 0..127 */
 
-void
+static void
 ngx_http_overlay_vp8_dequant(ngx_http_overlay_vp8_frame_t *f,
     ngx_http_overlay_vp8_dq_t *dq)
 {
